@@ -1,0 +1,1 @@
+"""Command-line adapter: thin typer commands over the domain packages."""

@@ -1,0 +1,23 @@
+"""The ``cartrial`` command: one sub-command group per domain package."""
+
+from __future__ import annotations
+
+import typer
+
+from cartrial import __version__
+
+app = typer.Typer(
+    name="cartrial",
+    help="Run and analyse a first-in-human CAR-T cell therapy trial in solid tumours.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def version() -> None:
+    """Print the cartrial version."""
+    typer.echo(__version__)
+
+
+# Sub-command groups register below, one line each (keeps merges trivial).
