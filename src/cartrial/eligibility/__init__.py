@@ -1,0 +1,1 @@
+"""Eligibility screening: per-criterion verdicts with reasons, and the overall decision."""

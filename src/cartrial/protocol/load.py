@@ -1,0 +1,172 @@
+"""Loading protocol files: bundled ones by id, any file by path, errors with YAML lines.
+
+A validation error points at the YAML path and the line it starts on, for
+example ``uclm802.yaml:212: eligibility.inclusion[6].rule.op: Input should be
+'<', '<=', '>' or '>='``. PyYAML's node tree gives each path its line; pydantic
+gives the path of each problem.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from cartrial.errors import NotFoundError, ProtocolError, format_location
+from cartrial.protocol.model import Protocol
+
+__all__ = [
+    "LoadedProtocol",
+    "bundled_ids",
+    "load_bundled",
+    "load_protocol",
+    "load_protocol_file",
+    "register_check",
+]
+
+_BUNDLED_PACKAGE = "cartrial.protocol.bundled"
+
+# Checks other packages add (e.g. eligibility: every field a rule names exists in
+# the screening record). Each returns (yaml path, message) pairs.
+_CHECKS: list[Callable[[Protocol], list[tuple[tuple[int | str, ...], str]]]] = []
+
+
+def register_check(check: Callable[[Protocol], list[tuple[tuple[int | str, ...], str]]]) -> None:
+    """Add a cross-package consistency check run on every loaded protocol."""
+    if check not in _CHECKS:
+        _CHECKS.append(check)
+
+
+class LoadedProtocol:
+    """A validated protocol with the text it came from and that text's SHA-256."""
+
+    def __init__(self, protocol: Protocol, text: str, origin: str):
+        self.protocol = protocol
+        self.text = text
+        self.origin = origin
+        self.sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _line_map(
+    node: yaml.Node, path: tuple[int | str, ...], out: dict[tuple[Any, ...], int]
+) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*path, key)] = key_node.start_mark.line + 1
+            _line_map(value_node, (*path, key), out)
+            out[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, (*path, index), out)
+
+
+def _nearest_line(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in lines:
+            return lines[loc[:cut]]
+    return None
+
+
+def _clean(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    # Drop discriminator tags pydantic inserts for tagged unions ("lab", "all_of", ...).
+    return tuple(p for p in loc if isinstance(p, int) or not _is_union_tag(p))
+
+
+def _is_union_tag(part: str) -> bool:
+    from typing import get_args
+
+    from cartrial.protocol import criteria, dlt
+
+    tags: set[str] = set()
+    for union in (criteria.Rule, dlt.DltRule):
+        for member in get_args(get_args(union)[0]):
+            tags.update(get_args(member.model_fields["kind"].annotation))
+    return part in tags
+
+
+def _parse(text: str, origin: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ProtocolError(origin, [("", line, f"not valid YAML: {exc}")]) from exc
+    lines: dict[tuple[Any, ...], int] = {}
+    if root is not None:
+        _line_map(root, (), lines)
+    return data, lines
+
+
+def parse_protocol_text(text: str, origin: str) -> LoadedProtocol:
+    """Validate protocol YAML text; ``origin`` names it in error messages."""
+    _register_default_checks()
+    data, lines = _parse(text, origin)
+    if not isinstance(data, dict):
+        raise ProtocolError(origin, [("", 1, "a protocol file must be a YAML mapping")])
+    try:
+        protocol = Protocol.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            loc = _clean(tuple(error["loc"]))
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append((format_location(loc), _nearest_line(lines, loc), message))
+        raise ProtocolError(origin, problems) from exc
+    problems = []
+    for check in _CHECKS:
+        for loc, message in check(protocol):
+            problems.append((format_location(loc), _nearest_line(lines, loc), message))
+    if problems:
+        raise ProtocolError(origin, problems)
+    return LoadedProtocol(protocol, text, origin)
+
+
+def load_protocol_file(path: Path) -> LoadedProtocol:
+    """Load and validate a protocol file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProtocolError(
+            str(path), [("", None, f"cannot read the file ({exc.strerror})")]
+        ) from exc
+    return parse_protocol_text(text, str(path))
+
+
+def bundled_ids() -> list[str]:
+    """Ids of the protocols shipped with cartrial, sorted."""
+    folder = resources.files(_BUNDLED_PACKAGE)
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
+
+
+@functools.cache
+def load_bundled(protocol_id: str) -> LoadedProtocol:
+    """Load a bundled protocol by id (validated once per process)."""
+    if protocol_id not in bundled_ids():
+        raise NotFoundError("protocol", protocol_id, bundled_ids())
+    resource = resources.files(_BUNDLED_PACKAGE).joinpath(f"{protocol_id}.yaml")
+    return parse_protocol_text(resource.read_text(encoding="utf-8"), f"{protocol_id}.yaml")
+
+
+def load_protocol(id_or_path: str) -> LoadedProtocol:
+    """A bundled protocol by id, or a protocol file by path."""
+    candidate = Path(id_or_path)
+    if id_or_path.endswith((".yaml", ".yml")) or candidate.is_file():
+        return load_protocol_file(candidate)
+    return load_bundled(id_or_path)
+
+
+def _register_default_checks() -> None:
+    from cartrial.eligibility.paths import check_protocol_fields
+
+    register_check(check_protocol_fields)
