@@ -1,0 +1,1 @@
+"""Dosing: body surface area, renal function, lymphodepletion and cell doses, the calendar."""
