@@ -21,3 +21,9 @@ def version() -> None:
 
 
 # Sub-command groups register below, one line each (keeps merges trivial).
+from cartrial.cli.screen import screen  # noqa: E402
+
+app.command(name="screen")(screen)
+from cartrial.cli.demo import demo  # noqa: E402
+
+app.command(name="demo")(demo)

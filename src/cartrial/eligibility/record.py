@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from cartrial.errors import UnknownUnitError
 from cartrial.units import ANALYTES
 
 __all__ = [
@@ -139,9 +140,17 @@ class Lab(_Record):
 
     @field_validator("unit")
     @classmethod
-    def _unit_given(cls, unit: str) -> str:
+    def _unit_known(cls, unit: str, info: ValidationInfo) -> str:
         if not unit.strip():
             raise ValueError("a unit (every laboratory value needs one)")
+        test = info.data.get("test")
+        if test in ANALYTES:
+            analyte = ANALYTES[test]
+            try:
+                analyte.factor_for(unit, field="unit")
+            except UnknownUnitError:
+                accepted = ", ".join(analyte.factors)
+                raise ValueError(f"a unit of {test} ({accepted})") from None
         return unit
 
 
