@@ -107,10 +107,11 @@ def test_every_criterion_text_is_the_seed_wording(protocol_id: str) -> None:
         assert criterion.source, criterion.id
 
 
-def test_criteria_keep_the_seed_order() -> None:
-    seed = _seed_text("szugh-msln-2024")
+@pytest.mark.parametrize("protocol_id", ["szugh-msln-2024", "uclm802"])
+def test_criteria_keep_the_seed_order(protocol_id: str) -> None:
+    seed = _seed_text(protocol_id)
     for section in ("inclusion", "exclusion"):
-        criteria = getattr(_protocol("szugh-msln-2024").eligibility, section)
+        criteria = getattr(_protocol(protocol_id).eligibility, section)
         start = seed.index(f"{section.capitalize()} Criteria:")
         positions = [seed.index(_normalise(c.text), start) for c in criteria]
         assert positions == sorted(positions)
