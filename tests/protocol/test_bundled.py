@@ -117,6 +117,14 @@ def test_criteria_keep_the_seed_order(protocol_id: str) -> None:
         assert positions == sorted(positions)
 
 
+def test_szugh_criteria_cite_their_number() -> None:
+    eligibility = _protocol("szugh-msln-2024").eligibility
+    for section in ("inclusion", "exclusion"):
+        criteria = getattr(eligibility, section)
+        sources = [c.source for c in criteria]
+        assert sources == [f"000 {section.capitalize()} {n}" for n in range(1, len(criteria) + 1)]
+
+
 @pytest.mark.parametrize("protocol_id", IDS)
 def test_endpoint_descriptions_and_time_frames_are_quoted(protocol_id: str) -> None:
     seed = _seed_text(protocol_id)
