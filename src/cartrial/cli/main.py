@@ -27,3 +27,6 @@ app.command(name="screen")(screen)
 from cartrial.cli.demo import demo  # noqa: E402
 
 app.command(name="demo")(demo)
+from cartrial.cli.schedule import schedule  # noqa: E402
+
+app.command(name="schedule")(schedule)

@@ -77,7 +77,7 @@ def check_weight_kg(weight_kg: Decimal) -> Decimal:
     """Return ``weight_kg`` if it is a plausible body weight, else raise :class:`InputError`."""
     if not weight_kg.is_finite() or not Decimal(0) < weight_kg <= _MAX_WEIGHT_KG:
         raise InputError(
-            "weight_kg", weight_kg, f"a body weight in kg above 0 and at most {_MAX_WEIGHT_KG}"
+            "weight_kg", str(weight_kg), f"a body weight in kg above 0 and at most {_MAX_WEIGHT_KG}"
         )
     return weight_kg
 
@@ -86,7 +86,7 @@ def check_height_cm(height_cm: Decimal) -> Decimal:
     """Return ``height_cm`` if it is a plausible height in cm, else raise :class:`InputError`."""
     if not height_cm.is_finite() or not _MIN_HEIGHT_CM <= height_cm <= _MAX_HEIGHT_CM:
         raise InputError(
-            "height_cm", height_cm, f"a height in cm from {_MIN_HEIGHT_CM} to {_MAX_HEIGHT_CM}"
+            "height_cm", str(height_cm), f"a height in cm from {_MIN_HEIGHT_CM} to {_MAX_HEIGHT_CM}"
         )
     return height_cm
 

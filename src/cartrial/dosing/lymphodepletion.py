@@ -130,7 +130,7 @@ def check_crcl(crcl_ml_per_min: Decimal) -> Decimal:
     """Return the creatinine clearance if plausible (0-500 mL/min), else raise InputError."""
     if not crcl_ml_per_min.is_finite() or not Decimal(0) <= crcl_ml_per_min <= _MAX_CRCL:
         raise InputError(
-            "crcl", crcl_ml_per_min, f"a creatinine clearance in mL/min from 0 to {_MAX_CRCL}"
+            "crcl", str(crcl_ml_per_min), f"a creatinine clearance in mL/min from 0 to {_MAX_CRCL}"
         )
     return crcl_ml_per_min
 
@@ -148,7 +148,7 @@ def select_renal_band(
         covered = "; ".join(describe_band(b) for b in agent.renal_adjustment)
         raise InputError(
             "crcl",
-            crcl_ml_per_min,
+            str(crcl_ml_per_min),
             f"a creatinine clearance inside the protocol's renal bands for {agent.agent} "
             f"({covered}); outside them the protocol does not say how to dose",
         )
@@ -186,7 +186,7 @@ def compute_agent_dose(
     43.632 -> 43.6 mg/day (half-up to 0.1 mg) on day -5
     """
     if not rounding_mg.is_finite() or rounding_mg <= 0:
-        raise InputError("rounding_mg", rounding_mg, "a positive rounding step in mg")
+        raise InputError("rounding_mg", str(rounding_mg), "a positive rounding step in mg")
     name = agent.agent
     per_m2 = agent.dose_mg_per_m2_per_day
     head = f"{name} {format_decimal(per_m2)} mg/m2/day x {bsa.bsa_m2} m2"

@@ -166,8 +166,17 @@ def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedul
         not_given=frozenset(a.agent for a in plan.agents if not a.is_given),
     )
     timing = calendar.infusion
-    if timing is not None and timing.status in ("not_satisfied", "needs_end_time"):
-        warnings.append(timing.reason)
+    if timing is not None and timing.status == "not_satisfied":
+        warnings.append(
+            f"the planned infusion on {timing.infusion_date.isoformat()} is too early: "
+            f"{timing.min_hours_after_lymphodepletion} h after the last lymphodepletion dose "
+            f"is not before {timing.earliest_date.isoformat()}"
+        )
+    elif timing is not None and timing.status == "needs_end_time":
+        warnings.append(
+            "the earliest infusion time depends on when the last lymphodepletion dose ends: "
+            "give --ld-end-time to check it"
+        )
     if not protocol.visits:
         warnings.append("the protocol gives no visit schedule")
     if not protocol.samples:
