@@ -135,3 +135,43 @@ def test_sparse_protocol_exits_2_naming_what_is_open() -> None:
     message = " ".join(result.stderr.split())
     assert "leaves open what a treatment schedule needs" in message
     assert "lymphodepletion" in message and "dose_levels" in message
+
+
+def test_cockcroft_gault_when_no_crcl_is_given() -> None:
+    # (140 - 60) x 72 / (72 x 1) = 80 mL/min (male): above 70, full fludarabine.
+    # BSA sqrt(170 x 72 / 3600) = sqrt(3.4) = 1.8439 -> 1.844; 30 x 1.844 = 55.32 -> 55.3 mg.
+    payload = run_json("--weight-kg", "72", "--age", "60", "--sex", "male", "--creatinine", "1")
+    assert payload["crcl_ml_per_min"] == "80"
+    assert payload["crcl_reason"] == (
+        "Cockcroft-Gault (140 - 60) x 72 kg / (72 x 1 mg/dL) = 80.0 mL/min"
+    )
+    assert payload["lymphodepletion"]["agents"][0]["daily_dose_mg"] == "55.3"
+
+
+def test_cockcroft_gault_female_in_umol_per_l() -> None:
+    # 88.42 umol/L = 1 mg/dL; female: 80 x 0.85 = 68 mL/min -> 30-70 band, factor 0.8:
+    # 24 mg/m2 x 1.844 m2 = 44.256 -> 44.3 mg/day.
+    payload = run_json(
+        "--weight-kg", "72", "--age", "60", "--sex", "female",
+        "--creatinine", "88.42", "--creatinine-unit", "umol/L",
+    )  # fmt: skip
+    flu = payload["lymphodepletion"]["agents"][0]
+    assert (flu["renal_factor"], flu["daily_dose_mg"]) == ("0.8", "44.3")
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        (["--age", "60", "--creatinine", "1"], "sex"),
+        (["--sex", "male", "--creatinine", "1"], "age_years"),
+        (["--age", "60", "--sex", "male", "--creatinine", "0"], "serum_creatinine"),
+        (["--age", "60", "--sex", "x", "--creatinine", "1"], "sex"),
+        (["--age", "60", "--sex", "male", "--creatinine", "1", "--creatinine-unit", "g"],
+         "creatinine.unit"),
+    ],
+)  # fmt: skip
+def test_incomplete_cockcroft_gault_inputs_exit_2(extra: list[str], field: str) -> None:
+    result = runner.invoke(app, [*BASE, *extra, "--json"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"field '{field}'" in result.stderr

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -21,6 +21,7 @@ from cartrial.dosing.lymphodepletion import format_decimal
 from cartrial.dosing.schedule import Schedule, ScheduleRequest, compute_schedule
 from cartrial.errors import InputError
 from cartrial.protocol.load import load_protocol
+from cartrial.units import convert
 
 __all__ = ["schedule", "schedule_tables"]
 
@@ -67,6 +68,26 @@ def _formula(text: str | None) -> BsaFormula | None:
     raise InputError("bsa_formula", text, "mosteller or dubois")
 
 
+def _sex(text: str | None) -> Literal["female", "male"] | None:
+    if text is None:
+        return None
+    value = text.strip().lower()
+    if value == "female":
+        return "female"
+    if value == "male":
+        return "male"
+    raise InputError("sex", text, "female or male")
+
+
+def _creatinine(text: str | None, unit: str) -> Decimal | None:
+    if text is None:
+        return None
+    value = _decimal("serum_creatinine", text, "a serum creatinine value")
+    if value <= 0:
+        raise InputError("serum_creatinine", text, "a positive serum creatinine")
+    return convert("creatinine", value, unit, field="creatinine").value
+
+
 def schedule_tables(result: Schedule) -> list[Table | str]:
     """The schedule as rich tables (and a few lines), in reading order."""
     out: list[Table | str] = []
@@ -75,7 +96,8 @@ def schedule_tables(result: Schedule) -> list[Table | str]:
     out.append(
         f"[bold]{result.protocol_id}[/] (v{result.protocol_version}): infusion "
         f"{r.infusion_date.isoformat()}, weight {format_decimal(r.weight_kg)} kg, height "
-        f"{format_decimal(r.height_cm)} cm -> BSA [bold]{bsa.bsa_m2} m2[/] ({bsa.reason})"
+        f"{format_decimal(r.height_cm)} cm -> BSA [bold]{bsa.bsa_m2} m2[/] ({bsa.reason}); "
+        f"{result.crcl_reason}"
     )
 
     ld = Table(title="Lymphodepletion (daily doses)")
@@ -184,6 +206,19 @@ def schedule(
         str | None,
         typer.Option("--crcl", help="Creatinine clearance in mL/min (for the renal adjustment)"),
     ] = None,
+    age: Annotated[
+        int | None, typer.Option("--age", help="Age in years (for Cockcroft-Gault)")
+    ] = None,
+    sex: Annotated[
+        str | None, typer.Option("--sex", help="female or male (for Cockcroft-Gault)")
+    ] = None,
+    creatinine: Annotated[
+        str | None,
+        typer.Option("--creatinine", help="Serum creatinine (for Cockcroft-Gault when no --crcl)"),
+    ] = None,
+    creatinine_unit: Annotated[
+        str, typer.Option("--creatinine-unit", help="mg/dL or umol/L")
+    ] = "mg/dL",
     bsa_formula: Annotated[
         str | None,
         typer.Option("--bsa-formula", help="mosteller or dubois; default: the protocol's"),
@@ -203,6 +238,9 @@ def schedule(
         crcl_ml_per_min=(
             None if crcl is None else _decimal("crcl", crcl, "a creatinine clearance in mL/min")
         ),
+        age_years=age,
+        sex=_sex(sex),
+        serum_creatinine_mg_dl=_creatinine(creatinine, creatinine_unit),
         bsa_formula=_formula(bsa_formula),
         ld_end_time=None if ld_end_time is None else _time(ld_end_time),
     )

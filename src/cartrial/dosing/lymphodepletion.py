@@ -126,6 +126,15 @@ def describe_band(band: RenalBand) -> str:
     return text + " mL/min"
 
 
+def _show_crcl(crcl: Decimal) -> str:
+    # A computed clearance (Cockcroft-Gault) has many digits: bands compare the exact
+    # value, the reason shows it to 0.01 mL/min, marked approximate.
+    text = format_decimal(crcl)
+    if "." in text and len(text.split(".")[1]) > 2:
+        return "~" + format_decimal(crcl.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return text
+
+
 def check_crcl(crcl_ml_per_min: Decimal) -> Decimal:
     """Return the creatinine clearance if plausible (0-500 mL/min), else raise InputError."""
     if not crcl_ml_per_min.is_finite() or not Decimal(0) <= crcl_ml_per_min <= _MAX_CRCL:
@@ -204,7 +213,7 @@ def compute_agent_dose(
         factor = band.factor
         band_text = describe_band(band)
         renal_note = (
-            f" x {format_decimal(factor)} (CrCl {format_decimal(crcl_ml_per_min)} mL/min "
+            f" x {format_decimal(factor)} (CrCl {_show_crcl(crcl_ml_per_min)} mL/min "
             f"in {band_text})"
         )
         assessed = True
@@ -222,7 +231,7 @@ def compute_agent_dose(
         )
     else:
         reason = (
-            f"{name} NOT GIVEN: CrCl {format_decimal(crcl_ml_per_min or Decimal(0))} mL/min "
+            f"{name} NOT GIVEN: CrCl {_show_crcl(crcl_ml_per_min or Decimal(0))} mL/min "
             f"in {band_text}, where the protocol's factor is 0"
         )
         daily = round_to_step(Decimal(0), rounding_mg)

@@ -8,7 +8,9 @@ protocol. Steps:
    regimen, the dose levels, the infusion rule), naming each open item.
 2. Check the patient's inputs (weight, height, creatinine clearance, dose level);
    every bad value is an :class:`~cartrial.errors.InputError` naming the field,
-   raised before anything is computed.
+   raised before anything is computed. Creatinine clearance is the one given, else
+   Cockcroft-Gault (:mod:`cartrial.dosing.renal`) from age, sex, serum creatinine and
+   actual weight when all three are given, else not assessed.
 3. BSA by the requested formula, else the protocol's (a request that differs from
    the protocol is warned about), capped at the protocol's cap.
 4. Daily doses with the renal bands; the cell dose with the weight cap; the calendar.
@@ -19,7 +21,8 @@ protocol. Steps:
 from __future__ import annotations
 
 from datetime import date, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,7 +34,9 @@ from cartrial.dosing.lymphodepletion import (
     LymphodepletionPlan,
     check_crcl,
     compute_lymphodepletion,
+    format_decimal,
 )
+from cartrial.dosing.renal import compute_creatinine_clearance_cockcroft_gault
 from cartrial.errors import CartrialError, InputError
 from cartrial.protocol.model import DoseLevel, Protocol
 
@@ -40,6 +45,7 @@ __all__ = [
     "Schedule",
     "ScheduleRequest",
     "compute_schedule",
+    "select_creatinine_clearance",
     "select_dose_level",
 ]
 
@@ -67,6 +73,9 @@ class ScheduleRequest(BaseModel):
     height_cm: Decimal
     dose_level: int | None = None
     crcl_ml_per_min: Decimal | None = None
+    age_years: int | None = None
+    sex: Literal["female", "male"] | None = None
+    serum_creatinine_mg_dl: Decimal | None = None
     bsa_formula: BsaFormula | None = None
     ld_end_time: time | None = None
     rounding_mg: Decimal = DEFAULT_ROUNDING_MG
@@ -81,6 +90,8 @@ class Schedule(BaseModel):
     protocol_version: str
     request: ScheduleRequest
     bsa: BsaResult
+    crcl_ml_per_min: Decimal | None
+    crcl_reason: str
     lymphodepletion: LymphodepletionPlan
     cell_dose: CellDose
     calendar: Calendar
@@ -116,6 +127,57 @@ def select_dose_level(protocol: Protocol, level: int | None) -> tuple[DoseLevel,
     )
 
 
+def select_creatinine_clearance(request: ScheduleRequest) -> tuple[Decimal | None, str]:
+    """The clearance to dose by, and where it came from (given, Cockcroft-Gault, none).
+
+    Cockcroft-Gault uses the actual weight; its value is kept exact for the band
+    comparison and shown to 0.1 mL/min.
+
+    >>> select_creatinine_clearance(ScheduleRequest(
+    ...     infusion_date=date(2026, 3, 2), weight_kg=Decimal(72), height_cm=Decimal(170),
+    ...     age_years=60, sex="female", serum_creatinine_mg_dl=Decimal(1)))[1]
+    'Cockcroft-Gault (140 - 60) x 72 kg / (72 x 1 mg/dL) x 0.85 (female) = 68.0 mL/min'
+    """
+    inputs = {
+        "age_years": request.age_years,
+        "sex": request.sex,
+        "serum_creatinine_mg_dl": request.serum_creatinine_mg_dl,
+    }
+    given = {k: v for k, v in inputs.items() if v is not None}
+    if request.crcl_ml_per_min is not None:
+        crcl = check_crcl(request.crcl_ml_per_min)
+        note = " (age, sex and creatinine not used)" if given else ""
+        return crcl, f"CrCl {format_decimal(crcl)} mL/min as given{note}"
+    if not given:
+        return None, "no creatinine clearance given: renal adjustment not assessed"
+    missing = [k for k, v in inputs.items() if v is None]
+    if missing:
+        raise InputError(
+            missing[0],
+            None,
+            "a value: Cockcroft-Gault creatinine clearance needs age, sex and serum creatinine "
+            "(or give the clearance itself)",
+        )
+    assert request.age_years is not None and request.sex is not None
+    assert request.serum_creatinine_mg_dl is not None
+    crcl = compute_creatinine_clearance_cockcroft_gault(
+        age_years=request.age_years,
+        weight_kg=request.weight_kg,
+        sex=request.sex,
+        serum_creatinine_mg_dl=request.serum_creatinine_mg_dl,
+    )
+    female = " x 0.85 (female)" if request.sex == "female" else ""
+    shown = crcl.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    scr = request.serum_creatinine_mg_dl
+    scr_text = format_decimal(scr)
+    if "." in scr_text and len(scr_text.split(".")[1]) > 3:
+        scr_text = "~" + format_decimal(scr.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+    return crcl, (
+        f"Cockcroft-Gault (140 - {request.age_years}) x {format_decimal(request.weight_kg)} kg / "
+        f"(72 x {scr_text} mg/dL){female} = {shown} mL/min"
+    )
+
+
 def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedule:
     """The schedule of one patient under ``protocol`` (module doc, steps 1-5)."""
     open_items = _open_items(protocol)
@@ -126,8 +188,7 @@ def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedul
     assert regimen is not None and infusion is not None
     check_weight_kg(request.weight_kg)
     check_height_cm(request.height_cm)
-    if request.crcl_ml_per_min is not None:
-        check_crcl(request.crcl_ml_per_min)
+    crcl, crcl_reason = select_creatinine_clearance(request)
     level, warnings = select_dose_level(protocol, request.dose_level)
 
     formula = request.bsa_formula or regimen.bsa_formula
@@ -145,7 +206,7 @@ def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedul
         regimen=regimen,
         bsa=bsa,
         infusion_date=request.infusion_date,
-        crcl_ml_per_min=request.crcl_ml_per_min,
+        crcl_ml_per_min=crcl,
         rounding_mg=request.rounding_mg,
     )
     warnings.extend(plan.warnings)
@@ -186,6 +247,8 @@ def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedul
         protocol_version=protocol.version,
         request=request,
         bsa=bsa,
+        crcl_ml_per_min=crcl,
+        crcl_reason=crcl_reason,
         lymphodepletion=plan,
         cell_dose=cells,
         calendar=calendar,
