@@ -229,9 +229,9 @@ def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedul
     timing = calendar.infusion
     if timing is not None and timing.status == "not_satisfied":
         warnings.append(
-            f"the planned infusion on {timing.infusion_date.isoformat()} is too early: "
-            f"{timing.min_hours_after_lymphodepletion} h after the last lymphodepletion dose "
-            f"is not before {timing.earliest_date.isoformat()}"
+            f"the planned infusion on {timing.infusion_date.isoformat()} is too early: the "
+            f"earliest date {timing.min_hours_after_lymphodepletion} h after the last "
+            f"lymphodepletion dose is {timing.earliest_date.isoformat()}"
         )
     elif timing is not None and timing.status == "needs_end_time":
         warnings.append(
