@@ -53,14 +53,19 @@ __all__ = [
 class OpenProtocolItemsError(CartrialError):
     """The protocol leaves open an item the computation needs (a sparse source)."""
 
-    def __init__(self, protocol_id: str, items: list[str], purpose: str):
+    def __init__(
+        self, protocol_id: str, items: list[str], purpose: str, listed: list[str] | None = None
+    ):
         self.protocol_id = protocol_id
         self.items = items
-        super().__init__(
+        message = (
             f"protocol {protocol_id!r} leaves open what {purpose} needs: "
             + "; ".join(items)
-            + f" (the source does not state them; see `cartrial protocol show {protocol_id}`)"
+            + " (its source does not state them)"
         )
+        if listed:
+            message += ". Open items listed by the protocol file: " + "; ".join(listed)
+        super().__init__(message)
 
 
 class ScheduleRequest(BaseModel):
@@ -182,7 +187,9 @@ def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedul
     """The schedule of one patient under ``protocol`` (module doc, steps 1-5)."""
     open_items = _open_items(protocol)
     if open_items:
-        raise OpenProtocolItemsError(protocol.id, open_items, "a treatment schedule")
+        raise OpenProtocolItemsError(
+            protocol.id, open_items, "a treatment schedule", protocol.open_items
+        )
     regimen = protocol.lymphodepletion
     infusion = protocol.infusion
     assert regimen is not None and infusion is not None
