@@ -71,3 +71,20 @@ def test_too_early_infusion_is_warned(protocol: Protocol) -> None:
         "the planned infusion on 2026-03-02 is too early: the earliest date 96 h after the last "
         "lymphodepletion dose is 2026-03-03" in result.warnings
     )
+
+
+def test_assumed_regimen_and_infusion_rule_are_warned(protocol: Protocol) -> None:
+    assert protocol.lymphodepletion is not None and protocol.infusion is not None
+    regimen = protocol.lymphodepletion.model_copy(
+        update={"assumed": True, "reason": "BSA formula not stated"}
+    )
+    infusion = protocol.infusion.model_copy(update={"assumed": True, "reason": "72 h not stated"})
+    assumed = protocol.model_copy(update={"lymphodepletion": regimen, "infusion": infusion})
+    result = compute_schedule(
+        protocol=assumed, request=REQUEST.model_copy(update={"dose_level": 1})
+    )
+    assert (
+        "lymphodepletion regimen partly assumed by the protocol file: BSA formula not stated"
+        in result.warnings
+    )
+    assert "infusion rule assumed by the protocol file: 72 h not stated" in result.warnings

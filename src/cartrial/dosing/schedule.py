@@ -216,6 +216,10 @@ def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedul
         crcl_ml_per_min=crcl,
         rounding_mg=request.rounding_mg,
     )
+    if regimen.assumed:
+        warnings.append(
+            f"lymphodepletion regimen partly assumed by the protocol file: {regimen.reason}"
+        )
     warnings.extend(plan.warnings)
     cells = compute_cell_dose(rule=protocol.cell_dose, level=level, weight_kg=request.weight_kg)
     if level.assumed:
@@ -233,6 +237,8 @@ def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedul
         ld_end_time=request.ld_end_time,
         not_given=frozenset(a.agent for a in plan.agents if not a.is_given),
     )
+    if infusion.assumed:
+        warnings.append(f"infusion rule assumed by the protocol file: {infusion.reason}")
     timing = calendar.infusion
     if timing is not None and timing.status == "not_satisfied":
         warnings.append(
