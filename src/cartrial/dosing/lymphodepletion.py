@@ -289,13 +289,13 @@ def compute_lymphodepletion(
         if not dose.is_given:
             warnings.append(f"{dose.agent} is not given at this creatinine clearance")
         if regimen_agent.assumed:
-            why = f": {regimen_agent.reason}" if regimen_agent.reason else ""
+            why = f": {regimen_agent.reason.rstrip('.')}" if regimen_agent.reason else ""
             warnings.append(
                 f"{dose.agent} {format_decimal(dose.dose_mg_per_m2_per_day)} mg/m2/day is an "
                 f"assumed value in the protocol file{why}; confirm it against the full protocol"
             )
         source = regimen_agent.renal_adjustment_source
         if regimen_agent.renal_adjustment and source is not None and source.assumed:
-            why = f": {source.reason}" if source.reason else ""
+            why = f": {source.reason.rstrip('.')}" if source.reason else ""
             warnings.append(f"the renal bands of {dose.agent} are assumed{why}")
     return LymphodepletionPlan(agents=agents, rounding_mg=rounding_mg, warnings=warnings)

@@ -64,7 +64,7 @@ class OpenProtocolItemsError(CartrialError):
             + " (its source does not state them)"
         )
         if listed:
-            message += ". Open items listed by the protocol file: " + "; ".join(listed)
+            message += f"; the protocol file lists {len(listed)} open items (open_items)"
         super().__init__(message)
 
 
@@ -101,6 +101,11 @@ class Schedule(BaseModel):
     cell_dose: CellDose
     calendar: Calendar
     warnings: list[str]
+
+
+def _clause(reason: str | None) -> str:
+    """A protocol file's one-line reason without its final full stop, to embed in a warning."""
+    return (reason or "").strip().rstrip(".")
 
 
 def _open_items(protocol: Protocol) -> list[str]:
@@ -223,7 +228,7 @@ def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedul
     warnings.extend(plan.warnings)
     cells = compute_cell_dose(rule=protocol.cell_dose, level=level, weight_kg=request.weight_kg)
     if level.assumed:
-        why = f": {level.reason}" if level.reason else ""
+        why = f": {_clause(level.reason)}" if level.reason else ""
         warnings.append(
             f"dose level {level.level} is an assumed value in the protocol file{why}; "
             f"confirm it against the full protocol"
@@ -238,7 +243,7 @@ def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedul
         not_given=frozenset(a.agent for a in plan.agents if not a.is_given),
     )
     if infusion.assumed:
-        warnings.append(f"infusion rule assumed by the protocol file: {infusion.reason}")
+        warnings.append(f"infusion rule assumed by the protocol file: {_clause(infusion.reason)}")
     timing = calendar.infusion
     if timing is not None and timing.status == "not_satisfied":
         warnings.append(
