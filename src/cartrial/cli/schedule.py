@@ -191,41 +191,69 @@ def schedule_tables(result: Schedule) -> list[Table | str]:
 @handle_errors
 def schedule(
     protocol: Annotated[
-        str, typer.Option("--protocol", "-p", help="Bundled protocol id or a protocol file")
+        str,
+        typer.Option(
+            "--protocol", "-p", metavar="ID|FILE", help="Bundled protocol id or a protocol file"
+        ),
     ],
     infusion_date: Annotated[
-        str, typer.Option("--infusion-date", help="Planned CAR-T infusion date (YYYY-MM-DD)")
+        str,
+        typer.Option(
+            "--infusion-date", metavar="YYYY-MM-DD", help="Planned CAR-T infusion date (YYYY-MM-DD)"
+        ),
     ],
-    weight_kg: Annotated[str, typer.Option("--weight-kg", help="Actual body weight in kg")],
-    height_cm: Annotated[str, typer.Option("--height-cm", help="Height in cm")],
+    weight_kg: Annotated[
+        str, typer.Option("--weight-kg", metavar="KG", help="Actual body weight in kg")
+    ],
+    height_cm: Annotated[str, typer.Option("--height-cm", metavar="CM", help="Height in cm")],
     dose_level: Annotated[
         int | None,
-        typer.Option("--dose-level", help="Dose level (from 1); default: the starting level"),
+        typer.Option(
+            "--dose-level", metavar="LEVEL", help="Dose level (from 1); default: the starting level"
+        ),
     ] = None,
     crcl: Annotated[
         str | None,
-        typer.Option("--crcl", help="Creatinine clearance in mL/min (for the renal adjustment)"),
+        typer.Option(
+            "--crcl",
+            metavar="ML_MIN",
+            help="Creatinine clearance in mL/min (for the renal adjustment)",
+        ),
     ] = None,
     age: Annotated[
-        int | None, typer.Option("--age", help="Age in years (for Cockcroft-Gault)")
+        int | None,
+        typer.Option("--age", metavar="YEARS", help="Age in years (for Cockcroft-Gault)"),
     ] = None,
     sex: Annotated[
-        str | None, typer.Option("--sex", help="female or male (for Cockcroft-Gault)")
+        str | None,
+        typer.Option("--sex", metavar="female|male", help="female or male (for Cockcroft-Gault)"),
     ] = None,
     creatinine: Annotated[
         str | None,
-        typer.Option("--creatinine", help="Serum creatinine (for Cockcroft-Gault when no --crcl)"),
+        typer.Option(
+            "--creatinine",
+            metavar="VALUE",
+            help="Serum creatinine (for Cockcroft-Gault when no --crcl)",
+        ),
     ] = None,
     creatinine_unit: Annotated[
-        str, typer.Option("--creatinine-unit", help="mg/dL or umol/L")
+        str, typer.Option("--creatinine-unit", metavar="UNIT", help="mg/dL or umol/L")
     ] = "mg/dL",
     bsa_formula: Annotated[
         str | None,
-        typer.Option("--bsa-formula", help="mosteller or dubois; default: the protocol's"),
+        typer.Option(
+            "--bsa-formula",
+            metavar="mosteller|dubois",
+            help="mosteller or dubois; default: the protocol's",
+        ),
     ] = None,
     ld_end_time: Annotated[
         str | None,
-        typer.Option("--ld-end-time", help="End time (HH:MM) of the last lymphodepletion dose"),
+        typer.Option(
+            "--ld-end-time",
+            metavar="HH:MM",
+            help="End time (HH:MM) of the last lymphodepletion dose",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the schedule as JSON")] = False,
 ) -> None:
