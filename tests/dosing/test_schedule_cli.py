@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cartrial.cli.main import app
@@ -175,3 +177,19 @@ def test_incomplete_cockcroft_gault_inputs_exit_2(extra: list[str], field: str) 
     assert result.exit_code == 2
     assert result.stdout == ""
     assert f"field '{field}'" in result.stderr
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    weight=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+        max_size=12,
+    )
+)
+def test_any_weight_text_is_a_schedule_or_one_error_naming_the_field(weight: str) -> None:
+    args = [a for a in BASE if a not in ("--weight-kg", "70")] + [f"--weight-kg={weight}"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code in (0, 2)
+    if result.exit_code == 2:
+        assert result.stdout == ""
+        assert "field 'weight_kg'" in result.stderr
