@@ -5,6 +5,10 @@ from __future__ import annotations
 import typer
 
 from cartrial import __version__
+from cartrial.cli.demo import demo
+from cartrial.cli.protocol import protocol_app
+from cartrial.cli.schedule import schedule
+from cartrial.cli.screen import screen
 
 app = typer.Typer(
     name="cartrial",
@@ -20,13 +24,8 @@ def version() -> None:
     typer.echo(__version__)
 
 
-# Sub-command groups register below, one line each (keeps merges trivial).
-from cartrial.cli.screen import screen  # noqa: E402
-
-app.command(name="screen")(screen)
-from cartrial.cli.demo import demo  # noqa: E402
-
+# Commands and sub-command groups register below, one line each (keeps merges trivial).
 app.command(name="demo")(demo)
-from cartrial.cli.schedule import schedule  # noqa: E402
-
+app.command(name="screen")(screen)
+app.add_typer(protocol_app, name="protocol")
 app.command(name="schedule")(schedule)
