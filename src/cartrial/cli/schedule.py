@@ -94,7 +94,7 @@ def schedule_tables(result: Schedule) -> list[Table | str]:
     bsa = result.bsa
     r = result.request
     out.append(
-        f"[bold]{result.protocol_id}[/] (v{result.protocol_version}): infusion "
+        f"[bold]{result.protocol_id}[/] (version {result.protocol_version}): infusion "
         f"{r.infusion_date.isoformat()}, weight {format_decimal(r.weight_kg)} kg, height "
         f"{format_decimal(r.height_cm)} cm -> BSA [bold]{bsa.bsa_m2} m2[/] ({bsa.reason}); "
         f"{result.crcl_reason}"

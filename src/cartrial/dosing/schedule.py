@@ -223,7 +223,8 @@ def compute_schedule(*, protocol: Protocol, request: ScheduleRequest) -> Schedul
     )
     if regimen.assumed:
         warnings.append(
-            f"lymphodepletion regimen partly assumed by the protocol file: {regimen.reason}"
+            "lymphodepletion regimen partly assumed by the protocol file: "
+            + _clause(regimen.reason)
         )
     warnings.extend(plan.warnings)
     cells = compute_cell_dose(rule=protocol.cell_dose, level=level, weight_kg=request.weight_kg)
