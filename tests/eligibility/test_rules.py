@@ -361,3 +361,27 @@ def test_review_rule_is_always_unknown() -> None:
     outcome = evaluate_rule(rule({"kind": "review", "question": "anything else?"}), make_record())
     assert outcome.value is None
     assert outcome.reason == "investigator review: anything else?"
+
+
+def test_protocol_value_outside_a_closed_vocabulary_is_a_load_error() -> None:
+    from cartrial.errors import ProtocolError
+    from cartrial.protocol.load import parse_protocol_text
+
+    text = """id: t
+version: '1'
+title: t
+phase: ['1']
+population: p
+sources: [{id: s, file: f, description: d}]
+cell_dose: {}
+eligibility:
+  inclusion:
+    - id: I1
+      text: gastro-oesophageal cancer
+      rule: {kind: field, field: diagnosis.tumour_type, op: in, value: [gastric, oesophageal]}
+"""
+    with pytest.raises(ProtocolError) as info:
+        parse_protocol_text(text, "t.yaml")
+    assert "t.yaml:12: eligibility.inclusion[0].rule.value: 'oesophageal' is not a value of" in str(
+        info.value
+    )

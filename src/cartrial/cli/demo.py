@@ -11,7 +11,7 @@ import typer
 from rich.progress import Progress
 
 from cartrial.cli.common import console, handle_errors
-from cartrial.cli.screen import summary_table
+from cartrial.cli.screen import reasons_table, summary_table
 from cartrial.eligibility.batch import summarise_screening
 from cartrial.eligibility.screen import ScreeningResult, screen_subject
 from cartrial.protocol.load import bundled_ids, load_bundled
@@ -45,6 +45,7 @@ def demo(
                 progress.advance(task)
     summaries = summarise_screening(results)
     console.print(summary_table(summaries))
+    console.print(reasons_table(summaries))
     report = write_screening_html(
         out / "screening.html",
         title="Screening of a synthetic cohort against the bundled protocols",

@@ -19,7 +19,7 @@ from cartrial.eligibility.screen import ScreeningResult
 from cartrial.protocol.load import bundled_ids, load_protocol
 from cartrial.protocol.model import Protocol
 
-__all__ = ["criteria_table", "screen", "summary_table"]
+__all__ = ["criteria_table", "reasons_table", "screen", "summary_table"]
 
 _VERDICT_STYLE = {"met": "green", "not_met": "bold red", "needs_review": "yellow"}
 _DECISION_STYLE = {"eligible": "bold green", "not_eligible": "bold red", "incomplete": "yellow"}
@@ -43,26 +43,34 @@ def criteria_table(result: ScreeningResult) -> Table:
 
 
 def summary_table(summaries: list[ProtocolSummary]) -> Table:
-    """Decisions per protocol and the criteria most often not met."""
-    table = Table(title="Screening summary", show_lines=True)
+    """Decisions per protocol."""
+    table = Table(title="Screening summary")
     table.add_column("protocol", no_wrap=True)
     table.add_column("screened", justify="right")
     table.add_column("eligible", justify="right", style="green")
     table.add_column("not eligible", justify="right", style="red")
     table.add_column("incomplete", justify="right", style="yellow")
-    table.add_column("top reasons not met (subjects)")
     for s in summaries:
-        reasons = "\n".join(
-            f"{f.criterion_id} ({f.subjects}): {_short(f.text)}" for f in s.top_failures
-        )
         table.add_row(
             s.protocol_id,
             str(s.screened),
             str(s.eligible),
             str(s.not_eligible),
             str(s.incomplete),
-            reasons or "-",
         )
+    return table
+
+
+def reasons_table(summaries: list[ProtocolSummary]) -> Table:
+    """The wording of the criteria that most often failed, per protocol."""
+    table = Table(title="Top reasons for failure")
+    table.add_column("protocol", no_wrap=True)
+    table.add_column("criterion", no_wrap=True)
+    table.add_column("subjects", justify="right")
+    table.add_column("criterion text")
+    for s in summaries:
+        for f in s.top_failures:
+            table.add_row(s.protocol_id, f.criterion_id, str(f.subjects), _short(f.text))
     return table
 
 
@@ -112,7 +120,9 @@ def screen(
             cells = [f"[{_DECISION_STYLE[r.decision]}]{r.decision}[/]" for r in row]
             subjects.add_row(record.subject_id, *cells)
         console.print(subjects)
-        console.print(summary_table(summarise_screening(results)))
+        summaries = summarise_screening(results)
+        console.print(summary_table(summaries))
+        console.print(reasons_table(summaries))
     else:
         for result in results:
             console.print(criteria_table(result))

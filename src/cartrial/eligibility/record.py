@@ -28,6 +28,7 @@ from pydantic import (
 
 from cartrial.errors import UnknownUnitError
 from cartrial.units import ANALYTES
+from cartrial.vocabulary import TumourType
 
 __all__ = [
     "Cardiac",
@@ -80,7 +81,7 @@ class TherapyClass(StrEnum):
 
 
 class Diagnosis(_Record):
-    tumour_type: str = Field(description="e.g. mesothelioma, pancreatic, ovarian, gastric")
+    tumour_type: TumourType
     histologically_confirmed: bool | None = None
     ajcc8_stage: str | None = Field(
         default=None, pattern=r"^(0|I|II|III|IV)[A-C]?$", description="AJCC 8th edition stage group"
