@@ -7,6 +7,7 @@ import typer
 from cartrial import __version__
 from cartrial.cli.demo import demo
 from cartrial.cli.protocol import protocol_app
+from cartrial.cli.schedule import schedule
 from cartrial.cli.screen import screen
 
 app = typer.Typer(
@@ -27,3 +28,4 @@ def version() -> None:
 app.command(name="demo")(demo)
 app.command(name="screen")(screen)
 app.add_typer(protocol_app, name="protocol")
+app.command(name="schedule")(schedule)
