@@ -108,7 +108,9 @@ class NcaTable:
             rec: dict[str, Any] = {str(k): _plain(v) for k, v in key.items()}
             for name in PARAMETERS:
                 rec[name] = _plain(self.values[name][i])
-            n = int(self.values["lambda_z_n_points"][i])
+            points = self.values["lambda_z_n_points"][i]
+            n = 0 if np.isnan(points) else int(points)
+            rec["lambda_z_n_points"] = n or None
             width = self.lambda_z_times.shape[1]
             rec["lambda_z_times"] = (
                 [float(t) for t in self.lambda_z_times[i, width - n :]] if n else []
@@ -176,7 +178,7 @@ def compute_nca(profiles: Profiles, settings: NcaSettings | None = None) -> NcaT
     _add_inf(values, reasons, fit, all_blq)
     values.update(
         lambda_z=fit.lambda_z,
-        lambda_z_n_points=fit.n_points.astype(float),
+        lambda_z_n_points=np.where(fit.n_points > 0, fit.n_points, np.nan),
         r_squared=fit.r_squared,
         adj_r_squared=fit.adj_r_squared,
         lambda_z_time_first=fit.time_first,

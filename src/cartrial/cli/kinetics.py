@@ -1,0 +1,119 @@
+"""``cartrial kinetics``: NCA of CAR-T kinetics samples and its summaries."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from cartrial.cli.common import console, handle_errors, print_json
+from cartrial.kinetics.data import build_profiles, load_samples
+from cartrial.kinetics.nca import NcaTable, compute_nca
+from cartrial.kinetics.settings import NcaSettings
+from cartrial.kinetics.summary import summarise_parameters
+
+kinetics_app = typer.Typer(
+    help="Cellular kinetics: NCA of CAR transgene levels (PKNCA rules).",
+    no_args_is_help=True,
+)
+
+
+class AucMethodChoice(StrEnum):
+    lin_log = "lin-log"
+    linear = "linear"
+
+
+class GroupChoice(StrEnum):
+    dose_level = "dose_level"
+    tumour_type = "tumour_type"
+
+
+def _run(file: Path, auc_method: AucMethodChoice, partial_end: float) -> NcaTable:
+    settings = NcaSettings(auc_method=auc_method.value, partial_end=partial_end)
+    return compute_nca(build_profiles(load_samples(file)), settings)
+
+
+def _fmt(value: float) -> str:
+    return "-" if np.isnan(value) else f"{value:.4g}"
+
+
+@kinetics_app.command("nca")
+@handle_errors
+def nca(
+    file: Path = typer.Argument(..., help="Sample table (CSV or parquet), see docs/kinetics.md."),
+    auc_method: AucMethodChoice = typer.Option(
+        AucMethodChoice.lin_log, "--auc-method", help="lin-log (PKNCA 'lin up/log down') or linear."
+    ),
+    partial_end: float = typer.Option(28.0, "--partial-end", help="End of the partial AUC (days)."),
+    as_json: bool = typer.Option(False, "--json", help="Print every result as JSON."),
+    csv_out: Path | None = typer.Option(None, "--csv", help="Write the results table to this CSV."),
+) -> None:
+    """Cmax, Tmax, Tlast, AUCs, lambda_z and half-life per subject, analyte and matrix."""
+    result = _run(file, auc_method, partial_end)
+    if csv_out is not None:
+        result.to_frame().to_csv(csv_out, index=False)
+        typer.echo(f"wrote {len(result.keys)} profiles to {csv_out}")
+        return
+    if as_json:
+        print_json(
+            {
+                "settings": result.settings.model_dump(mode="json"),
+                "time_unit": "day",
+                "auc_unit": "concentration unit x day",
+                "results": result.records(),
+            }
+        )
+        return
+    table = Table(title=f"NCA ({auc_method.value}); AUC0-{partial_end:g}d = AUCint")
+    for header in ("subject", "analyte", "matrix", "Cmax", "Tmax", "Tlast", "AUClast"):
+        table.add_column(header)
+    for header in (f"AUC0-{partial_end:g}d", "AUCinf,obs", "t1/2", "flags / reasons"):
+        table.add_column(header)
+    frame = result.to_frame()
+    for _, row in frame.iterrows():
+        notes = [row["flags"]] if row["flags"] else []
+        if row.get("lambda_z_reason"):
+            notes.append(str(row["lambda_z_reason"]))
+        table.add_row(
+            str(row["subject"]),
+            str(row.get("analyte", "")),
+            str(row.get("matrix", "")),
+            _fmt(row["cmax"]),
+            _fmt(row["tmax"]),
+            _fmt(row["tlast"]),
+            _fmt(row["auclast"]),
+            _fmt(row["aucint_partial"]),
+            _fmt(row["aucinf_obs"]),
+            _fmt(row["half_life"]),
+            "; ".join(notes),
+        )
+    console.print(table)
+
+
+@kinetics_app.command("summary")
+@handle_errors
+def summary(
+    file: Path = typer.Argument(..., help="Sample table (CSV or parquet)."),
+    by: GroupChoice = typer.Option(GroupChoice.dose_level, "--by", help="Group by this column."),
+    auc_method: AucMethodChoice = typer.Option(AucMethodChoice.lin_log, "--auc-method"),
+    partial_end: float = typer.Option(28.0, "--partial-end", help="End of the partial AUC (days)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """n, geometric mean, geometric CV%, median and range by dose level or tumour type."""
+    result = _run(file, auc_method, partial_end)
+    frame = summarise_parameters(result.to_frame(), by=["analyte", "matrix", by.value])
+    if as_json:
+        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        print_json(records)
+        return
+    table = Table(title=f"NCA summary by {by.value}")
+    for column in frame.columns:
+        table.add_column(str(column))
+    for _, row in frame.iterrows():
+        table.add_row(
+            *[_fmt(v) if isinstance(v, float) else str(v) for v in row.to_list()],
+        )
+    console.print(table)
