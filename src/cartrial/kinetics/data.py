@@ -117,7 +117,8 @@ def _numbers(
 def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFrame:
     """Validate a raw table of strings; returns canonical columns.
 
-    Output columns: subject, analyte, matrix, time (days), conc (canonical unit,
+    Output columns: subject, analyte, matrix, time (days; actual, else nominal),
+    nominal_day, conc (canonical unit,
     0 when BLQ, NaN when missing), unit (canonical), blq, lloq, dose_level,
     tumour_type, row (0-based input row).
     """
@@ -201,6 +202,7 @@ def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFram
             "analyte": analyte,
             "matrix": matrix_key.map(MATRICES),
             "time": time,
+            "nominal_day": nominal,
             "conc": conc,
             "unit": canonical,
             "blq": blq,
