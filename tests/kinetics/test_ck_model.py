@@ -55,7 +55,7 @@ def test_fit_recovers_simulated_parameters_with_censored_tail() -> None:
 
 
 def test_too_few_quantified_samples_is_an_error() -> None:
-    with pytest.raises(InputError, match="at least 4 quantified samples"):
+    with pytest.raises(InputError, match="at least 7 quantified samples"):
         fit_ck_model(np.array([1.0, 7, 14, 28]), np.array([10.0, 500, 0, 0]), 50.0)
 
 

@@ -138,3 +138,56 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["kinetics", "nca", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2
     assert "field 'file'" in result.output
+
+
+RICH_ROWS = [
+    f"S03,car_copies,blood,{day},{day},{value},copies/ug gDNA,50,,DL1,mesothelioma"
+    for day, value in (
+        (0, "BLQ"),
+        (1, 20),
+        (4, 900),
+        (7, 8000),
+        (10, 30000),
+        (14, 9000),
+        (21, 2000),
+        (28, 900),
+        (56, 200),
+        (90, "BLQ"),
+    )
+]
+
+
+def test_fit_reports_estimates_or_why_not(tmp_path: Path) -> None:
+    figures = tmp_path / "figs"
+    result = runner.invoke(
+        app,
+        [
+            "kinetics",
+            "fit",
+            str(_write(tmp_path, GOOD_ROWS + RICH_ROWS)),
+            "--plot-dir",
+            str(figures),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    fits = {r["subject"]: r for r in json.loads(result.output)}
+    assert fits["S01"]["reason"] == (
+        "not fitted: field 'conc': got 4, expected at least 7 quantified samples after day 0 "
+        "(7 parameters)"
+    )
+    # day 1 (20 < LLOQ 50) and day 90 (BLQ) are censored; day 0 is not fitted
+    assert (fits["S03"]["n_censored"], fits["S03"]["n_quantified"]) == (2, 7)
+    assert set(fits["S03"]["estimates"]) == {"cmax", "tmax", "rho", "alpha", "beta", "fb", "sigma"}
+    assert Path(fits["S03"]["figure"]).exists()
+
+
+def test_plot_writes_spaghetti_and_mean_profile(tmp_path: Path) -> None:
+    out = tmp_path / "plots"
+    result = runner.invoke(
+        app, ["kinetics", "plot", str(_write(tmp_path, GOOD_ROWS)), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "car_copies_blood_mean.png",
+        "car_copies_blood_spaghetti.png",
+    ]

@@ -10,8 +10,11 @@ import typer
 from rich.table import Table
 
 from cartrial.cli.common import console, handle_errors, print_json
+from cartrial.errors import InputError
+from cartrial.kinetics.ck_model import fit_ck_model
 from cartrial.kinetics.data import build_profiles, load_samples
 from cartrial.kinetics.nca import NcaTable, compute_nca
+from cartrial.kinetics.plots import plot_ck_fit, plot_mean_profile, plot_spaghetti
 from cartrial.kinetics.settings import NcaSettings
 from cartrial.kinetics.summary import summarise_parameters
 
@@ -117,3 +120,73 @@ def summary(
             *[_fmt(v) if isinstance(v, float) else str(v) for v in row.to_list()],
         )
     console.print(table)
+
+
+@kinetics_app.command("plot")
+@handle_errors
+def plot(
+    file: Path = typer.Argument(..., help="Sample table (CSV or parquet)."),
+    out: Path = typer.Option(Path("out"), "--out", help="Folder for the PNG files."),
+    by: GroupChoice = typer.Option(
+        GroupChoice.dose_level, "--by", help="One panel/line per group."
+    ),
+) -> None:
+    """Spaghetti plot and geometric mean profile (95% CI) per analyte and matrix, log axis."""
+    samples = load_samples(file)
+    out.mkdir(parents=True, exist_ok=True)
+    pairs = samples[["analyte", "matrix"]].drop_duplicates().sort_values(["analyte", "matrix"])
+    for analyte, matrix in pairs.itertuples(index=False, name=None):
+        stem = f"{analyte}_{matrix}"
+        where = {"analyte": str(analyte), "matrix": str(matrix), "by": by.value}
+        for path in (
+            plot_spaghetti(samples, out / f"{stem}_spaghetti.png", **where),
+            plot_mean_profile(samples, out / f"{stem}_mean.png", **where),
+        ):
+            typer.echo(f"wrote {path}")
+
+
+@kinetics_app.command("fit")
+@handle_errors
+def fit(
+    file: Path = typer.Argument(..., help="Sample table (CSV or parquet)."),
+    plot_dir: Path | None = typer.Option(None, "--plot-dir", help="Write one fit figure each."),
+) -> None:
+    """Fit the multiphasic kinetic model per subject (BLQ censored); print JSON."""
+    profiles = build_profiles(load_samples(file))
+    results: list[dict[str, object]] = []
+    if plot_dir is not None:
+        plot_dir.mkdir(parents=True, exist_ok=True)
+    for i, key in enumerate(profiles.keys.to_dict(orient="records")):
+        record: dict[str, object] = {k: key[k] for k in ("subject", "analyte", "matrix")}
+        lloq = float(key["lloq"])
+        try:
+            result = fit_ck_model(profiles.time[i], profiles.conc[i], lloq)
+        except InputError as exc:
+            record["reason"] = f"not fitted: {exc}"
+            results.append(record)
+            continue
+        record.update(
+            estimates=result.estimates,
+            standard_errors=result.standard_errors,
+            log_likelihood=result.log_likelihood,
+            n_quantified=result.n_quantified,
+            n_censored=result.n_censored,
+            converged=result.converged,
+            message=result.message,
+            method=result.method,
+        )
+        if plot_dir is not None:
+            name = f"{key['subject']}_{key['analyte']}_{key['matrix']}_fit.png"
+            record["figure"] = str(
+                plot_ck_fit(
+                    result,
+                    profiles.time[i],
+                    profiles.conc[i],
+                    lloq,
+                    plot_dir / name,
+                    title=f"{key['subject']} {key['analyte']} ({key['matrix']})",
+                    unit=str(key["unit"]),
+                )
+            )
+        results.append(record)
+    print_json(results)

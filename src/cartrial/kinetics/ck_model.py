@@ -149,8 +149,9 @@ def _jacobian(x: FloatArray, step: float = 1e-6) -> FloatArray:
 def fit_ck_model(time: FloatArray, conc: FloatArray, lloq: FloatArray | float) -> CkFit:
     """Fit the model to one subject (conc 0 = BLQ, NaN = missing; ``lloq`` per sample or one).
 
-    Raises :class:`~cartrial.errors.InputError` with fewer than 4 quantified samples
-    after day 0 (7 parameters need at least that much information, with BLQ samples).
+    Raises :class:`~cartrial.errors.InputError` with fewer quantified samples after
+    day 0 than the 7 parameters (with fewer, the fit interpolates the data, sigma
+    goes to 0 and the likelihood has no maximum).
     """
     t = np.asarray(time, dtype=float)
     c = np.asarray(conc, dtype=float)
@@ -160,10 +161,8 @@ def fit_ck_model(time: FloatArray, conc: FloatArray, lloq: FloatArray | float) -
     if np.any((c == 0) & ~(limit > 0)):
         raise InputError("lloq", None, "an LLOQ > 0 for every BLQ sample (censoring needs it)")
     n_q = int((c > 0).sum())
-    if n_q < 4:
-        raise InputError(
-            "conc", n_q, "at least 4 quantified samples after day 0 to fit 7 parameters"
-        )
+    if n_q < len(NAMES):
+        raise InputError("conc", n_q, "at least 7 quantified samples after day 0 (7 parameters)")
 
     def objective(theta: FloatArray) -> float:
         p, sigma = _unpack(theta)
