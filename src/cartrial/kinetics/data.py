@@ -132,7 +132,7 @@ def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFram
     for column in _OPTIONAL:
         if column not in frame.columns:
             frame[column] = ""
-    frame = frame.fillna("").astype(str)
+    frame = frame.astype(object).where(frame.notna(), "").astype(str)
 
     subject = frame["subject"].str.strip()
     row = _first(subject == "")
