@@ -11,6 +11,7 @@ Run: ``.venv/bin/python bench/nca.py [n_subjects]``.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import pandas as pd
 
 from cartrial.kinetics.data import build_profiles, validate_samples
 from cartrial.kinetics.nca import compute_nca
-from cartrial.kinetics.profiles import Profiles
+from cartrial.kinetics.profiles import Profiles, profiles_from_lists
 from cartrial.kinetics.settings import NcaSettings
 
 DAYS = np.array([0, 1, 4, 7, 10, 14, 21, 28, 42, 56, 90, 180], dtype=float)
@@ -164,6 +165,36 @@ def compare_with_pknca(profiles: Profiles, seconds: float) -> None:
         print(f"  {name:20s} max rel diff {rel.max():.2e}; NA in one only: {mismatched_missing}")
 
 
+def theoph_agreement() -> None:
+    """Largest relative difference from PKNCA 0.12.1's stored Theoph results (tests/data)."""
+    root = Path(__file__).resolve().parents[1] / "tests" / "data"
+    reference = json.loads((root / "pknca_theoph.json").read_text(encoding="utf-8"))
+    frame = pd.read_csv(root / "theoph.csv")
+    subjects = [str(s) for s in sorted(frame["Subject"].unique())]
+    rows = [frame[frame["Subject"] == int(s)].sort_values("Time") for s in subjects]
+    profiles = profiles_from_lists(
+        [r["Time"].tolist() for r in rows], [r["conc"].tolist() for r in rows], subjects=subjects
+    )
+    names = {
+        "cmax": "cmax", "tmax": "tmax", "tlast": "tlast", "clast.obs": "clast",
+        "auclast": "auclast", "aucall": "aucall", "aucinf.obs": "aucinf_obs",
+        "aucpext.obs": "aucpext_obs", "half.life": "half_life", "lambda.z": "lambda_z",
+        "r.squared": "r_squared", "adj.r.squared": "adj_r_squared",
+        "lambda.z.n.points": "lambda_z_n_points", "clast.pred": "clast_pred",
+        "span.ratio": "span_ratio", "auclast_0_24": "auclast_partial",
+        "aucint.last_0_24": "aucint_partial",
+    }  # fmt: skip
+    for pknca_method, method in (("lin up/log down", "lin-log"), ("linear", "linear")):
+        ours = compute_nca(profiles, NcaSettings(auc_method=method, partial_end=24.0))
+        worst = 0.0
+        for i, record in enumerate(reference["results_explicit"][pknca_method]):
+            for key, name in names.items():
+                if record[key] is not None:
+                    diff = abs(float(ours.values[name][i]) - record[key]) / abs(record[key])
+                    worst = max(worst, diff)
+        print(f"Theoph vs stored PKNCA 0.12.1 ({pknca_method}): max rel diff {worst:.1e}")
+
+
 def main() -> None:
     n_subjects = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     profiles = simulate(n_subjects)
@@ -178,6 +209,7 @@ def main() -> None:
         f"  from a raw sample table (validate, convert, NCA): {full_s:.3f} s = "
         f"{n_subjects / full_s:,.0f} subjects/s (target: <= 3 s)"
     )
+    theoph_agreement()
     compare_with_pknca(profiles, nca_s)
 
 

@@ -75,12 +75,16 @@ def test_nca_matches_pknca_on_theoph(pknca_method: str, method: str) -> None:
     assert compared == 12 * len(PKNCA_NAMES)
 
 
-def test_nca_matches_pknca_default_half_life_points_on_theoph() -> None:
-    # PKNCA's automatic run (all defaults): lambda_z point counts per subject.
+def test_nca_matches_pknca_automatic_single_dose_run_on_theoph() -> None:
+    # PKNCA's own automatic intervals and default options: [0, 24] auclast and
+    # [0, Inf) cmax, tmax, half-life (with its fit) and aucinf.obs.
     auto = _reference()["results_auto_long"]
-    expected = {r["Subject"]: r["PPORRES"] for r in auto if r["PPTESTCD"] == "lambda.z.n.points"}
-    result = compute_nca(_theoph())
-    ours = dict(
-        zip(result.keys["subject"], result.values["lambda_z_n_points"].tolist(), strict=True)
-    )
-    assert ours == {k: float(v) for k, v in expected.items()}
+    result = compute_nca(_theoph(), NcaSettings(partial_end=24.0))
+    row_of = {s: i for i, s in enumerate(result.keys["subject"])}
+    compared = 0
+    for record in auto:
+        name = "auclast_partial" if record["end"] == "24" else PKNCA_NAMES[record["PPTESTCD"]]
+        ours = float(result.values[name][row_of[record["Subject"]]])
+        assert ours == pytest.approx(record["PPORRES"], rel=1e-6), (record["Subject"], name)
+        compared += 1
+    assert compared == len(auto) == 180
