@@ -1,22 +1,24 @@
-"""``cartrial kinetics``: NCA of CAR-T kinetics samples and its summaries."""
+"""``cartrial kinetics``: NCA of CAR-T kinetics samples, summaries, model fits and figures.
+
+The domain modules (NumPy, pandas, SciPy, matplotlib) are imported inside each
+command, so that ``cartrial`` itself starts quickly for every other command.
+"""
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import typer
 from rich.table import Table
 
 from cartrial.cli.common import console, handle_errors, print_json
 from cartrial.errors import InputError
-from cartrial.kinetics.ck_model import fit_ck_model
-from cartrial.kinetics.data import build_profiles, load_samples
-from cartrial.kinetics.nca import NcaTable, compute_nca
-from cartrial.kinetics.plots import plot_ck_fit, plot_mean_profile, plot_spaghetti
-from cartrial.kinetics.settings import NcaSettings
-from cartrial.kinetics.summary import summarise_parameters
+
+if TYPE_CHECKING:
+    from cartrial.kinetics.nca import NcaTable
 
 kinetics_app = typer.Typer(
     help="Cellular kinetics: NCA of CAR transgene levels (PKNCA rules).",
@@ -35,12 +37,16 @@ class GroupChoice(StrEnum):
 
 
 def _run(file: Path, auc_method: AucMethodChoice, partial_end: float) -> NcaTable:
+    from cartrial.kinetics.data import build_profiles, load_samples
+    from cartrial.kinetics.nca import compute_nca
+    from cartrial.kinetics.settings import NcaSettings
+
     settings = NcaSettings(auc_method=auc_method.value, partial_end=partial_end)
     return compute_nca(build_profiles(load_samples(file)), settings)
 
 
 def _fmt(value: float) -> str:
-    return "-" if np.isnan(value) else f"{value:.4g}"
+    return "-" if math.isnan(value) else f"{value:.4g}"
 
 
 @kinetics_app.command("nca")
@@ -106,6 +112,8 @@ def summary(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """n, geometric mean, geometric CV%, median and range by dose level or tumour type."""
+    from cartrial.kinetics.summary import summarise_parameters
+
     result = _run(file, auc_method, partial_end)
     frame = summarise_parameters(result.to_frame(), by=["analyte", "matrix", by.value])
     if as_json:
@@ -132,6 +140,9 @@ def plot(
     ),
 ) -> None:
     """Spaghetti plot and geometric mean profile (95% CI) per analyte and matrix, log axis."""
+    from cartrial.kinetics.data import load_samples
+    from cartrial.kinetics.plots import plot_mean_profile, plot_spaghetti
+
     samples = load_samples(file)
     out.mkdir(parents=True, exist_ok=True)
     pairs = samples[["analyte", "matrix"]].drop_duplicates().sort_values(["analyte", "matrix"])
@@ -152,6 +163,10 @@ def fit(
     plot_dir: Path | None = typer.Option(None, "--plot-dir", help="Write one fit figure each."),
 ) -> None:
     """Fit the multiphasic kinetic model per subject (BLQ censored); print JSON."""
+    from cartrial.kinetics.ck_model import fit_ck_model
+    from cartrial.kinetics.data import build_profiles, load_samples
+    from cartrial.kinetics.plots import plot_ck_fit
+
     profiles = build_profiles(load_samples(file))
     results: list[dict[str, object]] = []
     if plot_dir is not None:
