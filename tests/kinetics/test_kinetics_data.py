@@ -96,3 +96,9 @@ def test_profiles_split_by_analyte_and_matrix_and_sorted_by_time() -> None:
     ]
     assert profiles.time[1].tolist() == [7.0, 14.0]
     assert profiles.conc[1].tolist() == [9.0, 5.0]
+
+
+def test_table_without_rows_is_an_error() -> None:
+    frame = _frame([_row()]).iloc[0:0]
+    with pytest.raises(InputError, match="expected at least one sample"):
+        validate_samples(frame)

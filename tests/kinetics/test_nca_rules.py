@@ -228,3 +228,15 @@ def test_low_r_squared_flagged() -> None:
 def test_duplicate_times_are_an_error() -> None:
     with pytest.raises(InputError, match="strictly increasing times"):
         profiles_from_lists([[0, 1, 1, 2]], [[0, 5, 4, 2]])
+
+
+def test_profile_without_any_value_has_reasons_not_a_crash() -> None:
+    table = compute_nca(profiles_from_lists([[0, 1, 2], [0]], [[None, None, None], [None]]))
+    assert np.isnan(table.values["cmax"]).all()
+    assert table.reasons["lambda_z"].tolist() == ["no sample in the interval"] * 2
+    assert table.reasons["auclast"].tolist() == ["no sample in the interval"] * 2
+
+
+def test_no_profiles_give_an_empty_table() -> None:
+    table = compute_nca(profiles_from_lists([], []))
+    assert table.values["auclast"].shape == (0,)

@@ -40,7 +40,13 @@ def select_interval(
     end: float,
     impute_start_conc0: bool = False,
 ) -> tuple[FloatArray, FloatArray, IntArray]:
-    """Keep the non-missing samples in ``[start, end]`` (rules 1-3), left-aligned."""
+    """Keep the non-missing samples in ``[start, end]`` (rules 1-3), left-aligned.
+
+    The result has at least one column (all NaN when no profile has a sample).
+    """
+    if time.shape[1] == 0:
+        time = np.full((time.shape[0], 1), np.nan)
+        conc = np.full((conc.shape[0], 1), np.nan)
     with np.errstate(invalid="ignore"):
         keep = ~np.isnan(time) & ~np.isnan(conc) & (time >= start) & (time <= end)
     t, c, n = compact(time, conc, keep)

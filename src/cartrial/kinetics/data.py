@@ -129,6 +129,8 @@ def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFram
         missing.append("actual_day or nominal_day")
     if missing:
         raise InputError("columns", sorted(frame.columns), "columns " + ", ".join(missing))
+    if frame.empty:
+        raise InputError("rows", 0, "at least one sample", source=source)
     for column in _OPTIONAL:
         if column not in frame.columns:
             frame[column] = ""

@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from cartrial.kinetics.auc import integrate, interpolate_at
+from cartrial.kinetics.auc import REASON_NO_DATA, integrate, interpolate_at
 from cartrial.kinetics.blq import clean_blq, select_interval
 from cartrial.kinetics.lambda_z import LambdaZResult, select_lambda_z
 from cartrial.kinetics.profiles import FloatArray, Profiles, compact
@@ -72,6 +72,7 @@ PARAMETERS: tuple[str, ...] = (
 """Numeric result columns, in report order (``*_partial``: over [start, partial_end])."""
 
 REASON_ALL_BLQ = "no quantifiable concentration (all BLQ)"
+REASON_NO_SAMPLE = REASON_NO_DATA
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def compute_nca(profiles: Profiles, settings: NcaSettings | None = None) -> NcaT
     reasons: dict[str, StrArray] = {}
     lz_reason = fit.reason.copy()
     lz_reason[all_blq] = REASON_ALL_BLQ
+    lz_reason[n == 0] = REASON_NO_SAMPLE
     reasons["lambda_z"] = lz_reason
     reasons["auclast"] = whole.reason
     _add_inf(values, reasons, fit, all_blq)
@@ -188,7 +190,7 @@ def compute_nca(profiles: Profiles, settings: NcaSettings | None = None) -> NcaT
         span_ratio=fit.span_ratio,
     )
     tmax_reason = np.where(np.isnan(tmax), REASON_ALL_BLQ, "").astype(object)
-    tmax_reason[n == 0] = "no sample in the interval"
+    tmax_reason[n == 0] = REASON_NO_SAMPLE
     reasons["tmax"] = tmax_reason
     _add_partial(values, reasons, profiles, s, ct, cc)
     return NcaTable(
