@@ -224,10 +224,13 @@ def _add_inf(
 ) -> None:
     auclast = values["auclast"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        inf_obs = auclast + values["clast"] / fit.lambda_z
-        inf_pred = auclast + fit.clast_pred / fit.lambda_z
-        pext_obs = 100.0 * (1.0 - auclast / inf_obs)
-        pext_pred = 100.0 * (1.0 - auclast / inf_pred)
+        extra_obs = values["clast"] / fit.lambda_z
+        extra_pred = fit.clast_pred / fit.lambda_z
+        inf_obs = auclast + extra_obs
+        inf_pred = auclast + extra_pred
+        # 100 (1 - AUClast/AUCinf) written as extrapolated/AUCinf: no cancellation when small
+        pext_obs = 100.0 * extra_obs / inf_obs
+        pext_pred = 100.0 * extra_pred / inf_pred
     values["aucinf_obs"] = np.where(all_blq, 0.0, inf_obs)
     values["aucinf_pred"] = np.where(all_blq, 0.0, inf_pred)
     values["aucpext_obs"] = np.where(all_blq, np.nan, pext_obs)
