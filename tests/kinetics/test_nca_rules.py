@@ -240,3 +240,12 @@ def test_profile_without_any_value_has_reasons_not_a_crash() -> None:
 def test_no_profiles_give_an_empty_table() -> None:
     table = compute_nca(profiles_from_lists([], []))
     assert table.values["auclast"].shape == (0,)
+
+
+def test_flat_terminal_phase_gives_no_lambda_z() -> None:
+    # slope exactly 0 is not lambda_z > 0 (PKNCA rule 4); r2 is undefined for a flat line
+    r = _one([0, 1, 2, 25], [215.806, 215.806, 215.806, 215.806])
+    assert np.isnan(_value(r, "lambda_z"))
+    assert r.reasons["lambda_z"][0] == (
+        "no candidate fit with lambda_z > 0 within adj_r_squared_factor of the best adjusted r2"
+    )

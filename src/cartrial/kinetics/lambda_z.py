@@ -80,8 +80,12 @@ def select_lambda_z(
     tt, cc, m = compact(time, conc, terminal, right=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         yy = np.log(cc)
-    t0 = np.nan_to_num(tt)
-    y0 = np.nan_to_num(yy)
+    # Shift by the last terminal point before centring: a constant profile then gives
+    # exactly zero deviations (slope 0, r2 undefined) instead of rounding noise.
+    t_ref = np.nan_to_num(tt[:, -1:]) if width else np.zeros((n_rows, 1))
+    y_ref = np.nan_to_num(yy[:, -1:]) if width else np.zeros((n_rows, 1))
+    t0 = np.nan_to_num(tt - t_ref)
+    y0 = np.nan_to_num(yy - y_ref)
     col = np.arange(width)[None, :]
 
     best = np.full(n_rows, -np.inf)
@@ -100,8 +104,8 @@ def select_lambda_z(
             slope = np.where(ok, sxy / sxx, np.nan)
             r2 = np.where(ok, 1.0 - (syy - slope * sxy) / syy, np.nan)
             adj = 1.0 - (1.0 - r2) * (k - 1) / (k - 2) if k > 2 else np.full(n_rows, np.nan)
-            # the fitted line at Tlast: exp(mean(y) + slope * (tlast - mean(t)))
-            pred = np.exp(y_mean + slope * (tlast - t_mean))
+            # the fitted line at Tlast: exp(mean(y) + slope * (tlast - mean(t))), shifted back
+            pred = np.exp(y_ref[:, 0] + y_mean + slope * (tlast - t_ref[:, 0] - t_mean))
         best = np.where(ok & ~np.isnan(adj), np.fmax(best, adj), best)
         fits.append((k, -slope, r2, adj, pred))
 
