@@ -98,24 +98,32 @@ class NcaTable:
             frame[name] = self.values[name]
         for name, reason in self.reasons.items():
             frame[f"{name}_reason"] = reason
+        frame["lambda_z_times"] = [" ".join(f"{t:g}" for t in ts) for ts in self.points_used()]
         frame["flags"] = ["; ".join(f) for f in self.flags]
         return frame
+
+    def points_used(self) -> list[list[float]]:
+        """Per profile, the times of the points of the chosen lambda_z fit ([] if none)."""
+        width = self.lambda_z_times.shape[1]
+        out: list[list[float]] = []
+        for i, points in enumerate(self.values["lambda_z_n_points"]):
+            n = 0 if np.isnan(points) else int(points)
+            times = self.lambda_z_times[i, width - n :] if n else np.empty(0)
+            out.append([float(t) for t in times])
+        return out
 
     def records(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per profile, with the lambda_z points used and the reasons."""
         keys = self.keys.reset_index(drop=True).to_dict(orient="records")
+        points = self.points_used()
         out: list[dict[str, Any]] = []
         for i, key in enumerate(keys):
             rec: dict[str, Any] = {str(k): _plain(v) for k, v in key.items()}
             for name in PARAMETERS:
                 rec[name] = _plain(self.values[name][i])
-            points = self.values["lambda_z_n_points"][i]
-            n = 0 if np.isnan(points) else int(points)
+            rec["lambda_z_times"] = points[i]
+            n = len(rec["lambda_z_times"])
             rec["lambda_z_n_points"] = n or None
-            width = self.lambda_z_times.shape[1]
-            rec["lambda_z_times"] = (
-                [float(t) for t in self.lambda_z_times[i, width - n :]] if n else []
-            )
             rec["reasons"] = {k: str(v[i]) for k, v in self.reasons.items() if v[i]}
             rec["flags"] = list(self.flags[i])
             out.append(rec)
