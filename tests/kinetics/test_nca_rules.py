@@ -249,3 +249,11 @@ def test_flat_terminal_phase_gives_no_lambda_z() -> None:
     assert r.reasons["lambda_z"][0] == (
         "no candidate fit with lambda_z > 0 within adj_r_squared_factor of the best adjusted r2"
     )
+
+
+def test_single_blq_sample_has_no_auc() -> None:
+    # PKNCA checks "only one measured concentration" before "all BLQ"
+    r = _one([0], [0])
+    assert np.isnan(_value(r, "auclast"))
+    assert np.isnan(_value(r, "aucinf_obs"))
+    assert _value(r, "cmax") == 0.0

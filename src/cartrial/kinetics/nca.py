@@ -239,8 +239,10 @@ def _add_inf(
         # 100 (1 - AUClast/AUCinf) written as extrapolated/AUCinf: no cancellation when small
         pext_obs = 100.0 * extra_obs / inf_obs
         pext_pred = 100.0 * extra_pred / inf_pred
-    values["aucinf_obs"] = np.where(all_blq, 0.0, inf_obs)
-    values["aucinf_pred"] = np.where(all_blq, 0.0, inf_pred)
+    # an all-BLQ profile's AUClast is 0, and so is its AUCinf (PKNCA: all-zero AUC is 0)
+    zero = all_blq & (auclast == 0)
+    values["aucinf_obs"] = np.where(zero, 0.0, inf_obs)
+    values["aucinf_pred"] = np.where(zero, 0.0, inf_pred)
     values["aucpext_obs"] = np.where(all_blq, np.nan, pext_obs)
     values["aucpext_pred"] = np.where(all_blq, np.nan, pext_pred)
     why = np.where(
@@ -248,7 +250,7 @@ def _add_inf(
         reasons["auclast"],
         np.where(np.isnan(fit.lambda_z), "lambda_z not calculated", ""),
     ).astype(object)
-    why[all_blq] = ""
+    why[zero] = ""
     reasons["aucinf_obs"] = why
 
 
