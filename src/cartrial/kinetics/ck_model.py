@@ -40,7 +40,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from cartrial.errors import InputError
 from cartrial.kinetics.profiles import FloatArray
@@ -48,6 +48,7 @@ from cartrial.kinetics.profiles import FloatArray
 __all__ = ["CkFit", "CkParameters", "fit_ck_model", "log_likelihood", "predict"]
 
 NAMES = ("cmax", "tmax", "rho", "alpha", "beta", "fb", "sigma")
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def log_likelihood(
     quantified = conc > 0
     z_obs = (np.log(conc[quantified]) - log_pred[quantified]) / sigma
     z_blq = (np.log(lloq[~quantified]) - log_pred[~quantified]) / sigma
-    total = stats.norm.logpdf(z_obs).sum() - quantified.sum() * math.log(sigma)
+    total = -0.5 * float(z_obs @ z_obs) - quantified.sum() * (_HALF_LOG_2PI + math.log(sigma))
     return float(total + special.log_ndtr(z_blq).sum())
 
 
@@ -172,7 +173,7 @@ def fit_ck_model(time: FloatArray, conc: FloatArray, lloq: FloatArray | float) -
     i_max = int(np.argmax(c))
     cmax0, tmax0 = float(c[i_max]), float(t[i_max])
     best: optimize.OptimizeResult | None = None
-    for tmax_start in {tmax0, max(tmax0 * 0.7, 0.5), tmax0 * 1.3}:
+    for tmax_start in dict.fromkeys((tmax0, max(tmax0 * 0.7, 0.5), tmax0 * 1.3)):
         for alpha_start in (0.1, 0.4):
             x0 = np.array(
                 [
