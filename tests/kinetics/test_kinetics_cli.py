@@ -191,3 +191,33 @@ def test_plot_writes_spaghetti_and_mean_profile(tmp_path: Path) -> None:
         "car_copies_blood_mean.png",
         "car_copies_blood_spaghetti.png",
     ]
+
+
+MIDDLE_BLQ_ROWS = [
+    "S09,car_copies,blood,0,0,0,copies/ug gDNA,1,,DL1,mesothelioma",
+    "S09,car_copies,blood,1,1,8,copies/ug gDNA,1,,DL1,mesothelioma",
+    "S09,car_copies,blood,2,2,BLQ,copies/ug gDNA,1,,DL1,mesothelioma",
+    "S09,car_copies,blood,3,3,4,copies/ug gDNA,1,,DL1,mesothelioma",
+]
+
+
+def test_settings_file_sets_blq_rules_and_options_override_it(tmp_path: Path) -> None:
+    settings = tmp_path / "nca.json"
+    settings.write_text('{"auc_method": "lin-log", "conc_blq": {"middle": "keep"}}', "utf-8")
+    data = str(_write(tmp_path, MIDDLE_BLQ_ROWS))
+    args = ["kinetics", "nca", data, "--settings", str(settings), "--auc-method", "linear"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    # middle BLQ kept: 0-1: 4, 1-2: 4, 2-3: 2 (linear from the command line wins)
+    assert payload["results"][0]["auclast"] == 10.0
+    assert payload["settings"]["auc_method"] == "linear"
+
+
+def test_invalid_settings_file_exits_2_naming_the_field(tmp_path: Path) -> None:
+    settings = tmp_path / "nca.json"
+    settings.write_text('{"min_hl_points": 1}', "utf-8")
+    data = str(_write(tmp_path, MIDDLE_BLQ_ROWS))
+    result = runner.invoke(app, ["kinetics", "nca", data, "--settings", str(settings)])
+    assert result.exit_code == 2
+    assert "field 'min_hl_points'" in result.output

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
-from cartrial.cli.common import console, handle_errors, print_json
+from cartrial.cli.common import console, handle_errors, print_json, read_json_file
 from cartrial.errors import InputError
 
 if TYPE_CHECKING:
@@ -36,13 +36,32 @@ class GroupChoice(StrEnum):
     tumour_type = "tumour_type"
 
 
-def _run(file: Path, auc_method: AucMethodChoice, partial_end: float) -> NcaTable:
+def _run(
+    file: Path,
+    auc_method: AucMethodChoice | None,
+    partial_end: float | None,
+    settings_file: Path | None,
+) -> NcaTable:
+    """Settings: the JSON file's fields (if any), then the command-line options given."""
     from cartrial.kinetics.data import build_profiles, load_samples
     from cartrial.kinetics.nca import compute_nca
     from cartrial.kinetics.settings import NcaSettings
 
-    settings = NcaSettings(auc_method=auc_method.value, partial_end=partial_end)
+    fields: dict[str, Any] = {}
+    if settings_file is not None:
+        loaded = read_json_file(settings_file)
+        if not isinstance(loaded, dict):
+            raise InputError("settings", type(loaded).__name__, "a JSON object of NCA settings")
+        fields.update(loaded)
+    if auc_method is not None:
+        fields["auc_method"] = auc_method.value
+    if partial_end is not None:
+        fields["partial_end"] = partial_end
+    settings = NcaSettings(**fields)
     return compute_nca(build_profiles(load_samples(file)), settings)
+
+
+SETTINGS_HELP = "JSON file of NCA settings (docs/kinetics.md); options given here override it."
 
 
 def _fmt(value: float) -> str:
@@ -53,15 +72,20 @@ def _fmt(value: float) -> str:
 @handle_errors
 def nca(
     file: Path = typer.Argument(..., help="Sample table (CSV or parquet), see docs/kinetics.md."),
-    auc_method: AucMethodChoice = typer.Option(
-        AucMethodChoice.lin_log, "--auc-method", help="lin-log (PKNCA 'lin up/log down') or linear."
+    auc_method: AucMethodChoice | None = typer.Option(
+        None, "--auc-method", help="lin-log (PKNCA 'lin up/log down', default) or linear."
     ),
-    partial_end: float = typer.Option(28.0, "--partial-end", help="End of the partial AUC (days)."),
+    partial_end: float | None = typer.Option(
+        None, "--partial-end", help="End of the partial AUC (days; default 28)."
+    ),
+    settings_file: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print every result as JSON."),
     csv_out: Path | None = typer.Option(None, "--csv", help="Write the results table to this CSV."),
 ) -> None:
     """Cmax, Tmax, Tlast, AUCs, lambda_z and half-life per subject, analyte and matrix."""
-    result = _run(file, auc_method, partial_end)
+    result = _run(file, auc_method, partial_end, settings_file)
+    end = result.settings.partial_end
+    partial = f"AUC0-{end:g}d" if end is not None else "AUC partial"
     if csv_out is not None:
         result.to_frame().to_csv(csv_out, index=False)
         typer.echo(f"wrote {len(result.keys)} profiles to {csv_out}")
@@ -76,10 +100,10 @@ def nca(
             }
         )
         return
-    table = Table(title=f"NCA ({auc_method.value}); AUC0-{partial_end:g}d = AUCint")
+    table = Table(title=f"NCA ({result.settings.auc_method}); {partial} = AUCint")
     for header in ("subject", "analyte", "matrix", "Cmax", "Tmax", "Tlast", "AUClast"):
         table.add_column(header)
-    for header in (f"AUC0-{partial_end:g}d", "AUCinf,obs", "t1/2", "flags / reasons"):
+    for header in (partial, "AUCinf,obs", "t1/2", "flags / reasons"):
         table.add_column(header)
     frame = result.to_frame()
     for _, row in frame.iterrows():
@@ -107,14 +131,15 @@ def nca(
 def summary(
     file: Path = typer.Argument(..., help="Sample table (CSV or parquet)."),
     by: GroupChoice = typer.Option(GroupChoice.dose_level, "--by", help="Group by this column."),
-    auc_method: AucMethodChoice = typer.Option(AucMethodChoice.lin_log, "--auc-method"),
-    partial_end: float = typer.Option(28.0, "--partial-end", help="End of the partial AUC (days)."),
+    auc_method: AucMethodChoice | None = typer.Option(None, "--auc-method"),
+    partial_end: float | None = typer.Option(None, "--partial-end", help="Partial AUC end (days)."),
+    settings_file: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """n, geometric mean, geometric CV%, median and range by dose level or tumour type."""
     from cartrial.kinetics.summary import summarise_parameters
 
-    result = _run(file, auc_method, partial_end)
+    result = _run(file, auc_method, partial_end, settings_file)
     frame = summarise_parameters(result.to_frame(), by=["analyte", "matrix", by.value])
     if as_json:
         records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
