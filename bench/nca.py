@@ -153,7 +153,13 @@ def compare_with_pknca(profiles: Profiles, seconds: float) -> None:
         r_seconds = float(done.stdout.split()[0])
         theirs = pd.read_csv(out, dtype={"end": str})
     print(f"PKNCA: {r_seconds:.1f} s; cartrial is {r_seconds / seconds:.0f}x faster")
-    theirs["end"] = theirs["end"].str.replace(r"\.0$", "", regex=True)
+    print_differences(ours, theirs)
+
+
+def print_differences(ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
+    """Largest relative difference per parameter; ``theirs`` is PKNCA's long output."""
+    theirs = theirs.assign(end=theirs["end"].astype(str).str.replace(r"\.0$", "", regex=True))
+    theirs = theirs.assign(subject=theirs["subject"].astype(str))
     indexed = ours.set_index("subject")
     for (end, code), name in PKNCA_NAMES.items():
         part = theirs[(theirs["end"] == end) & (theirs["PPTESTCD"] == code)].set_index("subject")
