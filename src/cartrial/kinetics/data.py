@@ -177,7 +177,7 @@ def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFram
     if row is not None:
         raise _fail(source, row, "lloq", frame["lloq"].iloc[row], "a limit >= 0")
 
-    unit_key = frame["unit"].map(normalise_unit)
+    unit_key = frame["unit"].map({u: normalise_unit(u) for u in frame["unit"].unique()})
     has_number = ~value.isna() | ~lloq.isna()
     row = _first(has_number & (unit_key == ""))
     if row is not None:
