@@ -1,0 +1,58 @@
+"""Response-assessment settings: the protocol parameters of RECIST 1.1, iRECIST and mRECIST.
+
+The protocol model carries a ``response`` section with the same field names; this
+object is self-contained so the response engines do not depend on the protocol package.
+
+Sources of the defaults:
+
+- ``confirmation_min_days = 28``: RECIST 1.1 (Eisenhauer 2009) section 4.6.1 "the criteria
+  for each [CR, PR] are met at a subsequent time point ... (generally 4 weeks later)".
+- ``sd_min_days = 42``: RECIST 1.1 section 4.6.1, SD "must have met the SD criteria at least
+  once after study entry at a minimum interval (in general not less than 6-8 weeks)".
+- ``too_small_default_mm = 5``: RECIST 1.1 Appendix II and the EORTC RECIST FAQ ("if you
+  cannot measure, record it as 5 mm").
+- ``confirmation_max_ne = 1`` and ``confirmation_accept_sd = False``: the defaults of the
+  pharmaverse admiralonco confirmed-BOR derivation (``max_nr_ne``, ``accept_sd``).
+- ``icpd_min_days = 28``: iRECIST (Seymour 2017): confirmation at the next assessment 4-8
+  weeks after iUPD; EORTC iRECIST FAQ: not before 4 weeks.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Criteria", "ResponseSettings"]
+
+Criteria = Literal["recist11", "irecist", "mrecist"]
+
+
+class ResponseSettings(BaseModel):
+    """Protocol parameters for response assessment (immutable).
+
+    >>> s = ResponseSettings()
+    >>> s.confirmation_min_days, s.sd_min_days, s.too_small_default_mm
+    (28, 42, Decimal('5'))
+    >>> s.criteria_for("mesothelioma")
+    'recist11'
+    >>> ResponseSettings(criteria={"mesothelioma": "mrecist"}).criteria_for("mesothelioma")
+    'mrecist'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    confirmation_required: bool = True
+    confirmation_min_days: int = Field(default=28, ge=1, le=365)
+    confirmation_max_ne: int = Field(default=1, ge=0, le=10)
+    confirmation_accept_sd: bool = False
+    sd_min_days: int = Field(default=42, ge=0, le=365)
+    too_small_default_mm: Decimal = Field(default=Decimal("5"), gt=0, le=10)
+    icpd_min_days: int = Field(default=28, ge=1, le=365)
+    default_criteria: Criteria = "recist11"
+    criteria: dict[str, Criteria] = Field(default_factory=dict)
+
+    def criteria_for(self, tumour_type: str) -> Criteria:
+        """The criteria the protocol names for ``tumour_type``, else the default."""
+        return self.criteria.get(tumour_type, self.default_criteria)
