@@ -21,3 +21,7 @@ def version() -> None:
 
 
 # Sub-command groups register below, one line each (keeps merges trivial).
+
+from cartrial.cli.response import response_app  # noqa: E402
+
+app.add_typer(response_app, name="response")
