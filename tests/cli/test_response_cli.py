@@ -117,3 +117,28 @@ def test_malformed_json_exits_2(tmp_path: Path) -> None:
     code, _, err = run("response", "recist", str(path))
     assert code == 2
     assert "valid JSON" in err
+
+
+def test_irecist_json_on_the_documented_pseudoprogression_example() -> None:
+    # T1 40 -> 30 (iSD) -> 31 with new bone lesion NEW1 12 mm (iUPD, new-lesion driven)
+    # -> 20 with NEW1 unchanged (-50 %: iPR, reset; EORTC FAQ scenario B) -> 18 (iPR).
+    # iPR on day 98 confirmed by iPR 28 days later: iBOR iPR. RECIST 1.1 stops at the PD.
+    example = str(EXAMPLES / "irecist_pseudoprogression.json")
+    code, out, _ = run("response", "irecist", example, "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert [t["overall"] for t in result["timepoints"]] == ["iSD", "iUPD", "iPR", "iPR"]
+    assert result["best_overall_response"]["response"] == "iPR"
+    assert (
+        "iPR on 2026-04-20 confirmed by iPR on 2026-05-18, 28 days later (>= 28)"
+        in result["best_overall_response"]["reasons"]
+    )
+    code, out, _ = run("response", "recist", example, "--json")
+    assert json.loads(out)["best_overall_response"]["response"] == "SD"
+
+
+def test_irecist_bad_input_exits_2(tmp_path: Path) -> None:
+    visit = {"date": "2026-02-09", "lesions": [{"lesion_id": "X", "value": 1, "unit": "mm"}]}
+    code, _, err = run("response", "irecist", write(tmp_path, base([visit])))
+    assert code == 2
+    assert "lesions[X]" in err

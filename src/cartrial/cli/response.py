@@ -15,6 +15,7 @@ from rich.table import Table
 from cartrial.cli.common import console, handle_errors, print_json, read_json_file
 from cartrial.errors import input_error_from_validation
 from cartrial.response.assess import SubjectRecist, assess_recist
+from cartrial.response.irecist import SubjectIRecist, assess_irecist
 from cartrial.response.lesions import parse_subject
 from cartrial.response.settings import ResponseSettings
 
@@ -88,3 +89,42 @@ def recist_command(file: FileArg, json: JsonOpt = False, settings: SettingsOpt =
         print_json(result)
     else:
         _render_recist(result)
+
+
+def _render_irecist(result: SubjectIRecist) -> None:
+    table = Table(title=f"iRECIST: subject {result.subject_id}")
+    table.add_column("date", no_wrap=True)
+    for column in ("day", "sum mm", "target", "non-target", "new (NLT/NLNT)", "NLT sum"):
+        table.add_column(column)
+    table.add_column("overall", style="bold", no_wrap=True)
+    for tp in result.timepoints:
+        table.add_row(
+            tp.date.isoformat(),
+            str(tp.day),
+            _fmt(tp.target_sum_mm),
+            _fmt(tp.target),
+            _fmt(tp.non_target),
+            ", ".join(tp.new_lesion_targets) + " / " + ", ".join(tp.new_lesion_non_targets),
+            str(tp.new_lesion_target_sum_mm),
+            tp.overall,
+        )
+    console.print(table)
+    for tp in result.timepoints:
+        console.print(f"[bold]{tp.date}[/]: " + "; ".join(tp.reasons), highlight=False)
+    bor = result.best_overall_response
+    console.print(f"\n[bold]i-best overall response: {bor.response}[/]", highlight=False)
+    for reason in bor.reasons:
+        console.print(f"  - {reason}", highlight=False)
+
+
+@response_app.command("irecist")
+@handle_errors
+def irecist_command(file: FileArg, json: JsonOpt = False, settings: SettingsOpt = None) -> None:
+    """iRECIST time-point responses (iUPD, iCPD) and i-best overall response for one subject."""
+    config = load_settings(settings)
+    subject = parse_subject(read_json_file(file), source=str(file))
+    result = assess_irecist(subject, settings=config, source=str(file))
+    if json:
+        print_json(result)
+    else:
+        _render_irecist(result)

@@ -32,7 +32,12 @@ from pydantic import BaseModel, ConfigDict
 from cartrial.response.recist import OverallResponse
 from cartrial.response.settings import ResponseSettings
 
-__all__ = ["BestOverallResponse", "Timepoint", "derive_best_overall_response"]
+__all__ = [
+    "BestOverallResponse",
+    "Timepoint",
+    "derive_best_overall_response",
+    "find_confirmation",
+]
 
 BestResponse = Literal["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"]
 RANK: dict[str, int] = {"CR": 6, "PR": 5, "SD": 4, "NON-CR/NON-PD": 3, "PD": 2, "NE": 1}
@@ -69,7 +74,7 @@ def _up_to_first_pd(timepoints: list[Timepoint]) -> list[Timepoint]:
     return out
 
 
-def _confirmation(
+def find_confirmation(
     timepoints: list[Timepoint], i: int, settings: ResponseSettings
 ) -> tuple[Timepoint | None, str]:
     """The time point confirming the CR/PR at index ``i``, or None and why not."""
@@ -123,7 +128,7 @@ def derive_best_overall_response(
         candidate: BestResponse = tp.overall
         confirmed_by: Timepoint | None = None
         if required and tp.overall in ("CR", "PR"):
-            confirmed_by, why = _confirmation(considered, i, settings)
+            confirmed_by, why = find_confirmation(considered, i, settings)
             reasons.append(why)
             if confirmed_by is None:
                 candidate = "SD"
