@@ -1,0 +1,23 @@
+"""docs/response.md cannot drift: every setting and every observation status is documented."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+from cartrial.response.lesions import ObservationStatus
+from cartrial.response.settings import ResponseSettings
+
+DOC = (Path(__file__).resolve().parents[2] / "docs" / "response.md").read_text(encoding="utf-8")
+
+
+def test_every_response_setting_is_documented() -> None:
+    missing = [name for name in ResponseSettings.model_fields if f"`{name}`" not in DOC]
+    assert missing == []
+
+
+def test_every_observation_status_is_documented() -> None:
+    missing = [
+        s for s in typing.get_args(ObservationStatus) if s != "measured" and f"`{s}`" not in DOC
+    ]
+    assert missing == []
