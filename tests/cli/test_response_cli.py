@@ -142,3 +142,38 @@ def test_irecist_bad_input_exits_2(tmp_path: Path) -> None:
     code, _, err = run("response", "irecist", write(tmp_path, base([visit])))
     assert code == 2
     assert "lesions[X]" in err
+
+
+def test_summary_json_and_html(tmp_path: Path) -> None:
+    out_html = tmp_path / "report.html"
+    code, out, _ = run(
+        "response", "summary", str(EXAMPLES / "study"), "--json", "--html", str(out_html)
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert [r["best_overall_response"] for r in result["subjects"]] == [
+        "PR",
+        "SD",
+        "SD",
+        "CR",
+        "PD",
+        "NE",
+    ]
+    page = out_html.read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 6  # waterfall, spider, swimmer, 3 x KM
+    assert "ORR and DCR, within 56 days" in page
+
+
+def test_summary_of_an_empty_folder_exits_2(tmp_path: Path) -> None:
+    code, _, err = run("response", "summary", str(tmp_path))
+    assert code == 2
+    assert "at least one subject *.json file" in err
+
+
+def test_summary_names_the_bad_file(tmp_path: Path) -> None:
+    visit = {"date": "2026-02-09", "lesions": [{"lesion_id": "T1", "value": 10}]}
+    write(tmp_path, base([visit]))
+    code, _, err = run("response", "summary", str(tmp_path))
+    assert code == 2
+    assert "subject.json" in err
+    assert "has no unit" in err

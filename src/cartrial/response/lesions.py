@@ -193,6 +193,9 @@ class SubjectAssessments(_Record):
     dose_level: str | None = None
     lesions: list[BaselineLesion] = Field(min_length=1)
     assessments: list[Assessment] = Field(default_factory=list)
+    death_date: dt.date | None = None
+    last_known_alive_date: dt.date | None = None
+    new_anticancer_therapy_date: dt.date | None = None
 
     @property
     def targets(self) -> list[BaselineLesion]:
@@ -209,6 +212,14 @@ def _check_cross_references(subject: SubjectAssessments) -> None:
         if lesion.id in roles:
             raise InputError(f"lesions[{i}].id", lesion.id, "a lesion id not used twice")
         roles[lesion.id] = lesion.role
+    for name in ("death_date", "last_known_alive_date", "new_anticancer_therapy_date"):
+        value = getattr(subject, name)
+        if value is not None and value < subject.reference_date:
+            raise InputError(
+                name,
+                value.isoformat(),
+                f"a date on or after the reference date {subject.reference_date}",
+            )
     previous: dt.date = subject.baseline_date
     for i, assessment in enumerate(subject.assessments):
         where = f"assessments[{i}] ({assessment.date.isoformat()})"

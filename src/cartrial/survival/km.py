@@ -69,6 +69,7 @@ class KaplanMeierSummary(BaseModel):
     ci_transform: CiTransform
     landmarks: list[LandmarkRate]
     at_risk: list[tuple[float, int]]
+    max_time: float
     times: list[float]
     survival: list[float]
     ci_low: list[float]
@@ -167,6 +168,7 @@ def compute_kaplan_meier(
         ci_transform=ci_transform,
         landmarks=[at(float(x)) for x in landmarks],
         at_risk=[(float(t), sum(1 for d in durations if d >= t)) for t in at_risk_times],
+        max_time=float(max(durations)),
         times=times,
         survival=survival,
         ci_low=lows,
