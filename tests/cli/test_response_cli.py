@@ -177,3 +177,19 @@ def test_summary_names_the_bad_file(tmp_path: Path) -> None:
     assert code == 2
     assert "subject.json" in err
     assert "has no unit" in err
+
+
+def test_mrecist_json_on_the_documented_mesothelioma_example() -> None:
+    # baseline 80 pleural + 20 lung = 100; day 42: 54 + 16 = 70 (-30 %: PR);
+    # day 70: 50 + 15 = 65 (PR), 28 days later: confirmed PR.
+    example = str(EXAMPLES / "mrecist_mesothelioma.json")
+    code, out, _ = run("response", "mrecist", example, "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert result["criteria"] == "mrecist"
+    assert [t["target_sum_mm"] for t in result["timepoints"]] == ["70", "65"]
+    assert result["best_overall_response"]["response"] == "PR"
+    # RECIST 1.1 refuses the same baseline (6 pleural targets)
+    code, _, err = run("response", "recist", example)
+    assert code == 2
+    assert "RECIST 1.1 baseline" in err

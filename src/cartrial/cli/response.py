@@ -15,16 +15,17 @@ from rich.table import Table
 from cartrial.cli.common import console, handle_errors, print_json, read_json_file
 from cartrial.errors import InputError, input_error_from_validation
 from cartrial.response.assess import SubjectRecist, assess_recist
-from cartrial.response.baseline import require_valid_baseline
+from cartrial.response.baseline import BaselineError, require_valid_baseline
 from cartrial.response.irecist import SubjectIRecist, assess_irecist
 from cartrial.response.lesions import parse_subject
+from cartrial.response.mrecist import assess_mrecist, check_mrecist_baseline
 from cartrial.response.settings import ResponseSettings
 from cartrial.response.summary import StudySummary, summarise_study
 
 __all__ = ["response_app"]
 
 response_app = typer.Typer(
-    help="Tumour response: RECIST 1.1 / iRECIST per subject, and the study's efficacy summary.",
+    help="Tumour response: RECIST 1.1, iRECIST, mRECIST per subject; the study's summary.",
     no_args_is_help=True,
 )
 
@@ -54,7 +55,8 @@ def _fmt(value: object) -> str:
 
 
 def _render_recist(result: SubjectRecist) -> None:
-    table = Table(title=f"RECIST 1.1: subject {result.subject_id}")
+    name = {"recist11": "RECIST 1.1", "mrecist": "mRECIST 1.1 (mesothelioma)"}[result.criteria]
+    table = Table(title=f"{name}: subject {result.subject_id}")
     table.add_column("date", no_wrap=True)
     for column in ("day", "sum mm", "%base", "%nadir", "target", "non-target", "new"):
         table.add_column(column)
@@ -117,6 +119,19 @@ def _render_irecist(result: SubjectIRecist) -> None:
     console.print(f"\n[bold]i-best overall response: {bor.response}[/]", highlight=False)
     for reason in bor.reasons:
         console.print(f"  - {reason}", highlight=False)
+
+
+@response_app.command("mrecist")
+@handle_errors
+def mrecist_command(file: FileArg, json: JsonOpt = False, settings: SettingsOpt = None) -> None:
+    """Modified RECIST 1.1 for pleural mesothelioma (pleural rind + other targets) and BOR."""
+    config = load_settings(settings)
+    subject = parse_subject(read_json_file(file), source=str(file))
+    result = assess_mrecist(subject, settings=config, source=str(file))
+    if json:
+        print_json(result)
+    else:
+        _render_recist(result)
 
 
 @response_app.command("irecist")
@@ -229,7 +244,12 @@ def summary_command(
             )
         seen[subject.subject_id] = f
     for subject, f in zip(subjects, files, strict=True):
-        require_valid_baseline(subject, source=str(f))
+        if config.criteria_for(subject.tumour_type or "") == "mrecist":
+            issues = check_mrecist_baseline(subject)
+            if issues:
+                raise BaselineError(issues, source=str(f), criteria="mRECIST 1.1")
+        else:
+            require_valid_baseline(subject, source=str(f))
     summary = summarise_study(subjects, settings=config, window_days=window_days)
     if html is not None:
         from cartrial.response.html import render_summary_html

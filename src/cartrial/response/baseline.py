@@ -54,10 +54,16 @@ class BaselineIssue(BaseModel):
 class BaselineError(InputError):
     """The baseline violates RECIST 1.1 selection rules; lists every violation."""
 
-    def __init__(self, issues: list[BaselineIssue], *, source: str | None = None):
+    def __init__(
+        self,
+        issues: list[BaselineIssue],
+        *,
+        source: str | None = None,
+        criteria: str = "RECIST 1.1",
+    ):
         self.issues = issues
         text = "; ".join(i.message for i in issues)
-        super().__init__("lesions", [i.lesion_id for i in issues], f"RECIST 1.1 baseline: {text}")
+        super().__init__("lesions", [i.lesion_id for i in issues], f"{criteria} baseline: {text}")
         if source:
             self.source = source
 

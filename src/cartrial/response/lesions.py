@@ -74,7 +74,11 @@ def _need_unit(what: str, value: Decimal | None, unit: str | None) -> None:
 
 
 class BaselineLesion(_Record):
-    """A lesion declared at baseline: nodes by short axis, other lesions by longest diameter."""
+    """A lesion declared at baseline: nodes by short axis, other lesions by longest diameter.
+
+    ``pleural_level`` (1-3) marks a mesothelioma pleural-rind thickness measurement for
+    mRECIST (:mod:`cartrial.response.mrecist`): the CT level it is measured on.
+    """
 
     id: str = Field(min_length=1)
     organ: str = Field(min_length=1)
@@ -84,6 +88,7 @@ class BaselineLesion(_Record):
     unit: Unit | None = None
     method: Method = "ct"
     slice_thickness_mm: Decimal | None = Field(default=None, gt=0, le=50)
+    pleural_level: int | None = Field(default=None, ge=1, le=3)
 
     @model_validator(mode="after")
     def _unit_given(self) -> BaselineLesion:

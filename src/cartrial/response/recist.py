@@ -153,13 +153,17 @@ def compute_target_sum(
     )
 
 
-def _is_pd(value: Decimal, nadir: Decimal) -> bool:
+def _is_pd(value: Decimal, nadir: Decimal, min_increase: Decimal) -> bool:
     increase = value - nadir
-    return increase >= PD_MIN_INCREASE_MM and 100 * increase >= 20 * nadir
+    return increase >= min_increase and 100 * increase >= 20 * nadir
 
 
 def assess_target_response(
-    *, target_sum: TargetSum, baseline_sum: Decimal, nadir_sum: Decimal
+    *,
+    target_sum: TargetSum,
+    baseline_sum: Decimal,
+    nadir_sum: Decimal,
+    pd_min_increase_mm: Decimal = PD_MIN_INCREASE_MM,
 ) -> tuple[TargetResponse, str]:
     """Target response by RECIST 1.1 section 4.3.1 (order PD, CR, PR, SD; NE section 4.4.2).
 
@@ -172,9 +176,12 @@ def assess_target_response(
     nadir_text = f"{over_nadir:+} mm over nadir {nadir_sum} mm" + (
         f" ({compute_percent_change(value, nadir_sum):+}%)" if nadir_sum else ""
     )
-    if _is_pd(value, nadir_sum):
+    if _is_pd(value, nadir_sum, pd_min_increase_mm):
         assessed = " (assessed targets alone)" if target_sum.missing else ""
-        return "PD", f"target PD: sum {value} mm{assessed} is {nadir_text}: >= 20% and >= 5 mm"
+        return "PD", (
+            f"target PD: sum {value} mm{assessed} is {nadir_text}: "
+            f">= 20% and >= {pd_min_increase_mm} mm"
+        )
     if target_sum.missing:
         return "NE", (
             f"target NE: {', '.join(target_sum.missing)} not evaluated and the assessed "
@@ -252,9 +259,15 @@ def assess_overall_response(
 
 
 def derive_timepoint_responses(
-    subject: SubjectAssessments, *, settings: ResponseSettings | None = None
+    subject: SubjectAssessments,
+    *,
+    settings: ResponseSettings | None = None,
+    pd_min_increase_mm: Decimal = PD_MIN_INCREASE_MM,
 ) -> list[TimepointResponse]:
-    """RECIST 1.1 responses at every assessment of ``subject`` (steps 1-5 of the module doc)."""
+    """RECIST 1.1 responses at every assessment of ``subject`` (steps 1-5 of the module doc).
+
+    ``pd_min_increase_mm`` is RECIST 1.1's absolute 5 mm; only mRECIST may change it.
+    """
     settings = settings or ResponseSettings()
     targets = subject.targets
     baseline_sum: Decimal | None = None
@@ -276,7 +289,10 @@ def derive_timepoint_responses(
             )
             reasons.extend(target_sum.notes)
             target, why = assess_target_response(
-                target_sum=target_sum, baseline_sum=baseline_sum, nadir_sum=nadir
+                target_sum=target_sum,
+                baseline_sum=baseline_sum,
+                nadir_sum=nadir,
+                pd_min_increase_mm=pd_min_increase_mm,
             )
             reasons.append(why)
         non_target, why = assess_non_target_response(

@@ -13,6 +13,9 @@ Sources of the defaults:
   cannot measure, record it as 5 mm").
 - ``confirmation_max_ne = 1`` and ``confirmation_accept_sd = False``: the defaults of the
   pharmaverse admiralonco confirmed-BOR derivation (``max_nr_ne``, ``accept_sd``).
+- ``mrecist_pd_min_increase_mm = 5``: modified RECIST 1.1 for mesothelioma (Armato 2018)
+  aligns progression with RECIST 1.1's absolute 5 mm; the original modified RECIST
+  (Byrne 2004) has no absolute threshold (set 0 to reproduce it).
 - ``icpd_min_days = 28``: iRECIST (Seymour 2017): confirmation at the next assessment 4-8
   weeks after iUPD; EORTC iRECIST FAQ: not before 4 weeks.
 """
@@ -50,6 +53,7 @@ class ResponseSettings(BaseModel):
     sd_min_days: int = Field(default=42, ge=0, le=365)
     too_small_default_mm: Decimal = Field(default=Decimal("5"), gt=0, le=10)
     icpd_min_days: int = Field(default=28, ge=1, le=365)
+    mrecist_pd_min_increase_mm: Decimal = Field(default=Decimal("5"), ge=0, le=20)
     default_criteria: Criteria = "recist11"
     criteria: dict[str, Criteria] = Field(default_factory=dict)
 

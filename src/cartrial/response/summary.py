@@ -5,8 +5,9 @@ Composes the rule books (no rules of its own): RECIST 1.1 per subject
 type (:mod:`cartrial.response.irecist`), rates (:mod:`cartrial.response.rates`), time-to-event
 derivations and Kaplan-Meier (:mod:`cartrial.survival`).
 
-ORR and DCR use the RECIST 1.1 BOR (the seeds' endpoint definitions); the iBOR is shown
-beside it. PFS uses RECIST 1.1 progression. DOR is derived for responders (BOR CR or PR,
+ORR and DCR use the BOR by RECIST 1.1, or by mRECIST where the settings name it for the
+tumour type (mesothelioma); the iBOR is shown beside it where the settings name iRECIST.
+PFS uses the same criteria's progression. DOR is derived for responders (BOR CR or PR,
 confirmed when the protocol requires it) from the first assessment meeting CR or PR.
 The best % change (waterfall) is the smallest change of the target sum from baseline
 among evaluable time points up to the first PD.
@@ -21,14 +22,15 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from cartrial.response.assess import SubjectRecist, assess_recist
+from cartrial.response.bor import Timepoint, derive_best_overall_response
 from cartrial.response.irecist import assess_irecist
 from cartrial.response.lesions import SubjectAssessments
+from cartrial.response.mrecist import assess_mrecist
 from cartrial.response.rates import (
     GroupBy,
     RateEstimate,
     SubjectBestResponse,
     compute_response_rates,
-    derive_subject_best_response,
 )
 from cartrial.response.settings import ResponseSettings
 from cartrial.survival.derive import (
@@ -97,8 +99,19 @@ def _summarise_subject(
     survival: SurvivalSettings,
     window_days: int,
 ) -> SubjectSummary:
-    recist = assess_recist(subject, settings=settings)
     criteria = settings.criteria_for(subject.tumour_type or "")
+    if criteria == "mrecist":
+        recist = assess_mrecist(subject, settings=settings)
+    else:
+        recist = assess_recist(subject, settings=settings)
+    in_window = derive_best_overall_response(
+        [
+            Timepoint(date=t.date, day=t.day, overall=t.overall)
+            for t in recist.timepoints
+            if t.day <= window_days
+        ],
+        settings=settings,
+    )
     ibor = None
     if criteria == "irecist":
         ibor = assess_irecist(subject, settings=settings).best_overall_response.response
@@ -129,9 +142,7 @@ def _summarise_subject(
         tumour_type=subject.tumour_type,
         criteria=criteria,
         best_overall_response=bor.response,
-        best_overall_response_in_window=derive_subject_best_response(
-            subject, settings=settings, window_days=window_days
-        ).best_overall_response,
+        best_overall_response_in_window=in_window.response,
         i_best_overall_response=ibor,
         best_change_pct=best,
         response_date=response_date,
