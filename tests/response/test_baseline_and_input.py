@@ -161,3 +161,17 @@ def test_new_lesion_reusing_a_baseline_id_is_refused() -> None:
         "field 'assessments[0] (2026-02-09).new_lesions[T1].id': got 'T1', "
         "expected an id not used by a baseline lesion"
     )
+
+
+def test_assessment_on_or_before_the_infusion_is_refused() -> None:
+    data = raw([visit(0, {"T1": 10})])  # 2026-01-12 = reference date
+    assert error(data) == (
+        "field 'assessments[0] (2026-01-12).date': got '2026-01-12', "
+        "expected a follow-up date after the reference date (infusion) 2026-01-12"
+    )
+
+
+def test_split_lesion_with_both_value_and_fragments_is_refused() -> None:
+    obs = {"lesion_id": "T1", "value": 10, "fragments": [4, 5], "unit": "mm"}
+    data = raw([{"date": "2026-02-09", "lesions": [obs]}])
+    assert "give either a value or fragments, not both" in error(data)

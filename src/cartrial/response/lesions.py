@@ -131,6 +131,10 @@ class Observation(_Record):
                 raise ValueError(f"lesion {self.lesion_id!r}: fragments have no unit")
             if not self.fragments or any(f < 0 for f in self.fragments):
                 raise ValueError(f"lesion {self.lesion_id!r}: fragments must be sizes >= 0")
+        if self.value is not None and self.fragments is not None:
+            raise ValueError(
+                f"lesion {self.lesion_id!r}: give either a value or fragments, not both"
+            )
         has_size = self.value is not None or self.fragments is not None
         if has_size and self.status not in (None, "measured"):
             raise ValueError(
@@ -234,6 +238,13 @@ def _check_cross_references(subject: SubjectAssessments) -> None:
                 f"{where}.date",
                 assessment.date.isoformat(),
                 f"a date after {after} {previous.isoformat()}",
+            )
+        if assessment.date <= subject.reference_date:
+            raise InputError(
+                f"{where}.date",
+                assessment.date.isoformat(),
+                f"a follow-up date after the reference date (infusion) "
+                f"{subject.reference_date.isoformat()}",
             )
         previous = assessment.date
         seen: set[str] = set()

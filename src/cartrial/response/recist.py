@@ -335,7 +335,9 @@ def derive_timepoint_responses(
                     else None
                 ),
                 change_from_nadir_mm=(
-                    value - nadir if value is not None and nadir is not None else None
+                    value - nadir
+                    if value is not None and nadir is not None and target != "NE"
+                    else None
                 ),
                 target=target,
                 non_target=non_target,
