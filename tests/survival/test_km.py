@@ -123,3 +123,12 @@ def test_numbers_at_risk() -> None:
     durations, flags = hand()
     km = compute_kaplan_meier(durations=durations, events=flags, at_risk_times=[0, 2, 4.5, 7])
     assert km.at_risk == [(0.0, 7), (2.0, 6), (4.5, 2), (7.0, 0)]
+
+
+def test_censoring_tied_with_an_event_stays_at_risk_at_that_time() -> None:
+    # times 2 (event), 2 (censored), 3 (event): at t=2 n=3, d=1 -> S = 2/3 (the subject
+    # censored at 2 is still at risk at 2); at t=3 n=1, d=1 -> S = 0.
+    km = compute_kaplan_meier(durations=[2, 2, 3], events=[True, False, True])
+    assert km.times == [2.0, 3.0]
+    assert km.survival == pytest.approx([2 / 3, 0.0])
+    assert km.median == 3.0
