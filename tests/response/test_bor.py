@@ -173,3 +173,19 @@ def test_confirmed_pr_stays_pr_when_the_sum_drifts_up_without_pd() -> None:
 def test_unconfirmed_reason_is_pinned() -> None:
     result = bor((42, "PR"), (69, "PR"))
     assert "PR on 2026-02-23 not confirmed: no later CR/PR >= 28 days after it" in result.reasons
+
+
+def test_eortc_faq_pr_then_sums_drift_up_without_pd_stays_pr_end_to_end() -> None:
+    # EORTC RECIST FAQ "Managing PR when TP measurements change slightly over time":
+    # sums 100 -> 70 -> 70 -> 80 -> 80 -> 80; BOR PR. (The time points at 80 mm are SD by
+    # the paper's definitions: -20 % from baseline, +14 % over the nadir.)
+    from cartrial.response.assess import assess_recist
+    from tests.response.build import subject, tgt, visit
+
+    sums = [70, 70, 80, 80, 80]
+    s = subject(
+        [tgt("T1", "liver", 100)], [visit(42 * (i + 1), {"T1": v}) for i, v in enumerate(sums)]
+    )
+    result = assess_recist(s)
+    assert [t.overall for t in result.timepoints] == ["PR", "PR", "SD", "SD", "SD"]
+    assert result.best_overall_response.response == "PR"

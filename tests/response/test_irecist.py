@@ -6,8 +6,11 @@ sd_min_days 42, confirmation of iCR/iPR required (28 days).
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
+
+import pytest
 
 from cartrial.response.irecist import (
     ITimepointResponse,
@@ -15,6 +18,7 @@ from cartrial.response.irecist import (
     derive_itimepoint_responses,
 )
 from cartrial.response.lesions import SubjectAssessments
+from tests.response.build import REFERENCE as REF_DATE
 from tests.response.build import nt, subject, tgt, visit
 
 
@@ -187,3 +191,48 @@ def test_no_change_in_any_measurement_remains_iupd_scenario_f() -> None:
 def test_persisting_new_lesion_after_reset_is_not_a_new_iupd() -> None:
     s = liver((42, 30), (84, 30, [bone(12)]), (112, 20, [bone(12)]), (140, 20, [bone(12)]))
     assert overall(s) == ["iSD", "iUPD", "iPR", "iPR"]
+
+
+# --- iBOR: Seymour 2017 Table 3 examples (confirmation of iCR/iPR not required) ---------
+
+
+def ibor(*responses: str) -> str:
+    from cartrial.response.irecist import derive_ibor
+    from cartrial.response.settings import ResponseSettings
+
+    points = [
+        ITimepointResponse(
+            date=REF_DATE + dt.timedelta(days=42 * (i + 1)),
+            day=42 * (i + 1),
+            target_sum_mm=None,
+            target=None,
+            non_target=None,
+            new_lesion_targets=[],
+            new_lesion_non_targets=[],
+            new_lesion_target_sum_mm=Decimal(0),
+            overall=r,  # type: ignore[arg-type]
+            iupd_date=None,
+            iupd_categories=[],
+            reasons=[],
+        )
+        for i, r in enumerate(responses)
+    ]
+    settings = ResponseSettings(confirmation_required=False)
+    return derive_ibor(points, settings=settings).response
+
+
+@pytest.mark.parametrize(
+    ("sequence", "expected"),
+    [
+        (("iCR", "iPR", "iNE", "iUPD", "iCPD"), "iCR"),  # example 1
+        (("iUPD", "iSD", "iCR", "iUPD", "iCPD"), "iCR"),  # example 2
+        (("iUPD", "iPR", "iSD", "iUPD", "iCPD"), "iPR"),  # example 3
+        (("iUPD", "iNE", "iPR", "iSD", "iUPD"), "iPR"),  # example 4
+        (("iUPD", "iSD", "iSD", "iUPD", "iCPD"), "iSD"),  # example 5
+        (("iUPD", "iCPD", "iPR", "iCR", "iSD"), "iCPD"),  # example 6
+        (("iUPD", "iUPD", "iCPD", "iPR", "iCR"), "iCPD"),  # example 7
+        (("iUPD", "iNE", "iNE", "iNE", "iNE"), "iUPD"),  # example 8
+    ],
+)
+def test_ibor_seymour_2017_table_3_examples(sequence: tuple[str, ...], expected: str) -> None:
+    assert ibor(*sequence) == expected
