@@ -192,4 +192,5 @@ def test_mrecist_json_on_the_documented_mesothelioma_example() -> None:
     # RECIST 1.1 refuses the same baseline (6 pleural targets)
     code, _, err = run("response", "recist", example)
     assert code == 2
+    assert "mrecist_mesothelioma.json: field 'lesions'" in err
     assert "RECIST 1.1 baseline" in err

@@ -21,3 +21,12 @@ def test_every_observation_status_is_documented() -> None:
         s for s in typing.get_args(ObservationStatus) if s != "measured" and f"`{s}`" not in DOC
     ]
     assert missing == []
+
+
+def test_every_response_command_is_documented() -> None:
+    from cartrial.cli.response import response_app
+
+    names = [c.name for c in response_app.registered_commands]
+    assert sorted(names) == ["irecist", "mrecist", "recist", "summary"]  # type: ignore[type-var]
+    missing = [n for n in names if f"cartrial response {n}" not in DOC]
+    assert missing == []

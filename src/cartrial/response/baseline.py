@@ -63,9 +63,12 @@ class BaselineError(InputError):
     ):
         self.issues = issues
         text = "; ".join(i.message for i in issues)
-        super().__init__("lesions", [i.lesion_id for i in issues], f"{criteria} baseline: {text}")
-        if source:
-            self.source = source
+        super().__init__(
+            "lesions",
+            [i.lesion_id for i in issues],
+            f"{criteria} baseline: {text}",
+            source=source,
+        )
 
 
 def minimum_measurable_mm(*, method: str, slice_thickness_mm: Decimal | None) -> Decimal:
