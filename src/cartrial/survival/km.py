@@ -121,19 +121,19 @@ def compute_kaplan_meier(
     fitter = KaplanMeierFitter(alpha=1 - confidence)
     fitter.fit(list(durations), event_observed=[bool(e) for e in events], label=label)
     table = fitter.event_table
+    curve = fitter.survival_function_.iloc[:, 0]
     z = float(norm.ppf(1 - (1 - confidence) / 2))
     times: list[float] = []
     survival: list[float] = []
     lows: list[float] = []
     highs: list[float] = []
-    s = 1.0
     v = 0.0
     for t, row in table.iterrows():
         d = int(row["observed"])
         n = int(row["at_risk"])
         if d == 0:
             continue
-        s *= 1 - d / n
+        s = float(curve.loc[t])  # lifelines' product-limit estimate at this event time
         v = v + d / (n * (n - d)) if n > d else math.inf
         low, high = _band(s, v, z, ci_transform)
         times.append(float(t))
