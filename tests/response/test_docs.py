@@ -30,3 +30,17 @@ def test_every_response_command_is_documented() -> None:
     assert sorted(names) == ["irecist", "mrecist", "recist", "summary"]  # type: ignore[type-var]
     missing = [n for n in names if f"cartrial response {n}" not in DOC]
     assert missing == []
+
+
+def test_the_input_example_in_the_docs_is_valid() -> None:
+    import json
+
+    from cartrial.response.assess import assess_recist
+    from cartrial.response.lesions import parse_subject
+
+    block = DOC.split("```json\n", 1)[1].split("```", 1)[0]
+    result = assess_recist(parse_subject(json.loads(block)))
+    # 32 + 21 + 18 = 71 mm -> 20 + 5 (too small) + 9 = 34 mm (-52.1 %): PR, unconfirmed;
+    # day 42 meets the SD minimum, so the unconfirmed PR counts as SD.
+    assert [t.overall for t in result.timepoints] == ["PR"]
+    assert result.best_overall_response.response == "SD"
