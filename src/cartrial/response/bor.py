@@ -77,7 +77,10 @@ def _up_to_first_pd(timepoints: list[Timepoint]) -> list[Timepoint]:
 def find_confirmation(
     timepoints: list[Timepoint], i: int, settings: ResponseSettings
 ) -> tuple[Timepoint | None, str]:
-    """The time point confirming the CR/PR at index ``i``, or None and why not."""
+    """The time point confirming the CR/PR at index ``i``, or None and why not.
+
+    RECIST 1.1 section 4.6.1 and Table 3 (rule 4 of the module docstring).
+    """
     first = timepoints[i]
     confirming = ("CR",) if first.overall == "CR" else ("CR", "PR")
     in_between_ok = set(confirming)

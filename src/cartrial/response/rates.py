@@ -72,7 +72,7 @@ class RateEstimate(BaseModel):
 def compute_clopper_pearson(
     *, successes: int, n: int, confidence: float = 0.95
 ) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) confidence interval of a binomial proportion.
+    """Exact confidence interval of a binomial proportion (Clopper and Pearson 1934).
 
     >>> low, high = compute_clopper_pearson(successes=0, n=10)
     >>> low, round(high, 5)  # 1 - 0.025 ** (1 / 10)

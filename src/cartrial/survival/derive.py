@@ -1,9 +1,10 @@
 """PFS, OS and DOR derived from dated events, with declared censoring rules.
 
 Sources: FDA Guidance for Industry, Clinical Trial Endpoints for the Approval of Cancer
-Drugs and Biologics (2018), Table A (PFS event and censoring conventions); EMA Guideline
-on the evaluation of anticancer medicinal products, Appendix 1 on PFS (EMA/CHMP/27994/2008
-Rev.1); RECIST 1.1 (Eisenhauer 2009) section 4.6 for the duration of response.
+Drugs and Biologics (2018), its appendix of PFS event and censoring conventions; EMA
+Appendix 1 to the guideline on the evaluation of anticancer medicinal products (methodological
+consideration for using PFS); RECIST 1.1 (Eisenhauer 2009) section 4.6 for the duration of
+response. The rule list below is the issue's ("the usual ones"); each is a protocol choice.
 
 Times run from the reference date (CAR-T infusion) for PFS and OS, from the first CR/PR
 for DOR, and are elapsed days ``end - start`` (add 1 for the ADaM ``ADT - STARTDT + 1``

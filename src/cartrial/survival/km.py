@@ -1,17 +1,18 @@
 """Kaplan-Meier summaries: median with CI, landmark rates with CI, numbers at risk.
 
 The product-limit estimate comes from lifelines (``KaplanMeierFitter``). Its variance is
-Greenwood's, V(t) = sum over event times t_i <= t of d_i / (n_i (n_i - d_i)) (Kalbfleisch
-and Prentice 2002, section 1.4), and the pointwise CI is built on one of two scales:
+Greenwood's, V(t) = sum over event times t_i <= t of d_i / (n_i (n_i - d_i)) (Greenwood
+1926; Kalbfleisch and Prentice, The Statistical Analysis of Failure Time Data), and the
+pointwise CI is built on one of two scales:
 
 - ``log-log`` (default; SAS PROC LIFETEST's default, lifelines' "exponential Greenwood"):
   theta = log(-log S), se = sqrt(V) / |log S|, CI = (S ** exp(z se), S ** exp(-z se));
 - ``log`` (R ``survfit`` default): CI = (S exp(-z sqrt(V)), min(1, S exp(z sqrt(V)))).
 
-Median and its CI (Brookmeyer and Crowley 1982, as R ``survfit`` documents it): the median
-is the first time the curve is <= 0.5; the CI runs from the first time the *lower* band is
-<= 0.5 to the first time the *upper* band is <= 0.5; ``None`` where a curve never gets
-there (not reached / not estimable).
+Median and its CI (Brookmeyer and Crowley, Biometrics 1982;38:29-41, as R ``survfit``
+documents it): the median is the first time the curve is <= 0.5; the CI runs from the
+first time the *lower* band is <= 0.5 to the first time the *upper* band is <= 0.5;
+``None`` where a curve never gets there (not reached / not estimable).
 
 A landmark rate at time L is the curve's value at L (right-continuous step function) with
 its CI; it is ``None`` when L is beyond the last follow-up time. Number at risk at t is the
