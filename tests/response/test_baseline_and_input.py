@@ -175,3 +175,18 @@ def test_split_lesion_with_both_value_and_fragments_is_refused() -> None:
     obs = {"lesion_id": "T1", "value": 10, "fragments": [4, 5], "unit": "mm"}
     data = raw([{"date": "2026-02-09", "lesions": [obs]}])
     assert "give either a value or fragments, not both" in error(data)
+
+
+def test_lesion_merged_into_itself_is_refused() -> None:
+    obs = {"lesion_id": "T1", "status": "merged", "merged_into": "T1"}
+    assert "the id of another target lesion" in error(
+        raw([{"date": "2026-02-09", "lesions": [obs]}])
+    )
+
+
+def test_new_lesion_recorded_twice_in_one_assessment_is_refused() -> None:
+    new = [{"id": "NEW1", "organ": "bone"}, {"id": "NEW1", "organ": "liver"}]
+    assert error(raw([visit(28, {"T1": 10}, new=new)])) == (
+        "field 'assessments[0] (2026-02-09).new_lesions[NEW1].id': got 'NEW1', "
+        "expected one record per lesion"
+    )

@@ -268,11 +268,21 @@ def _check_cross_references(subject: SubjectAssessments) -> None:
                     f"for a {roles[lid].replace('_', '-')} lesion one of "
                     + ", ".join(sorted(allowed)),
                 )
-            if obs.merged_into is not None and roles.get(obs.merged_into) != "target":
+            if obs.merged_into is not None and (
+                roles.get(obs.merged_into) != "target" or obs.merged_into == lid
+            ):
                 raise InputError(
-                    f"{where}.lesions[{lid}].merged_into", obs.merged_into, "a target lesion id"
+                    f"{where}.lesions[{lid}].merged_into",
+                    obs.merged_into,
+                    "the id of another target lesion",
                 )
+        new_ids: set[str] = set()
         for new in assessment.new_lesions:
+            if new.id in new_ids:
+                raise InputError(
+                    f"{where}.new_lesions[{new.id}].id", new.id, "one record per lesion"
+                )
+            new_ids.add(new.id)
             if new.id in roles:
                 raise InputError(
                     f"{where}.new_lesions[{new.id}].id",
