@@ -189,3 +189,14 @@ def test_eortc_faq_pr_then_sums_drift_up_without_pd_stays_pr_end_to_end() -> Non
     result = assess_recist(s)
     assert [t.overall for t in result.timepoints] == ["PR", "PR", "SD", "SD", "SD"]
     assert result.best_overall_response.response == "PR"
+
+
+def test_unconfirmed_cr_without_target_disease_is_non_cr_non_pd() -> None:
+    # Table 2 has no SD: an unconfirmed CR of non-target-only disease counts as non-CR/non-PD
+    tps = [
+        Timepoint(date=REF + dt.timedelta(days=42), day=42, overall="CR"),
+        Timepoint(date=REF + dt.timedelta(days=70), day=70, overall="PD"),
+    ]
+    assert derive_best_overall_response(tps).response == "SD"
+    result = derive_best_overall_response(tps, has_target_disease=False)
+    assert result.response == "NON-CR/NON-PD"

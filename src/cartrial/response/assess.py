@@ -56,8 +56,12 @@ def assess_recist(
             else None
         ),
         timepoints=timepoints,
-        best_overall_response=derive_best_overall_response(simple, settings=settings),
+        best_overall_response=derive_best_overall_response(
+            simple, settings=settings, has_target_disease=bool(subject.targets)
+        ),
         best_overall_response_unconfirmed=derive_best_overall_response(
-            simple, settings=settings.model_copy(update={"confirmation_required": False})
+            simple,
+            settings=settings.model_copy(update={"confirmation_required": False}),
+            has_target_disease=bool(subject.targets),
         ),
     )

@@ -18,7 +18,8 @@ Rules, applied to the time points up to and including the first PD:
    ``confirmation_min_days`` after it, a PR by a later CR or PR at least that long after it,
    with only CR (for CR) or CR/PR (for PR) in between, at most ``confirmation_max_ne`` NE
    in between and SD in between only if ``confirmation_accept_sd``. An unconfirmed CR or
-   PR counts as SD if it is at ``day >= sd_min_days``, else as NE: so "PR, SD" gives SD,
+   PR counts as SD (non-CR/non-PD without target disease, Table 2) if it is at
+   ``day >= sd_min_days``, else as NE: so "PR, SD" gives SD,
    "PR, PD" gives SD if the SD minimum is met, otherwise PD; "CR, NE" gives SD or NE.
 """
 
@@ -110,7 +111,10 @@ def find_confirmation(
 
 
 def derive_best_overall_response(
-    timepoints: list[Timepoint], *, settings: ResponseSettings | None = None
+    timepoints: list[Timepoint],
+    *,
+    settings: ResponseSettings | None = None,
+    has_target_disease: bool = True,
 ) -> BestOverallResponse:
     """BOR by RECIST 1.1 section 4.6 and Table 3 (rules 1-4 of the module docstring).
 
@@ -134,7 +138,8 @@ def derive_best_overall_response(
             confirmed_by, why = find_confirmation(considered, i, settings)
             reasons.append(why)
             if confirmed_by is None:
-                candidate = "SD"
+                # Table 2: without target disease the category below CR is non-CR/non-PD
+                candidate = "SD" if has_target_disease else "NON-CR/NON-PD"
         if candidate in ("SD", "NON-CR/NON-PD") and tp.day < settings.sd_min_days:
             reasons.append(
                 f"{candidate} on {tp.date} (day {tp.day}) is before the SD minimum of "

@@ -116,8 +116,12 @@ def assess_mrecist(
         reference_date=subject.reference_date,
         baseline_sum_mm=sum((t.size_mm or Decimal(0) for t in subject.targets), Decimal(0)),
         timepoints=timepoints,
-        best_overall_response=derive_best_overall_response(simple, settings=settings),
+        best_overall_response=derive_best_overall_response(
+            simple, settings=settings, has_target_disease=bool(subject.targets)
+        ),
         best_overall_response_unconfirmed=derive_best_overall_response(
-            simple, settings=settings.model_copy(update={"confirmation_required": False})
+            simple,
+            settings=settings.model_copy(update={"confirmation_required": False}),
+            has_target_disease=bool(subject.targets),
         ),
     )

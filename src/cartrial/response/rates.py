@@ -101,7 +101,9 @@ def derive_subject_best_response(
         for t in derive_timepoint_responses(subject, settings=settings)
         if window_days is None or t.day <= window_days
     ]
-    bor = derive_best_overall_response(timepoints, settings=settings)
+    bor = derive_best_overall_response(
+        timepoints, settings=settings, has_target_disease=bool(subject.targets)
+    )
     return SubjectBestResponse(
         subject_id=subject.subject_id,
         dose_level=subject.dose_level,

@@ -111,6 +111,7 @@ def _summarise_subject(
             if t.day <= window_days
         ],
         settings=settings,
+        has_target_disease=bool(subject.targets),
     )
     ibor = None
     if criteria == "irecist":
