@@ -353,7 +353,10 @@ def _persisting(
 
 
 def derive_ibor(
-    timepoints: list[ITimepointResponse], *, settings: ResponseSettings | None = None
+    timepoints: list[ITimepointResponse],
+    *,
+    settings: ResponseSettings | None = None,
+    has_target_disease: bool = True,
 ) -> IBestOverallResponse:
     """iBOR by Seymour 2017 Table 3 (step 5 of the module docstring)."""
     settings = settings or ResponseSettings()
@@ -381,7 +384,7 @@ def derive_ibor(
                 why = why.replace(f" by {plain_name} ", f" by i{plain_name} ")
             reasons.append("i" + why)
             if confirmed_by is None:
-                candidate = "iSD"
+                candidate = "iSD" if has_target_disease else "iNON-CR/NON-PD"
         if candidate in ("iSD", "iNON-CR/NON-PD") and tp.day < settings.sd_min_days:
             reasons.append(
                 f"{candidate} on {tp.date} (day {tp.day}) is before the SD minimum of "
@@ -419,5 +422,7 @@ def assess_irecist(
         criteria="irecist",
         reference_date=subject.reference_date,
         timepoints=timepoints,
-        best_overall_response=derive_ibor(timepoints, settings=settings),
+        best_overall_response=derive_ibor(
+            timepoints, settings=settings, has_target_disease=bool(subject.targets)
+        ),
     )
