@@ -236,3 +236,13 @@ def ibor(*responses: str) -> str:
 )
 def test_ibor_seymour_2017_table_3_examples(sequence: tuple[str, ...], expected: str) -> None:
     assert ibor(*sequence) == expected
+
+
+def test_unconfirmed_icr_without_target_disease_is_inon_cr_non_pd() -> None:
+    s = subject(
+        [nt("NT1", "peritoneum")],
+        [visit(42, {"NT1": "absent"}), visit(70, {"NT1": "unequivocal_progression"})],
+    )
+    result = assess_irecist(s)
+    assert [t.overall for t in result.timepoints] == ["iCR", "iUPD"]
+    assert result.best_overall_response.response == "iNON-CR/NON-PD"
