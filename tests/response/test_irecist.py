@@ -246,3 +246,11 @@ def test_unconfirmed_icr_without_target_disease_is_inon_cr_non_pd() -> None:
     result = assess_irecist(s)
     assert [t.overall for t in result.timepoints] == ["iCR", "iUPD"]
     assert result.best_overall_response.response == "iNON-CR/NON-PD"
+
+
+def test_new_lesion_seen_too_early_still_confirms_at_the_next_assessment() -> None:
+    # target iUPD on day 56; NEW1 on day 70 (14 days: too early); day 84 (28 days after the
+    # iUPD) NEW1 persists, unchanged target: progression confirmed against the iUPD.
+    s = liver((28, 30), (56, 40), (70, 40, [bone(12)]), (84, 40, [bone(12)]))
+    assert overall(s) == ["iSD", "iUPD", "iUPD", "iCPD"]
+    assert "additional new lesion NEW1" in tps(s)[3].reasons

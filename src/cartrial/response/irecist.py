@@ -216,8 +216,11 @@ def derive_itimepoint_responses(
             else:
                 response = _i(baseline_only)
         else:
+            # new lesions are compared with the iUPD assessment, so one that appeared too
+            # early to confirm still confirms at the next assessment if it persists
+            since_iupd = sorted(set(present) - pending.new_ids)
             evidence = _confirming_evidence(
-                pending, r, nlt_sum, additional, nlnt_increased, nt_increased
+                pending, r, nlt_sum, since_iupd, nlnt_increased, nt_increased
             )
             gap = (assessment.date - pending.date).days
             if evidence and gap >= settings.icpd_min_days:
