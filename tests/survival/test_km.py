@@ -132,3 +132,35 @@ def test_censoring_tied_with_an_event_stays_at_risk_at_that_time() -> None:
     assert km.times == [2.0, 3.0]
     assert km.survival == pytest.approx([2 / 3, 0.0])
     assert km.median == 3.0
+
+
+def test_km_matches_r_survival_on_the_6mp_leukaemia_group() -> None:
+    # Freireich et al., Blood 1963 (Gehan 1965), 6-MP arm, shipped with lifelines as
+    # load_leukemia() (Rx == 0). Published R survfit summary (log CI), as reproduced in
+    # Kleinbaum & Klein's and many course texts:
+    # time 6: 0.857 (0.720, 1.000); 7: 0.807 (0.653, 0.996); 10: 0.753 (0.586, 0.968);
+    # 13: 0.690 (0.510, 0.935); 16: 0.627 (0.439, 0.896); 22: 0.538 (0.337, 0.858);
+    # 23: 0.448 (0.249, 0.807); median 23.
+    from lifelines.datasets import load_leukemia
+
+    df = load_leukemia()
+    arm = df[df["Rx"] == 0]
+    km = compute_kaplan_meier(
+        durations=[float(t) for t in arm["t"]],
+        events=[s == 1 for s in arm["status"]],
+        ci_transform="log",
+    )
+    rows = [
+        (t, round(s, 3), round(lo, 3), round(hi, 3))
+        for t, s, lo, hi in zip(km.times, km.survival, km.ci_low, km.ci_high, strict=True)
+    ]
+    assert rows == [
+        (6.0, 0.857, 0.720, 1.000),
+        (7.0, 0.807, 0.653, 0.996),
+        (10.0, 0.753, 0.586, 0.968),
+        (13.0, 0.690, 0.510, 0.935),
+        (16.0, 0.627, 0.439, 0.896),
+        (22.0, 0.538, 0.337, 0.858),
+        (23.0, 0.448, 0.249, 0.807),
+    ]
+    assert km.median == 23
