@@ -186,7 +186,7 @@ def test_mrecist_json_on_the_documented_mesothelioma_example() -> None:
     code, out, _ = run("response", "mrecist", example, "--json")
     assert code == 0
     result = json.loads(out)
-    assert result["criteria"] == "mrecist"
+    assert result["criteria"] == "mrecist11"
     assert [t["target_sum_mm"] for t in result["timepoints"]] == ["70", "65"]
     assert result["best_overall_response"]["response"] == "PR"
     # RECIST 1.1 refuses the same baseline (6 pleural targets)

@@ -81,3 +81,22 @@ def test_kaplan_meier_of_os(summary: StudySummary) -> None:
 def test_figures_are_png(summary: StudySummary) -> None:
     for png in (plot_waterfall(summary), plot_spider(summary), plot_swimmer(summary)):
         assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_criteria_per_tumour_type_come_from_the_settings() -> None:
+    from cartrial.response.settings import ResponseSettings
+
+    settings = ResponseSettings(
+        criteria_by_tumour_type={"mesothelioma": "mrecist11", "pancreatic": "irecist"}
+    )
+    files = sorted(STUDY.glob("*.json"))
+    result = summarise_study([parse_subject(read_json_file(f)) for f in files], settings=settings)
+    rows = [(r.subject_id, r.criteria, r.i_best_overall_response) for r in result.subjects]
+    assert rows == [
+        ("101-003", "recist11", None),
+        ("102-001", "irecist", "iPR"),  # pseudoprogression: iUPD reset, confirmed iPR
+        ("103-002", "mrecist11", None),
+        ("104-001", "mrecist11", None),
+        ("105-001", "recist11", None),
+        ("106-001", "irecist", "iNE"),
+    ]

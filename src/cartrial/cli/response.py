@@ -55,7 +55,7 @@ def _fmt(value: object) -> str:
 
 
 def _render_recist(result: SubjectRecist) -> None:
-    name = {"recist11": "RECIST 1.1", "mrecist": "mRECIST 1.1 (mesothelioma)"}[result.criteria]
+    name = {"recist11": "RECIST 1.1", "mrecist11": "mRECIST 1.1 (mesothelioma)"}[result.criteria]
     table = Table(title=f"{name}: subject {result.subject_id}")
     table.add_column("date", no_wrap=True)
     for column in ("day", "sum mm", "%base", "%nadir", "target", "non-target", "new"):
@@ -244,7 +244,7 @@ def summary_command(
             )
         seen[subject.subject_id] = f
     for subject, f in zip(subjects, files, strict=True):
-        if config.criteria_for(subject.tumour_type or "") == "mrecist":
+        if config.criteria_for(subject.tumour_type or "") == "mrecist11":
             issues = check_mrecist_baseline(subject)
             if issues:
                 raise BaselineError(issues, source=str(f), criteria="mRECIST 1.1")

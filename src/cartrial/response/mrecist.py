@@ -112,7 +112,7 @@ def assess_mrecist(
     simple = [Timepoint(date=t.date, day=t.day, overall=t.overall) for t in timepoints]
     return SubjectRecist(
         subject_id=subject.subject_id,
-        criteria="mrecist",
+        criteria="mrecist11",
         reference_date=subject.reference_date,
         baseline_sum_mm=sum((t.size_mm or Decimal(0) for t in subject.targets), Decimal(0)),
         timepoints=timepoints,

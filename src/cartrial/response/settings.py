@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["Criteria", "ResponseSettings"]
 
-Criteria = Literal["recist11", "irecist", "mrecist"]
+Criteria = Literal["recist11", "irecist", "mrecist11"]
 
 
 class ResponseSettings(BaseModel):
@@ -40,8 +40,9 @@ class ResponseSettings(BaseModel):
     (28, 42, Decimal('5'))
     >>> s.criteria_for("mesothelioma")
     'recist11'
-    >>> ResponseSettings(criteria={"mesothelioma": "mrecist"}).criteria_for("mesothelioma")
-    'mrecist'
+    >>> settings = ResponseSettings(criteria_by_tumour_type={"mesothelioma": "mrecist11"})
+    >>> settings.criteria_for("mesothelioma")
+    'mrecist11'
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -55,8 +56,8 @@ class ResponseSettings(BaseModel):
     icpd_min_days: int = Field(default=28, ge=1, le=365)
     mrecist_pd_min_increase_mm: Decimal = Field(default=Decimal("5"), ge=0, le=20)
     default_criteria: Criteria = "recist11"
-    criteria: dict[str, Criteria] = Field(default_factory=dict)
+    criteria_by_tumour_type: dict[str, Criteria] = Field(default_factory=dict)
 
     def criteria_for(self, tumour_type: str) -> Criteria:
         """The criteria the protocol names for ``tumour_type``, else the default."""
-        return self.criteria.get(tumour_type, self.default_criteria)
+        return self.criteria_by_tumour_type.get(tumour_type, self.default_criteria)

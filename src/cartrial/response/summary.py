@@ -100,7 +100,7 @@ def _summarise_subject(
     window_days: int,
 ) -> SubjectSummary:
     criteria = settings.criteria_for(subject.tumour_type or "")
-    if criteria == "mrecist":
+    if criteria == "mrecist11":
         recist = assess_mrecist(subject, settings=settings)
     else:
         recist = assess_recist(subject, settings=settings)
