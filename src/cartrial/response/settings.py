@@ -22,12 +22,15 @@ Sources of the defaults:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Criteria", "ResponseSettings"]
+__all__ = ["Criteria", "ResponseSettings", "settings_from_protocol"]
+
+PROVENANCE_KEYS = frozenset({"source", "assumed", "reason"})
 
 Criteria = Literal["recist11", "irecist", "mrecist11"]
 
@@ -61,3 +64,21 @@ class ResponseSettings(BaseModel):
     def criteria_for(self, tumour_type: str) -> Criteria:
         """The criteria the protocol names for ``tumour_type``, else the default."""
         return self.criteria_by_tumour_type.get(tumour_type, self.default_criteria)
+
+
+def settings_from_protocol(section: BaseModel | Mapping[str, Any] | None) -> ResponseSettings:
+    """Response settings from a protocol's ``response`` section (a model or a mapping).
+
+    The protocol's provenance keys (``source``, ``assumed``, ``reason``) are dropped; every
+    other key must be a :class:`ResponseSettings` field; missing ones take the defaults.
+
+    >>> settings_from_protocol({"sd_min_days": 56, "source": "seed 001", "assumed": False})
+    ...     # doctest: +ELLIPSIS
+    ResponseSettings(confirmation_required=True, ..., sd_min_days=56, ...)
+    """
+    if section is None:
+        return ResponseSettings()
+    data = section.model_dump() if isinstance(section, BaseModel) else dict(section)
+    return ResponseSettings.model_validate(
+        {k: v for k, v in data.items() if k not in PROVENANCE_KEYS}
+    )
