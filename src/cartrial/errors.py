@@ -14,9 +14,16 @@ from typing import Any
 from pydantic import ValidationError
 
 __all__ = [
+    "AuthenticationError",
     "CartrialError",
+    "ConflictError",
+    "DataLocked",
+    "EnrolmentBlocked",
+    "InfusionRefused",
     "InputError",
+    "InvalidTransition",
     "NotFoundError",
+    "PermissionDenied",
     "ProtocolError",
     "UnknownUnitError",
     "format_location",
@@ -70,6 +77,81 @@ class ProtocolError(CartrialError):
             at = f"{file}:{line}" if line is not None else file
             lines.append(f"{at}: {path or '(top level)'}: {message}")
         super().__init__("\n".join(lines))
+
+
+class ConflictError(CartrialError):
+    """Optimistic locking: a record changed since the writer read it (21 CFR 11.10(e)).
+
+    Carries both values so the second writer sees what it would overwrite; nothing
+    is written.
+    """
+
+    def __init__(
+        self, *, table: str, record_id: str, field: str, yours: Any, theirs: Any, version: int
+    ):
+        self.table = table
+        self.record_id = record_id
+        self.field = field
+        self.yours = yours
+        self.theirs = theirs
+        self.version = version
+        super().__init__(
+            f"{table} {record_id} was changed by someone else (now version {version}): "
+            f"field '{field}' is now {theirs!r}, you wrote {yours!r}; reload and re-apply"
+        )
+
+
+class PermissionDenied(CartrialError):
+    """The user's role at this site does not allow the action (21 CFR 11.10(d), (g))."""
+
+    def __init__(self, *, action: str, role: str | None, site: str | None = None):
+        self.action = action
+        self.role = role
+        self.site = site
+        where = f" at site {site}" if site else ""
+        super().__init__(f"role {role or '(none)'}{where} may not {action}")
+
+
+class AuthenticationError(CartrialError):
+    """Wrong user name or password, or a locked or inactive account (21 CFR 11.300)."""
+
+
+class InvalidTransition(CartrialError):
+    """A subject status change the lifecycle does not allow (21 CFR 11.10(f))."""
+
+    def __init__(self, *, subject: str, current: str, requested: str, allowed: Iterable[str]):
+        self.subject = subject
+        self.current = current
+        self.requested = requested
+        self.allowed = sorted(allowed)
+        nxt = ", ".join(self.allowed) or "none (final status)"
+        super().__init__(
+            f"subject {subject}: status {current!r} cannot become {requested!r}; allowed: {nxt}"
+        )
+
+
+class InfusionRefused(CartrialError):
+    """A safety interlock refused the infusion; every failed check is listed."""
+
+    def __init__(self, reasons: Sequence[str]):
+        self.reasons = list(reasons)
+        super().__init__("infusion refused: " + "; ".join(self.reasons))
+
+
+class EnrolmentBlocked(CartrialError):
+    """Enrolment is not possible now (hold, escalation says wait, not signed eligible)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(f"enrolment blocked: {reason}")
+
+
+class DataLocked(CartrialError):
+    """The subject's data are locked; changes need the lock lifted first."""
+
+    def __init__(self, subject: str):
+        self.subject = subject
+        super().__init__(f"subject {subject}: data are locked")
 
 
 def format_location(loc: Sequence[int | str]) -> str:

@@ -1,0 +1,130 @@
+"""User accounts: argon2id password hashes, login with lockout, role grants.
+
+- 21 CFR 11.300(a): unique user name + password per person; 11.100(a): never
+  reassigned (accounts are deactivated, not deleted);
+- 21 CFR 11.300(b), (d): passwords stored only as argon2id hashes (RFC 9106);
+  :data:`MAX_FAILED_LOGINS` consecutive failures lock the account until an
+  administrator unlocks it, and every attempt is in the audit trail;
+- 21 CFR 11.10(d), (g) / Annex 11 section 12: a user acts in one role granted at
+  one site, or sponsor-wide (grant without a site).
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cartrial.errors import AuthenticationError, InputError, PermissionDenied
+from cartrial.store.audit import Actor, record_event
+from cartrial.store.models import ROLES, RoleGrant, Site, User, utcnow
+
+__all__ = [
+    "MAX_FAILED_LOGINS",
+    "MIN_PASSWORD_LENGTH",
+    "actor_for",
+    "check_password",
+    "hash_password",
+    "verify_login",
+]
+
+MAX_FAILED_LOGINS = 5
+MIN_PASSWORD_LENGTH = 12
+_HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (t=3, m=64 MiB, p=4)
+
+
+def check_password(password: str) -> str:
+    """Refuse a password shorter than :data:`MIN_PASSWORD_LENGTH` characters."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(
+            "password", "(hidden)", f"at least {MIN_PASSWORD_LENGTH} characters (21 CFR 11.300)"
+        )
+    return password
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (salted; the text starts ``$argon2id$``)."""
+    return _HASHER.hash(check_password(password))
+
+
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def verify_login(session: Session, *, username: str, password: str) -> User:
+    """Check ``username`` and ``password``; count failures and lock after the limit.
+
+    Writes a ``login`` or ``login_failed`` audit entry. The caller commits even
+    when this raises, so that the failure count and its entry are kept.
+    """
+    user = session.scalars(select(User).where(User.username == username)).first()
+    generic = AuthenticationError("unknown user name or wrong password")
+    if user is None:
+        record_event(
+            session,
+            action="login_failed",
+            table_name="user_account",
+            record_id="-",
+            new_value=username,
+            reason="unknown user name",
+        )
+        raise generic
+    if not user.is_active:
+        raise AuthenticationError(f"account {username!r} is deactivated")
+    if user.locked_at is not None:
+        raise AuthenticationError(
+            f"account {username!r} is locked after {MAX_FAILED_LOGINS} failed logins; "
+            "an administrator must unlock it (21 CFR 11.300(d))"
+        )
+    session.info["reason"] = "login attempt"
+    if not _matches(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_at = utcnow()
+        record_event(
+            session,
+            action="login_failed",
+            table_name="user_account",
+            record_id=user.id,
+            new_value=str(user.failed_logins),
+        )
+        raise generic
+    if user.failed_logins:
+        user.failed_logins = 0
+    record_event(session, action="login", table_name="user_account", record_id=user.id)
+    return user
+
+
+def actor_for(session: Session, *, user: User, role: str, site_code: str | None) -> Actor:
+    """The actor ``user`` becomes in ``role`` at ``site_code`` (None: sponsor-wide).
+
+    Refused unless the user holds that grant, unrevoked.
+    """
+    if role not in ROLES:
+        raise InputError("role", role, "one of " + ", ".join(ROLES))
+    site_id = None
+    if site_code is not None:
+        site = session.scalars(select(Site).where(Site.code == site_code)).first()
+        if site is None:
+            raise InputError("site", site_code, "the code of a registered site")
+        site_id = site.id
+    grant = session.scalars(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == role,
+            RoleGrant.site_id.is_(None) if site_id is None else RoleGrant.site_id == site_id,
+            RoleGrant.revoked_at.is_(None),
+        )
+    ).first()
+    if grant is None:
+        raise PermissionDenied(action=f"act as {role}", role=role, site=site_code or "all sites")
+    return Actor(user_id=user.id, username=user.username, role=role, site_id=site_id)
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's (signature re-authentication, 21 CFR 11.200(a))."""
+    return _matches(user.password_hash, password)

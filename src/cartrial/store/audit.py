@@ -1,0 +1,375 @@
+"""The audit trail: written at every flush, hash-chained, verifiable.
+
+Rules implemented (TRIAL_DATA.md section 1.6 row 5):
+
+1. Every insert and update of a trial record writes audit entries in the same
+   transaction (21 CFR 11.10(e); Annex 11 section 9): sequence, server UTC time,
+   user, role, site, table, record id, field, old value, new value, reason.
+   An insert writes one entry holding all the record's values; an update writes
+   one entry per changed field, so prior values are never obscured.
+2. A change after first entry needs a reason (Annex 11 section 9: "the reason
+   should be documented"); without one the flush is refused.
+3. Trial data are never hard-deleted: a DELETE is refused here and by database
+   triggers (21 CFR 11.10(c), protection of records).
+4. A subject's status only moves along :data:`~cartrial.store.models.TRANSITIONS`
+   (21 CFR 11.10(f), operational sequence checks); a locked subject's data cannot
+   change.
+5. Entry ``n`` stores ``sha256(entry n-1's hash + entry n's fields)``;
+   :func:`verify_chain` recomputes the chain and names the first broken entry.
+   Writers serialise on the chain head: PostgreSQL with a transaction-scoped
+   advisory lock, SQLite with ``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, inspect, select, text
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+
+from cartrial.errors import CartrialError, DataLocked, InputError, InvalidTransition
+from cartrial.store.db import TrialSession
+from cartrial.store.models import TRANSITIONS, AuditEntry, DataLock, Record, Subject, utcnow
+
+__all__ = [
+    "GENESIS",
+    "Actor",
+    "ChainReport",
+    "canonical_text",
+    "compute_entry_sha256",
+    "record_event",
+    "record_sha256",
+    "record_values",
+    "verify_chain",
+]
+
+GENESIS = "0" * 64
+_ADVISORY_KEY = 7_202_611  # any constant: one chain per database
+REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the user, the role they act in and the site (None: sponsor-wide)."""
+
+    user_id: str | None
+    username: str
+    role: str | None
+    site_id: str | None = None
+
+
+SYSTEM = Actor(user_id=None, username="system", role=None)
+
+
+def canonical_text(value: Any) -> str | None:
+    """One text form per value, the same on every backend.
+
+    >>> canonical_text(Decimal("70.50")), canonical_text(True), canonical_text(None)
+    ('70.5', 'true', None)
+    >>> canonical_text(dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC))
+    '2026-03-01T08:00:00.000000Z'
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        text_ = format(value.normalize(), "f")
+        return text_
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def record_values(obj: Record, *, redact: bool = True) -> dict[str, str | None]:
+    """The record's column values as canonical text (``version`` left out)."""
+    mapper = inspect(type(obj))
+    out: dict[str, str | None] = {}
+    for attr in mapper.column_attrs:
+        if attr.key == "version":
+            continue
+        value = getattr(obj, attr.key)
+        if redact and attr.key in obj.__audit_redact__ and value is not None:
+            out[attr.key] = REDACTED
+        else:
+            out[attr.key] = canonical_text(value)
+    return out
+
+
+def record_sha256(obj: Record) -> str:
+    """SHA-256 of the record's content, the binding of a signature (21 CFR 11.70)."""
+    payload = json.dumps(record_values(obj, redact=False), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def compute_entry_sha256(prev_sha256: str, entry: AuditEntry) -> str:
+    """The chained hash of ``entry`` given the previous entry's hash."""
+    fields = [
+        prev_sha256,
+        entry.seq,
+        canonical_text(entry.at),
+        entry.user_id,
+        entry.username,
+        entry.role,
+        entry.site_id,
+        entry.action,
+        entry.table_name,
+        entry.record_id,
+        entry.field,
+        entry.old_value,
+        entry.new_value,
+        entry.reason,
+    ]
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _chain_head(session: Session) -> tuple[int, str]:
+    head = session.info.get("audit_head")
+    if head is None:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
+        with session.no_autoflush:
+            row = session.execute(
+                select(AuditEntry.seq, AuditEntry.entry_sha256)
+                .order_by(AuditEntry.seq.desc())
+                .limit(1)
+            ).first()
+        head = (row[0], row[1]) if row else (0, GENESIS)
+    return (int(head[0]), str(head[1]))
+
+
+def _append(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+    actor: Actor = session.info.get("actor") or SYSTEM
+    seq, prev = _chain_head(session)
+    now = utcnow()
+    for row in rows:
+        seq += 1
+        entry = AuditEntry(
+            seq=seq,
+            at=now,
+            user_id=actor.user_id,
+            username=actor.username,
+            role=actor.role,
+            site_id=actor.site_id,
+            **row,
+        )
+        entry.prev_sha256 = prev
+        prev = entry.entry_sha256 = compute_entry_sha256(prev, entry)
+        session.add(entry)
+    session.info["audit_head"] = (seq, prev)
+
+
+def record_event(
+    session: Session,
+    *,
+    action: str,
+    table_name: str,
+    record_id: str,
+    field: str | None = None,
+    old_value: str | None = None,
+    new_value: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """Append one explicit entry (signature, refused interlock, login) to the trail."""
+    _append(
+        session,
+        [
+            {
+                "action": action,
+                "table_name": table_name,
+                "record_id": record_id,
+                "field": field,
+                "old_value": old_value,
+                "new_value": new_value,
+                "reason": reason,
+            }
+        ],
+    )
+
+
+def _check_transition(obj: Subject, old: Any) -> None:
+    new = obj.status
+    if old is None:
+        if new != "screening":
+            raise InvalidTransition(
+                subject=obj.code, current="(new)", requested=new, allowed=["screening"]
+            )
+        return
+    allowed = TRANSITIONS.get(str(old), ())
+    if new not in allowed:
+        raise InvalidTransition(subject=obj.code, current=str(old), requested=new, allowed=allowed)
+
+
+def _subject_of(obj: Record) -> str | None:
+    if isinstance(obj, Subject):
+        return obj.id
+    if isinstance(obj, DataLock):
+        return None  # placing or lifting a lock is itself allowed
+    value = getattr(obj, "subject_id", None)
+    return value if isinstance(value, str) else None
+
+
+def _refuse_locked(session: Session, subject_ids: set[str]) -> None:
+    if not subject_ids:
+        return
+    with session.no_autoflush:
+        locked = session.scalars(
+            select(DataLock.subject_id).where(
+                DataLock.subject_id.in_(subject_ids), DataLock.lifted_at.is_(None)
+            )
+        ).first()
+    if locked is not None:
+        subject = session.get(Subject, locked)
+        raise DataLocked(subject.code if subject else locked)
+
+
+def _changes(obj: Record) -> list[tuple[str, Any, Any]]:
+    state = inspect(obj)
+    out = []
+    for attr in state.mapper.column_attrs:
+        if attr.key == "version":
+            continue
+        hist = state.attrs[attr.key].history
+        if not hist.has_changes():
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if canonical_text(old) != canonical_text(new):
+            out.append((attr.key, old, new))
+    return out
+
+
+@event.listens_for(TrialSession, "before_flush")
+def _before_flush(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, Record):
+            raise CartrialError(
+                f"{obj.__tablename__} {obj.id}: trial data are never deleted (21 CFR 11.10(c)); "
+                "record a correction with a reason instead"
+            )
+    rows: list[dict[str, Any]] = []
+    touched: set[str] = set()
+    reason = session.info.get("reason")
+    for obj in list(session.new):
+        if not isinstance(obj, Record):
+            continue
+        _apply_defaults(obj)
+        if isinstance(obj, Subject):
+            _check_transition(obj, None)
+        values = record_values(obj)
+        rows.append(
+            {
+                "action": "insert",
+                "table_name": obj.__tablename__,
+                "record_id": obj.id,
+                "field": None,
+                "old_value": None,
+                "new_value": json.dumps(values, sort_keys=True, ensure_ascii=False),
+                "reason": reason,
+            }
+        )
+        if (sid := _subject_of(obj)) is not None and not isinstance(obj, Subject):
+            touched.add(sid)
+    for obj in list(session.dirty):
+        if not isinstance(obj, Record):
+            continue
+        changes = _changes(obj)
+        if not changes:
+            continue
+        if not reason:
+            raise InputError(
+                "reason",
+                None,
+                f"a reason for changing {obj.__tablename__} {obj.id} "
+                "(Annex 11 section 9: required for any change after first entry)",
+            )
+        for field, old, new in changes:
+            if isinstance(obj, Subject) and field == "status":
+                _check_transition(obj, old)
+            redacted = field in obj.__audit_redact__
+            rows.append(
+                {
+                    "action": "update",
+                    "table_name": obj.__tablename__,
+                    "record_id": obj.id,
+                    "field": field,
+                    "old_value": REDACTED if redacted else canonical_text(old),
+                    "new_value": REDACTED if redacted else canonical_text(new),
+                    "reason": reason,
+                }
+            )
+        if (sid := _subject_of(obj)) is not None:
+            touched.add(sid)
+    _refuse_locked(session, touched)
+    if rows:
+        _append(session, rows)
+
+
+def _apply_defaults(obj: Record) -> None:
+    # Column defaults normally fill in at INSERT; the audit entry needs them now.
+    for column in obj.__table__.columns:
+        default = column.default
+        if default is None or column.key == "version" or getattr(obj, column.key) is not None:
+            continue
+        if default.is_scalar:
+            setattr(obj, column.key, default.arg)
+        elif default.is_callable:
+            setattr(obj, column.key, default.arg(None))
+
+
+@event.listens_for(TrialSession, "after_transaction_end")
+def _forget_head(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("audit_head", None)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The result of :func:`verify_chain`: entries checked and the first broken one."""
+
+    checked: int
+    first_broken_seq: int | None = None
+    problem: str | None = None
+
+    @property
+    def is_intact(self) -> bool:
+        return self.first_broken_seq is None
+
+    def describe(self) -> str:
+        if self.is_intact:
+            return f"audit trail intact: {self.checked} entries, hash chain verified"
+        return f"audit trail broken at entry {self.first_broken_seq}: {self.problem}"
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Recompute the hash chain from the first entry; name the first entry that fails.
+
+    An entry fails when its sequence number skips (a row was removed), when its
+    stored link differs from the previous entry's hash (a row was replaced), or
+    when its content no longer hashes to its stored hash (a row was edited).
+    """
+    prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000)
+    for entry in session.scalars(stmt):
+        if entry.seq != expected_seq:
+            return ChainReport(checked, expected_seq, f"entry {expected_seq} is missing")
+        if entry.prev_sha256 != prev:
+            return ChainReport(checked, entry.seq, "its link does not match the previous entry")
+        if compute_entry_sha256(prev, entry) != entry.entry_sha256:
+            return ChainReport(checked, entry.seq, "its content does not match its hash")
+        prev = entry.entry_sha256
+        expected_seq += 1
+        checked += 1
+    return ChainReport(checked)

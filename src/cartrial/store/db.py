@@ -1,0 +1,73 @@
+"""Engines and sessions: SQLite file ``cartrial.db`` by default, PostgreSQL by URL.
+
+``CARTRIAL_DATABASE_URL`` selects the database (``postgresql://...`` uses the
+psycopg 3 driver). On SQLite every transaction starts with ``BEGIN IMMEDIATE``
+so that writers queue for the single write lock before they read the audit
+chain's head, and foreign keys are switched on. Sessions built here carry the
+audit-trail listeners (:mod:`cartrial.store.audit`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["DEFAULT_URL", "TrialSession", "database_url", "make_engine", "make_sessionmaker"]
+
+DEFAULT_URL = "sqlite:///cartrial.db"
+
+
+class TrialSession(Session):
+    """A session whose flushes write the audit trail (listeners in ``store.audit``)."""
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: ``url``, else ``$CARTRIAL_DATABASE_URL``, else ``sqlite:///cartrial.db``.
+
+    >>> database_url("postgresql://u@h/db")
+    'postgresql+psycopg://u@h/db'
+    """
+    chosen = url or os.environ.get("CARTRIAL_DATABASE_URL") or DEFAULT_URL
+    if chosen.startswith("postgresql://") or chosen.startswith("postgres://"):
+        chosen = "postgresql+psycopg://" + chosen.split("://", 1)[1]
+    return chosen
+
+
+def _sqlite_begin_immediate(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str | None = None, *, schema: str | None = None) -> Engine:
+    """An engine for ``url`` (see :func:`database_url`).
+
+    ``schema`` sets PostgreSQL's search path (a private schema per test run).
+    """
+    resolved = database_url(url)
+    if resolved.startswith("sqlite"):
+        engine = create_engine(resolved, connect_args={"check_same_thread": False})
+        _sqlite_begin_immediate(engine)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if schema:
+        connect_args["options"] = f"-csearch_path={schema}"
+    return create_engine(resolved, connect_args=connect_args, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[TrialSession]:
+    """Sessions bound to ``engine`` that write the audit trail on every flush."""
+    import cartrial.store.audit  # noqa: F401  (registers the listeners)
+
+    return sessionmaker(engine, class_=TrialSession, expire_on_commit=False)

@@ -1,0 +1,60 @@
+"""Create and upgrade the schema with the bundled Alembic migrations.
+
+The schema is made only by migrations (STYLE practice 14; Annex 11 section 10,
+change control): ``cartrial db init`` and ``cartrial db upgrade`` both run
+:func:`upgrade` to the head revision; :func:`schema_differences` compares the
+head schema with the ORM models (a test keeps it empty).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from cartrial.store.models import Base
+
+__all__ = ["alembic_config", "current_revision", "head_revision", "schema_differences", "upgrade"]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config() -> Config:
+    """An Alembic configuration pointing at the bundled migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str:
+    """Migrate the database to ``revision``; returns the revision reached."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    return current_revision(engine) or "(none)"
+
+
+def head_revision() -> str:
+    """The newest bundled migration."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return head or "(none)"
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_differences(engine: Engine) -> list[Any]:
+    """What differs between the migrated database and the ORM models (empty: they agree)."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))

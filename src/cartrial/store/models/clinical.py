@@ -1,0 +1,90 @@
+"""Per-visit clinical data: visits, vital signs, labs, adverse events, CRS/ICANS series.
+
+Inputs are stored as entered; grades derived by the domain engines are stored
+beside them with their reason and the engine version (issue 7), never re-derived
+by a reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cartrial.store.models.access import _in
+from cartrial.store.models.base import Record, UtcDateTime
+
+__all__ = ["AdverseEvent", "AeObservation", "LabResult", "Visit", "VitalSign"]
+
+GRADING_SCALES = ("ctcae_v5", "astct_2019")
+
+
+class Visit(Record):
+    """A visit planned from the protocol calendar, with its actual date once done."""
+
+    __tablename__ = "visit"
+
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subject.id"), index=True)
+    visit_code: Mapped[str] = mapped_column(String(32))
+    planned_date: Mapped[dt.date | None] = mapped_column(Date)
+    actual_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class VitalSign(Record):
+    __tablename__ = "vital_sign"
+
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subject.id"), index=True)
+    measured_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    test: Mapped[str] = mapped_column(String(32))
+    value: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    unit: Mapped[str] = mapped_column(String(16))
+
+
+class LabResult(Record):
+    __tablename__ = "lab_result"
+
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subject.id"), index=True)
+    collected_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    test: Mapped[str] = mapped_column(String(32))
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    unit: Mapped[str] = mapped_column(String(16))
+    derived_grade: Mapped[int | None] = mapped_column(Integer)
+    derivation_reason: Mapped[str | None] = mapped_column(Text)
+    engine_version: Mapped[str | None] = mapped_column(String(32))
+
+
+class AdverseEvent(Record):
+    """An adverse event as reported, with the grade derived by the safety engine."""
+
+    __tablename__ = "adverse_event"
+    __table_args__ = (
+        CheckConstraint(_in("grading_scale", GRADING_SCALES), name="grading_scale"),
+        CheckConstraint("reported_grade BETWEEN 1 AND 5", name="reported_grade"),
+    )
+
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subject.id"), index=True)
+    term: Mapped[str] = mapped_column(String(200))
+    onset_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    grading_scale: Mapped[str] = mapped_column(String(16))
+    reported_grade: Mapped[int] = mapped_column(Integer)
+    is_serious: Mapped[bool] = mapped_column(Boolean, default=False)
+    relatedness: Mapped[str | None] = mapped_column(String(32))
+    derived_grade: Mapped[int | None] = mapped_column(Integer)
+    derivation_reason: Mapped[str | None] = mapped_column(Text)
+    engine_version: Mapped[str | None] = mapped_column(String(32))
+
+
+class AeObservation(Record):
+    """One day's CRS/ICANS components (ASTCT 2019: fever, hypotension, hypoxia, ICE)."""
+
+    __tablename__ = "ae_observation"
+
+    adverse_event_id: Mapped[str] = mapped_column(ForeignKey("adverse_event.id"), index=True)
+    observed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    vasopressors: Mapped[int | None] = mapped_column(Integer)
+    oxygen: Mapped[str | None] = mapped_column(String(32))
+    ice_score: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,73 @@
+"""Safety oversight and data management: DLTs, escalation decisions, queries, locks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cartrial.store.models.access import _in
+from cartrial.store.models.base import Record, UtcDateTime, utcnow
+
+__all__ = ["QUERY_STATUSES", "DataLock", "DataQuery", "DltAdjudication", "EscalationDecision"]
+
+QUERY_STATUSES = ("open", "answered", "closed")
+ESCALATION_ACTIONS = ("escalate", "stay", "deescalate", "wait", "stop")
+
+
+class DltAdjudication(Record):
+    """Whether an AE is a dose-limiting toxicity, with the engine's rule and reason."""
+
+    __tablename__ = "dlt_adjudication"
+
+    adverse_event_id: Mapped[str] = mapped_column(ForeignKey("adverse_event.id"), index=True)
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subject.id"), index=True)
+    is_dlt: Mapped[bool] = mapped_column(Boolean)
+    rule_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    engine_version: Mapped[str] = mapped_column(String(32))
+    adjudicated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class EscalationDecision(Record):
+    """A dose-escalation decision from the engine, approved by the safety committee."""
+
+    __tablename__ = "escalation_decision"
+    __table_args__ = (CheckConstraint(_in("action", ESCALATION_ACTIONS), name="action"),)
+
+    protocol_id: Mapped[str] = mapped_column(String(64), index=True)
+    current_level: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    next_level: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    engine_version: Mapped[str] = mapped_column(String(32))
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DataQuery(Record):
+    """A data query on one field of one record: open -> answered -> closed."""
+
+    __tablename__ = "data_query"
+    __table_args__ = (CheckConstraint(_in("status", QUERY_STATUSES), name="status"),)
+
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subject.id"), index=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    answer: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class DataLock(Record):
+    """A lock on one subject's data: no change while ``lifted_at`` is empty."""
+
+    __tablename__ = "data_lock"
+
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subject.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    locked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

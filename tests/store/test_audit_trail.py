@@ -1,0 +1,196 @@
+"""The audit trail (21 CFR 11.10(e), Annex 11 section 9) and record keeping, on both backends."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from cartrial.errors import CartrialError, InputError, InvalidTransition
+from cartrial.store.audit import verify_chain
+from cartrial.store.db import TrialSession
+from cartrial.store.migrate import head_revision, schema_differences
+from cartrial.store.models import AuditEntry, ProtocolVersion, Site, Subject
+from tests.store.conftest import ADMIN
+
+Sessions = sessionmaker[TrialSession]
+
+
+def _site(sessions: Sessions, code: str = "A") -> str:
+    with sessions() as s, s.begin():
+        s.info["actor"] = ADMIN
+        site = Site(code=code, name=f"Site {code}")
+        s.add(site)
+    return site.id
+
+
+def _subject(sessions: Sessions) -> str:
+    site_id = _site(sessions)
+    with sessions() as s, s.begin():
+        s.info["actor"] = ADMIN
+        pv = ProtocolVersion(protocol_id="p", label="1", yaml_text="id: p", sha256="0" * 64)
+        s.add(pv)
+        s.flush()
+        subject = Subject(code="S-001", site_id=site_id, protocol_version_id=pv.id)
+        s.add(subject)
+    return subject.id
+
+
+def _entries(sessions: Sessions) -> list[AuditEntry]:
+    with sessions() as s:
+        return list(s.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+
+
+def test_head_migration_creates_exactly_the_models_schema(engine: Engine) -> None:
+    assert head_revision() == "0001"
+    assert schema_differences(engine) == []
+
+
+def test_insert_writes_one_entry_with_every_value_user_role_and_utc_time(
+    sessions: Sessions,
+) -> None:
+    site_id = _site(sessions)
+    [entry] = _entries(sessions)
+    assert (entry.seq, entry.action, entry.table_name, entry.record_id) == (
+        1,
+        "insert",
+        "site",
+        site_id,
+    )
+    assert (entry.username, entry.role, entry.field, entry.old_value) == (
+        "setup",
+        "admin",
+        None,
+        None,
+    )
+    values = json.loads(entry.new_value or "")
+    assert (values["code"], values["name"]) == ("A", "Site A")
+    assert entry.at.tzinfo is not None and entry.at.utcoffset() is not None
+
+
+def test_change_after_first_entry_without_reason_is_refused(sessions: Sessions) -> None:
+    _site(sessions)
+    with sessions() as s, s.begin():
+        s.info["actor"] = ADMIN
+        site = s.scalars(select(Site)).one()
+        site.name = "Renamed"
+        with pytest.raises(InputError, match=r"field 'reason'.*Annex 11 section 9"):
+            s.flush()
+        s.rollback()
+    assert len(_entries(sessions)) == 1
+
+
+def test_update_records_old_and_new_value_and_reason_per_field(sessions: Sessions) -> None:
+    _site(sessions)
+    with sessions() as s, s.begin():
+        s.info.update(actor=ADMIN, reason="typo in site name")
+        site = s.scalars(select(Site)).one()
+        site.name = "Site A (North)"
+    update = _entries(sessions)[1]
+    assert (update.action, update.field, update.old_value, update.new_value, update.reason) == (
+        "update",
+        "name",
+        "Site A",
+        "Site A (North)",
+        "typo in site name",
+    )
+
+
+def test_database_refuses_update_and_delete_of_audit_entries(
+    engine: Engine, sessions: Sessions
+) -> None:
+    _site(sessions)
+    for sql in ("UPDATE audit_entry SET reason = 'x'", "DELETE FROM audit_entry"):
+        with pytest.raises(DBAPIError, match="refused"), engine.begin() as conn:
+            conn.execute(text(sql))
+    assert len(_entries(sessions)) == 1
+
+
+def test_trial_data_are_never_deleted_through_the_orm_or_sql(
+    engine: Engine, sessions: Sessions
+) -> None:
+    _site(sessions)
+    with sessions() as s, s.begin():
+        s.info["actor"] = ADMIN
+        s.delete(s.scalars(select(Site)).one())
+        with pytest.raises(CartrialError, match="never deleted"):
+            s.flush()
+        s.rollback()
+    with pytest.raises(DBAPIError, match="DELETE on site is refused"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM site"))
+
+
+def _drop_trigger(engine: Engine, name: str) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"DROP TRIGGER {name} ON audit_entry"))
+        else:
+            conn.execute(text(f"DROP TRIGGER {name}"))
+
+
+def test_verify_names_the_first_entry_edited_behind_the_triggers_back(
+    engine: Engine, sessions: Sessions
+) -> None:
+    _site(sessions, "A")
+    _site(sessions, "B")
+    _site(sessions, "C")
+    with sessions() as s:
+        assert verify_chain(s).describe() == "audit trail intact: 3 entries, hash chain verified"
+    _drop_trigger(engine, "audit_entry_no_update")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_entry SET username = 'mallory' WHERE seq = 2"))
+    with sessions() as s:
+        report = verify_chain(s)
+    assert report.describe() == (
+        "audit trail broken at entry 2: its content does not match its hash"
+    )
+
+
+def test_verify_names_a_removed_entry(engine: Engine, sessions: Sessions) -> None:
+    for code in ("A", "B", "C"):
+        _site(sessions, code)
+    _drop_trigger(engine, "audit_entry_no_delete")
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry WHERE seq = 2"))
+    with sessions() as s:
+        assert verify_chain(s).describe() == "audit trail broken at entry 2: entry 2 is missing"
+
+
+def test_second_writer_of_a_stale_version_touches_nothing(sessions: Sessions) -> None:
+    _site(sessions)
+    first, second = sessions(), sessions()
+    a = first.scalars(select(Site)).one()
+    first.commit()  # sessions keep what they read (expire_on_commit=False)
+    b = second.scalars(select(Site)).one()
+    second.commit()
+    first.info.update(actor=ADMIN, reason="first")
+    second.info.update(actor=ADMIN, reason="second")
+    a.name = "first writer"
+    first.commit()
+    b.name = "second writer"
+    with pytest.raises(StaleDataError):
+        second.commit()
+    second.close()
+    first.close()
+    with sessions() as s:
+        assert s.scalars(select(Site.name)).one() == "first writer"
+        assert verify_chain(s).is_intact
+
+
+def test_subject_status_cannot_jump_from_screening_to_infused(sessions: Sessions) -> None:
+    _subject(sessions)
+    with sessions() as s, s.begin():
+        s.info.update(actor=ADMIN, reason="test")
+        subject = s.scalars(select(Subject)).one()
+        subject.status = "infused"
+        with pytest.raises(InvalidTransition) as err:
+            s.flush()
+        s.rollback()
+    assert str(err.value) == (
+        "subject S-001: status 'screening' cannot become 'infused'; "
+        "allowed: died, enrolled, screen_failed, withdrawn"
+    )
