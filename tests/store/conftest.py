@@ -90,3 +90,15 @@ def sessions(engine: Engine) -> sessionmaker[TrialSession]:
 
 
 ADMIN = Actor(user_id=None, username="setup", role="admin")
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Still argon2id, with test-sized cost (production keeps RFC 9106's profile)."""
+    from argon2 import PasswordHasher
+
+    from cartrial.store import accounts
+
+    monkeypatch.setattr(
+        accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )

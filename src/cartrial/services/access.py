@@ -1,0 +1,69 @@
+"""Who may do what, where (21 CFR 11.10(d), (g); Annex 11 section 12).
+
+Permissions are data (:data:`PERMISSIONS`: action -> roles) checked in one place.
+Site scoping: an actor with a site sees and changes only that site's subjects; a
+subject of another site is reported as not found, never as forbidden, so its
+existence is not revealed. Sponsor-wide actors (no site) see every site.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from cartrial.errors import NotFoundError, PermissionDenied
+from cartrial.store.audit import Actor
+from cartrial.store.models import Subject
+
+__all__ = ["PERMISSIONS", "authorize", "load_subject"]
+
+_SITE_STAFF = ("investigator", "coordinator")
+_ALL = (
+    "admin",
+    "investigator",
+    "coordinator",
+    "data_manager",
+    "monitor",
+    "statistician",
+    "safety_committee",
+)
+
+#: action -> roles allowed to perform it.
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "site.manage": ("admin",),
+    "user.manage": ("admin",),
+    "protocol.register": ("admin", "data_manager"),
+    "subject.read": _ALL,
+    "subject.screen": _SITE_STAFF,
+    "eligibility.sign": ("investigator",),
+    "subject.enrol": _SITE_STAFF,
+    "product.record": _SITE_STAFF,
+    "treatment.record": _SITE_STAFF,
+    "ae.record": _SITE_STAFF,
+    "dlt.adjudicate": ("investigator", "safety_committee"),
+    "escalation.decide": ("safety_committee",),
+    "hold.manage": ("safety_committee", "admin"),
+    "query.open": ("monitor", "data_manager"),
+    "query.answer": _SITE_STAFF,
+    "query.close": ("monitor", "data_manager"),
+    "data.lock": ("data_manager",),
+    "audit.read": ("admin", "data_manager", "monitor"),
+}
+
+
+def authorize(actor: Actor, action: str, *, site_id: str | None = None) -> None:
+    """Refuse unless ``actor``'s role may do ``action`` (at ``site_id`` when given)."""
+    roles = PERMISSIONS[action]
+    if actor.role not in roles:
+        raise PermissionDenied(action=action, role=actor.role)
+    if site_id is not None and actor.site_id is not None and actor.site_id != site_id:
+        raise PermissionDenied(action=action, role=actor.role, site="another site")
+
+
+def load_subject(session: Session, actor: Actor, subject_id: str, action: str) -> Subject:
+    """The subject, if ``actor`` may do ``action`` on it; out of scope reads as not found."""
+    if actor.role not in PERMISSIONS[action]:
+        raise PermissionDenied(action=action, role=actor.role)
+    subject = session.get(Subject, subject_id)
+    if subject is None or (actor.site_id is not None and subject.site_id != actor.site_id):
+        raise NotFoundError("subject", subject_id)
+    return subject

@@ -1,0 +1,129 @@
+"""Enrolment: dose level from the escalation engine, chain-of-identity id assigned.
+
+Enrolment is refused, with the reason in the audit trail, when enrolment is on
+hold, when eligibility is not signed, or when the escalation engine says wait
+(pending DLT windows included). The dose level comes from a seam,
+``assign_dose(session, protocol) -> DoseAssignment``: until the live escalation
+engine (``cartrial.escalation``) is wired in, :func:`assign_dose_from_decisions`
+takes the latest safety-committee decision, or the protocol's start level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cartrial.dosing.bsa import check_weight_kg
+from cartrial.errors import EnrolmentBlocked
+from cartrial.protocol.model import Protocol
+from cartrial.services.access import load_subject
+from cartrial.services.admin import protocol_of
+from cartrial.services.context import Sessions, refuse, transaction
+from cartrial.services.identity import compute_chain_of_identity_id
+from cartrial.services.screening import eligibility_problem
+from cartrial.store.audit import Actor
+from cartrial.store.models import EnrolmentHold, EscalationDecision, Site, Subject, utcnow
+
+__all__ = ["DoseAssignment", "active_hold", "assign_dose_from_decisions", "enrol"]
+
+
+@dataclass(frozen=True)
+class DoseAssignment:
+    """The escalation engine's answer for the next subject: a level, or None to wait."""
+
+    level: int | None
+    reason: str
+    engine_version: str
+
+
+AssignDose = Callable[[Session, Protocol], DoseAssignment]
+
+
+def assign_dose_from_decisions(session: Session, protocol: Protocol) -> DoseAssignment:
+    """The latest recorded escalation decision's level, else the protocol's start level."""
+    latest = session.scalars(
+        select(EscalationDecision)
+        .where(EscalationDecision.protocol_id == protocol.id)
+        .order_by(EscalationDecision.decided_at.desc())
+        .limit(1)
+    ).first()
+    if latest is not None:
+        if latest.action in ("wait", "stop") or latest.next_level is None:
+            return DoseAssignment(
+                None,
+                f"escalation decision: {latest.action}: {latest.reason}",
+                latest.engine_version,
+            )
+        return DoseAssignment(latest.next_level, latest.reason, latest.engine_version)
+    start = protocol.escalation.start_level if protocol.escalation else 1
+    protocol.dose_level(start)
+    return DoseAssignment(start, f"protocol start level {start}", "protocol")
+
+
+def active_hold(session: Session, protocol_id: str) -> EnrolmentHold | None:
+    """The hold in force on the protocol, if any."""
+    return session.scalars(
+        select(EnrolmentHold).where(
+            EnrolmentHold.protocol_id == protocol_id, EnrolmentHold.lifted_at.is_(None)
+        )
+    ).first()
+
+
+def enrol(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    weight_kg: Decimal,
+    assign_dose: AssignDose = assign_dose_from_decisions,
+) -> Subject:
+    """Enrol a signed-eligible subject at the assigned level and give it its CoI id."""
+    check_weight_kg(weight_kg)
+    refusal: EnrolmentBlocked | None = None
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "subject.enrol")
+        protocol = protocol_of(session, subject)
+        problem = None
+        if (hold := active_hold(session, protocol.id)) is not None:
+            problem = f"enrolment is on hold for {protocol.id}: {hold.reason}"
+        problem = problem or eligibility_problem(session, subject)
+        assignment = None
+        if problem is None:
+            assignment = assign_dose(session, protocol)
+            if assignment.level is None:
+                problem = f"the escalation engine says wait: {assignment.reason}"
+        if problem is not None or assignment is None or assignment.level is None:
+            reason = problem or "no dose level assigned"
+            refuse(session, table_name="subject", record_id=subject.id, reasons=[reason])
+            refusal = EnrolmentBlocked(reason)
+        else:
+            site = session.get(Site, subject.site_id)
+            now = utcnow()
+            subject.chain_of_identity_id = _next_coi(session, site, now)
+            subject.dose_level = assignment.level
+            subject.weight_kg = weight_kg
+            subject.enrolled_at = now
+            subject.status = "enrolled"
+            session.info["reason"] = (
+                f"enrolment: dose level {assignment.level} ({assignment.reason})"
+            )
+    if refusal is not None:
+        raise refusal
+    return subject
+
+
+def _next_coi(session: Session, site: Site | None, now: dt.datetime) -> str:
+    code = site.code if site else "XXXXX"
+    count = session.scalar(
+        select(func.count())
+        .select_from(Subject)
+        .where(
+            Subject.site_id == (site.id if site else ""), Subject.chain_of_identity_id.is_not(None)
+        )
+    )
+    return compute_chain_of_identity_id(site_code=code, year=now.year, sequence=(count or 0) + 1)
