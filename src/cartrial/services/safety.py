@@ -1,0 +1,230 @@
+"""Adverse events, DLT adjudication, escalation decisions and enrolment holds.
+
+- An AE stores the grade as reported and, beside it, the grade derived by the
+  safety engine with its reason and engine version (a :class:`Derivation`; the
+  seam where ``cartrial.safety`` plugs in).
+- Editing an AE names the version the editor read: a stale version is refused
+  with a :class:`~cartrial.errors.ConflictError` carrying both values (no lost
+  update; 21 CFR 11.10(e)).
+- A DLT adjudication and an escalation decision are signed with their meaning
+  (21 CFR 11.50); a ``stop`` decision places an enrolment hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from cartrial.errors import ConflictError, InputError, NotFoundError
+from cartrial.services.access import authorize, load_subject
+from cartrial.services.context import Sessions, transaction
+from cartrial.store.audit import Actor, canonical_text
+from cartrial.store.models import (
+    AdverseEvent,
+    DltAdjudication,
+    EnrolmentHold,
+    EscalationDecision,
+    utcnow,
+)
+from cartrial.store.signatures import sign_record
+
+__all__ = [
+    "AE_EDITABLE",
+    "Derivation",
+    "DltVerdict",
+    "EscalationOutcome",
+    "adjudicate_dlt",
+    "lift_hold",
+    "place_hold",
+    "record_adverse_event",
+    "record_escalation_decision",
+    "update_adverse_event",
+]
+
+AE_EDITABLE = ("term", "end_date", "reported_grade", "is_serious", "relatedness")
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A grade derived by a domain engine, with its reason and version."""
+
+    grade: int | None
+    reason: str
+    engine_version: str
+
+
+@dataclass(frozen=True)
+class DltVerdict:
+    """The DLT engine's verdict on one AE (``cartrial.safety`` DLT adjudication)."""
+
+    is_dlt: bool
+    rule_id: str | None
+    reason: str
+    engine_version: str
+
+
+@dataclass(frozen=True)
+class EscalationOutcome:
+    """The escalation engine's decision (``cartrial.escalation``)."""
+
+    current_level: int
+    action: str
+    next_level: int | None
+    reason: str
+    engine_version: str
+
+
+def record_adverse_event(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    term: str,
+    onset_date: dt.date,
+    grading_scale: str,
+    reported_grade: int,
+    is_serious: bool = False,
+    relatedness: str | None = None,
+    derivation: Derivation | None = None,
+) -> AdverseEvent:
+    """Record an AE as reported, with the engine's derived grade when given."""
+    if not 1 <= reported_grade <= 5:
+        raise InputError("reported_grade", reported_grade, "a grade 1-5")
+    if grading_scale not in ("ctcae_v5", "astct_2019"):
+        raise InputError("grading_scale", grading_scale, "ctcae_v5 or astct_2019")
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        event = AdverseEvent(
+            subject_id=subject.id,
+            term=term,
+            onset_date=onset_date,
+            grading_scale=grading_scale,
+            reported_grade=reported_grade,
+            is_serious=is_serious,
+            relatedness=relatedness,
+        )
+        if derivation is not None:
+            event.derived_grade = derivation.grade
+            event.derivation_reason = derivation.reason
+            event.engine_version = derivation.engine_version
+        session.add(event)
+    return event
+
+
+def update_adverse_event(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    ae_id: str,
+    expected_version: int,
+    changes: dict[str, Any],
+    reason: str,
+) -> AdverseEvent:
+    """Change AE fields read at ``expected_version``; a newer version is a conflict."""
+    unknown = sorted(set(changes) - set(AE_EDITABLE))
+    if unknown:
+        raise InputError("changes", unknown[0], "one of " + ", ".join(AE_EDITABLE))
+    try:
+        with transaction(sessions, actor, reason=reason) as session:
+            event = session.get(AdverseEvent, ae_id)
+            if event is None:
+                raise NotFoundError("adverse event", ae_id)
+            load_subject(session, actor, event.subject_id, "ae.record")
+            if event.version != expected_version:
+                field = next(iter(changes), "version")
+                raise ConflictError(
+                    table="adverse_event",
+                    record_id=ae_id,
+                    field=field,
+                    yours=canonical_text(changes.get(field)),
+                    theirs=canonical_text(getattr(event, field, None)),
+                    version=event.version,
+                )
+            for field, value in changes.items():
+                setattr(event, field, value)
+    except StaleDataError:
+        # Another writer committed between our read and our UPDATE: same answer.
+        with sessions() as session:
+            fresh = session.get(AdverseEvent, ae_id)
+            assert fresh is not None
+            field = next(iter(changes), "version")
+            raise ConflictError(
+                table="adverse_event",
+                record_id=ae_id,
+                field=field,
+                yours=canonical_text(changes.get(field)),
+                theirs=canonical_text(getattr(fresh, field, None)),
+                version=fresh.version,
+            ) from None
+    return event
+
+
+def adjudicate_dlt(
+    sessions: Sessions, *, actor: Actor, ae_id: str, verdict: DltVerdict, password: str
+) -> DltAdjudication:
+    """Store the DLT verdict on an AE and sign it: "I adjudicate this DLT"."""
+    with transaction(sessions, actor) as session:
+        event = session.get(AdverseEvent, ae_id)
+        if event is None:
+            raise NotFoundError("adverse event", ae_id)
+        subject = load_subject(session, actor, event.subject_id, "dlt.adjudicate")
+        adjudication = DltAdjudication(
+            adverse_event_id=event.id,
+            subject_id=subject.id,
+            is_dlt=verdict.is_dlt,
+            rule_id=verdict.rule_id,
+            reason=verdict.reason,
+            engine_version=verdict.engine_version,
+        )
+        session.add(adjudication)
+        sign_record(session, actor=actor, password=password, meaning="dlt", record=adjudication)
+    return adjudication
+
+
+def record_escalation_decision(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    protocol_id: str,
+    outcome: EscalationOutcome,
+    password: str,
+) -> EscalationDecision:
+    """The safety committee approves the engine's decision; ``stop`` holds enrolment."""
+    with transaction(sessions, actor) as session:
+        authorize(actor, "escalation.decide")
+        decision = EscalationDecision(
+            protocol_id=protocol_id,
+            current_level=outcome.current_level,
+            action=outcome.action,
+            next_level=outcome.next_level,
+            reason=outcome.reason,
+            engine_version=outcome.engine_version,
+        )
+        session.add(decision)
+        sign_record(session, actor=actor, password=password, meaning="escalation", record=decision)
+        if outcome.action == "stop":
+            session.add(EnrolmentHold(protocol_id=protocol_id, reason=f"stop: {outcome.reason}"))
+    return decision
+
+
+def place_hold(sessions: Sessions, *, actor: Actor, protocol_id: str, reason: str) -> EnrolmentHold:
+    """Hold enrolment and infusion for a protocol."""
+    with transaction(sessions, actor) as session:
+        authorize(actor, "hold.manage")
+        hold = EnrolmentHold(protocol_id=protocol_id, reason=reason)
+        session.add(hold)
+    return hold
+
+
+def lift_hold(sessions: Sessions, *, actor: Actor, hold_id: str, reason: str) -> EnrolmentHold:
+    """Lift a hold (the hold record stays, with the time it was lifted)."""
+    with transaction(sessions, actor, reason=reason) as session:
+        authorize(actor, "hold.manage")
+        hold = session.get(EnrolmentHold, hold_id)
+        if hold is None:
+            raise NotFoundError("enrolment hold", hold_id)
+        hold.lifted_at = utcnow()
+    return hold

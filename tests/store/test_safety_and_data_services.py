@@ -1,0 +1,208 @@
+"""Enrolment blocks, AEs without lost updates, DLT and escalation signatures, queries, locks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from cartrial.errors import ConflictError, DataLocked, EnrolmentBlocked
+from cartrial.services import data, enrolment, safety, screening
+from cartrial.services.context import Sessions
+from cartrial.store.models import AuditEntry, Signature, Subject
+from cartrial.store.signatures import signature_status
+from tests.store.trial import PASSWORD, World, build_world, enrolled, screened
+
+
+@pytest.fixture
+def world(sessions: Sessions) -> World:
+    return build_world(sessions)
+
+
+def _enrol(world: World, subject_id: str) -> None:
+    enrolment.enrol(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject_id,
+        weight_kg=Decimal(70),
+    )
+
+
+def _last_entry(world: World) -> AuditEntry:
+    with world.sessions() as s:
+        return s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+
+
+def test_enrolment_refused_without_signed_eligibility_and_the_refusal_is_audited(
+    world: World,
+) -> None:
+    subject_id = screened(world)
+    with pytest.raises(EnrolmentBlocked) as err:
+        _enrol(world, subject_id)
+    assert str(err.value) == "enrolment blocked: eligibility is not signed by an investigator"
+    entry = _last_entry(world)
+    assert (entry.action, entry.record_id, entry.new_value) == (
+        "refuse",
+        subject_id,
+        "eligibility is not signed by an investigator",
+    )
+
+
+def _decide(world: World, action: str, next_level: int | None) -> None:
+    outcome = safety.EscalationOutcome(
+        current_level=1,
+        action=action,
+        next_level=next_level,
+        reason="1 DLT in 3 evaluable; 1 DLT window pending",
+        engine_version="test-engine 1",
+    )
+    safety.record_escalation_decision(
+        world.sessions,
+        actor=world.actors["safety_committee"],
+        protocol_id="store-test",
+        outcome=outcome,
+        password=PASSWORD,
+    )
+
+
+def test_enrolment_refused_while_escalation_engine_says_wait(world: World) -> None:
+    _decide(world, "wait", None)
+    subject_id = screened(world)
+    screening.sign_eligibility(
+        world.sessions,
+        actor=world.actors["investigator"],
+        subject_id=subject_id,
+        password=PASSWORD,
+    )
+    with pytest.raises(EnrolmentBlocked, match="the escalation engine says wait"):
+        _enrol(world, subject_id)
+
+
+def test_stop_decision_places_a_hold_that_blocks_enrolment(world: World) -> None:
+    _decide(world, "stop", None)
+    subject_id = screened(world)
+    screening.sign_eligibility(
+        world.sessions,
+        actor=world.actors["investigator"],
+        subject_id=subject_id,
+        password=PASSWORD,
+    )
+    with pytest.raises(EnrolmentBlocked) as err:
+        _enrol(world, subject_id)
+    assert str(err.value) == (
+        "enrolment blocked: enrolment is on hold for store-test: "
+        "stop: 1 DLT in 3 evaluable; 1 DLT window pending"
+    )
+
+
+def test_escalate_decision_assigns_the_next_level_at_enrolment(world: World) -> None:
+    _decide(world, "escalate", 2)
+    subject_id = enrolled(world)
+    with world.sessions() as s:
+        assert s.get(Subject, subject_id).dose_level == 2  # type: ignore[union-attr]
+        sig = s.scalars(select(Signature).where(Signature.meaning == "escalation")).one()
+        assert sig.statement == "I approve this escalation decision"
+
+
+def _ae(world: World, subject_id: str) -> safety.AdverseEvent:
+    return safety.record_adverse_event(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject_id,
+        term="Cytokine release syndrome",
+        onset_date=dt.date(2026, 3, 7),
+        grading_scale="astct_2019",
+        reported_grade=2,
+        derivation=safety.Derivation(
+            2, "fever with hypotension not needing vasopressors", "test-engine 1"
+        ),
+    )
+
+
+def test_second_editor_of_an_ae_gets_a_conflict_with_both_values(world: World) -> None:
+    subject_id = enrolled(world)
+    ae = _ae(world, subject_id)
+    read_version = ae.version
+    safety.update_adverse_event(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        ae_id=ae.id,
+        expected_version=read_version,
+        changes={"reported_grade": 3},
+        reason="vasopressor started",
+    )
+    with pytest.raises(ConflictError) as err:
+        safety.update_adverse_event(
+            world.sessions,
+            actor=world.actors["investigator"],
+            ae_id=ae.id,
+            expected_version=read_version,
+            changes={"reported_grade": 1},
+            reason="typo",
+        )
+    assert (err.value.yours, err.value.theirs, err.value.version) == ("1", "3", 2)
+    with world.sessions() as s:
+        assert s.get(safety.AdverseEvent, ae.id).reported_grade == 3  # type: ignore[union-attr]
+
+
+def test_dlt_adjudication_is_signed_with_its_meaning(world: World) -> None:
+    subject_id = enrolled(world)
+    ae = _ae(world, subject_id)
+    verdict = safety.DltVerdict(True, "dlt-crs-g3", "grade 3 CRS within 28 days", "test-engine 1")
+    adjudication = safety.adjudicate_dlt(
+        world.sessions,
+        actor=world.actors["investigator"],
+        ae_id=ae.id,
+        verdict=verdict,
+        password=PASSWORD,
+    )
+    with world.sessions() as s:
+        sig = s.scalars(select(Signature).where(Signature.record_id == adjudication.id)).one()
+        assert (sig.printed_name, sig.statement) == ("Ada Investigator", "I adjudicate this DLT")
+        assert signature_status(s, sig).is_valid
+
+
+def test_query_goes_open_answered_closed(world: World) -> None:
+    subject_id = enrolled(world)
+    ae = _ae(world, subject_id)
+    query = data.open_query(
+        world.sessions,
+        actor=world.actors["monitor"],
+        subject_id=subject_id,
+        table_name="adverse_event",
+        record_id=ae.id,
+        field="onset_date",
+        text="Onset precedes infusion?",
+    )
+    data.answer_query(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        query_id=query.id,
+        answer="Confirmed against the source note",
+    )
+    closed = data.close_query(
+        world.sessions, actor=world.actors["monitor"], query_id=query.id, note="resolved"
+    )
+    assert (closed.status, closed.answer) == ("closed", "Confirmed against the source note")
+
+
+def test_locked_subject_refuses_new_data_until_unlocked(world: World) -> None:
+    subject_id = enrolled(world)
+    lock = data.lock_subject(
+        world.sessions,
+        actor=world.actors["data_manager"],
+        subject_id=subject_id,
+        reason="interim analysis",
+        password=PASSWORD,
+    )
+    with pytest.raises(DataLocked, match="subject S-001: data are locked"):
+        _ae(world, subject_id)
+    data.unlock_subject(
+        world.sessions,
+        actor=world.actors["data_manager"],
+        lock_id=lock.id,
+        reason="interim analysis done",
+    )
+    assert _ae(world, subject_id).reported_grade == 2
