@@ -11,6 +11,7 @@ from cartrial.cli.protocol import protocol_app
 from cartrial.cli.response import response_app
 from cartrial.cli.schedule import schedule
 from cartrial.cli.screen import screen
+from cartrial.cli.store import audit_app, db_app, site_app, user_app
 
 app = typer.Typer(
     name="cartrial",
@@ -33,3 +34,7 @@ app.add_typer(protocol_app, name="protocol")
 app.command(name="schedule")(schedule)
 app.add_typer(kinetics_app, name="kinetics")
 app.add_typer(response_app, name="response")
+app.add_typer(db_app, name="db")
+app.add_typer(site_app, name="site")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")

@@ -1,0 +1,138 @@
+"""``cartrial db``, ``cartrial site``, ``cartrial user`` and ``cartrial audit``: the trial database.
+
+The database is the SQLite file ``cartrial.db`` in the current folder unless
+``--url`` or ``$CARTRIAL_DATABASE_URL`` names another (PostgreSQL for several
+sites). Commands act as ``cli:<operating-system user>`` in the admin role; that
+name goes into every audit entry they write.
+"""
+
+from __future__ import annotations
+
+import getpass
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine, inspect
+
+from cartrial.cli.common import fail, handle_errors
+from cartrial.services import admin
+from cartrial.store import make_engine, make_sessionmaker, upgrade, verify_chain
+from cartrial.store.audit import Actor
+from cartrial.store.db import database_url
+from cartrial.store.migrate import current_revision, head_revision
+from cartrial.store.models import ROLES
+
+__all__ = ["audit_app", "db_app", "site_app", "user_app"]
+
+db_app = typer.Typer(help="Create and migrate the trial database.", no_args_is_help=True)
+site_app = typer.Typer(help="Register trial sites.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage user accounts and their roles.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
+
+Url = Annotated[
+    str | None,
+    typer.Option("--url", help="database URL (default: $CARTRIAL_DATABASE_URL or cartrial.db)"),
+]
+
+
+def _cli_actor() -> Actor:
+    return Actor(user_id=None, username=f"cli:{getpass.getuser()}", role="admin")
+
+
+def _migrated_engine(url: str | None) -> Engine:
+    engine = make_engine(url)
+    if current_revision(engine) is None:
+        raise fail(f"{database_url(url)} has no trial schema: run `cartrial db init` first")
+    return engine
+
+
+@db_app.command("init")
+@handle_errors
+def db_init(url: Url = None) -> None:
+    """Create the schema in a new, empty database (migrations to the head revision)."""
+    engine = make_engine(url)
+    if current_revision(engine) is not None or inspect(engine).get_table_names():
+        raise fail(f"{database_url(url)} is not empty: use `cartrial db upgrade`")
+    revision = upgrade(engine)
+    typer.echo(f"initialised {database_url(url)} at revision {revision}")
+
+
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade(url: Url = None) -> None:
+    """Apply the migrations a database does not have yet."""
+    engine = _migrated_engine(url)
+    before = current_revision(engine)
+    revision = upgrade(engine)
+    said = "already at" if before == revision else f"upgraded from {before} to"
+    typer.echo(f"{database_url(url)}: {said} revision {revision} (head {head_revision()})")
+
+
+@site_app.command("add")
+@handle_errors
+def site_add(
+    code: Annotated[str, typer.Argument(help="short site code, letters and digits")],
+    name: Annotated[str, typer.Argument(help="the site's name")],
+    url: Url = None,
+) -> None:
+    """Register a site."""
+    sessions = make_sessionmaker(_migrated_engine(url))
+    admin.create_site(sessions, actor=_cli_actor(), code=code, name=name)
+    typer.echo(f"site {code} added")
+
+
+def _parse_grant(text: str) -> tuple[str, str | None]:
+    role, _, site = text.partition("@")
+    if role not in ROLES:
+        raise fail(
+            f"--role {text!r}: expected ROLE or ROLE@SITE with ROLE one of {', '.join(ROLES)}"
+        )
+    return role, site or None
+
+
+@user_app.command("add")
+@handle_errors
+def user_add(
+    username: Annotated[str, typer.Argument(help="unique login name, never reused")],
+    name: Annotated[str, typer.Option("--name", help="printed name shown on signatures")],
+    role: Annotated[
+        list[str],
+        typer.Option("--role", help="ROLE@SITE, or ROLE alone for sponsor-wide; repeatable"),
+    ],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="at least 12 characters (prompted when left out)",
+        ),
+    ],
+    url: Url = None,
+) -> None:
+    """Create a user account with its role grants (argon2id password hash)."""
+    sessions = make_sessionmaker(_migrated_engine(url))
+    grants = [_parse_grant(r) for r in role]
+    admin.add_user(
+        sessions,
+        actor=_cli_actor(),
+        username=username,
+        full_name=name,
+        password=password,
+        roles=grants,
+    )
+    shown = ", ".join(f"{r}@{s}" if s else f"{r} (all sites)" for r, s in grants)
+    typer.echo(f"user {username} added: {shown}")
+
+
+@audit_app.command("verify")
+@handle_errors
+def audit_verify(url: Url = None) -> None:
+    """Recompute the audit trail's hash chain; exit 1 naming the first broken entry."""
+    sessions = make_sessionmaker(_migrated_engine(url))
+    with sessions() as session:
+        report = verify_chain(session)
+    if not report.is_intact:
+        typer.echo(report.describe())
+        raise typer.Exit(1)
+    typer.echo(report.describe())
