@@ -46,7 +46,7 @@ def _entries(sessions: Sessions) -> list[AuditEntry]:
 
 
 def test_head_migration_creates_exactly_the_models_schema(engine: Engine) -> None:
-    assert head_revision() == "0001"
+    assert head_revision() == "0002"
     assert schema_differences(engine) == []
 
 
@@ -194,3 +194,36 @@ def test_subject_status_cannot_jump_from_screening_to_infused(sessions: Sessions
         "subject S-001: status 'screening' cannot become 'infused'; "
         "allowed: died, enrolled, screen_failed, withdrawn"
     )
+
+
+def test_every_trial_table_has_a_delete_refusing_trigger(engine: Engine) -> None:
+    from cartrial.store.models import Base, Record
+
+    tables = {m.local_table.name for m in Base.registry.mappers if issubclass(m.class_, Record)}
+    assert len(tables) == 30  # every Record subclass, signature included
+    if engine.dialect.name == "postgresql":
+        sql = (
+            "SELECT event_object_table FROM information_schema.triggers "
+            "WHERE event_manipulation = 'DELETE' AND trigger_schema = current_schema()"
+        )
+    else:
+        sql = (
+            "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_no_delete'"
+        )
+    with engine.connect() as conn:
+        guarded = {row[0] for row in conn.execute(text(sql))}
+    assert tables - guarded == set()
+
+
+def test_migrations_go_down_to_nothing_and_back_up(engine: Engine) -> None:
+    from alembic import command
+
+    from cartrial.store.migrate import alembic_config, current_revision, upgrade
+
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    assert current_revision(engine) is None
+    assert upgrade(engine) == "0002"
+    assert schema_differences(engine) == []

@@ -4,8 +4,18 @@ from cartrial.store.models.access import ROLES, SIGNATURE_MEANINGS, RoleGrant, S
 from cartrial.store.models.audit import AuditEntry
 from cartrial.store.models.base import Base, Record, new_id, utcnow
 from cartrial.store.models.clinical import AdverseEvent, AeObservation, LabResult, Visit, VitalSign
+from cartrial.store.models.followup import (
+    AssayResult,
+    ConMed,
+    Death,
+    LesionMeasurement,
+    Sample,
+    TumourAssessment,
+    Withdrawal,
+)
 from cartrial.store.models.oversight import DataLock, DataQuery, DltAdjudication, EscalationDecision
 from cartrial.store.models.product import Apheresis, CustodyEvent, ProductLot
+from cartrial.store.models.sessions import IDLE_TIMEOUT, ApiToken, AuthSession
 from cartrial.store.models.treatment import Infusion, LymphodepletionDose
 from cartrial.store.models.trial import (
     STATUSES,
@@ -18,6 +28,7 @@ from cartrial.store.models.trial import (
 )
 
 __all__ = [
+    "IDLE_TIMEOUT",
     "ROLES",
     "SIGNATURE_MEANINGS",
     "STATUSES",
@@ -25,29 +36,38 @@ __all__ = [
     "AdverseEvent",
     "AeObservation",
     "Apheresis",
+    "ApiToken",
+    "AssayResult",
     "AuditEntry",
+    "AuthSession",
     "Base",
+    "ConMed",
     "CustodyEvent",
     "DataLock",
     "DataQuery",
+    "Death",
     "DltAdjudication",
     "EligibilityDecision",
     "EnrolmentHold",
     "EscalationDecision",
     "Infusion",
     "LabResult",
+    "LesionMeasurement",
     "LymphodepletionDose",
     "ProductLot",
     "ProtocolVersion",
     "Record",
     "RoleGrant",
+    "Sample",
     "ScreeningEntry",
     "Signature",
     "Site",
     "Subject",
+    "TumourAssessment",
     "User",
     "Visit",
     "VitalSign",
+    "Withdrawal",
     "new_id",
     "utcnow",
 ]
