@@ -8,7 +8,8 @@ Rules implemented (TRIAL_DATA.md section 1.6 row 5):
    An insert writes one entry holding all the record's values; an update writes
    one entry per changed field, so prior values are never obscured.
 2. A change after first entry needs a reason (Annex 11 section 9: "the reason
-   should be documented"); without one the flush is refused.
+   should be documented"); without one the flush is refused. Filling a field
+   that was empty (a visit's actual date) is that field's first entry.
 3. Trial data are never hard-deleted: a DELETE is refused here and by database
    triggers (21 CFR 11.10(c), protection of records).
 4. A subject's status only moves along :data:`~cartrial.store.models.TRANSITIONS`
@@ -286,7 +287,7 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: object) ->
         changes = _changes(obj)
         if not changes:
             continue
-        if not reason:
+        if not reason and any(old is not None for _field, old, _new in changes):
             raise InputError(
                 "reason",
                 None,

@@ -1,0 +1,315 @@
+"""Visit data after infusion: planned visits, vitals, labs, tumour assessments,
+samples and assay results, con-meds, and the end of a subject's course.
+
+Derived values (lab grades from ``cartrial.safety``, time-point responses from
+``cartrial.response``) arrive as a :class:`~cartrial.services.safety.Derivation`
+and are stored beside the inputs with reason and engine version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from cartrial.dosing.calendar import study_date
+from cartrial.errors import InputError, NotFoundError
+from cartrial.services.access import load_subject
+from cartrial.services.admin import protocol_of
+from cartrial.services.context import Sessions, transaction
+from cartrial.services.safety import Derivation
+from cartrial.store.audit import Actor
+from cartrial.store.models import (
+    AssayResult,
+    ConMed,
+    Death,
+    Infusion,
+    LabResult,
+    LesionMeasurement,
+    Sample,
+    TumourAssessment,
+    Visit,
+    VitalSign,
+    Withdrawal,
+)
+
+__all__ = [
+    "LesionInput",
+    "advance_status",
+    "plan_visits",
+    "record_assay_result",
+    "record_con_med",
+    "record_death",
+    "record_lab",
+    "record_sample",
+    "record_tumour_assessment",
+    "record_visit_date",
+    "record_vital",
+    "withdraw",
+]
+
+
+def plan_visits(sessions: Sessions, *, actor: Actor, subject_id: str) -> list[Visit]:
+    """Create the protocol's visits with planned dates counted from the infusion (day 0)."""
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "treatment.record")
+        infusion = session.scalars(
+            select(Infusion).where(Infusion.subject_id == subject.id)
+        ).first()
+        if infusion is None:
+            raise InputError(
+                "subject", subject.code, "an infused subject (visits count from day 0)"
+            )
+        existing = set(
+            session.scalars(select(Visit.visit_code).where(Visit.subject_id == subject.id))
+        )
+        day0 = infusion.started_at.date()
+        visits = [
+            Visit(subject_id=subject.id, visit_code=v.id, planned_date=study_date(day0, v.day))
+            for v in protocol_of(session, subject).visits
+            if v.id not in existing
+        ]
+        session.add_all(visits)
+    return visits
+
+
+def record_visit_date(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    visit_id: str,
+    actual_date: dt.date,
+    reason: str | None = None,
+) -> Visit:
+    """The date a visit took place (a correction needs a reason)."""
+    with transaction(sessions, actor, reason=reason) as session:
+        visit = session.get(Visit, visit_id)
+        if visit is None:
+            raise NotFoundError("visit", visit_id)
+        load_subject(session, actor, visit.subject_id, "ae.record")
+        visit.actual_date = actual_date
+    return visit
+
+
+def record_vital(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    measured_at: dt.datetime,
+    test: str,
+    value: Decimal,
+    unit: str,
+) -> VitalSign:
+    """One vital sign (temperature, blood pressure, SpO2, ...)."""
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        vital = VitalSign(
+            subject_id=subject.id, measured_at=measured_at, test=test, value=value, unit=unit
+        )
+        session.add(vital)
+    return vital
+
+
+def record_lab(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    collected_at: dt.datetime,
+    test: str,
+    value: Decimal,
+    unit: str,
+    derivation: Derivation | None = None,
+) -> LabResult:
+    """One lab value, with its CTCAE grade when the grading engine gave one."""
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        lab = LabResult(
+            subject_id=subject.id, collected_at=collected_at, test=test, value=value, unit=unit
+        )
+        if derivation is not None:
+            lab.derived_grade = derivation.grade
+            lab.derivation_reason = derivation.reason
+            lab.engine_version = derivation.engine_version
+        session.add(lab)
+    return lab
+
+
+@dataclass(frozen=True)
+class LesionInput:
+    lesion_code: str
+    kind: str
+    location: str
+    diameter_mm: Decimal | None = None
+    status: str | None = None
+
+
+def record_tumour_assessment(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    assessed_on: dt.date,
+    method: str,
+    criteria: str,
+    lesions: list[LesionInput],
+    response: str | None = None,
+    derivation: Derivation | None = None,
+) -> TumourAssessment:
+    """An imaging time point with its lesions, and the engine's time-point response."""
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        assessment = TumourAssessment(
+            subject_id=subject.id, assessed_on=assessed_on, method=method, criteria=criteria
+        )
+        if derivation is not None:
+            assessment.derived_response = response
+            assessment.derivation_reason = derivation.reason
+            assessment.engine_version = derivation.engine_version
+        session.add(assessment)
+        session.flush()
+        for lesion in lesions:
+            session.add(
+                LesionMeasurement(
+                    assessment_id=assessment.id,
+                    subject_id=subject.id,
+                    lesion_code=lesion.lesion_code,
+                    kind=lesion.kind,
+                    location=lesion.location,
+                    diameter_mm=lesion.diameter_mm,
+                    status=lesion.status,
+                )
+            )
+    return assessment
+
+
+def record_sample(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    sample_code: str,
+    analyte: str,
+    matrix: str,
+    collected_at: dt.datetime,
+    study_day: int | None = None,
+) -> Sample:
+    """A sample drawn for CAR copies, cytokines or anti-drug antibodies."""
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        sample = Sample(
+            subject_id=subject.id,
+            sample_code=sample_code,
+            analyte=analyte,
+            matrix=matrix,
+            collected_at=collected_at,
+            study_day=study_day,
+        )
+        session.add(sample)
+    return sample
+
+
+def record_assay_result(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    sample_id: str,
+    test: str,
+    value: Decimal | None,
+    unit: str | None,
+    lloq: Decimal | None = None,
+    result_text: str | None = None,
+) -> AssayResult:
+    """A result on a stored sample."""
+    with transaction(sessions, actor) as session:
+        sample = session.get(Sample, sample_id)
+        if sample is None:
+            raise NotFoundError("sample", sample_id)
+        load_subject(session, actor, sample.subject_id, "ae.record")
+        result = AssayResult(
+            sample_id=sample.id,
+            subject_id=sample.subject_id,
+            test=test,
+            value=value,
+            unit=unit,
+            lloq=lloq,
+            result_text=result_text,
+        )
+        session.add(result)
+    return result
+
+
+def record_con_med(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    name: str,
+    start_date: dt.date,
+    indication: str | None = None,
+    dose: str | None = None,
+    adverse_event_id: str | None = None,
+) -> ConMed:
+    """A concomitant medication, linked to the AE it treats when there is one."""
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        med = ConMed(
+            subject_id=subject.id,
+            name=name,
+            start_date=start_date,
+            indication=indication,
+            dose=dose,
+            adverse_event_id=adverse_event_id,
+        )
+        session.add(med)
+    return med
+
+
+def advance_status(
+    sessions: Sessions, *, actor: Actor, subject_id: str, status: str, reason: str
+) -> None:
+    """Move an infused subject into follow-up, or a followed subject to completed."""
+    if status not in ("follow_up", "completed"):
+        raise InputError("status", status, "follow_up or completed")
+    with transaction(sessions, actor, reason=reason) as session:
+        load_subject(session, actor, subject_id, "treatment.record").status = status
+
+
+def record_death(
+    sessions: Sessions, *, actor: Actor, subject_id: str, died_on: dt.date, cause: str
+) -> Death:
+    """A death; the subject's status becomes ``died``."""
+    with transaction(sessions, actor, reason=f"death: {cause}") as session:
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        death = Death(subject_id=subject.id, died_on=died_on, cause=cause)
+        session.add(death)
+        subject.status = "died"
+    return death
+
+
+def withdraw(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    withdrawn_on: dt.date,
+    initiated_by: str,
+    reason: str,
+) -> Withdrawal:
+    """A withdrawal (by the subject or the investigator); status becomes ``withdrawn``."""
+    if initiated_by not in ("subject", "investigator", "sponsor"):
+        raise InputError("initiated_by", initiated_by, "subject, investigator or sponsor")
+    with transaction(sessions, actor, reason=f"withdrawal: {reason}") as session:
+        subject = load_subject(session, actor, subject_id, "subject.enrol")
+        row = Withdrawal(
+            subject_id=subject.id,
+            withdrawn_on=withdrawn_on,
+            initiated_by=initiated_by,
+            reason=reason,
+        )
+        session.add(row)
+        subject.status = "withdrawn"
+    return row
