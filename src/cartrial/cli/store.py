@@ -22,7 +22,7 @@ from cartrial.store.db import database_url
 from cartrial.store.migrate import current_revision, head_revision
 from cartrial.store.models import ROLES
 
-__all__ = ["audit_app", "db_app", "site_app", "user_app"]
+__all__ = ["audit_app", "db_app", "serve", "site_app", "user_app"]
 
 db_app = typer.Typer(help="Create and migrate the trial database.", no_args_is_help=True)
 site_app = typer.Typer(help="Register trial sites.", no_args_is_help=True)
@@ -136,3 +136,34 @@ def audit_verify(url: Url = None) -> None:
         typer.echo(report.describe())
         raise typer.Exit(1)
     typer.echo(report.describe())
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes (PostgreSQL for more than 1)")] = 1,
+    url: Url = None,
+) -> None:
+    """Serve the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json)."""
+    import os
+
+    import uvicorn
+
+    engine = _migrated_engine(url)
+    if current_revision(engine) != head_revision():
+        raise fail(
+            f"{database_url(url)} is at revision {current_revision(engine)}, "
+            f"not {head_revision()}: run `cartrial db upgrade` first"
+        )
+    if url:
+        os.environ["CARTRIAL_DATABASE_URL"] = url
+    if workers > 1 and database_url(url).startswith("sqlite"):
+        raise fail("--workers above 1 needs PostgreSQL (SQLite has one writer)")
+    uvicorn.run(
+        "cartrial.web.api.serve:app",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=True,
+        log_level="warning",
+    )

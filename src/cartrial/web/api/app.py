@@ -1,0 +1,34 @@
+"""The FastAPI application: ``create_app(sessions)``, routes under ``/api/v1``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from cartrial import __version__
+from cartrial.services.context import Sessions
+from cartrial.web.api.errors import ErrorOut, install_error_handlers
+from cartrial.web.api.routes import router
+
+__all__ = ["create_app"]
+
+
+def create_app(sessions: Sessions) -> FastAPI:
+    """The API bound to one database (a session factory from ``cartrial.store``)."""
+    app = FastAPI(
+        title="cartrial",
+        version=__version__,
+        description="The trial database of a CAR-T first-in-human trial (docs/store.md).",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        responses={
+            401: {"model": ErrorOut},
+            403: {"model": ErrorOut},
+            404: {"model": ErrorOut},
+            422: {"model": ErrorOut},
+        },
+    )
+    app.state.sessions = sessions
+    install_error_handlers(app)
+    app.include_router(router, prefix="/api/v1")
+    return app

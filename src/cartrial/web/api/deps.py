@@ -1,0 +1,70 @@
+"""Typed dependencies: the session factory, the current actor, roles (STYLE practice 12).
+
+``Authorization: Bearer <secret>``: secrets starting ``ct_`` are API tokens,
+others are login-session tokens (idle timeout). Role dependencies check the
+action against :data:`cartrial.services.access.PERMISSIONS`; the site check is
+in the service, where the subject's site is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from cartrial.errors import AuthenticationError
+from cartrial.services import auth
+from cartrial.services.access import authorize
+from cartrial.services.context import Sessions
+from cartrial.store.audit import Actor
+
+__all__ = [
+    "CurrentActor",
+    "RequireAuditReader",
+    "RequireInvestigator",
+    "RequireSiteStaff",
+    "SessionsDep",
+    "require",
+]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_sessions(request: Request) -> Sessions:
+    sessions: Sessions = request.app.state.sessions
+    return sessions
+
+
+SessionsDep = Annotated[Sessions, Depends(get_sessions)]
+
+
+def current_actor(
+    sessions: SessionsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    if credentials is None or not credentials.credentials:
+        raise AuthenticationError("sign in first: send 'Authorization: Bearer <token>'")
+    secret = credentials.credentials
+    if secret.startswith("ct_"):
+        return auth.resolve_api_token(sessions, secret)
+    return auth.resolve_session(sessions, secret)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def require(action: str) -> Callable[[Actor], Actor]:
+    """A dependency that refuses actors whose role may not do ``action``."""
+
+    def dependency(actor: CurrentActor) -> Actor:
+        authorize(actor, action)
+        return actor
+
+    return dependency
+
+
+RequireSiteStaff = Annotated[Actor, Depends(require("ae.record"))]
+RequireInvestigator = Annotated[Actor, Depends(require("eligibility.sign"))]
+RequireAuditReader = Annotated[Actor, Depends(require("audit.read"))]

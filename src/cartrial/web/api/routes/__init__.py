@@ -1,0 +1,13 @@
+"""All routes of ``/api/v1``: each parses input, calls one service, renders the result."""
+
+from fastapi import APIRouter
+
+from cartrial.web.api.routes import audit, auth, clinical, subjects
+
+router = APIRouter()
+router.include_router(auth.router)
+router.include_router(subjects.router)
+router.include_router(clinical.router)
+router.include_router(audit.router)
+
+__all__ = ["router"]

@@ -1,0 +1,181 @@
+"""Request and response models: separate input and output per entity (STYLE practice 12).
+
+No ORM object is rendered directly; outputs read attributes (``from_attributes``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Generic, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from cartrial.eligibility.record import ScreeningRecord
+
+T = TypeVar("T")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class LoginIn(_In):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1000)
+    role: str = Field(min_length=1, max_length=32)
+    site: str | None = Field(
+        default=None, max_length=16, description="site code; none: sponsor-wide"
+    )
+
+
+class TokenOut(BaseModel):
+    token: str
+    username: str
+    role: str | None
+    site_id: str | None
+
+
+class ApiTokenIn(_In):
+    label: str = Field(min_length=1, max_length=100)
+
+
+class ApiTokenOut(BaseModel):
+    id: str
+    token: str
+    label: str
+
+
+class SubjectOut(_Out):
+    id: str
+    code: str
+    site_id: str
+    protocol_version_id: str
+    status: str
+    weight_kg: Decimal | None
+    dose_level: int | None
+    chain_of_identity_id: str | None
+    enrolled_at: dt.datetime | None
+    version: int
+
+
+class ScreenIn(_In):
+    site_id: str = Field(min_length=1, max_length=36)
+    protocol_version_id: str = Field(min_length=1, max_length=36)
+    record: ScreeningRecord
+
+
+class ScreenOut(BaseModel):
+    subject: SubjectOut
+    decision: str
+    reason: str
+
+
+class PasswordIn(_In):
+    password: str = Field(min_length=1, max_length=1000, description="re-entered (21 CFR 11.200)")
+
+
+class EnrolIn(_In):
+    weight_kg: Decimal = Field(gt=0, le=400)
+
+
+class AdverseEventIn(_In):
+    term: str = Field(min_length=1, max_length=200)
+    onset_date: dt.date
+    grading_scale: Literal["ctcae_v5", "astct_2019"]
+    reported_grade: int = Field(ge=1, le=5)
+    is_serious: bool = False
+    relatedness: str | None = Field(default=None, max_length=32)
+
+
+class AdverseEventPatch(_In):
+    expected_version: int = Field(ge=1, description="the version you read")
+    reason: str = Field(min_length=1, max_length=2000)
+    term: str | None = Field(default=None, min_length=1, max_length=200)
+    end_date: dt.date | None = None
+    reported_grade: int | None = Field(default=None, ge=1, le=5)
+    is_serious: bool | None = None
+    relatedness: str | None = Field(default=None, max_length=32)
+
+
+class AdverseEventOut(_Out):
+    id: str
+    subject_id: str
+    term: str
+    onset_date: dt.date
+    end_date: dt.date | None
+    grading_scale: str
+    reported_grade: int
+    is_serious: bool
+    relatedness: str | None
+    derived_grade: int | None
+    derivation_reason: str | None
+    engine_version: str | None
+    version: int
+
+
+class LabIn(_In):
+    collected_at: AwareDatetime
+    test: str = Field(min_length=1, max_length=32)
+    value: Decimal = Field(allow_inf_nan=False, ge=Decimal("-1e9"), le=Decimal("1e9"))
+    unit: str = Field(min_length=1, max_length=16)
+
+
+class LabOut(_Out):
+    id: str
+    subject_id: str
+    collected_at: dt.datetime
+    test: str
+    value: Decimal
+    unit: str
+    derived_grade: int | None
+    version: int
+
+
+class InfusionIn(_In):
+    lot_id: str = Field(min_length=1, max_length=36)
+    scanned_chain_of_identity_id: str = Field(min_length=1, max_length=20)
+    cells_infused: int = Field(gt=0, lt=10**13)
+    started_at: AwareDatetime
+
+
+class InfusionOut(_Out):
+    id: str
+    subject_id: str
+    lot_id: str
+    dose_level: int
+    cells_infused: int
+    started_at: dt.datetime
+
+
+class AuditOut(_Out):
+    seq: int
+    at: dt.datetime
+    username: str | None
+    role: str | None
+    site_id: str | None
+    action: str
+    table_name: str
+    record_id: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    reason: str | None
+
+
+class VerifyOut(BaseModel):
+    is_intact: bool
+    checked: int
+    first_broken_seq: int | None
+    message: str

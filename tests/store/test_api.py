@@ -1,0 +1,243 @@
+"""The REST API: one error shape, site scoping, roles, paging, filters, conflicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from cartrial.services.context import Sessions
+from cartrial.store.models import AuthSession
+from cartrial.web.api import create_app
+from tests.store.trial import PASSWORD, World, build_world, enrolled, screening_record, with_lot
+
+
+@pytest.fixture
+def world(sessions: Sessions) -> World:
+    return build_world(sessions)
+
+
+@pytest.fixture
+def client(world: World) -> TestClient:
+    return TestClient(create_app(world.sessions))
+
+
+def _token(client: TestClient, username: str, role: str, site: str | None) -> dict[str, str]:
+    reply = client.post(
+        "/api/v1/auth/login",
+        json={"username": username, "password": PASSWORD, "role": role, "site": site},
+    )
+    assert reply.status_code == 200, reply.text
+    return {"Authorization": f"Bearer {reply.json()['token']}"}
+
+
+def _error(reply: Any) -> tuple[int, str, str | None]:
+    body = reply.json()
+    assert set(body) == {"code", "message", "field"}
+    return reply.status_code, body["code"], body["field"]
+
+
+def test_without_a_token_every_route_answers_401_in_the_error_shape(client: TestClient) -> None:
+    for method, path in [
+        ("GET", "/api/v1/subjects"),
+        ("GET", "/api/v1/subjects/x"),
+        ("GET", "/api/v1/audit"),
+        ("POST", "/api/v1/auth/tokens"),
+    ]:
+        assert _error(client.request(method, path)) == (401, "unauthenticated", None)
+
+
+def test_coordinator_of_site_b_gets_404_for_a_site_a_subject(
+    client: TestClient, world: World
+) -> None:
+    subject_id = enrolled(world)
+    b = _token(client, "coord_b", "coordinator", "B")
+    assert _error(client.get(f"/api/v1/subjects/{subject_id}", headers=b))[:2] == (404, "not_found")
+    ae = {
+        "term": "Fever",
+        "onset_date": "2026-03-07",
+        "grading_scale": "ctcae_v5",
+        "reported_grade": 1,
+    }
+    reply = client.post(f"/api/v1/subjects/{subject_id}/adverse-events", json=ae, headers=b)
+    assert _error(reply)[:2] == (404, "not_found")
+    assert client.get("/api/v1/subjects", headers=b).json()["total"] == 0
+    a = _token(client, "coord_a", "coordinator", "A")
+    assert client.get(f"/api/v1/subjects/{subject_id}", headers=a).json()["code"] == "S-001"
+
+
+def test_monitor_reads_but_may_not_record_an_ae(client: TestClient, world: World) -> None:
+    subject_id = enrolled(world)
+    mon = _token(client, "mon", "monitor", None)
+    assert (
+        client.get(f"/api/v1/subjects/{subject_id}/adverse-events", headers=mon).json()["total"]
+        == 0
+    )
+    ae = {
+        "term": "Fever",
+        "onset_date": "2026-03-07",
+        "grading_scale": "ctcae_v5",
+        "reported_grade": 1,
+    }
+    reply = client.post(f"/api/v1/subjects/{subject_id}/adverse-events", json=ae, headers=mon)
+    assert _error(reply) == (403, "forbidden", None)
+
+
+def test_injection_through_filters_matches_nothing_and_bad_filters_name_the_field(
+    client: TestClient, world: World
+) -> None:
+    enrolled(world)
+    dm = _token(client, "dm", "data_manager", None)
+    for code in ["' OR '1'='1", "S-001'; DROP TABLE subject; --", "%"]:
+        reply = client.get("/api/v1/subjects", params={"code": code}, headers=dm)
+        assert (reply.status_code, reply.json()["total"]) == (200, 0)
+    assert client.get("/api/v1/subjects", headers=dm).json()["total"] == 1
+    reply = client.get("/api/v1/subjects", params={"status": "infused' --"}, headers=dm)
+    assert _error(reply)[::2] == (422, "status")
+    reply = client.get("/api/v1/subjects", params={"limit": 201}, headers=dm)
+    assert _error(reply)[::2] == (422, "limit")
+
+
+def test_paging_returns_total_and_the_requested_slice(client: TestClient, world: World) -> None:
+    for n in range(1, 4):
+        enrolled(world, f"S-00{n}")
+    dm = _token(client, "dm", "data_manager", None)
+    page = client.get("/api/v1/subjects", params={"limit": 2, "offset": 2}, headers=dm).json()
+    assert (page["total"], [s["code"] for s in page["items"]]) == (3, ["S-003"])
+
+
+def test_screen_sign_enrol_through_the_api(client: TestClient, world: World) -> None:
+    coord = _token(client, "coord_a", "coordinator", "A")
+    inv = _token(client, "inv_a", "investigator", "A")
+    body = {
+        "site_id": world.site_a,
+        "protocol_version_id": world.protocol_version,
+        "record": screening_record().model_dump(mode="json"),
+    }
+    reply = client.post("/api/v1/subjects/screen", json=body, headers=coord)
+    assert (reply.status_code, reply.json()["decision"]) == (201, "eligible")
+    subject_id = reply.json()["subject"]["id"]
+    reply = client.post(
+        f"/api/v1/subjects/{subject_id}/enrol", json={"weight_kg": "70"}, headers=coord
+    )
+    assert _error(reply)[:2] == (409, "enrolment_blocked")
+    reply = client.post(
+        f"/api/v1/subjects/{subject_id}/eligibility/sign", json={"password": PASSWORD}, headers=inv
+    )
+    assert reply.status_code == 200
+    reply = client.post(
+        f"/api/v1/subjects/{subject_id}/enrol", json={"weight_kg": "70"}, headers=coord
+    )
+    assert (reply.json()["status"], reply.json()["dose_level"]) == ("enrolled", 1)
+
+
+def test_stale_ae_edit_is_409_naming_both_values(client: TestClient, world: World) -> None:
+    subject_id = enrolled(world)
+    coord = _token(client, "coord_a", "coordinator", "A")
+    ae = {
+        "term": "Fever",
+        "onset_date": "2026-03-07",
+        "grading_scale": "ctcae_v5",
+        "reported_grade": 1,
+    }
+    created = client.post(
+        f"/api/v1/subjects/{subject_id}/adverse-events", json=ae, headers=coord
+    ).json()
+    path = f"/api/v1/adverse-events/{created['id']}"
+    first = client.patch(
+        path, json={"expected_version": 1, "reason": "worse", "reported_grade": 2}, headers=coord
+    )
+    assert (first.status_code, first.json()["version"]) == (200, 2)
+    second = client.patch(
+        path, json={"expected_version": 1, "reason": "typo", "reported_grade": 3}, headers=coord
+    )
+    assert _error(second) == (409, "conflict", "reported_grade")
+    assert "is now '2', you wrote '3'" in second.json()["message"]
+
+
+def test_refused_infusion_is_409_listing_reasons(client: TestClient, world: World) -> None:
+    subject_id = enrolled(world)
+    lot_id = with_lot(world, subject_id, release=False)
+    coord = _token(client, "coord_a", "coordinator", "A")
+    body = {
+        "lot_id": lot_id,
+        "scanned_chain_of_identity_id": "AXXXX26000001M",
+        "cells_infused": 7000000,
+        "started_at": "2026-03-06T10:00:00Z",
+    }
+    reply = client.post(f"/api/v1/subjects/{subject_id}/infusion", json=body, headers=coord)
+    assert _error(reply)[:2] == (409, "infusion_refused")
+    assert "product lot L-001 is not released (status manufacturing)" in reply.json()["message"]
+
+
+def test_expired_session_and_revoked_token_are_401(client: TestClient, world: World) -> None:
+    coord = _token(client, "coord_a", "coordinator", "A")
+    token = client.post("/api/v1/auth/tokens", json={"label": "lab feed"}, headers=coord).json()
+    api = {"Authorization": f"Bearer {token['token']}"}
+    assert client.get("/api/v1/subjects", headers=api).status_code == 200
+    assert client.delete(f"/api/v1/auth/tokens/{token['id']}", headers=coord).status_code == 204
+    assert _error(client.get("/api/v1/subjects", headers=api))[:2] == (401, "unauthenticated")
+    with world.sessions() as s, s.begin():
+        s.execute(
+            update(AuthSession).values(
+                last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=20)
+            )
+        )
+    reply = client.get("/api/v1/subjects", headers=coord)
+    assert _error(reply)[:2] == (401, "unauthenticated")
+    assert "session expired" in reply.json()["message"]
+
+
+def test_login_lockout_after_five_failures(client: TestClient) -> None:
+    body = {"username": "coord_a", "password": "wrong password", "role": "coordinator", "site": "A"}
+    for _ in range(5):
+        assert client.post("/api/v1/auth/login", json=body).status_code == 401
+    reply = client.post("/api/v1/auth/login", json={**body, "password": PASSWORD})
+    assert _error(reply)[:2] == (401, "unauthenticated")
+    assert "is locked after 5 failed logins" in reply.json()["message"]
+
+
+def test_audit_verify_route_for_auditors_only(client: TestClient) -> None:
+    dm = _token(client, "dm", "data_manager", None)
+    reply = client.get("/api/v1/audit/verify", headers=dm).json()
+    assert reply["is_intact"] and reply["message"].startswith("audit trail intact")
+    coord = _token(client, "coord_a", "coordinator", "A")
+    assert _error(client.get("/api/v1/audit/verify", headers=coord)) == (403, "forbidden", None)
+
+
+OPERATIONS = {
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/logout"),
+    ("post", "/api/v1/auth/tokens"),
+    ("delete", "/api/v1/auth/tokens/{token_id}"),
+    ("get", "/api/v1/subjects"),
+    ("get", "/api/v1/subjects/{subject_id}"),
+    ("post", "/api/v1/subjects/screen"),
+    ("post", "/api/v1/subjects/{subject_id}/eligibility/sign"),
+    ("post", "/api/v1/subjects/{subject_id}/enrol"),
+    ("get", "/api/v1/subjects/{subject_id}/adverse-events"),
+    ("post", "/api/v1/subjects/{subject_id}/adverse-events"),
+    ("patch", "/api/v1/adverse-events/{ae_id}"),
+    ("get", "/api/v1/subjects/{subject_id}/labs"),
+    ("post", "/api/v1/subjects/{subject_id}/labs"),
+    ("post", "/api/v1/subjects/{subject_id}/infusion"),
+    ("get", "/api/v1/audit"),
+    ("get", "/api/v1/audit/verify"),
+}
+
+
+def test_openapi_schema_lists_every_operation_with_a_response_model_and_error_shape(
+    client: TestClient,
+) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    found = {(m, p) for p, ops in schema["paths"].items() for m in ops}
+    assert found == OPERATIONS
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            ok = next(code for code in op["responses"] if code.startswith("2"))
+            if ok != "204":
+                assert "$ref" in str(op["responses"][ok]["content"]), (method, path)
+            assert "ErrorOut" in str(op["responses"]["422"]), (method, path)
