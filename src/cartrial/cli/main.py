@@ -11,7 +11,15 @@ from cartrial.cli.protocol import protocol_app
 from cartrial.cli.response import response_app
 from cartrial.cli.schedule import schedule
 from cartrial.cli.screen import screen
-from cartrial.cli.store import audit_app, db_app, serve, site_app, user_app
+from cartrial.cli.store import (
+    audit_app,
+    db_app,
+    export_data,
+    import_data,
+    serve,
+    site_app,
+    user_app,
+)
 
 app = typer.Typer(
     name="cartrial",
@@ -39,3 +47,5 @@ app.add_typer(site_app, name="site")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.command(name="serve")(serve)
+app.command(name="export")(export_data)
+app.command(name="import")(import_data)

@@ -9,6 +9,7 @@ name goes into every audit entry they write.
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,12 +18,21 @@ from sqlalchemy import Engine, inspect
 from cartrial.cli.common import fail, handle_errors
 from cartrial.services import admin
 from cartrial.store import make_engine, make_sessionmaker, upgrade, verify_chain
+from cartrial.store.archive import export_database, import_database
 from cartrial.store.audit import Actor
 from cartrial.store.db import database_url
 from cartrial.store.migrate import current_revision, head_revision
 from cartrial.store.models import ROLES
 
-__all__ = ["audit_app", "db_app", "serve", "site_app", "user_app"]
+__all__ = [
+    "audit_app",
+    "db_app",
+    "export_data",
+    "import_data",
+    "serve",
+    "site_app",
+    "user_app",
+]
 
 db_app = typer.Typer(help="Create and migrate the trial database.", no_args_is_help=True)
 site_app = typer.Typer(help="Register trial sites.", no_args_is_help=True)
@@ -167,3 +177,26 @@ def serve(
         factory=True,
         log_level="warning",
     )
+
+
+@handle_errors
+def export_data(
+    out_dir: Annotated[Path, typer.Argument(help="folder for the JSON and CSV files")],
+    url: Url = None,
+) -> None:
+    """Export all trial data, audit trail included, as JSON and CSV with a manifest."""
+    manifest = export_database(_migrated_engine(url), out_dir)
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    typer.echo(f"exported {rows} rows from {len(manifest['tables'])} tables to {out_dir}")
+
+
+@handle_errors
+def import_data(
+    in_dir: Annotated[Path, typer.Argument(help="a folder written by `cartrial export`")],
+    url: Url = None,
+) -> None:
+    """Import an export into an empty database at the same revision; verify the audit chain."""
+    report = import_database(_migrated_engine(url), in_dir)
+    typer.echo(f"imported {in_dir}; {report.describe()}")
+    if not report.is_intact:
+        raise typer.Exit(1)
