@@ -138,12 +138,14 @@ def revoke_api_token(sessions: Sessions, *, actor: Actor, token_id: str) -> None
 def resolve_api_token(sessions: Sessions, secret: str) -> Actor:
     """The actor behind an API token; revoked tokens and locked accounts are refused."""
     with sessions() as session:
-        row = session.scalars(
-            select(ApiToken).where(ApiToken.token_sha256 == _digest(secret))
+        row = session.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_sha256 == _digest(secret))
         ).first()
-        if row is None or row.revoked_at is not None:
+        if row is None or row[0].revoked_at is not None:
             raise AuthenticationError("unknown or revoked API token")
-        user = session.get(User, row.user_id)
-        if user is None or not user.is_active or user.locked_at is not None:
+        token, user = row
+        if not user.is_active or user.locked_at is not None:
             raise AuthenticationError("the account is locked or deactivated")
-        return Actor(user.id, user.username, row.role, row.site_id)
+        return Actor(user.id, user.username, token.role, token.site_id)

@@ -1,0 +1,262 @@
+"""Load test of the REST API against PostgreSQL: audited writes per second.
+
+N concurrent clients (asyncio + httpx) enter labs and adverse events for a
+fixed time through ``cartrial serve``'s application (uvicorn workers). Prints
+writes per second, p50/p95/p99 latency and errors; then checks that every
+acknowledged write is in the database and in the audit trail (zero lost) and
+that the hash chain verifies; finally runs pgbench's built-in simple-update
+script on the same server with the same client count and prints the ratio of
+API writes per second to pgbench transactions per second.
+
+Everything lives in a private schema dropped at the end. Only 127.0.0.1 is
+contacted. Usage::
+
+    python bench/load.py --clients 32 --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, select, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cartrial.eligibility.record import ScreeningRecord  # noqa: E402
+from cartrial.services import admin, auth, screening  # noqa: E402
+from cartrial.store import make_engine, make_sessionmaker, upgrade, verify_chain  # noqa: E402
+from cartrial.store.audit import Actor  # noqa: E402
+from cartrial.store.models import AdverseEvent, AuditEntry, LabResult  # noqa: E402
+
+PROTOCOL = ROOT / "tests" / "store" / "data" / "store-protocol.yaml"
+PASSWORD = "load test password"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _setup(url: str, clients: int) -> tuple[str, list[str]]:
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    root = Actor(None, "bench", "admin")
+    site = admin.create_site(sessions, actor=root, code="A", name="Site A")
+    pv = admin.register_protocol(sessions, actor=root, yaml_text=PROTOCOL.read_text())
+    admin.add_user(
+        sessions,
+        actor=root,
+        username="coord",
+        full_name="Load Coordinator",
+        password=PASSWORD,
+        roles=[("coordinator", "A")],
+    )
+    _token, actor = auth.login(
+        sessions, username="coord", password=PASSWORD, role="coordinator", site_code="A"
+    )
+    secret, _row = auth.create_api_token(sessions, actor=actor, label="load test")
+    subjects = []
+    for n in range(clients):
+        record = ScreeningRecord.model_validate(
+            {"subject_id": f"L-{n:03d}", "consent_date": "2026-01-10"}
+        )
+        subject, _ = screening.screen(
+            sessions, actor=actor, site_id=site.id, protocol_version_id=pv.id, record=record
+        )
+        subjects.append(subject.id)
+    engine.dispose()
+    return secret, subjects
+
+
+async def _client(
+    base: str,
+    token: str,
+    subject: str,
+    deadline: float,
+    latencies: list[float],
+    acked: list[tuple[str, str]],
+    errors: list[str],
+) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        n = 0
+        while time.perf_counter() < deadline:
+            n += 1
+            if n % 2:
+                kind = "lab_result"
+                path = f"/api/v1/subjects/{subject}/labs"
+                body = {
+                    "collected_at": dt.datetime.now(dt.UTC).isoformat(),
+                    "test": "crp",
+                    "value": str(n),
+                    "unit": "mg/L",
+                }
+            else:
+                kind = "adverse_event"
+                path = f"/api/v1/subjects/{subject}/adverse-events"
+                body = {
+                    "term": "Fever",
+                    "onset_date": "2026-03-07",
+                    "grading_scale": "ctcae_v5",
+                    "reported_grade": 1,
+                }
+            start = time.perf_counter()
+            try:
+                reply = await client.post(path, json=body)
+            except httpx.HTTPError as exc:
+                errors.append(type(exc).__name__)
+                continue
+            latencies.append(time.perf_counter() - start)
+            if reply.status_code == 201:
+                acked.append((kind, reply.json()["id"]))
+            else:
+                errors.append(f"{reply.status_code}: {reply.text[:100]}")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if values else 0.0
+
+
+def _pgbench(schema: str, clients: int, seconds: int, dsn: str) -> float:
+    env = {**os.environ, "PGOPTIONS": f"-c search_path={schema}"}
+    subprocess.run(
+        ["pgbench", "-i", "-q", "-s", "1", dsn], env=env, check=True, capture_output=True
+    )
+    run = subprocess.run(
+        ["pgbench", "-b", "simple-update", "-c", str(clients), "-j", "2", "-T", str(seconds), dsn],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", run.stdout)
+    return float(match.group(1)) if match else float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pgbench-seconds", type=int, default=15)
+    parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+
+    schema = f"cartrial_load_{uuid.uuid4().hex[:10]}"
+    admin_engine = create_engine(args.dsn.replace("postgresql://", "postgresql+psycopg://"))
+    with admin_engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{args.dsn}?options=-csearch_path%3D{schema}"
+    server = None
+    try:
+        token, subjects = _setup(url, args.clients)
+        port = _free_port()
+        env = {**os.environ, "CARTRIAL_DATABASE_URL": url}
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "cartrial.web.api.serve:app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/api/v1/openapi.json", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        latencies: list[float] = []
+        acked: list[tuple[str, str]] = []
+        errors: list[str] = []
+        deadline = time.perf_counter() + args.seconds
+
+        async def run_all() -> None:
+            await asyncio.gather(
+                *[
+                    _client(base, token, subjects[i], deadline, latencies, acked, errors)
+                    for i in range(args.clients)
+                ]
+            )
+
+        started = time.perf_counter()
+        asyncio.run(run_all())
+        elapsed = time.perf_counter() - started
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+
+        engine = make_engine(url)
+        sessions = make_sessionmaker(engine)
+        with sessions() as session:
+            stored = {("lab_result", i) for i in session.scalars(select(LabResult.id))}
+            stored |= {("adverse_event", i) for i in session.scalars(select(AdverseEvent.id))}
+            audited = set(
+                session.execute(
+                    select(AuditEntry.table_name, AuditEntry.record_id).where(
+                        AuditEntry.action == "insert",
+                        AuditEntry.table_name.in_(["lab_result", "adverse_event"]),
+                    )
+                )
+            )
+            chain = verify_chain(session)
+        engine.dispose()
+        lost_db = len([a for a in acked if a not in stored])
+        lost_audit = len([a for a in acked if a not in audited])
+        rate = len(acked) / elapsed
+        ms = [x * 1000 for x in latencies]
+        print(f"clients {args.clients}, {elapsed:.1f} s, uvicorn workers {args.workers}")
+        print(f"audited writes: {len(acked)} ({rate:.0f}/s); errors: {len(errors)}")
+        print(
+            f"latency ms: p50 {_percentile(ms, 50):.1f}  p95 {_percentile(ms, 95):.1f}  "
+            f"p99 {_percentile(ms, 99):.1f}"
+        )
+        print(
+            f"lost: {lost_db} not in the database, {lost_audit} not in the audit trail; "
+            f"{chain.describe()}"
+        )
+        if errors:
+            print("first errors:", errors[:3])
+        tps = _pgbench(schema, args.clients, args.pgbench_seconds, args.dsn)
+        print(
+            f"pgbench simple-update: {tps:.0f} tps; API audited writes / pgbench tps = "
+            f"{rate / tps:.3f}"
+        )
+        ok = not errors and lost_db == 0 and lost_audit == 0 and chain.is_intact
+        return 0 if ok else 1
+    finally:
+        if server is not None:
+            server.terminate()
+        with admin_engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin_engine.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
