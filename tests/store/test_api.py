@@ -226,6 +226,14 @@ OPERATIONS = {
     ("post", "/api/v1/subjects/{subject_id}/infusion"),
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/audit/verify"),
+    ("post", "/api/v1/subjects/{subject_id}/apheresis"),
+    ("post", "/api/v1/apheresis/{apheresis_id}/lots"),
+    ("post", "/api/v1/lots/{lot_id}/release"),
+    ("post", "/api/v1/lots/{lot_id}/custody"),
+    ("post", "/api/v1/subjects/{subject_id}/lymphodepletion"),
+    ("post", "/api/v1/subjects/{subject_id}/queries"),
+    ("post", "/api/v1/queries/{query_id}/answer"),
+    ("post", "/api/v1/queries/{query_id}/close"),
 }
 
 
@@ -241,3 +249,64 @@ def test_openapi_schema_lists_every_operation_with_a_response_model_and_error_sh
             if ok != "204":
                 assert "$ref" in str(op["responses"][ok]["content"]), (method, path)
             assert "ErrorOut" in str(op["responses"]["422"]), (method, path)
+
+
+def test_enrolled_subject_to_infusion_over_http(client: TestClient, world: World) -> None:
+    subject_id = enrolled(world)
+    coord = _token(client, "coord_a", "coordinator", "A")
+    coi = client.get(f"/api/v1/subjects/{subject_id}", headers=coord).json()["chain_of_identity_id"]
+
+    def post(path: str, body: dict[str, Any], expected: int = 201) -> dict[str, Any]:
+        reply = client.post(f"/api/v1{path}", json=body, headers=coord)
+        assert reply.status_code == expected, reply.text
+        result: dict[str, Any] = reply.json()
+        return result
+
+    collection = post(
+        f"/subjects/{subject_id}/apheresis",
+        {
+            "collection_id": "APH-1",
+            "chain_of_identity_id": coi,
+            "collected_at": "2026-02-01T09:00:00Z",
+        },
+    )
+    lot = post(f"/apheresis/{collection['id']}/lots", {"lot_number": "L-1"})
+    post(
+        f"/lots/{lot['id']}/custody",
+        {
+            "at": "2026-02-20T08:00:00Z",
+            "from_party": "manufacturing site",
+            "to_party": "Site A cell therapy lab",
+            "location": "Site A",
+            "condition": "cryopreserved, LN2 vapour shipper, -180 C",
+        },
+    )
+    released = post(
+        f"/lots/{lot['id']}/release",
+        {"viable_car_cells": 50000000, "is_released": True, "note": "release tests passed"},
+        200,
+    )
+    assert released["status"] == "released"
+    for day, when in ((-5, "2026-03-01"), (-4, "2026-03-02"), (-3, "2026-03-03")):
+        for agent in ("fludarabine", "cyclophosphamide"):
+            post(
+                f"/subjects/{subject_id}/lymphodepletion",
+                {
+                    "agent": agent,
+                    "study_day": day,
+                    "dose_mg": "54",
+                    "completed_at": f"{when}T10:00:00Z",
+                },
+            )
+    infusion = post(
+        f"/subjects/{subject_id}/infusion",
+        {
+            "lot_id": lot["id"],
+            "scanned_chain_of_identity_id": coi,
+            "cells_infused": 7000000,
+            "started_at": "2026-03-06T10:00:00Z",
+        },
+    )
+    assert infusion["dose_level"] == 1
+    subject = client.get(f"/api/v1/subjects/{subject_id}", headers=coord).json()
+    assert subject["status"] == "infused"

@@ -179,3 +179,95 @@ class VerifyOut(BaseModel):
     checked: int
     first_broken_seq: int | None
     message: str
+
+
+class ApheresisIn(_In):
+    collection_id: str = Field(min_length=1, max_length=32)
+    chain_of_identity_id: str = Field(min_length=1, max_length=20)
+    collected_at: AwareDatetime
+
+
+class ApheresisOut(_Out):
+    id: str
+    subject_id: str
+    collection_id: str
+    chain_of_identity_id: str
+    collected_at: dt.datetime
+
+
+class LotIn(_In):
+    lot_number: str = Field(min_length=1, max_length=32)
+
+
+class ReleaseIn(_In):
+    viable_car_cells: int = Field(ge=0, lt=10**13)
+    is_released: bool
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class LotOut(_Out):
+    id: str
+    subject_id: str
+    lot_number: str
+    chain_of_identity_id: str
+    status: str
+    viable_car_cells: int | None
+    released_at: dt.datetime | None
+    version: int
+
+
+class CustodyIn(_In):
+    at: AwareDatetime
+    from_party: str = Field(min_length=1, max_length=200)
+    to_party: str = Field(min_length=1, max_length=200)
+    location: str = Field(min_length=1, max_length=200)
+    condition: str = Field(min_length=1, max_length=200)
+
+
+class CustodyOut(_Out):
+    id: str
+    lot_id: str | None
+    chain_of_identity_id: str
+    at: dt.datetime
+    from_party: str
+    to_party: str
+    location: str
+    condition: str
+
+
+class LymphodepletionIn(_In):
+    agent: str = Field(min_length=1, max_length=64)
+    study_day: int = Field(ge=-30, le=0)
+    dose_mg: Decimal = Field(gt=0, le=100000, allow_inf_nan=False)
+    completed_at: AwareDatetime
+
+
+class LymphodepletionOut(_Out):
+    id: str
+    subject_id: str
+    agent: str
+    study_day: int
+    dose_mg: Decimal
+    completed_at: dt.datetime
+
+
+class QueryIn(_In):
+    table_name: str = Field(min_length=1, max_length=64)
+    record_id: str = Field(min_length=1, max_length=36)
+    field: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class QueryReplyIn(_In):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class QueryOut(_Out):
+    id: str
+    subject_id: str
+    table_name: str
+    record_id: str
+    field: str
+    text: str
+    status: str
+    answer: str | None

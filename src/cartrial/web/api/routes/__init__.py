@@ -2,12 +2,14 @@
 
 from fastapi import APIRouter
 
-from cartrial.web.api.routes import audit, auth, clinical, subjects
+from cartrial.web.api.routes import audit, auth, clinical, product, queries, subjects
 
 router = APIRouter()
 router.include_router(auth.router)
 router.include_router(subjects.router)
 router.include_router(clinical.router)
+router.include_router(product.router)
+router.include_router(queries.router)
 router.include_router(audit.router)
 
 __all__ = ["router"]

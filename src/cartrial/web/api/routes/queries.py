@@ -1,0 +1,42 @@
+"""Data queries: open (monitor, data manager), answer (site staff), close."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from cartrial.services import data
+from cartrial.web.api.deps import CurrentActor, SessionsDep
+from cartrial.web.api.schemas import QueryIn, QueryOut, QueryReplyIn
+
+router = APIRouter(tags=["data queries"])
+
+
+@router.post(
+    "/subjects/{subject_id}/queries", response_model=QueryOut, status_code=status.HTTP_201_CREATED
+)
+def open_query(
+    subject_id: str, body: QueryIn, sessions: SessionsDep, actor: CurrentActor
+) -> QueryOut:
+    """Question one field of one record."""
+    query = data.open_query(sessions, actor=actor, subject_id=subject_id, **body.model_dump())
+    return QueryOut.model_validate(query)
+
+
+@router.post("/queries/{query_id}/answer", response_model=QueryOut)
+def answer_query(
+    query_id: str, body: QueryReplyIn, sessions: SessionsDep, actor: CurrentActor
+) -> QueryOut:
+    """Answer an open query."""
+    return QueryOut.model_validate(
+        data.answer_query(sessions, actor=actor, query_id=query_id, answer=body.text)
+    )
+
+
+@router.post("/queries/{query_id}/close", response_model=QueryOut)
+def close_query(
+    query_id: str, body: QueryReplyIn, sessions: SessionsDep, actor: CurrentActor
+) -> QueryOut:
+    """Close an answered query."""
+    return QueryOut.model_validate(
+        data.close_query(sessions, actor=actor, query_id=query_id, note=body.text)
+    )
