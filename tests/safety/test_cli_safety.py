@@ -1,0 +1,113 @@
+"""``cartrial safety`` commands: output, JSON, and bad input (exit 2, one message, no output)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cartrial.cli.main import app
+
+DATA = Path(__file__).parent.parent / "data" / "safety"
+runner = CliRunner()
+
+
+def run(*args: str) -> Any:
+    return runner.invoke(app, ["safety", *args])
+
+
+def write(tmp_path: Path, payload: Any) -> str:
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return str(path)
+
+
+def test_grade_crs_prints_grade_and_reason() -> None:
+    result = run("grade-crs", str(DATA / "crs_p01.json"))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == (
+        "P01: CRS grade 3: hypotension needing one vasopressor (norepinephrine) on day 2"
+    )
+
+
+def test_grade_crs_json() -> None:
+    result = run("grade-crs", str(DATA / "crs_p01.json"), "--json")
+    payload = json.loads(result.stdout)
+    assert payload["grade"] == 3
+    assert payload["onset_day"] == 2
+    assert payload["tocilizumab"] is True
+    assert [d["grade"] for d in payload["days"]] == [3, 3, 0]
+
+
+def test_grade_icans_json() -> None:
+    result = run("grade-icans", str(DATA / "icans_p01.json"), "--json")
+    payload = json.loads(result.stdout)
+    assert payload["grade"] == 4
+    assert payload["reason"] == (
+        "ICANS grade 4: unarousable and unable to perform ICE and "
+        "unarousable or needing vigorous or repetitive tactile stimuli on day 5"
+    )
+
+
+CRS_OK = {"kind": "temperature", "time": "2026-03-03T08:00", "celsius": 38.5}
+
+
+@pytest.mark.parametrize(
+    ("observation", "message"),
+    [
+        (
+            {"kind": "temperature", "celsius": 38.5},
+            "field 'observations[1].time': got None, expected a value (the field is required)",
+        ),
+        (
+            {"kind": "temperature", "time": "2026-03-03", "celsius": 38.5},
+            "field 'observations[1].time': got '2026-03-03', expected an ISO date-time",
+        ),
+        (
+            {
+                "kind": "oxygen",
+                "time": "2026-03-03T09:00",
+                "device": "nasal_cannula",
+                "flow_l_min": -1,
+            },
+            "field 'observations[1].flow_l_min': got -1, expected Input should be greater than "
+            "or equal to 0",
+        ),
+        (
+            {"kind": "oxygen", "time": "2026-03-03T09:00", "device": "nasal_cannula"},
+            "a nasal cannula needs 'flow_l_min'",
+        ),
+        (
+            {"kind": "pulse", "time": "2026-03-03T09:00"},
+            "field 'observations[1]'",
+        ),
+    ],
+)
+def test_grade_crs_bad_input_exits_2_naming_the_field(
+    tmp_path: Path, observation: dict[str, Any], message: str
+) -> None:
+    path = write(tmp_path, {"observations": [CRS_OK, observation]})
+    result = run("grade-crs", path, "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert message in " ".join(result.stderr.split())
+
+
+def test_grade_icans_ice_component_out_of_range_exits_2(tmp_path: Path) -> None:
+    ice = {"orientation": 5, "naming": 3, "commands": 1, "writing": 1, "attention": 1}
+    path = write(tmp_path, {"assessments": [{"time": "2026-03-03T08:00", "ice": ice}]})
+    result = run("grade-icans", path)
+    assert result.exit_code == 2
+    assert "field 'assessments[0].ice.orientation': got 5" in " ".join(result.stderr.split())
+    assert result.stdout == ""
+
+
+def test_unreadable_json_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text("{", encoding="utf-8")
+    result = run("grade-crs", str(path))
+    assert result.exit_code == 2
+    assert "valid JSON" in result.stderr
