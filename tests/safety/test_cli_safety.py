@@ -111,3 +111,26 @@ def test_unreadable_json_exits_2(tmp_path: Path) -> None:
     result = run("grade-crs", str(path))
     assert result.exit_code == 2
     assert "valid JSON" in result.stderr
+
+
+def test_grade_lab_json() -> None:
+    result = run("grade-lab", str(DATA / "labs_p01.json"), "--json")
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert [(g["term"], g["grade"]) for g in payload["labs"]] == [
+        ("Neutrophil count decreased", 1),
+        ("Alanine aminotransferase increased", 1),
+        ("Anemia", 3),
+        ("Blood bilirubin increased", 2),
+    ]
+
+
+def test_grade_lab_unknown_term_exits_2_and_prints_nothing(tmp_path: Path) -> None:
+    labs = [
+        {"term": "Neutrophil count decreased", "value": 1.0, "unit": "x10^9/L", "lln": 2.0},
+        {"term": "Neutrophils low", "value": 1.0, "unit": "x10^9/L", "lln": 2.0},
+    ]
+    result = run("grade-lab", write(tmp_path, {"labs": labs}))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "field 'labs[1].term': got 'Neutrophils low'" in " ".join(result.stderr.split())

@@ -14,6 +14,8 @@ import typer
 from cartrial.cli.common import handle_errors, print_json, read_json_file
 from cartrial.safety.astct import SyndromeResult, grade_crs, grade_icans
 from cartrial.safety.astct_input import load_crs_file, load_icans_file
+from cartrial.safety.ctcae import LabFile, grade_lab_records
+from cartrial.safety.inputs import parse_input
 
 __all__ = ["safety_app"]
 
@@ -62,3 +64,17 @@ def grade_icans_command(file: Path = FILE, as_json: bool = JSON) -> None:
         assessments=record.assessments, infusion=record.infusion, patient=record.patient
     )
     print_json(result) if as_json else _print_syndrome(result)
+
+
+@safety_app.command("grade-lab")
+@handle_errors
+def grade_lab_command(file: Path = FILE, as_json: bool = JSON) -> None:
+    """Grade laboratory values by CTCAE v5.0 (ULN/LLN/baseline, explicit units)."""
+    record = parse_input(LabFile, read_json_file(file), source=str(file))
+    graded = grade_lab_records(record.labs)
+    if as_json:
+        print_json({"patient": record.patient, "labs": [g.model_dump(mode="json") for g in graded]})
+        return
+    for g in graded:
+        when = f"{g.time}  " if g.time else ""
+        typer.echo(f"{when}{g.reason}")
