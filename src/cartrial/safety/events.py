@@ -92,6 +92,7 @@ class AdverseEvent(InputModel):
         | None
     ) = None
     attributed_to_disease: bool = False
+    attributable_to_crs: bool = False
     aesi_category: str | None = None
 
     @model_validator(mode="after")
