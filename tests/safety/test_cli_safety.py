@@ -134,3 +134,60 @@ def test_grade_lab_unknown_term_exits_2_and_prints_nothing(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "field 'labs[1].term': got 'Neutrophils low'" in " ".join(result.stderr.split())
+
+
+PROTOCOL = str(DATA / "protocol_safety_test.yaml")
+
+
+def test_dlt_json_per_patient() -> None:
+    result = run("dlt", "--protocol", PROTOCOL, str(DATA / "patients.json"), "--json")
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert payload["window_days"] == 28
+    summary = [(p["patient"], p["evaluable"], p["dlt"]) for p in payload["patients"]]
+    assert summary == [("P01", True, True), ("P02", True, False), ("P03", False, False)]
+    assert payload["patients"][0]["triggers"][0]["rule_id"] == "D2"
+    assert payload["patients"][0]["triggers"][0]["ae_id"] == "P01-1"
+
+
+def patients_with(ae: dict[str, Any]) -> dict[str, Any]:
+    base = {"id": "AE1", "term": "Nausea", "onset": "2026-03-02T08:00", "grade": 2}
+    return {
+        "patients": [
+            {
+                "id": "P01",
+                "first_lymphodepletion": "2026-02-25T09:00",
+                "infusion": "2026-03-01T10:00",
+                "adverse_events": [{**base, **ae}],
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("ae", "message"),
+    [
+        ({"grade": 6}, "field 'patients[0].adverse_events[0].grade': got 6"),
+        ({"grade": 0}, "field 'patients[0].adverse_events[0].grade': got 0"),
+        (
+            {"term": "Tummy ache"},
+            "field 'patients[0].adverse_events[0].term': got 'Tummy ache', expected a CTCAE "
+            "v5.0 term",
+        ),
+        ({"onset": None}, "field 'patients[0].adverse_events[0].onset'"),
+        ({"related_product": "likely"}, "field 'patients[0].adverse_events[0].related_product'"),
+    ],
+)
+def test_dlt_bad_input_exits_2_naming_the_field(
+    tmp_path: Path, ae: dict[str, Any], message: str
+) -> None:
+    result = run("dlt", "--protocol", PROTOCOL, write(tmp_path, patients_with(ae)), "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert message in " ".join(result.stderr.split())
+
+
+def test_dlt_unknown_protocol_exits_2(tmp_path: Path) -> None:
+    result = run("dlt", "--protocol", "no-such-protocol", write(tmp_path, patients_with({})))
+    assert result.exit_code == 2
+    assert "unknown protocol 'no-such-protocol'" in result.stderr
