@@ -20,6 +20,8 @@ from cartrial.safety.ctcae import LabFile, grade_lab_records
 from cartrial.safety.dlt import DltResult, assess_dlts
 from cartrial.safety.events import SafetyFile
 from cartrial.safety.inputs import parse_input
+from cartrial.safety.report import render_safety_html
+from cartrial.safety.tables import SafetyTables, compute_safety_tables, percent
 
 __all__ = ["safety_app"]
 
@@ -121,3 +123,75 @@ def dlt_command(file: Path = FILE, protocol: str = PROTOCOL, as_json: bool = JSO
     typer.echo(f"DLT adjudication by {loaded.protocol.id} ({spec.window_days}-day window)")
     for r in results:
         _print_dlt(r)
+
+
+def _print_tables(t: SafetyTables) -> None:
+    typer.echo(f"Safety tables: {t.protocol}")
+    pops = "; ".join(f"{g} N={t.population[g]}" for g in t.groups)
+    typer.echo(f"Safety population: {pops}")
+    typer.echo("TEAE by SOC and term (patients at worst grade: G1-2 / G3 / G4 / G5 / any):")
+    for row in t.teae:
+        label = row.soc if row.term is None else f"  {row.term}"
+        cells = []
+        for g in t.groups:
+            c, n = row.counts[g], t.population[g]
+            cells.append(f"{c.g1_2}/{c.g3}/{c.g4}/{c.g5}/{c.any} ({percent(c.any, n)}%)")
+        typer.echo(f"  {label:<58} " + "  ".join(cells))
+    for s in [*t.crs, *t.icans]:
+        onset = (
+            f"onset day {s.onset_day_median} ({s.onset_day_range[0]}-{s.onset_day_range[1]})"
+            if s.onset_day_range
+            else "onset -"
+        )
+        typer.echo(
+            f"{s.syndrome} {s.group}: {s.patients}/{s.population} "
+            f"({percent(s.patients, s.population)}%), grade >= 3 {s.grade3_or_more}, {onset}"
+        )
+    for r in t.dlt:
+        typer.echo(
+            f"DLT {r.group}: {r.with_dlt} of {r.evaluable} evaluable ({r.treated} treated)"
+            + (f": {'; '.join(r.dlts)}" if r.dlts else "")
+        )
+    typer.echo(f"SAEs (TEAE): {len(t.sae)}; AESIs (TEAE): {len(t.aesi)}")
+
+
+@safety_app.command("tables")
+@handle_errors
+def tables_command(
+    folder: Path = typer.Argument(
+        ..., file_okay=False, help="Folder with patients.json (and optional crs/*.json)."
+    ),
+    protocol: str = PROTOCOL,
+    by: str | None = typer.Option(None, "--by", help="'dose-level': a column per dose level."),
+    html: Path | None = typer.Option(None, "--html", help="Write the HTML report here."),
+    as_json: bool = JSON,
+) -> None:
+    """TEAE incidence, CRS/ICANS summary, DLTs per dose level, SAE/AESI listings, swimmer plot."""
+    if by not in (None, "dose-level"):
+        raise InputError("--by", by, "'dose-level'")
+    loaded = load_protocol(protocol)
+    data_file = folder / "patients.json"
+    data = parse_input(SafetyFile, read_json_file(data_file), source=str(data_file))
+    treatment = {}
+    for path in sorted((folder / "crs").glob("*.json")):
+        record = load_crs_file(read_json_file(path), source=str(path))
+        if record.patient is None:
+            raise InputError("patient", None, f"the patient id in {path}")
+        treatment[record.patient] = grade_crs(
+            observations=record.observations, infusion=record.infusion, patient=record.patient
+        )
+    tables = compute_safety_tables(
+        patients=data.patients,
+        protocol=loaded.protocol,
+        by_dose_level=by == "dose-level",
+        crs_treatment=treatment or None,
+    )
+    page = render_safety_html(tables) if html else None
+    if html and page is not None:
+        html.write_text(page, encoding="utf-8")
+    if as_json:
+        print_json(tables.model_dump(mode="json", exclude={"patients"}))
+    else:
+        _print_tables(tables)
+        if html:
+            typer.echo(f"HTML report: {html}")
