@@ -67,6 +67,14 @@ CRS_OK = {"kind": "temperature", "time": "2026-03-03T08:00", "celsius": 38.5}
             "field 'observations[1].time': got '2026-03-03', expected an ISO date-time",
         ),
         (
+            {"kind": "temperature", "time": "2026-03-03T08:00Z", "celsius": 38.5},
+            "expected an ISO date-time with a time of day and no UTC offset",
+        ),
+        (
+            {"kind": "temperature", "time": 1772524800, "celsius": 38.5},
+            "field 'observations[1].time': got 1772524800, expected an ISO date-time",
+        ),
+        (
             {
                 "kind": "oxygen",
                 "time": "2026-03-03T09:00",

@@ -11,7 +11,6 @@ domains of Lee et al. 2019 Table 6. The format is documented with examples in
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -127,23 +126,10 @@ CrsObservation = Annotated[
 CRS_TAGS = {"temperature", "blood_pressure", "oxygen", "medication", "death"}
 
 
-class _Times(InputModel):
-    @staticmethod
-    def _same_kind_of_time(times: list[datetime]) -> None:
-        if len({t.tzinfo is None for t in times}) > 1:
-            raise ValueError("times must all carry a UTC offset or all omit it")
-
-
-class CrsFile(_Times):
+class CrsFile(InputModel):
     patient: str | None = None
     infusion: Timestamp | None = None
     observations: list[CrsObservation] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _times(self) -> CrsFile:
-        extra = [self.infusion] if self.infusion else []
-        self._same_kind_of_time([o.time for o in self.observations] + extra)
-        return self
 
 
 class IceScore(InputModel):
@@ -216,16 +202,10 @@ class IcansAssessment(InputModel):
         return notes
 
 
-class IcansFile(_Times):
+class IcansFile(InputModel):
     patient: str | None = None
     infusion: Timestamp | None = None
     assessments: list[IcansAssessment] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _times(self) -> IcansFile:
-        extra = [self.infusion] if self.infusion else []
-        self._same_kind_of_time([a.time for a in self.assessments] + extra)
-        return self
 
 
 def load_crs_file(data: Any, *, source: str | None = None) -> CrsFile:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from cartrial.errors import InputError, format_location
 
@@ -26,14 +26,31 @@ class InputModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _require_time_of_day(value: Any) -> Any:
-    if isinstance(value, str) and len(value.strip()) <= 10:
-        raise ValueError("an ISO date-time with a time of day, e.g. 2026-03-03T08:00")
+_EXPECTED = "an ISO date-time with a time of day and no UTC offset, e.g. 2026-03-03T08:00"
+
+
+def _require_local_time_of_day(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise ValueError(_EXPECTED)
+        return value
+    if not isinstance(value, str) or len(value.strip()) <= 10:
+        raise ValueError(_EXPECTED)
     return value
 
 
-Timestamp = Annotated[datetime, BeforeValidator(_require_time_of_day)]
-"""A date-time that must carry a time of day (a bare date is refused)."""
+def _naive(value: datetime) -> datetime:
+    if value.tzinfo is not None:
+        raise ValueError(_EXPECTED)
+    return value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(_require_local_time_of_day), AfterValidator(_naive)]
+"""A site-local date-time with a time of day (a bare date, a number or a UTC offset is refused).
+
+Study days are calendar days of the site's clock, so times are kept as the
+site wrote them; refusing offsets keeps every comparison on one clock.
+"""
 
 
 def _clean(loc: tuple[int | str, ...], tags: set[str]) -> tuple[int | str, ...]:
