@@ -199,3 +199,13 @@ def test_dlt_unknown_protocol_exits_2(tmp_path: Path) -> None:
     result = run("dlt", "--protocol", "no-such-protocol", write(tmp_path, patients_with({})))
     assert result.exit_code == 2
     assert "unknown protocol 'no-such-protocol'" in result.stderr
+
+
+def test_every_safety_command_is_documented() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "safety.md").read_text(encoding="utf-8")
+    from cartrial.cli.safety import safety_app
+
+    names = [c.name for c in safety_app.registered_commands]
+    assert names == ["grade-crs", "grade-icans", "grade-lab", "dlt", "tables"]
+    for name in names:
+        assert f"`cartrial safety {name} " in docs, name
