@@ -203,3 +203,8 @@ def test_crs_grade5_death_due_to_crs() -> None:
 
 def test_crs_without_infusion_labels_days_by_date() -> None:
     assert crs(fever(T), infusion=None).reason == "CRS grade 1: fever 38.6 °C on 2026-03-03"
+
+
+def test_crs_observations_at_the_same_time_are_one_evaluation() -> None:
+    result = crs(fever(T, "39.0"), bp(T, "norepinephrine"), o2(T, "nasal_cannula", "2"))
+    assert [(p.time.hour, p.grade) for p in result.timeline] == [(0, 0), (8, 3)]

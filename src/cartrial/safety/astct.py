@@ -203,45 +203,40 @@ def grade_crs(
     for day in _days(obs[0].time.date(), obs[-1].time.date()):
         label = _day_label(day, infusion)
         todays = [o for o in obs if o.time.date() == day]
-        max_temp = max(
-            (o.celsius_value for o in todays if isinstance(o, Temperature)), default=None
-        )
+        temps = [o.celsius_value for o in todays if isinstance(o, Temperature)]
         best = (0, "")
         note_no_fever = ""
-        for point_time, obs_here in [
-            (_midnight(day, obs[0].time), None),
-            *[(o.time, o) for o in todays],
-        ]:
-            if isinstance(obs_here, BloodPressure):
-                bp = obs_here
-            elif isinstance(obs_here, Oxygen):
-                o2 = obs_here
-            if isinstance(obs_here, CrsDeath) and obs_here.due_to_crs:
-                best = max(best, (5, f"death due to CRS on {label}"))
-                timeline.append(GradePoint(time=point_time, grade=5))
-                continue
-            parts = [grade_hypotension(bp) if bp else (0, ""), grade_hypoxia(o2) if o2 else (0, "")]
-            organ = max(g for g, _ in parts)
-            masked = next((m for m in masking if m.time <= point_time), None)
-            started = first_fever is not None and point_time >= first_fever
-            if started and (day in fever_days or masked is not None):
-                grade = max(organ, 1 if day in fever_days else 0)
-                if organ > 0:
-                    text = " and ".join(t for g, t in parts if g == organ) + f" on {label}"
-                    if day not in fever_days and masked is not None:
-                        text += f" (fever not required: {masked.agent} given after CRS onset)"
-                elif grade == 1:
-                    text = f"fever {format_decimal(max_temp or FEVER_C)} °C on {label}"
-                else:
-                    text = ""
-                best = max(best, (grade, text), key=lambda gt: gt[0])
+        times = [_midnight(day, obs[0].time), *sorted({o.time for o in todays})]
+        for point_time in times:
+            here = [o for o in todays if o.time == point_time]
+            bp = next((o for o in here if isinstance(o, BloodPressure)), bp)
+            o2 = next((o for o in here if isinstance(o, Oxygen)), o2)
+            if any(isinstance(o, CrsDeath) and o.due_to_crs for o in here):
+                grade, text = 5, f"death due to CRS on {label}"
             else:
-                grade = 0
-                if organ > 0:
+                parts = [
+                    grade_hypotension(bp) if bp else (0, ""),
+                    grade_hypoxia(o2) if o2 else (0, ""),
+                ]
+                organ = max(g for g, _ in parts)
+                masked = next((m for m in masking if m.time <= point_time), None)
+                started = first_fever is not None and point_time >= first_fever
+                grade, text = 0, ""
+                if started and (day in fever_days or masked is not None):
+                    grade = max(organ, 1 if day in fever_days else 0)
+                    if organ > 0:
+                        text = " and ".join(t for g, t in parts if g == organ) + f" on {label}"
+                        if day not in fever_days and masked is not None:
+                            text += f" (fever not required: {masked.agent} given after CRS onset)"
+                    elif grade == 1:
+                        text = f"fever {format_decimal(max(temps))} °C on {label}"
+                elif organ > 0:
                     note_no_fever = (
                         f"{' and '.join(t for g, t in parts if g > 0)} without fever and without "
                         "prior CRS treated with antipyretic or anti-cytokine therapy is not CRS"
                     )
+            if grade > best[0]:
+                best = (grade, text)
             if not timeline or timeline[-1].grade != grade:
                 timeline.append(GradePoint(time=point_time, grade=grade))
         if best[0] > 0:
