@@ -209,3 +209,16 @@ def test_every_safety_command_is_documented() -> None:
     assert names == ["grade-crs", "grade-icans", "grade-lab", "dlt", "tables"]
     for name in names:
         assert f"`cartrial safety {name} " in docs, name
+
+
+def test_dlt_escalation_data_feeds_the_escalation_engine() -> None:
+    result = run("dlt", "--protocol", PROTOCOL, str(DATA / "patients.json"), "--escalation-data")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "patients": [
+            {"subject": "P01", "level": 1, "dlt": "yes", "days_followed": 40,
+             "grade2_related": False},
+            {"subject": "P02", "level": 1, "dlt": "no", "days_followed": 37,
+             "grade2_related": True},
+        ]
+    }  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cartrial.protocol.dlt import DltSpec
-from cartrial.safety.dlt import assess_dlt
+from cartrial.safety.dlt import assess_dlt, escalation_rows
 from cartrial.safety.events import PatientSafety
 from cartrial.safety.inputs import parse_input
 
@@ -284,9 +284,52 @@ def test_dlt_death_from_disease_before_day_28_without_dlt_is_not_evaluable() -> 
     )
 
 
-def test_dlt_followed_to_day_20_is_not_evaluable_day_28_is() -> None:
+def test_dlt_followed_to_day_20_is_pending_day_28_is_evaluable() -> None:
     short = adjudicate(patient(last_contact="2026-03-21T10:00"))
-    assert (
-        short.evaluable_reason == "not DLT-evaluable: followed to day 20 of the 28-day DLT window"
+    assert (short.outcome, short.evaluable, short.evaluable_reason) == (
+        "pending",
+        False,
+        "DLT window ongoing: followed to day 20 of 28, no DLT so far",
     )
-    assert adjudicate(patient(last_contact="2026-03-29T10:00")).evaluable is True
+    full = adjudicate(patient(last_contact="2026-03-29T10:00"))
+    assert (full.outcome, full.evaluable, full.days_followed) == ("no", True, 28)
+
+
+def test_dlt_withdrawn_before_day_28_without_dlt_is_not_evaluable() -> None:
+    result = adjudicate(patient(last_contact="2026-03-16T10:00", withdrawn="2026-03-16T10:00"))
+    assert (result.outcome, result.evaluable_reason) == (
+        "not_evaluable",
+        "not DLT-evaluable: withdrawn on day 15, before the end of the 28-day DLT window, "
+        "without a DLT",
+    )
+
+
+def test_dlt_death_on_day_28_completes_the_window() -> None:
+    result = adjudicate(
+        patient(last_contact=None, death={"time": "2026-03-29T10:00", "cause": "other"})
+    )
+    assert result.outcome == "no"
+
+
+def test_dlt_grade2_related_toxicity_flag_for_accelerated_titration() -> None:
+    grade2 = {**nonheme("Diarrhea", "2026-03-06T08:00", grade=2)}
+    assert adjudicate(patient(grade2)).grade2_related is True
+    assert adjudicate(patient()).grade2_related is False
+
+
+def test_escalation_rows_in_order_of_infusion_without_non_evaluable() -> None:
+    later = patient(last_contact="2026-03-21T10:00")
+    first = parse_input(
+        PatientSafety,
+        {"id": "P00", "dose_level": 1, "infusion": "2026-02-01T10:00",
+         "last_contact": "2026-03-10T10:00"},
+    )  # fmt: skip
+    gone = parse_input(PatientSafety, {"id": "P09", "dose_level": 2, "infusion": None})
+    people = [later, first, gone]
+    results = [assess_dlt(patient=p, spec=spec()) for p in people]
+    assert escalation_rows(people, results) == [
+        {"subject": "P00", "level": 1, "dlt": "no", "days_followed": 37,
+         "grade2_related": False},
+        {"subject": "P01", "level": 2, "dlt": "pending", "days_followed": 20,
+         "grade2_related": False},
+    ]  # fmt: skip

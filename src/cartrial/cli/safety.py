@@ -17,7 +17,7 @@ from cartrial.protocol.load import load_protocol
 from cartrial.safety.astct import SyndromeResult, grade_crs, grade_icans
 from cartrial.safety.astct_input import load_crs_file, load_icans_file
 from cartrial.safety.ctcae import LabFile, grade_lab_records
-from cartrial.safety.dlt import DltResult, assess_dlts
+from cartrial.safety.dlt import DltResult, assess_dlts, escalation_rows
 from cartrial.safety.events import SafetyFile
 from cartrial.safety.inputs import parse_input
 from cartrial.safety.report import render_safety_html
@@ -89,7 +89,9 @@ def grade_lab_command(file: Path = FILE, as_json: bool = JSON) -> None:
 
 def _print_dlt(r: DltResult) -> None:
     level = f" (dose level {r.dose_level})" if r.dose_level is not None else ""
-    verdict = "DLT" if r.dlt else "no DLT"
+    verdict = {"yes": "DLT", "no": "no DLT", "pending": "pending", "not_evaluable": "no DLT"}[
+        r.outcome
+    ]
     typer.echo(f"{r.patient}{level}: {verdict}; {r.evaluable_reason}")
     for t in r.triggers:
         ae = f" AE {t.ae_id}" if t.ae_id else ""
@@ -102,7 +104,16 @@ def _print_dlt(r: DltResult) -> None:
 
 @safety_app.command("dlt")
 @handle_errors
-def dlt_command(file: Path = FILE, protocol: str = PROTOCOL, as_json: bool = JSON) -> None:
+def dlt_command(
+    file: Path = FILE,
+    protocol: str = PROTOCOL,
+    as_json: bool = JSON,
+    escalation_data: bool = typer.Option(
+        False,
+        "--escalation-data",
+        help="Print the rows 'cartrial escalation next --data' reads (JSON).",
+    ),
+) -> None:
     """Adjudicate DLTs per patient from AE records and labs, by the protocol's DLT rules."""
     loaded = load_protocol(protocol)
     spec = loaded.protocol.dlt
@@ -110,6 +121,9 @@ def dlt_command(file: Path = FILE, protocol: str = PROTOCOL, as_json: bool = JSO
         raise InputError("--protocol", protocol, "a protocol with DLT definitions ('dlt:')")
     data = parse_input(SafetyFile, read_json_file(file), source=str(file))
     results = assess_dlts(patients=data.patients, spec=spec)
+    if escalation_data:
+        print_json({"patients": escalation_rows(data.patients, results)})
+        return
     if as_json:
         print_json(
             {

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -55,7 +56,7 @@ from cartrial.protocol.dlt import (
 from cartrial.safety.ctcae import grade_lab, load_ctcae
 from cartrial.safety.events import AdverseEvent, PatientSafety, is_related, study_day
 
-__all__ = ["DltResult", "DltTrigger", "assess_dlt", "assess_dlts"]
+__all__ = ["DltResult", "DltTrigger", "assess_dlt", "assess_dlts", "escalation_rows"]
 
 CRS = "Cytokine release syndrome"
 ICANS = "Immune effector cell-associated neurotoxicity syndrome"
@@ -69,11 +70,19 @@ class DltTrigger(BaseModel):
     reason: str
 
 
+Outcome = Literal["yes", "no", "pending", "not_evaluable"]
+
+
 class DltResult(BaseModel):
+    """Per-patient adjudication; ``outcome`` is the escalation engine's ``dlt`` input."""
+
     patient: str
     dose_level: int | None
     evaluable: bool
     evaluable_reason: str
+    outcome: Outcome
+    days_followed: int | None
+    grade2_related: bool
     dlt: bool
     triggers: list[DltTrigger]
     not_counted: list[str]
@@ -236,6 +245,9 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
             dose_level=patient.dose_level,
             evaluable=False,
             evaluable_reason="not DLT-evaluable: not infused",
+            outcome="not_evaluable",
+            days_followed=None,
+            grade2_related=False,
             dlt=False,
             triggers=[],
             not_counted=[],
@@ -334,15 +346,23 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
                         f"{d.id}: AE {ae.id}: check the exceptions stated as text: "
                         + "; ".join(free)
                     )
+    outcome: Outcome
     if triggers:
-        evaluable, why = True, "DLT-evaluable: DLT observed"
+        outcome, why = "yes", "DLT-evaluable: DLT observed"
     else:
-        evaluable, why = _followed(patient, infusion, n)
+        outcome, why = _followed(patient, infusion, n)
+    ends = [t for t in (patient.last_contact, patient.death and patient.death.time) if t]
+    grade2 = (
+        any(ae.grade >= 2 and not ae.attributed_to_disease for ae, _ in candidates) and not triggers
+    )
     return DltResult(
         patient=patient.id,
         dose_level=patient.dose_level,
-        evaluable=evaluable,
+        evaluable=outcome in ("yes", "no"),
         evaluable_reason=why,
+        outcome=outcome,
+        days_followed=max((study_day(t, infusion) or 0 for t in ends), default=None),
+        grade2_related=grade2,
         dlt=bool(triggers),
         triggers=triggers,
         not_counted=not_counted,
@@ -350,24 +370,55 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
     )
 
 
-def _followed(patient: PatientSafety, infusion: datetime, n: int) -> tuple[bool, str]:
-    if patient.death is not None and (study_day(patient.death.time, infusion) or 0) <= n:
+def _followed(patient: PatientSafety, infusion: datetime, n: int) -> tuple[Outcome, str]:
+    if patient.death is not None and (study_day(patient.death.time, infusion) or 0) < n:
         day = study_day(patient.death.time, infusion)
         cause = patient.death.cause.replace("_", " ")
-        return False, (
+        return "not_evaluable", (
             f"not DLT-evaluable: died on day {day} ({cause}) before the end of the "
             f"{n}-day DLT window without a DLT"
         )
-    if patient.last_contact is None:
-        return False, "not DLT-evaluable: no follow-up recorded (last_contact)"
-    day = study_day(patient.last_contact, infusion) or 0
-    if day < n:
-        return False, f"not DLT-evaluable: followed to day {day} of the {n}-day DLT window"
-    return True, f"DLT-evaluable: followed through the {n}-day DLT window without a DLT"
+    ends = [t for t in (patient.last_contact, patient.death and patient.death.time) if t]
+    day = max((study_day(t, infusion) or 0 for t in ends), default=0)
+    if day >= n:
+        return "no", f"DLT-evaluable: followed through the {n}-day DLT window without a DLT"
+    if patient.withdrawn is not None:
+        left = study_day(patient.withdrawn, infusion)
+        return "not_evaluable", (
+            f"not DLT-evaluable: withdrawn on day {left}, before the end of the {n}-day "
+            "DLT window, without a DLT"
+        )
+    return "pending", f"DLT window ongoing: followed to day {day} of {n}, no DLT so far"
 
 
 def assess_dlts(*, patients: Sequence[PatientSafety], spec: DltSpec) -> list[DltResult]:
     """Adjudicate every patient (all validated before any result is returned)."""
     return [
         assess_dlt(patient=p, spec=spec, field=f"patients[{i}]") for i, p in enumerate(patients)
+    ]
+
+
+def escalation_rows(
+    patients: Sequence[PatientSafety], results: Sequence[DltResult]
+) -> list[dict[str, object]]:
+    """The escalation engine's ``--data`` rows, in order of infusion.
+
+    Patients not infused or not DLT-evaluable are left out (protocols replace
+    them); ``dlt`` is ``yes``, ``no`` or ``pending``.
+    """
+    infused = {p.id: p.infusion for p in patients if p.infusion is not None}
+    rows = [
+        (infused[r.patient], r)
+        for r in results
+        if r.outcome != "not_evaluable" and r.dose_level is not None and r.patient in infused
+    ]
+    return [
+        {
+            "subject": r.patient,
+            "level": r.dose_level,
+            "dlt": r.outcome,
+            "days_followed": r.days_followed,
+            "grade2_related": r.grade2_related,
+        }
+        for _, r in sorted(rows, key=lambda tr: tr[0])
     ]

@@ -138,6 +138,7 @@ class PatientSafety(InputModel):
     first_lymphodepletion: Timestamp | None = None
     infusion: Timestamp | None = None
     last_contact: Timestamp | None = None
+    withdrawn: Timestamp | None = None
     death: Death | None = None
     adverse_events: list[AdverseEvent] = Field(default_factory=list)
     labs: list[LabRecord] = Field(default_factory=list)
