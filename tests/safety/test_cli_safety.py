@@ -206,7 +206,7 @@ def test_every_safety_command_is_documented() -> None:
     from cartrial.cli.safety import safety_app
 
     names = [c.name for c in safety_app.registered_commands]
-    assert names == ["grade-crs", "grade-icans", "grade-lab", "dlt", "tables"]
+    assert names == ["grade-crs", "grade-icans", "grade-lab", "dlt", "teae", "tables"]
     for name in names:
         assert f"`cartrial safety {name} " in docs, name
 
@@ -222,3 +222,16 @@ def test_dlt_escalation_data_feeds_the_escalation_engine() -> None:
              "grade2_related": True},
         ]
     }  # fmt: skip
+
+
+def test_teae_json_flags_each_ae() -> None:
+    result = run("teae", "--protocol", PROTOCOL, str(DATA / "patients.json"), "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)["adverse_events"]
+    assert [(r["ae_id"], r["teae"], r["sae"], r["aesi"]) for r in rows] == [
+        ("P01-1", True, True, "immune effector cell toxicity"),
+        ("P01-2", True, False, None),
+        ("P02-1", True, False, "immune effector cell toxicity"),
+        ("P02-2", False, True, "on-target off-tumour serositis"),
+        ("P03-1", True, True, None),
+    ]

@@ -18,7 +18,7 @@ from cartrial.safety.astct import SyndromeResult, grade_crs, grade_icans
 from cartrial.safety.astct_input import load_crs_file, load_icans_file
 from cartrial.safety.ctcae import LabFile, grade_lab_records
 from cartrial.safety.dlt import DltResult, assess_dlts, escalation_rows
-from cartrial.safety.events import SafetyFile
+from cartrial.safety.events import SafetyFile, classify_adverse_events
 from cartrial.safety.inputs import parse_input
 from cartrial.safety.report import render_safety_html
 from cartrial.safety.tables import SafetyTables, compute_safety_tables, percent
@@ -137,6 +137,40 @@ def dlt_command(
     typer.echo(f"DLT adjudication by {loaded.protocol.id} ({spec.window_days}-day window)")
     for r in results:
         _print_dlt(r)
+
+
+@safety_app.command("teae")
+@handle_errors
+def teae_command(file: Path = FILE, protocol: str = PROTOCOL, as_json: bool = JSON) -> None:
+    """Flag each AE as TEAE/TRAE/SAE/AESI by the protocol's window, anchor and AESI list."""
+    loaded = load_protocol(protocol)
+    p = loaded.protocol
+    if p.windows is None:
+        raise InputError("--protocol", protocol, "a protocol with a TEAE window ('windows:')")
+    data = parse_input(SafetyFile, read_json_file(file), source=str(file))
+    min_rel = p.dlt.min_relatedness if p.dlt else "possible"
+    flags = [
+        f
+        for i, patient in enumerate(data.patients)
+        for f in classify_adverse_events(
+            patient=patient,
+            window=p.windows.teae,
+            aesi=list(p.aesi),
+            min_relatedness=min_rel,
+            field=f"patients[{i}]",
+        )
+    ]
+    if as_json:
+        print_json({"protocol": p.id, "adverse_events": [f.model_dump(mode="json") for f in flags]})
+        return
+    for f in flags:
+        marks = [m for m, on in (("TEAE", f.teae), ("TRAE", f.trae), ("SAE", f.sae)) if on]
+        if f.aesi:
+            marks.append(f"AESI ({f.aesi})")
+        typer.echo(
+            f"{f.patient} {f.ae_id} {f.term} grade {f.grade}: {', '.join(marks) or '-'}; "
+            f"{f.teae_reason}"
+        )
 
 
 def _print_tables(t: SafetyTables) -> None:
