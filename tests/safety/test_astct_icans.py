@@ -171,3 +171,8 @@ def test_icans_worst_day_onset_and_resolution() -> None:
     assert result.onset_day == 4
     assert result.duration_days == 2
     assert str(result.resolved_at) == "2026-03-08 09:00:00"
+
+
+def test_icans_unable_to_perform_ice_because_unarousable_alone_is_grade4() -> None:
+    result = icans({"time": T, "ice_unable": "unarousable"})
+    assert result.reason == "ICANS grade 4: unarousable and unable to perform ICE on day 4"

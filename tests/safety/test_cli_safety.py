@@ -47,8 +47,7 @@ def test_grade_icans_json() -> None:
     payload = json.loads(result.stdout)
     assert payload["grade"] == 4
     assert payload["reason"] == (
-        "ICANS grade 4: unarousable and unable to perform ICE and "
-        "unarousable or needing vigorous or repetitive tactile stimuli on day 5"
+        "ICANS grade 4: unarousable or needing vigorous or repetitive tactile stimuli on day 5"
     )
 
 

@@ -272,7 +272,8 @@ def grade_icans_assessment(a: IcansAssessment) -> tuple[int, str]:
     if a.death_due_to_icans:
         return 5, "death due to ICANS"
     if a.ice_unable == "unarousable":
-        domains.append((4, "unarousable and unable to perform ICE"))
+        if a.consciousness not in ("unarousable", "stupor", "coma"):
+            domains.append((4, "unarousable and unable to perform ICE"))
     elif a.ice_unable == "global_aphasia":
         domains.append((3, "ICE score 0/10 (awake with global aphasia)"))
     elif a.ice is not None:
