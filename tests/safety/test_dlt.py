@@ -152,6 +152,22 @@ def test_dlt_icans_grade3_must_reach_grade1_within_72_h() -> None:
     assert [t.rule_id for t in result.triggers] == ["D3"]
 
 
+def test_dlt_icans_grade3_resolving_in_time_leaves_seizure_control_to_review() -> None:
+    icans = {
+        "id": "AE2",
+        "term": "ICANS",
+        "onset": "2026-03-05T08:00",
+        "resolution": "2026-03-06T08:00",
+        "grade": 3,
+        "related_product": "probable",
+    }
+    result = adjudicate(patient(icans))  # IcansDlt default seizure_control_hours=24
+    assert result.dlt is False
+    assert result.review == [
+        "D3: AE AE2: seizure control within 24 h is not in the AE record; check it"
+    ]
+
+
 def test_dlt_serositis_grade3_day_21_is_a_dlt_day_35_is_not() -> None:
     effusion = {
         "id": "AE3",

@@ -316,6 +316,11 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
                 reason = _syndrome(ae, rule, "ICANS", when)
                 if reason:
                     hit(ae.id, term, reason)
+                elif rule.seizure_control_hours is not None and ae.grade >= 3:
+                    review.append(
+                        f"{d.id}: AE {ae.id}: seizure control within "
+                        f"{rule.seizure_control_hours} h is not in the AE record; check it"
+                    )
             elif isinstance(rule, TermGradeDlt):
                 if term in {_canon(t) for t in rule.terms} and ae.grade >= rule.min_grade:
                     hit(ae.id, term, f"grade {ae.grade} {term} ({when})")
