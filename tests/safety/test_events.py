@@ -130,3 +130,40 @@ def test_aesi_soc_comes_from_ctcae_table() -> None:
     assert flags(ae("2026-03-02T08:00", term="Pleural effusion"))[0].soc == (
         "Respiratory, thoracic and mediastinal disorders"
     )
+
+
+def test_derive_crs_ae_from_astct_grading_feeds_the_72_h_rule() -> None:
+    from cartrial.safety.astct import grade_crs
+    from cartrial.safety.astct_input import load_crs_file
+    from cartrial.safety.events import derive_syndrome_ae
+
+    record = load_crs_file(
+        {
+            "infusion": "2026-03-01T10:00",
+            "observations": [
+                {"kind": "temperature", "time": "2026-03-02T20:00", "celsius": 39.0},
+                {"kind": "medication", "time": "2026-03-02T21:00", "agent": "paracetamol",
+                 "category": "antipyretic"},
+                {"kind": "blood_pressure", "time": "2026-03-03T08:00", "hypotension": True,
+                 "vasopressors": [{"agent": "norepinephrine"}]},
+                {"kind": "medication", "time": "2026-03-03T09:00", "agent": "tocilizumab",
+                 "category": "tocilizumab"},
+                {"kind": "blood_pressure", "time": "2026-03-06T09:00", "hypotension": True},
+                {"kind": "blood_pressure", "time": "2026-03-07T09:00", "hypotension": False},
+            ],
+        }
+    )  # fmt: skip
+    graded = grade_crs(observations=record.observations, infusion=record.infusion)
+    ae = derive_syndrome_ae(graded, ae_id="CRS-1")
+    assert ae is not None
+    assert ae.term == "Cytokine release syndrome"
+    assert ae.grade == 3
+    assert [(c.time.isoformat(), c.grade) for c in ae.course()] == [
+        ("2026-03-02T20:00:00", 1),
+        # Day 3 starts with no fever that day and no hypotension or hypoxia yet: grade 0
+        # (fever is masked by the antipyretic, so hypotension at 08:00 counts).
+        ("2026-03-03T00:00:00", 0),
+        ("2026-03-03T08:00:00", 3),
+        ("2026-03-06T09:00:00", 2),
+        ("2026-03-07T09:00:00", 0),
+    ]

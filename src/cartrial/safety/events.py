@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from cartrial.errors import InputError
 from cartrial.protocol.model import Aesi, Window
+from cartrial.safety.astct import SyndromeResult
 from cartrial.safety.ctcae import LabRecord, load_ctcae
 from cartrial.safety.inputs import InputModel, Timestamp
 
@@ -45,6 +46,7 @@ __all__ = [
     "PatientSafety",
     "SafetyFile",
     "classify_adverse_events",
+    "derive_syndrome_ae",
     "is_related",
     "study_day",
 ]
@@ -285,3 +287,34 @@ def classify_adverse_events(
             )
         )
     return out
+
+
+_SYNDROME_TERMS = {
+    "CRS": "Cytokine release syndrome",
+    "ICANS": "Immune effector cell-associated neurotoxicity syndrome",
+}
+
+
+def derive_syndrome_ae(
+    result: SyndromeResult, *, ae_id: str, related_product: Relatedness = "definite"
+) -> AdverseEvent | None:
+    """The AE record of a graded CRS or ICANS episode (``None`` when the grade is 0).
+
+    Onset, resolution and the grade course come from the ASTCT grading
+    (:mod:`cartrial.safety.astct`), so DLT rules such as "grade >= 3 not
+    improving within 72 h" run on the graded observations. One record covers the
+    whole observation period; relatedness is the investigator's (default definite).
+    """
+    if result.grade == 0 or result.onset is None:
+        return None
+    course = [p for p in result.timeline if p.time >= result.onset]
+    return AdverseEvent(
+        id=ae_id,
+        term=_SYNDROME_TERMS[result.syndrome],
+        verbatim=result.reason,
+        onset=result.onset,
+        resolution=result.resolved_at,
+        grade=result.grade,
+        grade_course=[GradeChange(time=p.time, grade=p.grade) for p in course],
+        related_product=related_product,
+    )
