@@ -176,3 +176,14 @@ def test_icans_worst_day_onset_and_resolution() -> None:
 def test_icans_unable_to_perform_ice_because_unarousable_alone_is_grade4() -> None:
     result = icans({"time": T, "ice_unable": "unarousable"})
     assert result.reason == "ICANS grade 4: unarousable and unable to perform ICE on day 4"
+
+
+def test_icans_child_capd_8_is_grade1_and_with_voice_arousal_grade2() -> None:
+    # Lee 2019 Table 7: CAPD 1-8 with awakening spontaneously = 1, to voice = 2.
+    assert icans({"time": T, "capd": 8}).grade == 1
+    assert icans({"time": T, "capd": 8, "consciousness": "awakens_to_voice"}).grade == 2
+
+
+def test_icans_child_capd_9_is_grade3_unable_is_grade4() -> None:
+    assert icans({"time": T, "capd": 9}).reason == "ICANS grade 3: CAPD score 9 (>= 9) on day 4"
+    assert icans({"time": T, "capd_unable": True}).grade == 4

@@ -26,7 +26,8 @@ CRS (per evaluation time, then the worst per day and overall):
 A blood-pressure or oxygen observation holds until the next observation of the
 same kind. ICANS is graded per assessment as the most severe of its domains
 (ICE score, depressed level of consciousness, seizure, motor findings, raised
-intracranial pressure / cerebral oedema). Observation models are in
+intracranial pressure / cerebral oedema); children under 12 use the CAPD score
+instead of ICE (Lee 2019 Table 7). Observation models are in
 :mod:`cartrial.safety.astct_input`.
 
 >>> from datetime import datetime
@@ -282,6 +283,12 @@ def grade_icans_assessment(a: IcansAssessment) -> tuple[int, str]:
         if score < 10:
             span = {1: "7-9", 2: "3-6", 3: "0-2"}[band]
             domains.append((band, f"ICE score {score}/10 ({span})"))
+    if a.capd_unable:
+        domains.append((4, "unable to perform CAPD"))
+    elif a.capd is not None:
+        # Lee 2019 Table 7 (< 12 y): CAPD 1-8 grade 1 or 2 (consciousness decides), >= 9 grade 3.
+        band = 3 if a.capd >= 9 else 1
+        domains.append((band, f"CAPD score {a.capd} ({'>= 9' if band == 3 else '1-8'})"))
     if a.consciousness not in (None, "alert") and not a.consciousness_other_cause:
         level = {
             "awakens_spontaneously": (1, "depressed consciousness, awakens spontaneously"),

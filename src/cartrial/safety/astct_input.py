@@ -174,6 +174,8 @@ class IcansAssessment(InputModel):
     time: Timestamp
     ice: IceScore | None = None
     ice_unable: Literal["unarousable", "global_aphasia"] | None = None
+    capd: int | None = Field(default=None, ge=0, le=32)
+    capd_unable: bool = False
     consciousness: Consciousness | None = None
     consciousness_other_cause: bool = False
     seizure: Seizure | None = None
@@ -187,6 +189,14 @@ class IcansAssessment(InputModel):
     def _ice_or_unable(self) -> IcansAssessment:
         if self.ice is not None and self.ice_unable is not None:
             raise ValueError("give either 'ice' (the score) or 'ice_unable', not both")
+        adult = self.ice is not None or self.ice_unable is not None
+        child = self.capd is not None or self.capd_unable
+        if adult and child:
+            raise ValueError("give the ICE score (>= 12 y) or the CAPD score (< 12 y), not both")
+        if self.capd is not None and self.capd_unable:
+            raise ValueError("give either 'capd' or 'capd_unable', not both")
+        if self.capd == 0:
+            raise ValueError("CAPD 0 is not graded by Lee 2019; give 1-32")
         return self
 
     @property
