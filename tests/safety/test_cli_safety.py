@@ -234,3 +234,15 @@ def test_teae_json_flags_each_ae() -> None:
         ("P02-2", False, True, "on-target off-tumour serositis"),
         ("P03-1", True, True, None),
     ]
+
+
+def test_dlt_with_bundled_uclm802() -> None:
+    result = run("dlt", "--protocol", "uclm802", str(DATA / "patients.json"), "--json")
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert payload["protocol"] == "uclm802"
+    assert [(p["patient"], p["outcome"]) for p in payload["patients"]] == [
+        ("P01", "yes"),
+        ("P02", "no"),
+        ("P03", "not_evaluable"),
+    ]

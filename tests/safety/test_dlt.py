@@ -57,7 +57,7 @@ def spec(cytopenia_measure: str = "still_at_first_assessment_after_day") -> DltS
                                 "text": "Grade 3 fatigue lasting < 7 days",
                                 "terms": ["Fatigue"],
                                 "max_grade": 3,
-                                "resolved_within_hours": 168,
+                                "resolved_before_hours": 168,
                             },
                             "Laboratory abnormality attributable to CRS that resolves with it",
                         ],
@@ -253,8 +253,9 @@ def test_dlt_non_haematological_exception_by_term() -> None:
 
 
 def test_dlt_structured_exception_fatigue_under_7_days() -> None:
-    assert adjudicate(patient(nonheme("Fatigue", "2026-03-11T08:00"))).dlt is False
-    assert adjudicate(patient(nonheme("Fatigue", "2026-03-12T09:00"))).dlt is True
+    # "Grade 3 fatigue lasting < 7 days": onset 03-05 08:00; 167 h excused, 168 h a DLT.
+    assert adjudicate(patient(nonheme("Fatigue", "2026-03-12T07:00"))).dlt is False
+    assert adjudicate(patient(nonheme("Fatigue", "2026-03-12T08:00"))).dlt is True
 
 
 def test_dlt_haematological_terms_are_not_non_haematological() -> None:
@@ -349,3 +350,20 @@ def test_escalation_rows_in_order_of_infusion_without_non_evaluable() -> None:
         {"subject": "P01", "level": 2, "dlt": "pending", "days_followed": 20,
          "grade2_related": False},
     ]  # fmt: skip
+
+
+def test_uclm802_bundled_exceptions_fatigue_excused_hypokalaemia_96_h_is_a_dlt() -> None:
+    from cartrial.protocol.load import load_protocol
+
+    uclm802 = load_protocol("uclm802").protocol.dlt
+    assert uclm802 is not None
+    fatigue = assess_dlt(patient=patient(nonheme("Fatigue", "2026-03-09T08:00")), spec=uclm802)
+    assert (fatigue.dlt, fatigue.not_counted) == (
+        False,
+        ["AE AE4 Fatigue grade 3: excepted (Grade 3 fatigue lasting < 7 days)"],
+    )
+    low_k = assess_dlt(patient=patient(nonheme("Hypokalemia", "2026-03-09T08:00")), spec=uclm802)
+    assert [(t.rule_id, t.reason) for t in low_k.triggers] == [
+        ("D8", "grade 3 Hypokalemia (day 4): lasted 96 h (> 72 h at grade >= 3)")
+    ]
+    assert low_k.review == []

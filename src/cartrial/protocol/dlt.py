@@ -88,8 +88,10 @@ class DltException(StrictModel):
     It excuses an AE when every condition given holds: its CTCAE term is one of
     ``terms`` (any term when empty), it is a laboratory term (``laboratory``),
     its grade is at most ``max_grade``, it fell below the DLT grade within
-    ``resolved_within_hours``, it is recorded as attributable to CRS
-    (``attributable_to_crs``). ``text`` is the protocol's wording, shown in reasons.
+    ``resolved_within_hours`` (at or before; "within 72 h") or before
+    ``resolved_before_hours`` (strictly; "lasting < 7 days" is 168), it is
+    recorded as attributable to CRS (``attributable_to_crs``). ``text`` is the
+    protocol's wording, shown in reasons.
     """
 
     text: str = Field(min_length=1)
@@ -97,6 +99,7 @@ class DltException(StrictModel):
     laboratory: bool = False
     max_grade: int | None = Field(default=None, ge=1, le=5)
     resolved_within_hours: int | None = Field(default=None, ge=0)
+    resolved_before_hours: int | None = Field(default=None, ge=1)
     attributable_to_crs: bool = False
 
 

@@ -212,7 +212,11 @@ def _cytopenia(
 
 
 def _excused(
-    ae: AdverseEvent, term: str, exceptions: list[str | DltException], t0: datetime
+    ae: AdverseEvent,
+    term: str,
+    exceptions: list[str | DltException],
+    t0: datetime,
+    dlt_grade: int,
 ) -> str | None:
     entry = load_ctcae().find(term)
     for exc in exceptions:
@@ -228,10 +232,16 @@ def _excused(
             continue
         if exc.attributable_to_crs and not ae.attributable_to_crs:
             continue
-        if exc.resolved_within_hours is not None:
-            below = next((c.time for c in ae.course() if c.time > t0 and c.grade < 3), None)
-            if below is None or below - t0 > timedelta(hours=exc.resolved_within_hours):
-                continue
+        below = next((c.time for c in ae.course() if c.time > t0 and c.grade < dlt_grade), None)
+        lasted = None if below is None else below - t0
+        if exc.resolved_within_hours is not None and (
+            lasted is None or lasted > timedelta(hours=exc.resolved_within_hours)
+        ):
+            continue
+        if exc.resolved_before_hours is not None and (
+            lasted is None or lasted >= timedelta(hours=exc.resolved_before_hours)
+        ):
+            continue
         return exc.text
     return None
 
@@ -334,7 +344,7 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
                 t1 = next((t for t, g in course if t > t0 and g < rule.min_grade), None)
                 if t1 is not None and t1 - t0 <= timedelta(hours=rule.min_duration_hours):
                     continue
-                excuse = _excused(ae, term, rule.exceptions, t0)
+                excuse = _excused(ae, term, rule.exceptions, t0, rule.min_grade)
                 if excuse:
                     not_counted.append(f"AE {ae.id} {term} grade {ae.grade}: excepted ({excuse})")
                     continue
