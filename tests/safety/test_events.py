@@ -167,3 +167,29 @@ def test_derive_crs_ae_from_astct_grading_feeds_the_72_h_rule() -> None:
         ("2026-03-06T09:00:00", 2),
         ("2026-03-07T09:00:00", 0),
     ]
+
+
+CYTOPENIA_AESI = [Aesi(term="Prolonged cytopenia", category="haematotoxicity")]
+
+
+def test_aesi_prolonged_cytopenia_grade3_not_resolved_by_day_30() -> None:
+    anc = ae("2026-03-05T08:00", term="Neutrophil count decreased", grade=4,
+             resolution="2026-04-01T08:00")  # fmt: skip
+    result = classify_adverse_events(patient=patient(anc), window=LD_WINDOW, aesi=CYTOPENIA_AESI)
+    assert result[0].aesi == "haematotoxicity"
+
+
+def test_aesi_cytopenia_resolved_on_day_30_is_not_prolonged() -> None:
+    anc = ae("2026-03-05T08:00", term="Neutrophil count decreased", grade=4,
+             resolution="2026-03-31T08:00")  # fmt: skip
+    result = classify_adverse_events(patient=patient(anc), window=LD_WINDOW, aesi=CYTOPENIA_AESI)
+    assert result[0].aesi is None
+
+
+def test_aesi_hlh_matches_iec_hs_entry() -> None:
+    entry = [
+        Aesi(term="IEC-associated HLH-like syndrome", category="immune effector cell toxicity")
+    ]
+    hlh = ae("2026-03-10T08:00", term="HLH", grade=3)
+    result = classify_adverse_events(patient=patient(hlh), window=LD_WINDOW, aesi=entry)
+    assert result[0].aesi == "immune effector cell toxicity"

@@ -19,9 +19,11 @@ Rules (:func:`classify_adverse_events`):
    ``possible``; order unrelated < unlikely < possible < probable < definite).
    Relatedness to lymphodepletion is reported beside it.
 4. SAE: any seriousness criterion.
-5. AESI: the AE's CTCAE term (or alias) is on the protocol's AESI list, an
-   infection term matches an AESI entry that names infections, or the
-   investigator flagged a category on the record.
+5. AESI: the AE's CTCAE term (or alias) is on the protocol's AESI list; an
+   infection term matches an AESI entry that names infections; a haematological
+   term still at grade >= 3 after day 30 matches an entry that names cytopenia
+   (prolonged cytopenia, "grade >= 3 not resolved by day 30" of the CAR-T
+   USPIs); or the investigator flagged a category on the record.
 """
 
 from __future__ import annotations
@@ -234,7 +236,28 @@ def _teae(ae: AdverseEvent, start: datetime, end: datetime | None, n: int) -> tu
     return False, f"pre-existing (grade {baseline} at the window start) and not worsened in it"
 
 
-def _aesi(ae: AdverseEvent, term: str, infection: bool, aesi: list[Aesi]) -> str | None:
+PROLONGED_CYTOPENIA_DAY = 30
+"""Cytopenia grade >= 3 not resolved by this day after infusion is "prolonged"
+(axicabtagene ciloleucel and tisagenlecleucel USPI, Warnings: Prolonged Cytopenias)."""
+
+
+def _prolonged_cytopenia(ae: AdverseEvent, infusion: datetime | None) -> bool:
+    if infusion is None:
+        return False
+    day_after = datetime.combine(
+        infusion.date() + timedelta(days=PROLONGED_CYTOPENIA_DAY + 1), time.min
+    )
+    return ae.grade_at(day_after) >= 3
+
+
+def _aesi(
+    ae: AdverseEvent,
+    term: str,
+    infection: bool,
+    haem: bool,
+    aesi: list[Aesi],
+    infusion: datetime | None,
+) -> str | None:
     if ae.aesi_category:
         return ae.aesi_category
     table = load_ctcae()
@@ -243,9 +266,12 @@ def _aesi(ae: AdverseEvent, term: str, infection: bool, aesi: list[Aesi]) -> str
             canonical = table.find(entry.term).term
         except InputError:
             canonical = entry.term
+        name = entry.term.casefold()
         if canonical.casefold() == term.casefold():
             return entry.category
-        if infection and "infection" in entry.term.casefold():
+        if infection and "infection" in name:
+            return entry.category
+        if haem and "cytopenia" in name and _prolonged_cytopenia(ae, infusion):
             return entry.category
     return None
 
@@ -283,7 +309,9 @@ def classify_adverse_events(
                 related_lymphodepletion=is_related(ae.related_lymphodepletion, min_relatedness),
                 sae=bool(ae.serious),
                 sae_criteria=list(ae.serious),
-                aesi=_aesi(ae, entry.term, entry.infection, aesi),
+                aesi=_aesi(
+                    ae, entry.term, entry.infection, entry.haematological, aesi, patient.infusion
+                ),
             )
         )
     return out
