@@ -129,6 +129,36 @@ def test_dlt_worked_example_60_h_no_76_h_yes() -> None:
     assert adjudicate(patient(crs_improving_at("2026-03-06T12:00"))).dlt is True
 
 
+def test_dlt_crs_grade3_recorded_for_only_40_h_is_pending_not_a_dlt() -> None:
+    ongoing = {
+        "id": "AE1",
+        "term": "Cytokine release syndrome",
+        "onset": "2026-03-03T08:00",
+        "grade": 3,
+        "related_product": "definite",
+    }
+    result = adjudicate(patient(ongoing, last_contact="2026-03-05T00:00"))
+    assert (result.dlt, result.outcome) == (False, "pending")
+    assert result.review == [
+        "D2: AE AE1: grade 3 CRS from 2026-03-03T08:00:00 (day 2): not yet improved to "
+        "<= grade 2, 40 h recorded so far: pending"
+    ]
+
+
+def test_dlt_crs_grade3_with_no_improvement_recorded_after_72_h_is_a_dlt() -> None:
+    ongoing = {
+        "id": "AE1",
+        "term": "Cytokine release syndrome",
+        "onset": "2026-03-03T08:00",
+        "grade": 3,
+        "related_product": "definite",
+    }
+    result = adjudicate(patient(ongoing, last_contact="2026-03-06T09:00"))
+    assert result.triggers[0].reason == (
+        "grade 3 CRS from 2026-03-03T08:00:00 (day 2): no improvement to <= grade 2 recorded"
+    )
+
+
 def test_dlt_crs_grade4_of_any_duration() -> None:
     result = adjudicate(patient(crs_improving_at("2026-03-03T20:00", grade=4)))
     assert result.dlt is True

@@ -109,28 +109,43 @@ def _first_at_or_above(course: Sequence[tuple[datetime, int]], grade: int) -> da
     return next((t for t, g in course if g >= grade), None)
 
 
-def _syndrome(ae: AdverseEvent, rule: CrsDlt | IcansDlt, name: str, day: str) -> str | None:
+def _known_until(patient: PatientSafety) -> datetime | None:
+    """The latest time the records speak for (contact, death, withdrawal, AE, lab)."""
+    times = [t for t in (patient.last_contact, patient.withdrawn) if t]
+    if patient.death:
+        times.append(patient.death.time)
+    times += [c.time for ae in patient.adverse_events for c in ae.course()]
+    times += [lab.time for lab in patient.labs if lab.time]
+    return max(times, default=None)
+
+
+def _syndrome(
+    ae: AdverseEvent, rule: CrsDlt | IcansDlt, name: str, day: str, known: datetime | None
+) -> tuple[str | None, str | None]:
+    """(trigger reason, review note) of the CRS or ICANS resolution rule for one AE."""
     course = [(c.time, c.grade) for c in ae.course()]
     t0 = _first_at_or_above(course, rule.min_grade)
     if t0 is None:
-        return None
+        return None, None
     if rule.grade4_any_duration and ae.grade >= 4:
-        return f"grade {ae.grade} {name} ({day}): grade 4 of any duration"
+        return f"grade {ae.grade} {name} ({day}): grade 4 of any duration", None
     t1 = next((t for t, g in course if t > t0 and g <= rule.resolution_grade), None)
     limit = timedelta(hours=rule.resolution_hours)
     grade0 = next(g for t, g in course if t == t0)
+    head = f"grade {grade0} {name} from {t0.isoformat()} ({day})"
     if t1 is None:
-        return (
-            f"grade {grade0} {name} from {t0.isoformat()} ({day}): no improvement to "
-            f"<= grade {rule.resolution_grade} recorded"
-        )
+        if known is not None and known - t0 <= limit:
+            return None, (
+                f"{head}: not yet improved to <= grade {rule.resolution_grade}, "
+                f"{_hours(t0, known)} recorded so far: pending"
+            )
+        return f"{head}: no improvement to <= grade {rule.resolution_grade} recorded", None
     if t1 - t0 > limit:
         return (
-            f"grade {grade0} {name} from {t0.isoformat()} ({day}) improved to "
-            f"<= grade {rule.resolution_grade} only after {_hours(t0, t1)} "
-            f"(> {rule.resolution_hours} h)"
-        )
-    return None
+            f"{head} improved to <= grade {rule.resolution_grade} only after "
+            f"{_hours(t0, t1)} (> {rule.resolution_hours} h)"
+        ), None
+    return None, None
 
 
 def _cytopenia_course(
@@ -298,6 +313,7 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
             covered.update(_canon(t) for t in d.rule.terms)
     triggers: list[DltTrigger] = []
     review: list[str] = []
+    known = _known_until(patient)
 
     def hit(ae_id: str | None, term: str, reason: str) -> None:
         triggers.append(
@@ -318,15 +334,21 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
             when = f"day {study_day(ae.onset, infusion)}"
             if isinstance(rule, AnyGrade5) and ae.grade == 5:
                 hit(ae.id, term, f"grade 5 {term} ({when})")
-            elif isinstance(rule, CrsDlt) and term == CRS:
-                reason = _syndrome(ae, rule, "CRS", when)
+            elif isinstance(rule, CrsDlt | IcansDlt) and term in (CRS, ICANS):
+                is_crs = isinstance(rule, CrsDlt)
+                if term != (CRS if is_crs else ICANS):
+                    continue
+                reason, note = _syndrome(ae, rule, "CRS" if is_crs else "ICANS", when, known)
                 if reason:
                     hit(ae.id, term, reason)
-            elif isinstance(rule, IcansDlt) and term == ICANS:
-                reason = _syndrome(ae, rule, "ICANS", when)
-                if reason:
-                    hit(ae.id, term, reason)
-                elif rule.seizure_control_hours is not None and ae.grade >= 3:
+                if note:
+                    review.append(f"{d.id}: AE {ae.id}: {note}")
+                if (
+                    isinstance(rule, IcansDlt)
+                    and not reason
+                    and rule.seizure_control_hours is not None
+                    and ae.grade >= 3
+                ):
                     review.append(
                         f"{d.id}: AE {ae.id}: seizure control within "
                         f"{rule.seizure_control_hours} h is not in the AE record; check it"
@@ -343,6 +365,16 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
                 assert t0 is not None
                 t1 = next((t for t, g in course if t > t0 and g < rule.min_grade), None)
                 if t1 is not None and t1 - t0 <= timedelta(hours=rule.min_duration_hours):
+                    continue
+                if (
+                    t1 is None
+                    and known is not None
+                    and (known - t0 <= timedelta(hours=rule.min_duration_hours))
+                ):
+                    review.append(
+                        f"{d.id}: AE {ae.id}: grade {ae.grade} {term} for {_hours(t0, known)} "
+                        f"so far (DLT if > {rule.min_duration_hours} h): pending"
+                    )
                     continue
                 excuse = _excused(ae, term, rule.exceptions, t0, rule.min_grade)
                 if excuse:
@@ -362,8 +394,11 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
                         + "; ".join(free)
                     )
     outcome: Outcome
+    undecided = [r for r in review if r.endswith(": pending")]
     if triggers:
         outcome, why = "yes", "DLT-evaluable: DLT observed"
+    elif undecided:
+        outcome, why = "pending", "DLT pending: " + "; ".join(undecided)
     else:
         outcome, why = _followed(patient, infusion, n)
     ends = [t for t in (patient.last_contact, patient.death and patient.death.time) if t]
