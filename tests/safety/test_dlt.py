@@ -242,6 +242,19 @@ def test_dlt_cytopenia_still_grade4_at_first_assessment_after_day_28() -> None:
     ]
 
 
+def test_dlt_cytopenia_attributed_to_disease_is_not_a_dlt() -> None:
+    marrow = {
+        "id": "AE5",
+        "term": "Neutrophil count decreased",
+        "onset": "2026-03-11T07:00",
+        "grade": 4,
+        "attributed_to_disease": True,
+    }
+    result = adjudicate(patient(marrow, labs=ANC_DAY10_TO_29))
+    assert result.dlt is False
+    assert result.not_counted[-1] == ("Neutrophil count decreased: attributed to disease (AE AE5)")
+
+
 def test_dlt_cytopenia_lasting_more_than_28_days_from_onset_is_not_met_at_20_days() -> None:
     # Same data, "grade 4 lasting > 28 days from onset": day 10 to day 30 = 20 days -> no.
     assert adjudicate(patient(labs=ANC_DAY10_TO_29), "duration_from_onset").dlt is False

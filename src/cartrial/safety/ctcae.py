@@ -268,16 +268,19 @@ def grade_lab(
     return LabGrade(term=entry.term, soc=entry.soc, grade=grade, reason=reason)
 
 
+_MAX = Decimal("1e9")  # above any laboratory value in any accepted unit (platelets/mm3 ~1e6)
+
+
 class LabRecord(InputModel):
     """One laboratory value to grade (a row of the ``grade-lab`` file, docs/safety.md)."""
 
     term: str = Field(min_length=1)
     time: Timestamp | None = None
-    value: Decimal
+    value: Decimal = Field(ge=0, lt=_MAX)
     unit: str = Field(min_length=1)
-    uln: Decimal | None = Field(default=None, gt=0)
-    lln: Decimal | None = Field(default=None, gt=0)
-    baseline: Decimal | None = Field(default=None, ge=0)
+    uln: Decimal | None = Field(default=None, gt=0, lt=_MAX)
+    lln: Decimal | None = Field(default=None, gt=0, lt=_MAX)
+    baseline: Decimal | None = Field(default=None, ge=0, lt=_MAX)
     reference_unit: str | None = None
     on_anticoagulation: bool = False
 

@@ -324,6 +324,16 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
         rule = d.rule
         if isinstance(rule, PersistentCytopeniaDlt):
             for t in rule.terms:
+                blamed = [
+                    ae.id
+                    for ae in patient.adverse_events
+                    if ae.attributed_to_disease and _canon(ae.term) == _canon(t)
+                ]
+                if blamed:
+                    not_counted.append(
+                        f"{_canon(t)}: attributed to disease (AE {', '.join(blamed)})"
+                    )
+                    continue
                 reason, note = _cytopenia(patient, rule, _canon(t), n, field)
                 if reason:
                     hit(None, _canon(t), reason)
