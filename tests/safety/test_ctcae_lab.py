@@ -335,3 +335,65 @@ def test_every_shipped_term_is_listed_in_the_docs() -> None:
     docs = (Path(__file__).parents[2] / "docs" / "safety.md").read_text(encoding="utf-8")
     rows = {line.split(" | ")[0].removeprefix("| ") for line in docs.splitlines()}
     assert [t.term for t in load_ctcae().terms if t.term not in rows] == []
+
+
+# External reference: the expected grades of pharmaverse admiral's tests of its CTCAE v5
+# grading (tests/testthat/test-derive_var_atoxgr.R, tests 6a, 12a and 14a): values and
+# expected grades only, transcribed here; admiral's code is not used.
+
+
+@pytest.mark.parametrize(
+    ("value", "lln", "grade"),
+    [(79, 140, 3), (80, 140, 2), (99, 140, 2), (100, 140, 1), (139, 140, 1), (140, 140, 0),
+     (99, None, 2), (79, None, 3)],
+)  # fmt: skip
+def test_anaemia_matches_admiral_test_6a(value: int, lln: int | None, grade: int) -> None:
+    result = grade_lab(
+        term="Anemia", value=D(value), unit="g/L", lln=None if lln is None else D(lln)
+    )
+    assert result.grade == grade
+
+
+@pytest.mark.parametrize("value", [140, 139, 100])
+def test_anaemia_without_lln_cannot_be_graded_below_grade2_as_in_admiral(value: int) -> None:
+    with pytest.raises(InputError) as info:
+        grade_lab(term="Anemia", value=D(value), unit="g/L")
+    assert info.value.field == "lln"
+
+
+@pytest.mark.parametrize(
+    ("value", "grade"),
+    [(801, 4), (800, 3), (201, 3), (200, 2), (121, 2), (120, 1), (60, 1), (59, 0)],
+)
+def test_alt_abnormal_baseline_matches_admiral_test_12a(value: int, grade: int) -> None:
+    # Baseline 40 above ULN 39: graded against baseline.
+    result = grade_lab(
+        term="Alanine aminotransferase increased",
+        value=D(value),
+        unit="U/L",
+        uln=D(39),
+        baseline=D(40),
+    )
+    assert result.grade == grade
+
+
+@pytest.mark.parametrize(
+    ("value", "grade"),
+    [(801, 4), (800, 3), (201, 3), (200, 2), (101, 2), (100, 1), (80, 1), (79, 0)],
+)
+def test_alp_abnormal_baseline_matches_admiral_test_14a(value: int, grade: int) -> None:
+    result = grade_lab(
+        term="Alkaline phosphatase increased",
+        value=D(value),
+        unit="U/L",
+        uln=D(39),
+        baseline=D(40),
+    )
+    assert result.grade == grade
+
+
+def test_anc_grade4_needs_no_lln_but_grade1_does() -> None:
+    assert grade_lab(term="ANC decreased", value=D("0.3"), unit="x10^9/L").grade == 4
+    with pytest.raises(InputError) as info:
+        grade_lab(term="ANC decreased", value=D("1.7"), unit="x10^9/L")
+    assert info.value.field == "lln"

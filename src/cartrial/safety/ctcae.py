@@ -16,7 +16,10 @@ Grading a laboratory value (:func:`grade_lab`):
    read as normal (the reason says so).
 3. Keep the thresholds whose condition holds (``baseline_normal``,
    ``baseline_abnormal``, ``anticoagulated``, ``not_anticoagulated``, ``always``).
-4. Compare exactly (Decimal). Relative thresholds multiply ULN, LLN or baseline
+4. Compare exactly (Decimal). A threshold whose ULN or LLN is not given is
+   skipped; the grade stands only if it is at least the grade of every skipped
+   threshold (ANC 0.3 x10^9/L is grade 4 without an LLN, 1.7 needs it).
+   Relative thresholds multiply ULN, LLN or baseline
    (expressed in the value's unit, converted when given in another one); absolute
    thresholds compare in the threshold's unit, or directly in a unit CTCAE also
    prints (e.g. haemoglobin 6.2 mmol/L) instead of converting.
@@ -225,6 +228,7 @@ def grade_lab(
         "not_anticoagulated": not on_anticoagulation,
     }
     best: tuple[int, str] = (0, "")
+    missing: dict[str, int] = {}  # reference not given -> highest grade it decides
     for t in lab.thresholds:
         if not applies[t.when]:
             continue
@@ -243,13 +247,9 @@ def grade_lab(
         else:
             ref = refs[t.relative_to]
             if ref is None:
-                if t.relative_to == "baseline":
-                    continue
-                raise InputError(
-                    f"{field}{t.relative_to.lower()}",
-                    None,
-                    f"the {t.relative_to} to grade {entry.term}",
-                )
+                if t.relative_to != "baseline":
+                    missing[t.relative_to] = max(missing.get(t.relative_to, 0), t.grade)
+                continue
             measured, limit_value = value, t.value * ref
             factor = "" if t.value == 1 else f"{format_decimal(t.value)} x "
             text = (
@@ -258,6 +258,14 @@ def grade_lab(
             )
         if t.met(measured, limit_value) and t.grade > best[0]:
             best = (t.grade, f"{text} (CTCAE v5.0: {t.source})")
+    for name, needed_for in missing.items():
+        if best[0] < needed_for:
+            raise InputError(
+                f"{field}{name.lower()}",
+                None,
+                f"the {name} to grade {entry.term} "
+                f"({format_decimal(value)} {unit} meets no threshold that does without it)",
+            )
     grade = min(best[0], lab.max_lab_grade)
     if grade == 0:
         reason = f"{entry.term} grade 0: {format_decimal(value)} {unit} meets no grade threshold"
