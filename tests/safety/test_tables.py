@@ -115,3 +115,13 @@ def test_cli_tables_unknown_grouping_exits_2() -> None:
     assert result.exit_code == 2
     assert "field '--by': got 'site'" in result.stderr
     assert result.stdout == ""
+
+
+def test_cli_tables_unwritable_html_exits_2(tmp_path: Path) -> None:
+    target = tmp_path / "missing-folder" / "safety.html"
+    result = CliRunner().invoke(
+        app, ["safety", "tables", str(TRIAL), "--protocol", PROTOCOL, "--html", str(target)]
+    )
+    assert result.exit_code == 2
+    assert "field '--html'" in result.stderr
+    assert result.stdout == ""

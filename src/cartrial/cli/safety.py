@@ -236,7 +236,10 @@ def tables_command(
     )
     page = render_safety_html(tables) if html else None
     if html and page is not None:
-        html.write_text(page, encoding="utf-8")
+        try:
+            html.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise InputError("--html", str(html), f"a writable file ({exc.strerror})") from exc
     if as_json:
         print_json(tables.model_dump(mode="json", exclude={"patients"}))
     else:
