@@ -208,3 +208,11 @@ def test_crs_without_infusion_labels_days_by_date() -> None:
 def test_crs_observations_at_the_same_time_are_one_evaluation() -> None:
     result = crs(fever(T, "39.0"), bp(T, "norepinephrine"), o2(T, "nasal_cannula", "2"))
     assert [(p.time.hour, p.grade) for p in result.timeline] == [(0, 0), (8, 3)]
+
+
+def test_crs_signs_attributed_to_another_cause_are_left_out() -> None:
+    # Lee 2019: fever, hypotension and hypoxia count only when not attributable to another cause.
+    septic = {**bp(T, "norepinephrine"), "other_cause": True}
+    assert crs(fever(T), septic).grade == 1
+    infected = {**fever(T), "other_cause": True}
+    assert crs(infected, o2(T, "nasal_cannula", "3")).grade == 0

@@ -20,7 +20,9 @@ CRS (per evaluation time, then the worst per day and overall):
 5. Hypoxia: low-flow nasal cannula <= 6 L/min or blow-by 2; nasal cannula
    > 6 L/min, high-flow nasal cannula, facemask, non-rebreather, Venturi 3;
    CPAP, BiPAP, mechanical ventilation 4.
-6. The grade is the more severe of hypotension and hypoxia (1 with fever only);
+6. Fever, hypotension or hypoxia the investigator attributes to another cause
+   (``other_cause: true``, e.g. sepsis, pneumonia) is left out.
+7. The grade is the more severe of hypotension and hypoxia (1 with fever only);
    death due to CRS is grade 5. Organ toxicities are graded by CTCAE, not here.
 
 A blood-pressure or oxygen observation holds until the next observation of the
@@ -189,7 +191,11 @@ def grade_crs(
     obs = sorted(observations, key=lambda o: o.time)
     if not obs:
         return _empty("CRS", patient, "no CRS: no observations")
-    fevers = [o for o in obs if isinstance(o, Temperature) and o.celsius_value >= FEVER_C]
+    fevers = [
+        o
+        for o in obs
+        if isinstance(o, Temperature) and o.celsius_value >= FEVER_C and not o.other_cause
+    ]
     fever_days = {o.time.date() for o in fevers}
     first_fever = fevers[0].time if fevers else None
     masking = [
@@ -212,6 +218,8 @@ def grade_crs(
             here = [o for o in todays if o.time == point_time]
             bp = next((o for o in here if isinstance(o, BloodPressure)), bp)
             o2 = next((o for o in here if isinstance(o, Oxygen)), o2)
+            bp = None if bp is not None and bp.other_cause else bp
+            o2 = None if o2 is not None and o2.other_cause else o2
             if any(isinstance(o, CrsDeath) and o.due_to_crs for o in here):
                 grade, text = 5, f"death due to CRS on {label}"
             else:

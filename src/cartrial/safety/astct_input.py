@@ -42,6 +42,7 @@ class Temperature(InputModel):
     time: Timestamp
     celsius: Decimal | None = Field(default=None, ge=25, le=45)
     fahrenheit: Decimal | None = Field(default=None, ge=77, le=113)
+    other_cause: bool = False
 
     @model_validator(mode="after")
     def _one_scale(self) -> Temperature:
@@ -70,6 +71,7 @@ class BloodPressure(InputModel):
     hypotension: bool
     systolic_mmhg: int | None = Field(default=None, ge=0, le=300)
     vasopressors: list[Vasopressor] = Field(default_factory=list)
+    other_cause: bool = False
 
     @model_validator(mode="after")
     def _vasopressors_need_hypotension(self) -> BloodPressure:
@@ -97,6 +99,7 @@ class Oxygen(InputModel):
     time: Timestamp
     device: OxygenDevice
     flow_l_min: Decimal | None = Field(default=None, ge=0)
+    other_cause: bool = False
 
     @model_validator(mode="after")
     def _cannula_needs_flow(self) -> Oxygen:
