@@ -118,7 +118,7 @@ def test_dlt_crs_grade3_improving_at_73_h_is_a_dlt() -> None:
     [trigger] = result.triggers
     assert (trigger.rule_id, trigger.ae_id) == ("D2", "AE1")
     assert trigger.reason == (
-        "grade 3 CRS from 2026-03-03T08:00:00 (day 1) improved to <= grade 2 only after "
+        "grade 3 CRS from 2026-03-03T08:00:00 (day 2) improved to <= grade 2 only after "
         "73 h (> 72 h)"
     )
 

@@ -120,13 +120,18 @@ def _known_until(patient: PatientSafety) -> datetime | None:
 
 
 def _syndrome(
-    ae: AdverseEvent, rule: CrsDlt | IcansDlt, name: str, day: str, known: datetime | None
+    ae: AdverseEvent,
+    rule: CrsDlt | IcansDlt,
+    name: str,
+    infusion: datetime,
+    known: datetime | None,
 ) -> tuple[str | None, str | None]:
     """(trigger reason, review note) of the CRS or ICANS resolution rule for one AE."""
     course = [(c.time, c.grade) for c in ae.course()]
     t0 = _first_at_or_above(course, rule.min_grade)
     if t0 is None:
         return None, None
+    day = f"day {study_day(t0, infusion)}"
     if rule.grade4_any_duration and ae.grade >= 4:
         return f"grade {ae.grade} {name} ({day}): grade 4 of any duration", None
     t1 = next((t for t, g in course if t > t0 and g <= rule.resolution_grade), None)
@@ -348,7 +353,7 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
                 is_crs = isinstance(rule, CrsDlt)
                 if term != (CRS if is_crs else ICANS):
                     continue
-                reason, note = _syndrome(ae, rule, "CRS" if is_crs else "ICANS", when, known)
+                reason, note = _syndrome(ae, rule, "CRS" if is_crs else "ICANS", infusion, known)
                 if reason:
                     hit(ae.id, term, reason)
                 if note:
