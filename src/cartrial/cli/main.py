@@ -9,6 +9,7 @@ from cartrial.cli.demo import demo
 from cartrial.cli.kinetics import kinetics_app
 from cartrial.cli.protocol import protocol_app
 from cartrial.cli.response import response_app
+from cartrial.cli.safety import safety_app
 from cartrial.cli.schedule import schedule
 from cartrial.cli.screen import screen
 
@@ -33,4 +34,4 @@ app.add_typer(protocol_app, name="protocol")
 app.command(name="schedule")(schedule)
 app.add_typer(kinetics_app, name="kinetics")
 app.add_typer(response_app, name="response")
-app.add_typer(__import__("cartrial.cli.safety", fromlist=["_"]).safety_app, name="safety")
+app.add_typer(safety_app, name="safety")
