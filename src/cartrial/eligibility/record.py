@@ -217,6 +217,13 @@ class History(_Record):
     autoimmune_disease_last_active: EventDate = Field(
         default=None, description="last active episode of autoimmune disease needing steroids"
     )
+    autoimmune_disease_present: bool | None = Field(
+        default=None, description="an autoimmune disease is present, whatever its treatment"
+    )
+    requires_immunosuppressive_therapy: bool | None = Field(
+        default=None,
+        description="any condition currently requiring systemic immunosuppressive therapy",
+    )
     immunodeficiency: bool | None = None
     traumatic_brain_injury: bool | None = None
     disturbance_of_consciousness: bool | None = None
