@@ -108,3 +108,19 @@ def assert_only_target_changes(
         seen = set(others.values())
         worst = next(v for v in ("not_met", "needs_review", "met") if v in seen)
         assert result.decision == DECISION_FOR[worst]
+
+
+def therapy(
+    therapy_class: str,
+    end: str | None,
+    agent: str = "x",
+    half_life_days: str | None = None,
+    prednisone_mg: str | None = None,
+) -> dict[str, Any]:
+    """A prior-therapy item to append with ``"prior_therapies+"``."""
+    item: dict[str, Any] = {"therapy_class": therapy_class, "agent": agent, "end_date": end}
+    if half_life_days is not None:
+        item["half_life_days"] = half_life_days
+    if prednisone_mg is not None:
+        item["prednisone_equivalent_mg_per_day"] = prednisone_mg
+    return item

@@ -14,7 +14,7 @@ import pytest
 
 from cartrial.protocol.load import load_bundled
 
-from .seedcases import assert_only_target_changes, screen_with
+from .seedcases import assert_only_target_changes, screen_with, therapy
 
 P = "szugh-msln-2024"
 
@@ -30,10 +30,6 @@ def test_protocol_lists_the_seeds_11_inclusion_and_17_exclusion_criteria() -> No
     eligibility = load_bundled(P).protocol.eligibility
     assert [c.id for c in eligibility.inclusion] == [f"inc{i:02d}" for i in range(1, 12)]
     assert [c.id for c in eligibility.exclusion] == [f"exc{i:02d}" for i in range(1, 18)]
-
-
-def _therapy(therapy_class: str, end: str | None, agent: str = "x") -> dict[str, Any]:
-    return {"therapy_class": therapy_class, "agent": agent, "end_date": end}
 
 
 CASES = [
@@ -147,37 +143,37 @@ CASES = [
     # inc08 no antibody-based therapy within 2 weeks before the infusion (2026-03-31).
     pytest.param(
         "inc08",
-        {"prior_therapies+": _therapy("monoclonal_antibody", "2026-03-17", "cetuximab")},
+        {"prior_therapies+": therapy("monoclonal_antibody", "2026-03-17", "cetuximab")},
         "met",
         id="inc08-antibody-ended-exactly-14-days-before-infusion",
     ),
     pytest.param(
         "inc08",
-        {"prior_therapies+": _therapy("monoclonal_antibody", "2026-03-18", "cetuximab")},
+        {"prior_therapies+": therapy("monoclonal_antibody", "2026-03-18", "cetuximab")},
         "not_met",
         id="inc08-antibody-ended-13-days-before-infusion",
     ),
     pytest.param(
         "inc08",
-        {"prior_therapies+": _therapy("immune_checkpoint_inhibitor", "2026-03-20", "tislelizumab")},
+        {"prior_therapies+": therapy("immune_checkpoint_inhibitor", "2026-03-20", "tislelizumab")},
         "not_met",
         id="inc08-pd1-antibody-within-2-weeks",
     ),
     pytest.param(
         "inc08",
-        {"prior_therapies+": _therapy("antibody_drug_conjugate", "2026-03-25", "T-DXd")},
+        {"prior_therapies+": therapy("antibody_drug_conjugate", "2026-03-25", "T-DXd")},
         "not_met",
         id="inc08-adc-within-2-weeks",
     ),
     pytest.param(
         "inc08",
-        {"prior_therapies+": _therapy("bispecific_antibody", None, "amivantamab")},
+        {"prior_therapies+": therapy("bispecific_antibody", None, "amivantamab")},
         "not_met",
         id="inc08-ongoing-bispecific",
     ),
     pytest.param(
         "inc08",
-        {"prior_therapies+": _therapy("cytotoxic_chemotherapy", "2026-03-25", "S-1")},
+        {"prior_therapies+": therapy("cytotoxic_chemotherapy", "2026-03-25", "S-1")},
         "met",
         id="inc08-chemotherapy-is-not-antibody",
     ),
@@ -185,7 +181,7 @@ CASES = [
         "inc08",
         {
             "planned_infusion_date": None,
-            "prior_therapies+": _therapy("monoclonal_antibody", "2026-03-09", "cetuximab"),
+            "prior_therapies+": therapy("monoclonal_antibody", "2026-03-09", "cetuximab"),
         },
         "needs_review",
         id="inc08-antibody-before-consent-infusion-not-planned",
@@ -461,19 +457,19 @@ CASES = [
     # exc11 any prior CAR-T or other genetically modified T-cell therapy, ever.
     pytest.param(
         "exc11",
-        {"prior_therapies+": _therapy("car_t", "2023-05-04", "CD19 CAR-T")},
+        {"prior_therapies+": therapy("car_t", "2023-05-04", "CD19 CAR-T")},
         "not_met",
         id="exc11-prior-cd19-car-t",
     ),
     pytest.param(
         "exc11",
-        {"prior_therapies+": _therapy("gene_modified_t_cell", "2022-01-10", "TCR-T")},
+        {"prior_therapies+": therapy("gene_modified_t_cell", "2022-01-10", "TCR-T")},
         "not_met",
         id="exc11-prior-tcr-t",
     ),
     pytest.param(
         "exc11",
-        {"prior_therapies+": _therapy("anti_msln_car_t", "2024-07-01")},
+        {"prior_therapies+": therapy("anti_msln_car_t", "2024-07-01")},
         "not_met",
         id="exc11-prior-msln-car-t",
     ),
