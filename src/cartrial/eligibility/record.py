@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from cartrial.units import ANALYTES
+from cartrial.units import ANALYTES, normalise_unit
 
 __all__ = [
     "Cardiac",
@@ -139,9 +139,14 @@ class Lab(_Record):
 
     @field_validator("unit")
     @classmethod
-    def _unit_given(cls, unit: str) -> str:
+    def _unit_given(cls, unit: str, info: ValidationInfo) -> str:
         if not unit.strip():
             raise ValueError("a unit (every laboratory value needs one)")
+        test = info.data.get("test")
+        if test is not None:
+            accepted = ANALYTES[test].factors
+            if normalise_unit(unit) not in {normalise_unit(u) for u in accepted}:
+                raise ValueError(f"a unit for {test}: one of {', '.join(sorted(accepted))}")
         return unit
 
 
