@@ -8,12 +8,14 @@ criterion's verdict depends on that value alone.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .seedcases import screen_with
+
+T = TypeVar("T", Decimal, int)
 
 ORDER = {"not_met": 0, "needs_review": 1, "met": 2}
 
@@ -32,7 +34,7 @@ def _values(low: str, high: str, boundary: str) -> st.SearchStrategy[Decimal]:
     return st.one_of(near, st.decimals(Decimal(low), Decimal(high), places=2))
 
 
-def _pair(values: st.SearchStrategy[Decimal]) -> st.SearchStrategy[tuple[Decimal, Decimal]]:
+def _pair(values: st.SearchStrategy[T]) -> st.SearchStrategy[tuple[T, T]]:
     """Two values, the first <= the second."""
     return st.tuples(values, values).map(lambda p: (min(p), max(p)))
 
