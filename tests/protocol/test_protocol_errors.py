@@ -38,7 +38,7 @@ eligibility:
             value: 1.5
             unit: x10^9/L
 """
-# line 10: "  - level: 1", line 13: "    reason", line 21: the field rule, line 24: "op", line 26: "unit".
+# Lines: 10 "- level: 1", 13 "reason", 21 the field rule, 24 "op", 26 "unit".
 
 
 def _write(tmp_path: Path, text: str) -> Path:
