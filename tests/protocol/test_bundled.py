@@ -12,7 +12,6 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
 
 from cartrial.protocol import Protocol, bundled_ids, load_bundled
 from cartrial.protocol.criteria import (
@@ -27,7 +26,7 @@ from cartrial.protocol.criteria import (
     WashoutRule,
     WithinRule,
 )
-from cartrial.protocol.provenance import Provenance
+from cartrial.protocol.summary import provenance_items
 
 SEEDS = Path(__file__).parents[2] / "../shared/seeds"
 
@@ -56,20 +55,6 @@ def _criterion(protocol_id: str, criterion_id: str) -> Criterion:
         if criterion.id == criterion_id:
             return criterion
     raise AssertionError(f"{protocol_id} has no criterion {criterion_id}")
-
-
-def _provenance_items(node: object, path: str = "") -> Iterator[tuple[str, Provenance]]:
-    if isinstance(node, Provenance):
-        yield path, node
-    if isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _provenance_items(getattr(node, name), f"{path}.{name}")
-    elif isinstance(node, list | tuple):
-        for index, item in enumerate(node):
-            yield from _provenance_items(item, f"{path}[{index}]")
-    elif isinstance(node, dict):
-        for key, item in node.items():
-            yield from _provenance_items(item, f"{path}.{key}")
 
 
 def _leaves(rule: Rule) -> Iterator[Rule]:
@@ -142,7 +127,7 @@ def test_endpoint_descriptions_and_time_frames_are_quoted(protocol_id: str) -> N
 
 @pytest.mark.parametrize("protocol_id", IDS)
 def test_every_assumed_item_has_a_one_line_reason(protocol_id: str) -> None:
-    items = list(_provenance_items(_protocol(protocol_id)))
+    items = list(provenance_items(_protocol(protocol_id)))
     assumed = [(path, item) for path, item in items if item.assumed]
     assert assumed
     for path, item in assumed:
@@ -153,7 +138,7 @@ def test_every_assumed_item_has_a_one_line_reason(protocol_id: str) -> None:
 @pytest.mark.parametrize("protocol_id", ["szugh-msln-2024", "uclm802"])
 def test_every_stated_item_cites_a_seed(protocol_id: str) -> None:
     seed_ids = {s.id for s in _protocol(protocol_id).sources}
-    for path, item in _provenance_items(_protocol(protocol_id)):
+    for path, item in provenance_items(_protocol(protocol_id)):
         if item.assumed or path.endswith("renal_adjustment_source"):
             continue
         assert item.source, path
