@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cartrial import __version__
+from cartrial.cli.protocol import protocol_app
 
 app = typer.Typer(
     name="cartrial",
@@ -21,3 +22,4 @@ def version() -> None:
 
 
 # Sub-command groups register below, one line each (keeps merges trivial).
+app.add_typer(protocol_app, name="protocol")
