@@ -26,7 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from cartrial.units import ANALYTES, normalise_unit
+from cartrial.errors import UnknownUnitError
+from cartrial.units import ANALYTES
 
 __all__ = [
     "Cardiac",
@@ -139,14 +140,17 @@ class Lab(_Record):
 
     @field_validator("unit")
     @classmethod
-    def _unit_given(cls, unit: str, info: ValidationInfo) -> str:
+    def _unit_known(cls, unit: str, info: ValidationInfo) -> str:
         if not unit.strip():
             raise ValueError("a unit (every laboratory value needs one)")
         test = info.data.get("test")
-        if test is not None:
-            accepted = ANALYTES[test].factors
-            if normalise_unit(unit) not in {normalise_unit(u) for u in accepted}:
-                raise ValueError(f"a unit for {test}: one of {', '.join(sorted(accepted))}")
+        if test in ANALYTES:
+            analyte = ANALYTES[test]
+            try:
+                analyte.factor_for(unit, field="unit")
+            except UnknownUnitError:
+                accepted = ", ".join(analyte.factors)
+                raise ValueError(f"a unit of {test} ({accepted})") from None
         return unit
 
 
