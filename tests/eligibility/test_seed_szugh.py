@@ -69,7 +69,7 @@ CASES = [
     ),
     pytest.param(
         "inc03",
-        {"diagnosis.resectable": False, "diagnosis.extent": "localised"},
+        {"diagnosis.resectable": False, "diagnosis.extent": None},
         "met",
         id="inc03-unresectable-stage-IV",
     ),
