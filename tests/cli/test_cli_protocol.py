@@ -50,6 +50,8 @@ def test_show_prints_a_readable_summary() -> None:
     assert "eligibility: 11 inclusion, 17 exclusion" in out
     assert "fludarabine 30 mg/m2/day IV on days -5, -4, -3 (renal adjustment) (assumed)" in out
     assert "at least 72 h after the end of lymphodepletion" in out
+    assert "DLT: not defined" in out
+    assert "AESI: 21 terms (assumed)" in out
 
 
 def test_show_marks_an_incomplete_eligibility_list() -> None:

@@ -110,6 +110,16 @@ def test_a_yaml_syntax_error_gives_its_line(tmp_path: Path) -> None:
     assert "(top level)" in message
 
 
+def test_a_duplicate_key_is_refused_not_silently_overwritten(tmp_path: Path) -> None:
+    twice = VALID.replace(
+        "    reason: Not stated.\n", "    reason: Not stated.\n    reason: Again.\n"
+    )
+    _, problems = _problems(tmp_path, twice)
+    assert problems == [
+        ("dose_levels[0].reason", 14, "duplicate key 'reason' (first given on line 13)")
+    ]
+
+
 def test_a_non_mapping_file_is_refused(tmp_path: Path) -> None:
     _, problems = _problems(tmp_path, "- just\n- a list\n")
     assert problems == [("", 1, "a protocol file must be a YAML mapping")]

@@ -125,8 +125,11 @@ def _summary_lines(protocol: Protocol) -> list[str]:
             f"DLT: window {p.dlt.window_days} days, {len(p.dlt.definitions)} definitions"
             f"{_mark(p.dlt)}"
         )
+    else:
+        lines.append("DLT: not defined")
     if p.aesi:
-        lines.append(f"AESI: {len(p.aesi)} terms")
+        all_assumed = f" {_ASSUMED}" if all(a.assumed for a in p.aesi) else ""
+        lines.append(f"AESI: {len(p.aesi)} terms{all_assumed}")
     if p.response:
         lines.append(f"response: {p.response.default_criteria}{_mark(p.response)}")
     for endpoint in p.endpoints:
