@@ -47,7 +47,7 @@ CASES = [
     pytest.param(
         "inc02",
         {
-            "diagnosis.tumour_type": "thymic carcinoma",
+            "diagnosis.tumour_type": "thymic_carcinoma",
             "diagnosis.standard_therapy_status": "refractory",
         },
         "met",
@@ -55,7 +55,7 @@ CASES = [
     ),
     pytest.param(
         "inc02",
-        {"diagnosis.tumour_type": "cholangiocarcinoma"},
+        {"diagnosis.tumour_type": "cervical"},  # not in the seed list
         "met",
         id="inc02-tumour-list-is-open",
     ),
