@@ -69,6 +69,16 @@ def _fmt(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _print_reasons(result: SubjectRecist | SubjectIRecist, bor_label: str) -> None:
+    """Each time point's reasons, then the best overall response and its reasons."""
+    for tp in result.timepoints:
+        console.print(f"[bold]{tp.date}[/]: " + "; ".join(tp.reasons), highlight=False)
+    bor = result.best_overall_response
+    console.print(f"\n[bold]{bor_label}: {bor.response}[/]", highlight=False)
+    for reason in bor.reasons:
+        console.print(f"  - {reason}", highlight=False)
+
+
 def _render_recist(result: SubjectRecist) -> None:
     name = {"recist11": "RECIST 1.1", "mrecist11": "mRECIST 1.1 (mesothelioma)"}[result.criteria]
     table = Table(title=f"{name}: subject {result.subject_id}")
@@ -89,12 +99,7 @@ def _render_recist(result: SubjectRecist) -> None:
             tp.overall,
         )
     console.print(table)
-    for tp in result.timepoints:
-        console.print(f"[bold]{tp.date}[/]: " + "; ".join(tp.reasons), highlight=False)
-    bor = result.best_overall_response
-    console.print(f"\n[bold]Best overall response: {bor.response}[/]", highlight=False)
-    for reason in bor.reasons:
-        console.print(f"  - {reason}", highlight=False)
+    _print_reasons(result, "Best overall response")
 
 
 @response_app.command("recist")
@@ -133,12 +138,7 @@ def _render_irecist(result: SubjectIRecist) -> None:
             tp.overall,
         )
     console.print(table)
-    for tp in result.timepoints:
-        console.print(f"[bold]{tp.date}[/]: " + "; ".join(tp.reasons), highlight=False)
-    bor = result.best_overall_response
-    console.print(f"\n[bold]i-best overall response: {bor.response}[/]", highlight=False)
-    for reason in bor.reasons:
-        console.print(f"  - {reason}", highlight=False)
+    _print_reasons(result, "i-best overall response")
 
 
 @response_app.command("mrecist")
