@@ -47,3 +47,8 @@ def test_unknown_unit_is_an_error_naming_the_test() -> None:
 
 def test_unit_spelling_is_normalised() -> None:
     assert normalise_unit("x 10^9 / L") == normalise_unit("×10⁹/L")
+
+
+def test_very_large_values_convert_without_decimal_overflow() -> None:
+    # 1e16 /uL is absurd clinically but must give a number (or a range error upstream), not crash.
+    assert convert("anc", Decimal("1e16"), "/uL").value == Decimal("1e13")

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from cartrial.errors import NotFoundError, UnknownUnitError
 
@@ -95,6 +95,7 @@ def format_decimal(value: Decimal) -> str:
 
 
 _ONE = Decimal(1)
+_WIDE = Context(prec=60)
 _COUNT = {
     "x10^9/L": _ONE,
     "10^9/L": _ONE,
@@ -174,4 +175,7 @@ def convert(
 def _tidy(value: Decimal) -> Decimal:
     # Division by 17.104 or 88.42 gives 28 significant digits; 12 keep every
     # clinically meaningful digit and make "25.656 umol/L" print as 1.5 mg/dL.
-    return value.quantize(Decimal("1e-12")).normalize() if value == value else value
+    # A wide context so that very large values (1e16 cells/uL) quantize instead of raising.
+    if not value.is_finite():
+        return value
+    return value.quantize(Decimal("1e-12"), context=_WIDE).normalize(context=_WIDE)

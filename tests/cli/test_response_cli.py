@@ -194,3 +194,24 @@ def test_mrecist_json_on_the_documented_mesothelioma_example() -> None:
     assert code == 2
     assert "mrecist_mesothelioma.json: field 'lesions'" in err
     assert "RECIST 1.1 baseline" in err
+
+
+def test_settings_come_from_the_protocol_response_section() -> None:
+    # PRs 28 days apart (2026-02-23, 2026-03-23), then PD: confirmed PR by default (28 days),
+    # but a protocol requiring confirmation >= 29 days later leaves them unconfirmed -> SD.
+    root = Path(__file__).parents[2]
+    example = root / "docs" / "examples" / "response" / "recist_pr_confirmed.json"
+    strict = root / "tests" / "data" / "protocols" / "mini-response.yaml"
+    default = runner.invoke(app, ["response", "recist", str(example), "--json"])
+    assert json.loads(default.stdout)["best_overall_response"]["response"] == "PR"
+    result = runner.invoke(
+        app, ["response", "recist", str(example), "--protocol", str(strict), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["best_overall_response"]["response"] == "SD"
+    both = runner.invoke(
+        app,
+        ["response", "recist", str(example), "--protocol", str(strict), "--settings", str(example)],
+    )
+    assert both.exit_code == 2
+    assert "either --settings or --protocol, not both" in both.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -102,3 +104,25 @@ def test_table_without_rows_is_an_error() -> None:
     frame = _frame([_row()]).iloc[0:0]
     with pytest.raises(InputError, match="expected at least one sample"):
         validate_samples(frame)
+
+
+def test_parquet_and_csv_give_the_same_samples(tmp_path: Path) -> None:
+    from cartrial.kinetics.data import load_samples
+
+    table = pd.DataFrame(
+        {
+            "subject": ["P1", "P1", "P1"],
+            "analyte": ["car_copies"] * 3,
+            "matrix": ["blood"] * 3,
+            "actual_day": [0.0, 7.0, 14.0],
+            "value": [0.0, 5200.0, 900.0],
+            "unit": ["copies/ug gDNA"] * 3,
+            "lloq": [50.0, 50.0, 50.0],
+        }
+    )
+    table.to_csv(tmp_path / "s.csv", index=False)
+    table.to_parquet(tmp_path / "s.parquet", index=False)
+    from_csv = load_samples(tmp_path / "s.csv")
+    from_parquet = load_samples(tmp_path / "s.parquet")
+    assert from_parquet["conc"].tolist() == [0.0, 5200.0, 900.0]
+    assert from_parquet.equals(from_csv)

@@ -446,7 +446,12 @@ def test_uclm_conditional_liver_thresholds() -> None:
         [("diagnosis.liver_metastases", "=="), ("ast", "<= 5")],
     ]
     assert branches("total_bilirubin") == [
-        [("total_bilirubin", "<= 1.5")],
+        # Gilbert's patients need DBIL <= 1.5 x ULN even with TBIL <= 1.5 x ULN
+        [
+            ("total_bilirubin", "<= 1.5"),
+            ("history.gilberts_syndrome", "=="),
+            ("direct_bilirubin", "<= 1.5"),
+        ],
         [("diagnosis.liver_metastases", "=="), ("total_bilirubin", "<= 3.0")],
         [
             ("history.gilberts_syndrome", "=="),

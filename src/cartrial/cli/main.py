@@ -9,6 +9,7 @@ from cartrial.cli.demo import demo
 from cartrial.cli.kinetics import kinetics_app
 from cartrial.cli.protocol import protocol_app
 from cartrial.cli.response import response_app
+from cartrial.cli.safety import safety_app
 from cartrial.cli.schedule import schedule
 from cartrial.cli.screen import screen
 from cartrial.cli.store import (
@@ -49,3 +50,4 @@ app.add_typer(audit_app, name="audit")
 app.command(name="serve")(serve)
 app.command(name="export")(export_data)
 app.command(name="import")(import_data)
+app.add_typer(safety_app, name="safety")

@@ -14,12 +14,13 @@ from rich.table import Table
 
 from cartrial.cli.common import console, handle_errors, print_json, read_json_file
 from cartrial.errors import InputError, input_error_from_validation
+from cartrial.protocol.load import load_protocol
 from cartrial.response.assess import SubjectRecist, assess_recist
 from cartrial.response.baseline import BaselineError, require_valid_baseline
 from cartrial.response.irecist import SubjectIRecist, assess_irecist
 from cartrial.response.lesions import parse_subject
 from cartrial.response.mrecist import assess_mrecist, check_mrecist_baseline
-from cartrial.response.settings import ResponseSettings
+from cartrial.response.settings import ResponseSettings, settings_from_protocol
 from cartrial.response.summary import StudySummary, summarise_study
 
 __all__ = ["response_app"]
@@ -40,8 +41,22 @@ SettingsOpt = Annotated[
 ]
 
 
-def load_settings(path: Path | None) -> ResponseSettings:
-    """Response settings from a JSON file, or the defaults."""
+ProtocolOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--protocol",
+        "-p",
+        help="Take the settings from this protocol's 'response' section (bundled id or file).",
+    ),
+]
+
+
+def load_settings(path: Path | None, protocol: str | None = None) -> ResponseSettings:
+    """Response settings from a JSON file, from a protocol, or the defaults."""
+    if path is not None and protocol is not None:
+        raise InputError("--settings", str(path), "either --settings or --protocol, not both")
+    if protocol is not None:
+        return settings_from_protocol(load_protocol(protocol).protocol.response)
     if path is None:
         return ResponseSettings()
     try:
@@ -52,6 +67,16 @@ def load_settings(path: Path | None) -> ResponseSettings:
 
 def _fmt(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def _print_reasons(result: SubjectRecist | SubjectIRecist, bor_label: str) -> None:
+    """Each time point's reasons, then the best overall response and its reasons."""
+    for tp in result.timepoints:
+        console.print(f"[bold]{tp.date}[/]: " + "; ".join(tp.reasons), highlight=False)
+    bor = result.best_overall_response
+    console.print(f"\n[bold]{bor_label}: {bor.response}[/]", highlight=False)
+    for reason in bor.reasons:
+        console.print(f"  - {reason}", highlight=False)
 
 
 def _render_recist(result: SubjectRecist) -> None:
@@ -74,19 +99,19 @@ def _render_recist(result: SubjectRecist) -> None:
             tp.overall,
         )
     console.print(table)
-    for tp in result.timepoints:
-        console.print(f"[bold]{tp.date}[/]: " + "; ".join(tp.reasons), highlight=False)
-    bor = result.best_overall_response
-    console.print(f"\n[bold]Best overall response: {bor.response}[/]", highlight=False)
-    for reason in bor.reasons:
-        console.print(f"  - {reason}", highlight=False)
+    _print_reasons(result, "Best overall response")
 
 
 @response_app.command("recist")
 @handle_errors
-def recist_command(file: FileArg, json: JsonOpt = False, settings: SettingsOpt = None) -> None:
+def recist_command(
+    file: FileArg,
+    json: JsonOpt = False,
+    settings: SettingsOpt = None,
+    protocol: ProtocolOpt = None,
+) -> None:
     """RECIST 1.1 time-point responses and best overall response for one subject."""
-    config = load_settings(settings)
+    config = load_settings(settings, protocol)
     subject = parse_subject(read_json_file(file), source=str(file))
     result = assess_recist(subject, settings=config, source=str(file))
     if json:
@@ -113,19 +138,19 @@ def _render_irecist(result: SubjectIRecist) -> None:
             tp.overall,
         )
     console.print(table)
-    for tp in result.timepoints:
-        console.print(f"[bold]{tp.date}[/]: " + "; ".join(tp.reasons), highlight=False)
-    bor = result.best_overall_response
-    console.print(f"\n[bold]i-best overall response: {bor.response}[/]", highlight=False)
-    for reason in bor.reasons:
-        console.print(f"  - {reason}", highlight=False)
+    _print_reasons(result, "i-best overall response")
 
 
 @response_app.command("mrecist")
 @handle_errors
-def mrecist_command(file: FileArg, json: JsonOpt = False, settings: SettingsOpt = None) -> None:
+def mrecist_command(
+    file: FileArg,
+    json: JsonOpt = False,
+    settings: SettingsOpt = None,
+    protocol: ProtocolOpt = None,
+) -> None:
     """Modified RECIST 1.1 for pleural mesothelioma (pleural rind + other targets) and BOR."""
-    config = load_settings(settings)
+    config = load_settings(settings, protocol)
     subject = parse_subject(read_json_file(file), source=str(file))
     result = assess_mrecist(subject, settings=config, source=str(file))
     if json:
@@ -136,9 +161,14 @@ def mrecist_command(file: FileArg, json: JsonOpt = False, settings: SettingsOpt 
 
 @response_app.command("irecist")
 @handle_errors
-def irecist_command(file: FileArg, json: JsonOpt = False, settings: SettingsOpt = None) -> None:
+def irecist_command(
+    file: FileArg,
+    json: JsonOpt = False,
+    settings: SettingsOpt = None,
+    protocol: ProtocolOpt = None,
+) -> None:
     """iRECIST time-point responses (iUPD, iCPD) and i-best overall response for one subject."""
-    config = load_settings(settings)
+    config = load_settings(settings, protocol)
     subject = parse_subject(read_json_file(file), source=str(file))
     result = assess_irecist(subject, settings=config, source=str(file))
     if json:
@@ -221,12 +251,13 @@ def summary_command(
         Path | None, typer.Option("--html", help="Also write an HTML report with figures here.")
     ] = None,
     settings: SettingsOpt = None,
+    protocol: ProtocolOpt = None,
     window_days: Annotated[
         int, typer.Option("--window-days", min=1, help="ORR/DCR window after infusion (days).")
     ] = 56,
 ) -> None:
     """Study summary: BOR table, ORR/DCR with exact CIs, DOR/PFS/OS Kaplan-Meier."""
-    config = load_settings(settings)
+    config = load_settings(settings, protocol)
     if not directory.is_dir():
         raise InputError("DIR", str(directory), "a folder of subject JSON files")
     files = sorted(directory.glob("*.json"))

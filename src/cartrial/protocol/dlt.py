@@ -23,6 +23,7 @@ __all__ = [
     "AnyGrade5",
     "CrsDlt",
     "DltDefinition",
+    "DltException",
     "DltRule",
     "DltSpec",
     "IcansDlt",
@@ -81,13 +82,39 @@ class PersistentCytopeniaDlt(StrictModel):
     )
 
 
+class DltException(StrictModel):
+    """A structured exception to the non-haematological DLT rule.
+
+    It excuses an AE when every condition given holds: its CTCAE term is one of
+    ``terms`` (any term when empty), it is a laboratory term (``laboratory``),
+    its grade is at most ``max_grade``, it fell below the DLT grade within
+    ``resolved_within_hours`` (at or before; "within 72 h") or before
+    ``resolved_before_hours`` (strictly; "lasting < 7 days" is 168), it is
+    recorded as attributable to CRS (``attributable_to_crs``). ``text`` is the
+    protocol's wording, shown in reasons.
+    """
+
+    text: str = Field(min_length=1)
+    terms: list[str] = Field(default_factory=list)
+    laboratory: bool = False
+    max_grade: int | None = Field(default=None, ge=1, le=5)
+    resolved_within_hours: int | None = Field(default=None, ge=0)
+    resolved_before_hours: int | None = Field(default=None, ge=1)
+    attributable_to_crs: bool = False
+
+
 class NonHaematologicalDlt(StrictModel):
-    """Other grade >= ``min_grade`` non-haematological AE lasting > ``min_duration_hours``."""
+    """Other grade >= ``min_grade`` non-haematological AE lasting > ``min_duration_hours``.
+
+    An exception is a CTCAE term name (that term is excused), a
+    :class:`DltException`, or free text the engine cannot evaluate: a DLT met
+    while free-text exceptions exist is flagged for review, with their text.
+    """
 
     kind: Literal["non_haematological"]
     min_grade: int = Field(default=3, ge=1, le=5)
     min_duration_hours: int = Field(default=72, ge=0)
-    exceptions: list[str] = Field(default_factory=list)
+    exceptions: list[str | DltException] = Field(default_factory=list)
 
 
 DltRule = Annotated[

@@ -1,0 +1,330 @@
+"""CTCAE v5.0 terms as data, and the one function that grades laboratory values.
+
+Source: National Cancer Institute, Common Terminology Criteria for Adverse
+Events (CTCAE) version 5.0, 27 November 2017. The terms this trial needs are in
+``data/ctcae_v5.yaml`` (term, MedDRA system organ class, grade texts, and for
+laboratory terms structured thresholds with the CTCAE text of each row), read
+and validated once by :func:`load_ctcae`. Assumptions are listed in
+``docs/safety.md``.
+
+Grading a laboratory value (:func:`grade_lab`):
+
+1. Find the term by its CTCAE name or an alias (case-insensitive); an unknown
+   term is an error.
+2. Decide the baseline state: for an "increased" term the baseline is abnormal
+   when above ULN, for a "decreased" term when below LLN. A missing baseline is
+   read as normal (the reason says so).
+3. Keep the thresholds whose condition holds (``baseline_normal``,
+   ``baseline_abnormal``, ``anticoagulated``, ``not_anticoagulated``, ``always``).
+4. Compare exactly (Decimal). A threshold whose ULN or LLN is not given is
+   skipped; the grade stands only if it is at least the grade of every skipped
+   threshold (ANC 0.3 x10^9/L is grade 4 without an LLN, 1.7 needs it).
+   Relative thresholds multiply ULN, LLN or baseline
+   (expressed in the value's unit, converted when given in another one); absolute
+   thresholds compare in the threshold's unit, or directly in a unit CTCAE also
+   prints (e.g. haemoglobin 6.2 mmol/L) instead of converting.
+5. The grade is the highest grade with a threshold met, capped where CTCAE
+   reserves higher grades for clinical criteria (anaemia: 3).
+
+>>> from decimal import Decimal
+>>> grade_lab(term="Neutrophil count decreased", value=Decimal("1.5"), unit="x10^9/L",
+...           lln=Decimal("2.0")).reason
+'Neutrophil count decreased grade 1: 1.5 x10^9/L < LLN 2 x10^9/L (CTCAE v5.0: <LLN)'
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cartrial.errors import InputError
+from cartrial.safety.inputs import InputModel, Timestamp
+from cartrial.units import ANALYTES, convert, format_decimal, normalise_unit
+
+__all__ = [
+    "CtcaeTable",
+    "CtcaeTerm",
+    "GradedLab",
+    "LabFile",
+    "LabGrade",
+    "LabGrading",
+    "LabRecord",
+    "Threshold",
+    "grade_lab",
+    "grade_lab_records",
+    "load_ctcae",
+]
+
+Comparator = Literal["<", "<=", ">", ">="]
+Condition = Literal[
+    "always", "baseline_normal", "baseline_abnormal", "anticoagulated", "not_anticoagulated"
+]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Threshold(_Row):
+    """One CTCAE row: ``value comparator threshold x reference`` gives ``grade``."""
+
+    grade: int = Field(ge=1, le=4)
+    comparator: Comparator
+    value: Decimal = Field(gt=0)
+    relative_to: Literal["absolute", "ULN", "LLN", "baseline"] = "absolute"
+    unit: str | None = None
+    alt_values: dict[str, Decimal] = Field(default_factory=dict)
+    when: Condition = "always"
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unit_iff_absolute(self) -> Threshold:
+        if (self.relative_to == "absolute") != (self.unit is not None):
+            raise ValueError("an absolute threshold needs a unit; a relative one has none")
+        return self
+
+    def met(self, measured: Decimal, limit: Decimal) -> bool:
+        return {
+            "<": measured < limit,
+            "<=": measured <= limit,
+            ">": measured > limit,
+            ">=": measured >= limit,
+        }[self.comparator]
+
+
+class LabGrading(_Row):
+    analyte: str
+    direction: Literal["increased", "decreased"]
+    thresholds: list[Threshold] = Field(min_length=1)
+    max_lab_grade: int = Field(default=4, ge=1, le=4)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _known_analyte(self) -> LabGrading:
+        if self.analyte not in ANALYTES:
+            raise ValueError(f"unknown analyte {self.analyte!r} (add it to cartrial.units)")
+        for t in self.thresholds:
+            for unit in [t.unit, *t.alt_values] if t.unit else []:
+                ANALYTES[self.analyte].factor_for(unit, field=f"{self.analyte} threshold unit")
+        return self
+
+
+class CtcaeTerm(_Row):
+    term: str
+    aliases: list[str] = Field(default_factory=list)
+    soc: str
+    provenance: Literal["V", "K"]
+    grades: dict[int, str]
+    haematological: bool = False
+    infection: bool = False
+    serositis: bool = False
+    note: str | None = None
+    lab: LabGrading | None = None
+
+    @model_validator(mode="after")
+    def _grades_1_to_5(self) -> CtcaeTerm:
+        if not self.grades or not set(self.grades) <= {1, 2, 3, 4, 5}:
+            raise ValueError(f"{self.term}: grades must be among 1-5")
+        return self
+
+
+class CtcaeTable(_Row):
+    version: str
+    terms: list[CtcaeTerm]
+
+    @functools.cached_property
+    def _index(self) -> dict[str, CtcaeTerm]:
+        return {n.casefold(): t for t in self.terms for n in [t.term, *t.aliases]}
+
+    def find(self, name: str, *, field: str = "term") -> CtcaeTerm:
+        """The term called ``name`` (CTCAE name or alias, any case); unknown names are errors."""
+        term = self._index.get(name.strip().casefold())
+        if term is None:
+            raise InputError(
+                field,
+                name,
+                "a CTCAE v5.0 term known to cartrial (listed in docs/safety.md), "
+                "e.g. 'Neutrophil count decreased'",
+            )
+        return term
+
+
+@functools.cache
+def load_ctcae() -> CtcaeTable:
+    """The bundled CTCAE v5.0 table, validated once per process."""
+    text = resources.files("cartrial.safety").joinpath("data/ctcae_v5.yaml").read_text("utf-8")
+    return CtcaeTable.model_validate(yaml.safe_load(text))
+
+
+class LabGrade(BaseModel):
+    term: str
+    soc: str
+    grade: int
+    reason: str
+
+
+def _in_unit(lab: LabGrading, value: Decimal, unit: str, to: str, field: str) -> Decimal:
+    if normalise_unit(unit) == normalise_unit(to):
+        return value
+    return convert(lab.analyte, value, unit, to=to, field=field).value
+
+
+def grade_lab(
+    *,
+    term: str,
+    value: Decimal,
+    unit: str,
+    uln: Decimal | None = None,
+    lln: Decimal | None = None,
+    baseline: Decimal | None = None,
+    reference_unit: str | None = None,
+    on_anticoagulation: bool = False,
+    field: str = "",
+) -> LabGrade:
+    """Grade one laboratory value by CTCAE v5.0 (steps in the module docstring).
+
+    ``uln``, ``lln`` and ``baseline`` are in ``reference_unit`` (default: ``unit``).
+    ``field`` prefixes the field names in errors (``labs[2].``).
+    """
+    entry = load_ctcae().find(term, field=f"{field}term")
+    lab = entry.lab
+    if lab is None:
+        raise InputError(f"{field}term", term, "a CTCAE v5.0 term graded from a laboratory value")
+    if value < 0:
+        raise InputError(f"{field}value", value, "a value >= 0")
+    ref_unit = reference_unit or unit
+    refs_raw = {"ULN": uln, "LLN": lln, "baseline": baseline}
+    refs = {
+        k: None if v is None else _in_unit(lab, v, ref_unit, unit, f"{field}reference_unit")
+        for k, v in refs_raw.items()
+    }
+    notes: list[str] = []
+    if baseline is None:
+        abnormal = False
+        if any(t.when == "baseline_abnormal" for t in lab.thresholds):
+            notes.append("no baseline given: graded as if baseline normal")
+    else:
+        limit = refs["ULN"] if lab.direction == "increased" else refs["LLN"]
+        if limit is None and any(t.when.startswith("baseline_") for t in lab.thresholds):
+            name = "uln" if lab.direction == "increased" else "lln"
+            raise InputError(f"{field}{name}", None, f"a value to judge the baseline of {term}")
+        cmp = refs["baseline"]
+        assert cmp is not None
+        abnormal = limit is not None and (
+            cmp > limit if lab.direction == "increased" else cmp < limit
+        )
+        if abnormal and any(t.when == "baseline_abnormal" for t in lab.thresholds):
+            notes.append("baseline abnormal: graded against baseline")
+    applies = {
+        "always": True,
+        "baseline_normal": not abnormal,
+        "baseline_abnormal": abnormal,
+        "anticoagulated": on_anticoagulation,
+        "not_anticoagulated": not on_anticoagulation,
+    }
+    best: tuple[int, str] = (0, "")
+    missing: dict[str, int] = {}  # reference not given -> highest grade it decides
+    for t in lab.thresholds:
+        if not applies[t.when]:
+            continue
+        if t.relative_to == "absolute":
+            assert t.unit is not None
+            alt = {normalise_unit(u): v for u, v in t.alt_values.items()}
+            if normalise_unit(unit) in alt:
+                measured, limit_value, shown = value, alt[normalise_unit(unit)], unit
+            else:
+                measured = _in_unit(lab, value, unit, t.unit, f"{field}unit")
+                limit_value, shown = t.value, t.unit
+            text = (
+                f"{format_decimal(value)} {unit} {t.comparator} "
+                f"{format_decimal(limit_value)} {shown}"
+            )
+        else:
+            ref = refs[t.relative_to]
+            if ref is None:
+                if t.relative_to != "baseline":
+                    missing[t.relative_to] = max(missing.get(t.relative_to, 0), t.grade)
+                continue
+            measured, limit_value = value, t.value * ref
+            factor = "" if t.value == 1 else f"{format_decimal(t.value)} x "
+            text = (
+                f"{format_decimal(value)} {unit} {t.comparator} {factor}{t.relative_to} "
+                f"{format_decimal(ref)} {unit}"
+            )
+        if t.met(measured, limit_value) and t.grade > best[0]:
+            best = (t.grade, f"{text} (CTCAE v5.0: {t.source})")
+    for name, needed_for in missing.items():
+        if best[0] < needed_for:
+            raise InputError(
+                f"{field}{name.lower()}",
+                None,
+                f"the {name} to grade {entry.term} "
+                f"({format_decimal(value)} {unit} meets no threshold that does without it)",
+            )
+    grade = min(best[0], lab.max_lab_grade)
+    if grade == 0:
+        reason = f"{entry.term} grade 0: {format_decimal(value)} {unit} meets no grade threshold"
+    else:
+        reason = f"{entry.term} grade {grade}: {best[1]}"
+    if notes:
+        reason += "; " + "; ".join(notes)
+    return LabGrade(term=entry.term, soc=entry.soc, grade=grade, reason=reason)
+
+
+_MAX = Decimal("1e9")  # above any laboratory value in any accepted unit (platelets/mm3 ~1e6)
+
+
+class LabRecord(InputModel):
+    """One laboratory value to grade (a row of the ``grade-lab`` file, docs/safety.md)."""
+
+    term: str = Field(min_length=1)
+    time: Timestamp | None = None
+    value: Decimal = Field(ge=0, lt=_MAX)
+    unit: str = Field(min_length=1)
+    uln: Decimal | None = Field(default=None, gt=0, lt=_MAX)
+    lln: Decimal | None = Field(default=None, gt=0, lt=_MAX)
+    baseline: Decimal | None = Field(default=None, ge=0, lt=_MAX)
+    reference_unit: str | None = None
+    on_anticoagulation: bool = False
+
+
+class LabFile(InputModel):
+    patient: str | None = None
+    labs: list[LabRecord] = Field(min_length=1)
+
+
+class GradedLab(LabGrade):
+    time: str | None
+    value: Decimal
+    unit: str
+
+
+def grade_lab_records(records: list[LabRecord]) -> list[GradedLab]:
+    """Grade every record; the first bad record raises before anything is returned."""
+    out = []
+    for i, r in enumerate(records):
+        g = grade_lab(
+            term=r.term,
+            value=r.value,
+            unit=r.unit,
+            uln=r.uln,
+            lln=r.lln,
+            baseline=r.baseline,
+            reference_unit=r.reference_unit,
+            on_anticoagulation=r.on_anticoagulation,
+            field=f"labs[{i}].",
+        )
+        out.append(
+            GradedLab(
+                **g.model_dump(),
+                time=r.time.isoformat() if r.time else None,
+                value=r.value,
+                unit=r.unit,
+            )
+        )
+    return out
