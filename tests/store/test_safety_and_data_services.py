@@ -12,7 +12,6 @@ from cartrial.errors import ConflictError, DataLocked, EnrolmentBlocked
 from cartrial.services import data, enrolment, safety, screening
 from cartrial.services.context import Sessions
 from cartrial.store.models import AuditEntry, Signature, Subject
-from cartrial.store.signatures import signature_status
 from tests.store.trial import PASSWORD, World, build_world, enrolled, screened
 
 
@@ -145,23 +144,6 @@ def test_second_editor_of_an_ae_gets_a_conflict_with_both_values(world: World) -
     assert (err.value.yours, err.value.theirs, err.value.version) == ("1", "3", 2)
     with world.sessions() as s:
         assert s.get(safety.AdverseEvent, ae.id).reported_grade == 3  # type: ignore[union-attr]
-
-
-def test_dlt_adjudication_is_signed_with_its_meaning(world: World) -> None:
-    subject_id = enrolled(world)
-    ae = _ae(world, subject_id)
-    verdict = safety.DltVerdict(True, "dlt-crs-g3", "grade 3 CRS within 28 days", "test-engine 1")
-    adjudication = safety.adjudicate_dlt(
-        world.sessions,
-        actor=world.actors["investigator"],
-        ae_id=ae.id,
-        verdict=verdict,
-        password=PASSWORD,
-    )
-    with world.sessions() as s:
-        sig = s.scalars(select(Signature).where(Signature.record_id == adjudication.id)).one()
-        assert (sig.printed_name, sig.statement) == ("Ada Investigator", "I adjudicate this DLT")
-        assert signature_status(s, sig).is_valid
 
 
 def test_query_goes_open_answered_closed(world: World) -> None:

@@ -123,8 +123,15 @@ def record_lab(
     value: Decimal,
     unit: str,
     derivation: Derivation | None = None,
+    ctcae_term: str | None = None,
+    uln: Decimal | None = None,
+    lln: Decimal | None = None,
 ) -> LabResult:
-    """One lab value, with its CTCAE grade when the grading engine gave one."""
+    """One lab value; with ``ctcae_term`` the safety engine grades it (CTCAE v5.0)."""
+    if derivation is None and ctcae_term is not None:
+        from cartrial.services.adjudication import derive_lab_grade
+
+        derivation = derive_lab_grade(term=ctcae_term, value=value, unit=unit, uln=uln, lln=lln)
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "ae.record")
         lab = LabResult(

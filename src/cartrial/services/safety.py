@@ -6,8 +6,8 @@
 - Editing an AE names the version the editor read: a stale version is refused
   with a :class:`~cartrial.errors.ConflictError` carrying both values (no lost
   update; 21 CFR 11.10(e)).
-- A DLT adjudication and an escalation decision are signed with their meaning
-  (21 CFR 11.50); a ``stop`` decision places an enrolment hold.
+- An escalation decision is signed with its meaning (21 CFR 11.50); a ``stop``
+  decision places an enrolment hold. DLT adjudication: :mod:`cartrial.services.adjudication`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from cartrial.services.context import Sessions, transaction
 from cartrial.store.audit import Actor, canonical_text
 from cartrial.store.models import (
     AdverseEvent,
-    DltAdjudication,
     EnrolmentHold,
     EscalationDecision,
     utcnow,
@@ -36,7 +35,6 @@ __all__ = [
     "Derivation",
     "DltVerdict",
     "EscalationOutcome",
-    "adjudicate_dlt",
     "lift_hold",
     "place_hold",
     "record_adverse_event",
@@ -58,12 +56,14 @@ class Derivation:
 
 @dataclass(frozen=True)
 class DltVerdict:
-    """The DLT engine's verdict on one AE (``cartrial.safety`` DLT adjudication)."""
+    """A subject's DLT adjudication (``cartrial.safety.dlt``): outcome, triggering AE, rule."""
 
     is_dlt: bool
     rule_id: str | None
     reason: str
     engine_version: str
+    outcome: str = "no"
+    adverse_event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,28 +160,6 @@ def update_adverse_event(
                 version=fresh.version,
             ) from None
     return event
-
-
-def adjudicate_dlt(
-    sessions: Sessions, *, actor: Actor, ae_id: str, verdict: DltVerdict, password: str
-) -> DltAdjudication:
-    """Store the DLT verdict on an AE and sign it: "I adjudicate this DLT"."""
-    with transaction(sessions, actor) as session:
-        event = session.get(AdverseEvent, ae_id)
-        if event is None:
-            raise NotFoundError("adverse event", ae_id)
-        subject = load_subject(session, actor, event.subject_id, "dlt.adjudicate")
-        adjudication = DltAdjudication(
-            adverse_event_id=event.id,
-            subject_id=subject.id,
-            is_dlt=verdict.is_dlt,
-            rule_id=verdict.rule_id,
-            reason=verdict.reason,
-            engine_version=verdict.engine_version,
-        )
-        session.add(adjudication)
-        sign_record(session, actor=actor, password=password, meaning="dlt", record=adjudication)
-    return adjudication
 
 
 def record_escalation_decision(

@@ -13,17 +13,24 @@ from cartrial.store.models.base import Record, UtcDateTime, utcnow
 __all__ = ["QUERY_STATUSES", "DataLock", "DataQuery", "DltAdjudication", "EscalationDecision"]
 
 QUERY_STATUSES = ("open", "answered", "closed")
+DLT_OUTCOMES = ("yes", "no", "pending", "not_evaluable")
 ESCALATION_ACTIONS = ("escalate", "stay", "deescalate", "wait", "stop")
 
 
 class DltAdjudication(Record):
-    """Whether an AE is a dose-limiting toxicity, with the engine's rule and reason."""
+    """A subject's DLT adjudication (``cartrial.safety.dlt``): outcome, rule, reason.
+
+    ``adverse_event_id`` names the AE that triggered the DLT (none when no DLT).
+    """
 
     __tablename__ = "dlt_adjudication"
+    __table_args__ = (CheckConstraint(_in("outcome", DLT_OUTCOMES), name="outcome"),)
 
-    adverse_event_id: Mapped[str] = mapped_column(ForeignKey("adverse_event.id"), index=True)
+    adverse_event_id: Mapped[str | None] = mapped_column(ForeignKey("adverse_event.id"), index=True)
     subject_id: Mapped[str] = mapped_column(ForeignKey("subject.id"), index=True)
     is_dlt: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str] = mapped_column(String(16))
+    dose_level: Mapped[int | None] = mapped_column(Integer)
     rule_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     engine_version: Mapped[str] = mapped_column(String(32))

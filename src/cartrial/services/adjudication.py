@@ -1,0 +1,184 @@
+"""The safety engine (``cartrial.safety``) on stored data: lab grades and DLT adjudication.
+
+- :func:`derive_lab_grade`: CTCAE v5.0 grade of one lab value
+  (:func:`cartrial.safety.ctcae.grade_lab`) as a stored derivation.
+- :func:`patient_safety`: a subject's stored records as the engine's
+  ``PatientSafety`` input. The engine reads site-clock times without offset;
+  the store keeps UTC, which is passed as the clock (an assumption until sites
+  carry a time zone). AE dates are taken at 00:00; ``is_serious`` becomes the
+  seriousness criterion "important medical event"; a death without a recorded
+  cause class is "unknown".
+- :func:`assess_subject_dlt`: :func:`cartrial.safety.dlt.assess_dlt` under the
+  protocol's DLT spec, as a :class:`~cartrial.services.safety.DltVerdict`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import get_args
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cartrial import __version__
+from cartrial.errors import InputError
+from cartrial.protocol.model import Protocol
+from cartrial.safety.ctcae import grade_lab
+from cartrial.safety.dlt import assess_dlt
+from cartrial.safety.events import AdverseEvent as EngineAe
+from cartrial.safety.events import Death as EngineDeath
+from cartrial.safety.events import PatientSafety, Relatedness
+from cartrial.services.access import load_subject
+from cartrial.services.admin import protocol_of
+from cartrial.services.context import Sessions, transaction
+from cartrial.services.safety import Derivation, DltVerdict
+from cartrial.store.audit import Actor
+from cartrial.store.models import (
+    AdverseEvent,
+    Death,
+    DltAdjudication,
+    Infusion,
+    LymphodepletionDose,
+    Subject,
+    Withdrawal,
+    utcnow,
+)
+from cartrial.store.models.oversight import DLT_OUTCOMES
+from cartrial.store.signatures import sign_record
+
+__all__ = [
+    "SAFETY_ENGINE",
+    "adjudicate_dlt",
+    "assess_subject_dlt",
+    "derive_lab_grade",
+    "patient_safety",
+]
+
+SAFETY_ENGINE = f"cartrial.safety {__version__}"
+
+
+def derive_lab_grade(
+    *,
+    term: str,
+    value: Decimal,
+    unit: str,
+    uln: Decimal | None = None,
+    lln: Decimal | None = None,
+    baseline: Decimal | None = None,
+) -> Derivation:
+    """The CTCAE v5.0 grade of one value, with the engine's reason."""
+    graded = grade_lab(term=term, value=value, unit=unit, uln=uln, lln=lln, baseline=baseline)
+    return Derivation(
+        graded.grade, f"{graded.term}: {graded.reason}", f"{SAFETY_ENGINE} CTCAE v5.0"
+    )
+
+
+def _clock(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def _relatedness(value: str | None) -> Relatedness:
+    allowed = get_args(Relatedness)
+    if value is None:
+        return "unrelated"
+    if value not in allowed:
+        raise InputError("relatedness", value, "one of " + ", ".join(allowed))
+    return value  # type: ignore[return-value]
+
+
+def patient_safety(session: Session, subject: Subject) -> PatientSafety:
+    """The subject's stored safety data in the safety engine's input form."""
+    ld = session.scalars(
+        select(LymphodepletionDose.completed_at).where(LymphodepletionDose.subject_id == subject.id)
+    ).all()
+    infusion = session.scalars(select(Infusion).where(Infusion.subject_id == subject.id)).first()
+    death = session.scalars(select(Death).where(Death.subject_id == subject.id)).first()
+    withdrawal = session.scalars(
+        select(Withdrawal).where(Withdrawal.subject_id == subject.id)
+    ).first()
+    events = session.scalars(
+        select(AdverseEvent)
+        .where(AdverseEvent.subject_id == subject.id)
+        .order_by(AdverseEvent.onset_date)
+    ).all()
+    return PatientSafety(
+        id=subject.code,
+        dose_level=subject.dose_level,
+        first_lymphodepletion=_clock(min(ld)) if ld else None,
+        infusion=_clock(infusion.started_at) if infusion else None,
+        withdrawn=_midnight(withdrawal.withdrawn_on) if withdrawal else None,
+        death=EngineDeath(time=_midnight(death.died_on), cause="unknown") if death else None,
+        adverse_events=[
+            EngineAe(
+                id=ae.id,
+                term=ae.term,
+                onset=_midnight(ae.onset_date),
+                resolution=_midnight(ae.end_date) if ae.end_date else None,
+                grade=ae.derived_grade or ae.reported_grade,
+                serious=["important_medical_event"] if ae.is_serious else [],
+                related_product=_relatedness(ae.relatedness),
+            )
+            for ae in events
+        ],
+    )
+
+
+def assess_subject_dlt(
+    session: Session, subject: Subject, protocol: Protocol, *, as_of: dt.datetime
+) -> DltVerdict:
+    """The engine's DLT adjudication of the subject, followed up to ``as_of``."""
+    if protocol.dlt is None:
+        raise InputError("protocol.dlt", None, f"DLT definitions in protocol {protocol.id}")
+    patient = patient_safety(session, subject).model_copy(update={"last_contact": _clock(as_of)})
+    result = assess_dlt(patient=patient, spec=protocol.dlt)
+    trigger = result.triggers[0] if result.triggers else None
+    reason = "; ".join(t.reason for t in result.triggers) or result.evaluable_reason
+    return DltVerdict(
+        is_dlt=result.dlt,
+        rule_id=trigger.rule_id if trigger else None,
+        reason=reason,
+        engine_version=SAFETY_ENGINE,
+        outcome=result.outcome,
+        adverse_event_id=trigger.ae_id if trigger else None,
+    )
+
+
+def adjudicate_dlt(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    password: str,
+    verdict: DltVerdict | None = None,
+    as_of: dt.datetime | None = None,
+) -> DltAdjudication:
+    """Adjudicate a subject's DLT (the engine's verdict unless one is given) and sign it.
+
+    The signature's meaning is "I adjudicate this DLT" (21 CFR 11.50).
+    """
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "dlt.adjudicate")
+        if verdict is None:
+            verdict = assess_subject_dlt(
+                session, subject, protocol_of(session, subject), as_of=as_of or utcnow()
+            )
+        if verdict.outcome not in DLT_OUTCOMES:
+            raise InputError("outcome", verdict.outcome, "one of " + ", ".join(DLT_OUTCOMES))
+        adjudication = DltAdjudication(
+            adverse_event_id=verdict.adverse_event_id,
+            subject_id=subject.id,
+            is_dlt=verdict.is_dlt,
+            outcome=verdict.outcome,
+            dose_level=subject.dose_level,
+            rule_id=verdict.rule_id,
+            reason=verdict.reason,
+            engine_version=verdict.engine_version,
+        )
+        session.add(adjudication)
+        sign_record(session, actor=actor, password=password, meaning="dlt", record=adjudication)
+    return adjudication

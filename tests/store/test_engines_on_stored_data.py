@@ -1,0 +1,120 @@
+"""The safety engine on stored records: CTCAE lab grades, DLT adjudication, signatures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from cartrial.services import adjudication, followup, safety, treatment
+from cartrial.services.context import Sessions
+from cartrial.store.models import Signature
+from cartrial.store.signatures import signature_status
+from tests.store.trial import (
+    INFUSION_AT,
+    PASSWORD,
+    World,
+    build_world,
+    coi_of,
+    enrolled,
+    lymphodepleted,
+    with_lot,
+)
+
+
+@pytest.fixture
+def world(sessions: Sessions) -> World:
+    return build_world(sessions)
+
+
+def _infused(world: World) -> str:
+    subject_id = enrolled(world)
+    lot_id = with_lot(world, subject_id)
+    lymphodepleted(world, subject_id)
+    treatment.record_infusion(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject_id,
+        lot_id=lot_id,
+        scanned_chain_of_identity_id=coi_of(world, subject_id),
+        cells_infused=7_000_000,
+        started_at=INFUSION_AT,
+    )
+    return subject_id
+
+
+def test_lab_value_is_graded_by_ctcae_v5_with_reason_and_engine_version(world: World) -> None:
+    subject_id = enrolled(world)
+    lab = followup.record_lab(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject_id,
+        collected_at=INFUSION_AT,
+        test="platelets",
+        value=Decimal(20),
+        unit="x10^9/L",
+        ctcae_term="Platelet count decreased",
+        lln=Decimal(150),
+    )
+    assert lab.derived_grade == 4
+    assert lab.derivation_reason == (
+        "Platelet count decreased: Platelet count decreased grade 4: 20 x10^9/L < 25 x10^9/L "
+        "(CTCAE v5.0: <25.0 x 10e9 /L)"
+    )
+    assert (lab.engine_version or "").startswith("cartrial.safety ")
+
+
+def test_grade_3_related_pneumonitis_in_the_window_is_a_dlt_by_rule_d5(world: World) -> None:
+    subject_id = _infused(world)
+    ae = safety.record_adverse_event(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject_id,
+        term="Pneumonitis",
+        onset_date=dt.date(2026, 3, 12),
+        grading_scale="ctcae_v5",
+        reported_grade=3,
+        relatedness="probable",
+    )
+    result = adjudication.adjudicate_dlt(
+        world.sessions,
+        actor=world.actors["investigator"],
+        subject_id=subject_id,
+        password=PASSWORD,
+        as_of=INFUSION_AT + dt.timedelta(days=29),
+    )
+    assert (result.is_dlt, result.outcome, result.rule_id, result.adverse_event_id) == (
+        True,
+        "yes",
+        "D5",
+        ae.id,
+    )
+    with world.sessions() as s:
+        sig = s.scalars(select(Signature).where(Signature.record_id == result.id)).one()
+        assert (sig.printed_name, sig.statement) == ("Ada Investigator", "I adjudicate this DLT")
+        assert signature_status(s, sig).is_valid
+
+
+def test_dlt_window_still_open_without_events_is_pending(world: World) -> None:
+    subject_id = _infused(world)
+    result = adjudication.adjudicate_dlt(
+        world.sessions,
+        actor=world.actors["investigator"],
+        subject_id=subject_id,
+        password=PASSWORD,
+        as_of=INFUSION_AT + dt.timedelta(days=10),
+    )
+    assert (result.is_dlt, result.outcome, result.adverse_event_id) == (False, "pending", None)
+
+
+def test_not_infused_subject_is_not_dlt_evaluable(world: World) -> None:
+    subject_id = enrolled(world)
+    result = adjudication.adjudicate_dlt(
+        world.sessions,
+        actor=world.actors["investigator"],
+        subject_id=subject_id,
+        password=PASSWORD,
+    )
+    assert (result.outcome, result.reason) == ("not_evaluable", "not DLT-evaluable: not infused")
