@@ -118,3 +118,62 @@ def test_not_infused_subject_is_not_dlt_evaluable(world: World) -> None:
         password=PASSWORD,
     )
     assert (result.outcome, result.reason) == ("not_evaluable", "not DLT-evaluable: not infused")
+
+
+def test_crs_series_is_regraded_by_astct_2019_at_each_observation(world: World) -> None:
+    from cartrial.services.syndromes import record_syndrome_observation
+
+    subject_id = _infused(world)
+    ae = safety.record_adverse_event(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject_id,
+        term="Cytokine release syndrome",
+        onset_date=dt.date(2026, 3, 7),
+        grading_scale="astct_2019",
+        reported_grade=1,
+    )
+    coord = world.actors["coordinator"]
+    fever = {"kind": "temperature", "time": "2026-03-07T08:00", "celsius": "39.2"}
+    after_fever = record_syndrome_observation(
+        world.sessions, actor=coord, ae_id=ae.id, payload=fever
+    )
+    assert after_fever.derived_grade == 1
+    pressor = {
+        "kind": "blood_pressure",
+        "time": "2026-03-07T14:00",
+        "hypotension": True,
+        "systolic_mmhg": 78,
+        "vasopressors": [{"agent": "norepinephrine"}],
+    }
+    after_pressor = record_syndrome_observation(
+        world.sessions, actor=coord, ae_id=ae.id, payload=pressor
+    )
+    assert after_pressor.derived_grade == 3
+    assert (after_pressor.engine_version or "").endswith("ASTCT 2019")
+    assert after_pressor.derivation_reason == (
+        "CRS grade 3: hypotension needing one vasopressor (norepinephrine) on day 1"
+    )
+
+
+def test_observation_the_engine_cannot_read_is_refused_naming_the_field(world: World) -> None:
+    from cartrial.errors import InputError
+    from cartrial.services.syndromes import record_syndrome_observation
+
+    subject_id = enrolled(world)
+    ae = safety.record_adverse_event(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject_id,
+        term="Cytokine release syndrome",
+        onset_date=dt.date(2026, 3, 7),
+        grading_scale="astct_2019",
+        reported_grade=1,
+    )
+    with pytest.raises(InputError, match="celsius"):
+        record_syndrome_observation(
+            world.sessions,
+            actor=world.actors["coordinator"],
+            ae_id=ae.id,
+            payload={"kind": "temperature", "time": "2026-03-07T08:00", "celsius": "55"},
+        )

@@ -78,13 +78,16 @@ class AdverseEvent(Record):
 
 
 class AeObservation(Record):
-    """One day's CRS/ICANS components (ASTCT 2019: fever, hypotension, hypoxia, ICE)."""
+    """One time-stamped CRS or ICANS observation (ASTCT 2019), stored as the engine reads it.
+
+    ``kind`` is the engine's (``temperature``, ``blood_pressure``, ``oxygen``,
+    ``medication``, ``death`` for CRS; ``icans_assessment`` for ICANS);
+    ``payload_json`` is the observation as validated by ``cartrial.safety.astct_input``.
+    """
 
     __tablename__ = "ae_observation"
 
     adverse_event_id: Mapped[str] = mapped_column(ForeignKey("adverse_event.id"), index=True)
     observed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-    temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
-    vasopressors: Mapped[int | None] = mapped_column(Integer)
-    oxygen: Mapped[str | None] = mapped_column(String(32))
-    ice_score: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload_json: Mapped[str] = mapped_column(Text)
