@@ -9,10 +9,19 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from cartrial.services import screening
 from cartrial.services.context import Sessions
 from cartrial.store.models import AuthSession
 from cartrial.web.api import create_app
-from tests.store.trial import PASSWORD, World, build_world, enrolled, screening_record, with_lot
+from tests.store.trial import (
+    PASSWORD,
+    World,
+    build_world,
+    enrolled,
+    screened,
+    screening_record,
+    with_lot,
+)
 
 
 @pytest.fixture
@@ -234,6 +243,11 @@ OPERATIONS = {
     ("post", "/api/v1/subjects/{subject_id}/queries"),
     ("post", "/api/v1/queries/{query_id}/answer"),
     ("post", "/api/v1/queries/{query_id}/close"),
+    ("post", "/api/v1/adverse-events/{ae_id}/observations"),
+    ("post", "/api/v1/subjects/{subject_id}/dlt-adjudications"),
+    ("post", "/api/v1/escalation-decisions"),
+    ("post", "/api/v1/holds"),
+    ("post", "/api/v1/holds/{hold_id}/lift"),
 }
 
 
@@ -310,3 +324,45 @@ def test_enrolled_subject_to_infusion_over_http(client: TestClient, world: World
     assert infusion["dose_level"] == 1
     subject = client.get(f"/api/v1/subjects/{subject_id}", headers=coord).json()
     assert subject["status"] == "infused"
+
+
+def test_only_the_safety_committee_approves_escalation_and_a_hold_blocks_enrolment(
+    client: TestClient, world: World
+) -> None:
+    decision = {
+        "protocol_id": "store-test",
+        "current_level": 1,
+        "action": "escalate",
+        "next_level": 2,
+        "reason": "0 DLT in 3",
+        "engine_version": "test 1",
+        "password": PASSWORD,
+    }
+    coord = _token(client, "coord_a", "coordinator", "A")
+    reply = client.post("/api/v1/escalation-decisions", json=decision, headers=coord)
+    assert _error(reply) == (403, "forbidden", None)
+    smc = _token(client, "smc", "safety_committee", None)
+    assert (
+        client.post("/api/v1/escalation-decisions", json=decision, headers=smc).status_code == 201
+    )
+    hold = client.post(
+        "/api/v1/holds",
+        json={"protocol_id": "store-test", "reason": "grade 5 event under review"},
+        headers=smc,
+    ).json()
+    subject_id = screened(world, "S-009")
+    screening.sign_eligibility(
+        world.sessions, actor=world.actors["investigator"], subject_id=subject_id, password=PASSWORD
+    )
+    enrol = f"/api/v1/subjects/{subject_id}/enrol"
+    reply = client.post(enrol, json={"weight_kg": "70"}, headers=coord)
+    assert _error(reply)[:2] == (409, "enrolment_blocked")
+    assert reply.json()["message"] == (
+        "enrolment blocked: enrolment is on hold for store-test: grade 5 event under review"
+    )
+    lifted = client.post(
+        f"/api/v1/holds/{hold['id']}/lift", json={"reason": "reviewed"}, headers=smc
+    ).json()
+    assert lifted["lifted_at"] is not None
+    reply = client.post(enrol, json={"weight_kg": "70"}, headers=coord)
+    assert (reply.status_code, reply.json()["dose_level"]) == (200, 2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -271,3 +271,62 @@ class QueryOut(_Out):
     text: str
     status: str
     answer: str | None
+
+
+class DltIn(_In):
+    password: str = Field(min_length=1, max_length=1000, description="re-entered (21 CFR 11.200)")
+    as_of: AwareDatetime | None = Field(default=None, description="follow-up time; default now")
+
+
+class DltOut(_Out):
+    id: str
+    subject_id: str
+    adverse_event_id: str | None
+    is_dlt: bool
+    outcome: str
+    dose_level: int | None
+    rule_id: str | None
+    reason: str
+    engine_version: str
+
+
+class ObservationIn(_In):
+    observation: dict[str, Any] = Field(description="a CRS observation or an ICANS assessment")
+
+
+class EscalationIn(_In):
+    protocol_id: str = Field(min_length=1, max_length=64)
+    current_level: int = Field(ge=1, le=100)
+    action: Literal["escalate", "stay", "deescalate", "wait", "stop"]
+    next_level: int | None = Field(default=None, ge=1, le=100)
+    reason: str = Field(min_length=1, max_length=4000)
+    engine_version: str = Field(min_length=1, max_length=32)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class EscalationOut(_Out):
+    id: str
+    protocol_id: str
+    current_level: int
+    action: str
+    next_level: int | None
+    reason: str
+    engine_version: str
+    decided_at: dt.datetime
+
+
+class HoldIn(_In):
+    protocol_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class HoldOut(_Out):
+    id: str
+    protocol_id: str
+    reason: str
+    placed_at: dt.datetime
+    lifted_at: dt.datetime | None
+
+
+class ReasonIn(_In):
+    reason: str = Field(min_length=1, max_length=4000)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from cartrial.web.api.routes import audit, auth, clinical, product, queries, subjects
+from cartrial.web.api.routes import audit, auth, clinical, product, queries, safety, subjects
 
 router = APIRouter()
 router.include_router(auth.router)
@@ -10,6 +10,7 @@ router.include_router(subjects.router)
 router.include_router(clinical.router)
 router.include_router(product.router)
 router.include_router(queries.router)
+router.include_router(safety.router)
 router.include_router(audit.router)
 
 __all__ = ["router"]
