@@ -227,3 +227,17 @@ def test_migrations_go_down_to_nothing_and_back_up(engine: Engine) -> None:
     assert current_revision(engine) is None
     assert upgrade(engine) == "0004"
     assert schema_differences(engine) == []
+
+
+def test_entries_of_a_rolled_back_savepoint_leave_no_gap_in_the_chain(sessions: Sessions) -> None:
+    with sessions() as s, s.begin():
+        s.info["actor"] = ADMIN
+        s.add(Site(code="A", name="Site A"))
+        s.flush()
+        savepoint = s.begin_nested()
+        s.add(Site(code="B", name="Site B"))
+        s.flush()
+        savepoint.rollback()
+        s.add(Site(code="C", name="Site C"))
+    with sessions() as s:
+        assert verify_chain(s).describe() == "audit trail intact: 2 entries, hash chain verified"

@@ -145,6 +145,8 @@ def assess_subject_dlt(
         engine_version=SAFETY_ENGINE,
         outcome=result.outcome,
         adverse_event_id=trigger.ae_id if trigger else None,
+        days_followed=result.days_followed,
+        grade2_related=result.grade2_related,
     )
 
 

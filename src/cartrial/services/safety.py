@@ -64,6 +64,8 @@ class DltVerdict:
     engine_version: str
     outcome: str = "no"
     adverse_event_id: str | None = None
+    days_followed: int | None = None
+    grade2_related: bool = False
 
 
 @dataclass(frozen=True)

@@ -329,9 +329,10 @@ def _apply_defaults(obj: Record) -> None:
 
 
 @event.listens_for(TrialSession, "after_transaction_end")
-def _forget_head(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop("audit_head", None)
+def _forget_head(session: Session, _transaction: SessionTransaction) -> None:
+    # Any end, savepoints included: a rolled-back savepoint takes its entries with it,
+    # so the next entry re-reads the head (the advisory lock is held until the end).
+    session.info.pop("audit_head", None)
 
 
 @dataclass(frozen=True)
