@@ -1,9 +1,11 @@
 """Store fixtures: every test runs on SQLite, and on PostgreSQL when it is reachable.
 
 PostgreSQL is at ``$CARTRIAL_TEST_POSTGRES_URL`` (default
-``postgresql://postgres@127.0.0.1:5432/test``); each test gets a private schema,
-dropped afterwards, so parallel runs never collide. Unreachable: the PostgreSQL
-half is skipped with the reason, and fails when ``CI=true``.
+``postgresql://postgres@127.0.0.1:5432/test``). A run migrates one template
+database (``cartrial_tmpl_<random>``) and each test gets its own copy
+(``cartrial_test_<random>``, ``CREATE DATABASE ... TEMPLATE``), dropped
+afterwards with the template, so parallel runs never collide. Unreachable: the
+PostgreSQL half is skipped with the reason, and fails when ``CI=true``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import sessionmaker
 
 from cartrial.store import make_engine, make_sessionmaker, upgrade
@@ -69,18 +71,36 @@ def engine(
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason} (CI=true requires it)")
         pytest.skip(reason)
-    schema = f"cartrial_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    eng = make_engine(PG_URL, schema=schema)
-    upgrade(eng)
+    template = request.getfixturevalue("pg_template")
+    name = f"cartrial_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"))
+    eng = make_engine(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
     try:
         yield eng
     finally:
         eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A database migrated once per run, copied by each PostgreSQL test."""
+    name = f"cartrial_tmpl_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    eng = make_engine(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+    upgrade(eng)
+    eng.dispose()
+    try:
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
 
 

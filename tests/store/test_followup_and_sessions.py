@@ -45,7 +45,9 @@ def test_full_path_from_screening_to_day_28_follow_up(world: World) -> None:
         cells_infused=7_000_000,
         started_at=INFUSION_AT,
     )
-    visits = followup.plan_visits(world.sessions, actor=coord, subject_id=subject_id)
+    assert followup.plan_visits(world.sessions, actor=coord, subject_id=subject_id) == []
+    with world.sessions() as s:
+        visits = list(s.scalars(select(Visit).order_by(Visit.planned_date)))
     assert [(v.visit_code, v.planned_date) for v in visits] == [
         ("d0", dt.date(2026, 3, 6)),
         ("d28", dt.date(2026, 4, 3)),
@@ -213,3 +215,33 @@ def test_two_clients_editing_the_same_ae_at_once_lose_no_update(world: World) ->
             )
         ).all()
         assert updates == [str(winner)]
+
+
+def test_withdrawn_subject_may_still_be_recorded_as_died_but_not_infused(world: World) -> None:
+    from cartrial.errors import InputError
+
+    subject_id = enrolled(world)
+    coord = world.actors["coordinator"]
+    followup.withdraw(
+        world.sessions,
+        actor=coord,
+        subject_id=subject_id,
+        withdrawn_on=dt.date(2026, 2, 10),
+        initiated_by="subject",
+        reason="consent withdrawn",
+    )
+    with pytest.raises(InputError) as err:
+        with_lot(world, subject_id)
+    assert str(err.value) == (
+        "field 'status': got 'withdrawn', expected a subject that is enrolled or apheresed "
+        "to record an apheresis"
+    )
+    followup.record_death(
+        world.sessions,
+        actor=coord,
+        subject_id=subject_id,
+        died_on=dt.date(2026, 5, 1),
+        cause="disease progression",
+    )
+    with world.sessions() as s:
+        assert s.get(Subject, subject_id).status == "died"  # type: ignore[union-attr]

@@ -113,20 +113,22 @@ def unlock_user(sessions: Sessions, *, actor: Actor, username: str, reason: str)
 
 def register_protocol(sessions: Sessions, *, actor: Actor, yaml_text: str) -> ProtocolVersion:
     """Store a validated protocol's YAML text and SHA-256 (the same text twice: one row)."""
-    loaded = parse_protocol_text(yaml_text, "(registered protocol)")
     sha = hashlib.sha256(yaml_text.encode("utf-8")).hexdigest()
+    if sha not in _PARSED:
+        _PARSED[sha] = parse_protocol_text(yaml_text, "(registered protocol)").protocol
+    protocol = _PARSED[sha]
     with transaction(sessions, actor) as session:
         authorize(actor, "protocol.register")
         existing = session.scalars(
             select(ProtocolVersion).where(
-                ProtocolVersion.protocol_id == loaded.protocol.id, ProtocolVersion.sha256 == sha
+                ProtocolVersion.protocol_id == protocol.id, ProtocolVersion.sha256 == sha
             )
         ).first()
         if existing is not None:
             return existing
         version = ProtocolVersion(
-            protocol_id=loaded.protocol.id,
-            label=loaded.protocol.version,
+            protocol_id=protocol.id,
+            label=protocol.version,
             yaml_text=yaml_text,
             sha256=sha,
             registered_at=utcnow(),

@@ -7,10 +7,12 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from cartrial.errors import InputError
 from cartrial.store.audit import Actor
 from cartrial.store.db import TrialSession
+from cartrial.store.models import Subject
 
-__all__ = ["Sessions", "transaction"]
+__all__ = ["Sessions", "refuse", "require_status", "transaction"]
 
 Sessions = sessionmaker[TrialSession]
 
@@ -45,3 +47,11 @@ def refuse(session: Session, *, table_name: str, record_id: str, reasons: list[s
         field="interlock",
         new_value="; ".join(reasons),
     )
+
+
+def require_status(subject: Subject, allowed: tuple[str, ...], step: str) -> None:
+    """Refuse ``step`` unless the subject's status is one of ``allowed`` (21 CFR 11.10(f))."""
+    if subject.status not in allowed:
+        raise InputError(
+            "status", subject.status, f"a subject that is {' or '.join(allowed)} to {step}"
+        )

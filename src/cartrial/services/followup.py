@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cartrial.dosing.calendar import study_date
 from cartrial.errors import InputError, NotFoundError
@@ -29,6 +30,7 @@ from cartrial.store.models import (
     LabResult,
     LesionMeasurement,
     Sample,
+    Subject,
     TumourAssessment,
     Visit,
     VitalSign,
@@ -38,6 +40,7 @@ from cartrial.store.models import (
 __all__ = [
     "LesionInput",
     "advance_status",
+    "plan_visit_rows",
     "plan_visits",
     "record_assay_result",
     "record_con_med",
@@ -51,8 +54,20 @@ __all__ = [
 ]
 
 
+def plan_visit_rows(session: Session, subject: Subject, day0: dt.date) -> list[Visit]:
+    """Add the protocol's visits not yet planned, dated from ``day0`` (the infusion day)."""
+    existing = set(session.scalars(select(Visit.visit_code).where(Visit.subject_id == subject.id)))
+    visits = [
+        Visit(subject_id=subject.id, visit_code=v.id, planned_date=study_date(day0, v.day))
+        for v in protocol_of(session, subject).visits
+        if v.id not in existing
+    ]
+    session.add_all(visits)
+    return visits
+
+
 def plan_visits(sessions: Sessions, *, actor: Actor, subject_id: str) -> list[Visit]:
-    """Create the protocol's visits with planned dates counted from the infusion (day 0)."""
+    """Plan the protocol's visits missing for an infused subject (day 0 = infusion)."""
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "treatment.record")
         infusion = session.scalars(
@@ -62,17 +77,7 @@ def plan_visits(sessions: Sessions, *, actor: Actor, subject_id: str) -> list[Vi
             raise InputError(
                 "subject", subject.code, "an infused subject (visits count from day 0)"
             )
-        existing = set(
-            session.scalars(select(Visit.visit_code).where(Visit.subject_id == subject.id))
-        )
-        day0 = infusion.started_at.date()
-        visits = [
-            Visit(subject_id=subject.id, visit_code=v.id, planned_date=study_date(day0, v.day))
-            for v in protocol_of(session, subject).visits
-            if v.id not in existing
-        ]
-        session.add_all(visits)
-    return visits
+        return plan_visit_rows(session, subject, infusion.started_at.date())
 
 
 def record_visit_date(

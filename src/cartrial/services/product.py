@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cartrial.errors import InputError, NotFoundError
 from cartrial.services.access import load_subject
-from cartrial.services.context import Sessions, transaction
+from cartrial.services.context import Sessions, require_status, transaction
 from cartrial.store.audit import Actor
 from cartrial.store.models import Apheresis, CustodyEvent, ProductLot, Subject, utcnow
 
@@ -45,6 +45,7 @@ def record_apheresis(
     """A leukapheresis collection labelled with the subject's CoI id; status -> apheresed."""
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "product.record")
+        require_status(subject, ("enrolled", "apheresed"), "record an apheresis")
         _check_label(subject, chain_of_identity_id)
         collection = Apheresis(
             subject_id=subject.id,
@@ -68,6 +69,7 @@ def register_lot(
         if collection is None:
             raise NotFoundError("apheresis", apheresis_id)
         subject = load_subject(session, actor, collection.subject_id, "product.record")
+        require_status(subject, ("apheresed", "manufacturing"), "start manufacturing a lot")
         lot = ProductLot(
             subject_id=subject.id,
             apheresis_id=collection.id,

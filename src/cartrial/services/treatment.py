@@ -17,7 +17,8 @@ The infusion is refused, each reason recorded in the audit trail (21 CFR
    (:func:`cartrial.dosing.compute_cell_dose`; a protocol without
    ``cell_dose.tolerance_percent`` accepts no dose rather than guess one).
 
-Every check runs, so the refusal lists all that failed.
+Every check runs, so the refusal lists all that failed. An infusion that
+passes plans the protocol's visits from day 0 in the same transaction.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from cartrial.errors import InfusionRefused, InputError, NotFoundError
 from cartrial.protocol.model import Protocol
 from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
-from cartrial.services.context import Sessions, refuse, transaction
+from cartrial.services.context import Sessions, refuse, require_status, transaction
 from cartrial.services.enrolment import active_hold
+from cartrial.services.followup import plan_visit_rows
 from cartrial.services.screening import eligibility_problem
 from cartrial.store.audit import Actor, canonical_text
 from cartrial.store.models import Infusion, LymphodepletionDose, ProductLot, Subject
@@ -57,6 +59,7 @@ def record_lymphodepletion_dose(
         raise InputError("dose_mg", str(dose_mg), "a dose > 0 mg")
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "treatment.record")
+        require_status(subject, ("manufacturing", "lymphodepleted"), "give lymphodepletion")
         protocol = protocol_of(session, subject)
         planned = (
             {a.agent for a in protocol.lymphodepletion.agents}
@@ -213,6 +216,7 @@ def record_infusion(
             session.add(infusion)
             session.info["reason"] = "CAR-T infusion given"
             subject.status = "infused"
+            plan_visit_rows(session, subject, started_at.date())
     if refusal is not None:
         raise refusal
     return infusion
