@@ -21,3 +21,4 @@ def version() -> None:
 
 
 # Sub-command groups register below, one line each (keeps merges trivial).
+app.add_typer(__import__("cartrial.cli.escalation", fromlist=["app"]).app, name="escalation")

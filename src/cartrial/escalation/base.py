@@ -178,8 +178,6 @@ class Design(ABC):
     n_levels: int
     start_level: int = 1
     name: str = field(default="design", init=False)
-    #: Fixed cohort size, or None for designs whose cohorts vary (3+3 fills to 3 then 6).
-    fixed_cohort_size: int | None = field(default=None, init=False)
     #: Reason templates indexed by ``Decisions.rule``.
     rules: tuple[str, ...] = field(default=(), init=False)
 

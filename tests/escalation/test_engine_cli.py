@@ -1,0 +1,164 @@
+"""The live decision engine (pending DLT windows) and the escalation commands."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cartrial.cli.main import app
+from cartrial.escalation.boin import Boin
+from cartrial.escalation.crm import Crm
+from cartrial.escalation.engine import PatientOutcome, decide_next
+from cartrial.escalation.three_plus_three import ThreePlusThree
+
+PROTOCOL = str(Path(__file__).parent.parent / "data" / "escalation_small_protocol.yaml")
+runner = CliRunner()
+
+
+def pts(*rows):
+    return [PatientOutcome(level=lv, dlt=d, days_followed=days) for lv, d, days in rows]
+
+
+def test_3plus3_waits_when_pending_outcome_decides_between_escalate_and_expand():
+    got = decide_next(
+        ThreePlusThree(n_levels=3),
+        pts((1, "no", 28), (1, "no", 28), (1, "pending", 12)),
+        window_days=28,
+    )
+    assert got.action == "wait"
+    assert got.reason == (
+        "wait: 1 patient(s) inside the 28-day DLT window (1 at level 1) and the decision "
+        "depends on them; 0 DLT in 1 pending at level 1: escalate to level 2; "
+        "1 DLT in 1 pending at level 1: expand at level 1, per 3+3"
+    )
+    assert [a.action for a in got.alternatives] == ["escalate", "expand"]
+
+
+def test_3plus3_decides_when_no_pending_outcome_can_change_it():
+    got = decide_next(
+        ThreePlusThree(n_levels=3),
+        pts(
+            (1, "no", 28),
+            (1, "no", 28),
+            (1, "no", 28),
+            (2, "yes", 5),
+            (2, "yes", 9),
+            (2, "pending", 3),
+        ),
+        window_days=28,
+    )
+    assert (got.action, got.next_level) == ("de-escalate", 1)
+    assert got.reason.endswith(
+        "(whatever the outcome of the 1 patient(s) inside the 28-day DLT window)"
+    )
+
+
+def test_no_dlt_with_follow_up_shorter_than_window_is_pending():
+    got = decide_next(
+        ThreePlusThree(n_levels=3), pts((1, "no", 28), (1, "no", 28), (1, "no", 27)), window_days=28
+    )
+    assert got.action == "wait" and got.pending == [1, 0, 0]
+
+
+def test_boin_completes_an_incomplete_cohort_before_deciding():
+    design = Boin(n_levels=3, target=0.3, max_sample_size=30)
+    got = decide_next(design, pts((1, "no", 28), (1, "no", 28)), window_days=28)
+    assert (got.action, got.next_level, got.cohort_size) == ("stay", 1, 1)
+    assert got.reason == (
+        "cohort at level 1 has 2 of 3 patients: treat 1 more at level 1 to complete it, per BOIN"
+    )
+
+
+def test_tite_crm_uses_weights_instead_of_waiting():
+    design = Crm(n_levels=3, target=0.3, skeleton=(0.1, 0.2, 0.35))
+    rows = pts((1, "no", 28), (1, "no", 28), (1, "no", 14))
+    assert decide_next(design, rows, window_days=28).action == "wait"
+    got = decide_next(design, rows, window_days=28, tite=True)
+    assert got.action in ("escalate", "stay")
+    assert "1 pending weighted" in got.reason
+
+
+def test_level_outside_the_grid_is_refused():
+    from cartrial.errors import InputError
+
+    with pytest.raises(InputError, match=r"a dose level in 1\.\.3"):
+        decide_next(ThreePlusThree(n_levels=3), pts((4, "no", 28)), window_days=28)
+
+
+def test_cli_next_uses_protocol_design_and_window(tmp_path):
+    data = tmp_path / "p.csv"
+    data.write_text("subject,level,dlt,days_followed\nP1,1,no,28\nP2,2,yes,28\n")
+    result = runner.invoke(
+        app, ["escalation", "next", "--protocol", PROTOCOL, "--data", str(data), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert (got["design"], got["action"], got["next_level"], got["cohort_size"]) == (
+        "accelerated titration + 3+3",
+        "expand",
+        2,
+        2,
+    )
+    assert got["reason"] == (
+        "first DLT at level 2 (1 DLT in 1): accelerated titration ends; "
+        "expand level 2 to 3, per 3+3"
+    )
+
+
+def test_cli_next_bad_dlt_value_exits_2_naming_the_field(tmp_path):
+    data = tmp_path / "p.csv"
+    data.write_text("level,dlt\n1,maybe\n")
+    result = runner.invoke(app, ["escalation", "next", "--protocol", PROTOCOL, "--data", str(data)])
+    assert result.exit_code == 2
+    assert "patients[0].dlt" in result.output
+
+
+def test_cli_boundaries_json_matches_published_target_030():
+    result = runner.invoke(app, ["escalation", "boundaries", "--target", "0.3", "--json"])
+    got = json.loads(result.stdout)
+    assert got["escalate_if_at_most"] == [0, 1, 2, 2, 3, 4, 4, 5, 6, 7]
+    assert got["eliminate_if_at_least"] == [3, 4, 5, 7, 8, 9, 10, 11, 12, 14]
+
+
+def test_cli_select_mtd_reports_isotonic_estimates():
+    result = runner.invoke(
+        app,
+        [
+            "escalation",
+            "select-mtd",
+            "--target",
+            "0.3",
+            "--n",
+            "3,3,3,3",
+            "--dlt",
+            "0,2,1,3",
+            "--json",
+        ],
+    )
+    got = json.loads(result.stdout)
+    assert got["mtd_level"] == 2
+    # 3/3 at level 4: P(p > 0.3) = 0.992 > 0.95, eliminated, so no estimate there.
+    assert got["isotonic_estimates"] == [0.0, 0.5, 0.5, None]
+
+
+def test_cli_simulate_same_seed_same_answer_and_exact_for_3plus3():
+    args = [
+        "escalation",
+        "simulate",
+        "--design",
+        "boin",
+        "--truth",
+        "0.1,0.3,0.5",
+        "--trials",
+        "500",
+        "--json",
+    ]
+    first = runner.invoke(app, [*args, "--seed", "7"])
+    again = runner.invoke(app, [*args, "--seed", "7"])
+    assert first.exit_code == 0, first.output
+    assert first.stdout == again.stdout
+    exact = runner.invoke(
+        app, ["escalation", "simulate", "--design", "3plus3", "--truth", "0.3", "--exact", "--json"]
+    )
+    assert json.loads(exact.stdout)["selection"] == [pytest.approx(0.420175)]
