@@ -36,6 +36,7 @@ __all__ = [
     "TrialState",
     "empty_state",
     "state_from_counts",
+    "unique_counts",
 ]
 
 IntArray = NDArray[np.int64]
@@ -114,6 +115,29 @@ def state_from_counts(
         g2=np.asarray([g2 if g2 is not None else [0] * len(n)], dtype=np.int64),
         current=np.asarray([current], dtype=np.int64),
     )
+
+
+def unique_counts(n: IntArray, y: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Distinct ``(n, y)`` rows and, per trial, the index of its row.
+
+    Rows are packed into one integer when they fit in 62 bits (a fast sort);
+    otherwise rows are compared whole.
+
+    >>> n = np.array([[3, 0], [3, 0], [6, 3]])
+    >>> un, uy, inv = unique_counts(n, np.array([[0, 0], [0, 0], [1, 1]]))
+    >>> un.tolist(), inv.tolist()
+    ([[3, 0], [6, 3]], [0, 0, 1])
+    """
+    k = n.shape[1]
+    base = int(max(int(n.max(initial=0)), 1)) + 1
+    if k and (2 * k) * np.log2(base) < 62:
+        key = np.zeros(n.shape[0], dtype=np.int64)
+        for j in range(k):
+            key = (key * base + n[:, j]) * base + y[:, j]
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return n[first], y[first], inverse.ravel()
+    uniq, inverse = np.unique(np.concatenate([n, y], axis=1), axis=0, return_inverse=True)
+    return uniq[:, :k], uniq[:, k:], inverse.ravel()
 
 
 def empty_state(n_trials: int, n_levels: int) -> TrialState:

@@ -48,7 +48,14 @@ from typing import Literal
 import numpy as np
 from scipy.special import expit, logit
 
-from cartrial.escalation.base import Action, Decisions, Design, FloatArray, TrialState
+from cartrial.escalation.base import (
+    Action,
+    Decisions,
+    Design,
+    FloatArray,
+    TrialState,
+    unique_counts,
+)
 
 __all__ = ["Crm", "CrmPosterior", "compute_skeleton_lee_cheung"]
 
@@ -179,17 +186,14 @@ class Crm(Design):
         chunks to bound memory.
         """
         if state.pending_level is None and state.n_trials > 1:
-            keys = np.concatenate([state.n, state.y], axis=1)
-            uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-            k = state.n_levels
+            un, uy, inv = unique_counts(state.n, state.y)
             reduced = TrialState(
-                n=uniq[:, :k],
-                y=uniq[:, k:],
-                g2=np.zeros_like(uniq[:, :k]),
-                current=np.ones(len(uniq), dtype=np.int64),
+                n=un,
+                y=uy,
+                g2=np.zeros_like(un),
+                current=np.ones(len(un), dtype=np.int64),
             )
             post = self._posterior_chunks(reduced)
-            inv = inverse.ravel()
             return CrmPosterior(
                 mean_a=post.mean_a[inv],
                 mean_p=post.mean_p[inv],

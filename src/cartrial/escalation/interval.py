@@ -37,7 +37,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.stats import beta
 
-from cartrial.escalation.base import Action, Decisions, Design, IntArray, TrialState
+from cartrial.escalation.base import (
+    Action,
+    Decisions,
+    Design,
+    IntArray,
+    TrialState,
+    unique_counts,
+)
 from cartrial.escalation.isotonic import select_mtd_isotonic
 
 __all__ = ["CODE_DEESCALATE", "CODE_ESCALATE", "CODE_STAY", "IntervalDesign"]
@@ -118,14 +125,21 @@ class IntervalDesign(Design):
 
     def eliminated(self, n: IntArray, y: IntArray) -> np.ndarray:
         """Eliminated levels (trials x levels), before propagation upwards."""
-        return self.eliminate[np.minimum(n, self.max_sample_size), np.minimum(y, n)]
+        size = self.max_sample_size + 1
+        flat = np.minimum(n, self.max_sample_size) * size + np.minimum(y, n)
+        return self.eliminate.ravel()[flat]  # type: ignore[no-any-return]
 
     def select_mtd(self, n: IntArray, y: IntArray) -> IntArray:
-        """MTD level per trial (0 = none) from the final counts."""
+        """MTD level per trial (0 = none) from the final counts.
+
+        Trials with the same counts share the answer, so the isotonic
+        regression runs once per distinct count vector.
+        """
+        un, uy, inverse = unique_counts(n, y)
         selected, _ = select_mtd_isotonic(
-            n=n, y=y, target=self.target, eliminated=self.eliminated(n, y), bound=self.mtd_bound
+            n=un, y=uy, target=self.target, eliminated=self.eliminated(un, uy), bound=self.mtd_bound
         )
-        return selected
+        return selected[inverse]
 
     def decide(self, state: TrialState) -> Decisions:
         n, y = state.n, state.y
