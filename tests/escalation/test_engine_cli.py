@@ -49,8 +49,10 @@ def test_3plus3_decides_when_no_pending_outcome_can_change_it():
         window_days=28,
     )
     assert (got.action, got.next_level) == ("de-escalate", 1)
-    assert got.reason.endswith(
-        "(whatever the outcome of the 1 patient(s) inside the 28-day DLT window)"
+    assert got.reason == (
+        "2 DLTs in 3 at level 2: MTD exceeded; de-escalate to level 1 (0 DLT in 3) and treat "
+        "3 more, per 3+3 (the 1 patient(s) inside the 28-day DLT window are counted as "
+        "treated; no outcome of theirs changes this decision)"
     )
 
 

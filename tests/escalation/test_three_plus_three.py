@@ -184,3 +184,15 @@ def test_simulated_matches_exact_enumeration_within_4_se(design_cls):
     ]
     for got, se, expected in pairs:
         assert abs(got - expected) <= 4 * se + 1e-12, (got, se, expected)
+
+
+@pytest.mark.parametrize(
+    ("p", "expected"),
+    [(0.1, 0.91), (0.2, 0.71), (0.3, 0.49), (0.4, 0.31), (0.5, 0.17), (0.6, 0.08), (0.7, 0.03)],
+)
+def test_3plus3_escalation_probability_matches_storer_closed_form_table(p, expected):
+    # P(escalate past a level) = (1-p)^3 + 3p(1-p)^2 (1-p)^3 (0/3, or 1/3 then 0/3), the
+    # two-decimal table of Storer (Biometrics 1989) reproduced in phase I reviews.
+    # Level 2 is certainly toxic, so patients reach it only by escalating past level 1.
+    oc = enumerate_trials(ThreePlusThree(n_levels=2), truth=[p, 1.0], target=0.3)
+    assert round(oc.mean_patients[1] / 3, 2) == expected

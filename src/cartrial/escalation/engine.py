@@ -181,7 +181,8 @@ def decide_next(
             )
     if len(distinct) == 1:
         note = (
-            f" (whatever the outcome of the {n_pending} patient(s) inside the {window})"
+            f" (the {n_pending} patient(s) inside the {window} are counted as treated; "
+            "no outcome of theirs changes this decision)"
             if n_pending
             else ""
         )
