@@ -17,6 +17,7 @@ from rich.table import Table
 from cartrial.cli.common import console, handle_errors, print_json, read_json_file
 from cartrial.errors import InputError, input_error_from_validation
 from cartrial.escalation.boin import Boin, compute_boundary_table
+from cartrial.escalation.crm import Crm
 from cartrial.escalation.designs import DESIGNS, DesignOptions, build_design, design_from_protocol
 from cartrial.escalation.engine import NextDecision, PatientOutcome, decide_next
 from cartrial.escalation.exact import enumerate_trials
@@ -115,7 +116,9 @@ def next_dose(
     target: float | None = typer.Option(None, help="Target DLT rate (BOIN, i3+3, CRM)."),
     cohort_size: int | None = typer.Option(None, help="Cohort size (BOIN, i3+3, CRM)."),
     n_cohorts: int | None = typer.Option(None, help="Maximum number of cohorts."),
-    tite: bool = typer.Option(False, help="TITE-CRM weights for pending patients (CRM)."),
+    tite: bool | None = typer.Option(
+        None, help="TITE-CRM weights for pending patients (CRM). Default: the protocol's."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The next step of a running trial: escalate, stay, de-escalate, expand, stop or wait."""
@@ -124,6 +127,9 @@ def next_dose(
         loaded, design=design, target=target, cohort_size=cohort_size, n_cohorts=n_cohorts
     )
     window = loaded.dlt.window_days if loaded.dlt else DEFAULT_WINDOW_DAYS
+    if tite is None:
+        spec = loaded.escalation
+        tite = bool(spec and spec.crm and spec.crm.tite and isinstance(chosen, Crm))
     result = decide_next(chosen, read_patients(data), window_days=window, tite=tite)
     if as_json:
         print_json(result)

@@ -37,6 +37,7 @@ _PROTOCOL_NAMES = {
     "3plus3": "3plus3",
     "boin": "boin",
     "crm": "crm",
+    "i3plus3": "i3plus3",
 }
 
 
@@ -179,6 +180,26 @@ def design_from_protocol(
             kwargs["switch_on_first_dlt"] = at.switch_on_first_dlt
             kwargs["switch_on_nth_grade2_related"] = at.switch_on_nth_grade2_related
             kwargs["max_single_patient_levels"] = at.max_single_patient_levels
+        if spec is not None and spec.interval_design is not None:
+            iv = spec.interval_design
+            kwargs |= {
+                "p_saf": None if iv.p_saf is None else float(iv.p_saf),
+                "p_tox": None if iv.p_tox is None else float(iv.p_tox),
+                "cutoff_eli": float(iv.cutoff_eli),
+                "extra_safe": iv.extra_safe,
+                "n_earlystop": iv.n_earlystop,
+                "bound_mtd": iv.bound_mtd,
+                "eps1": float(iv.eps1),
+                "eps2": float(iv.eps2),
+            }
+        if spec is not None and spec.crm is not None:
+            c = spec.crm
+            kwargs |= {
+                "skeleton": None if c.skeleton is None else tuple(float(v) for v in c.skeleton),
+                "crm_model": c.model,
+                "prior_var": float(c.prior_var),
+                "overdose_stop": c.overdose_stop,
+            }
         opts = DesignOptions(**kwargs)  # type: ignore[arg-type]
     if target is None and spec is not None and spec.target_dlt_rate is not None:
         target = float(spec.target_dlt_rate)
