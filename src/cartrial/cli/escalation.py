@@ -6,15 +6,24 @@ Thin adapter: parse, call one function of :mod:`cartrial.escalation`, render.
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import typer
+import yaml
 from pydantic import ValidationError
+from rich.progress import Progress
 from rich.table import Table
 
-from cartrial.cli.common import console, handle_errors, print_json, read_json_file
+from cartrial.cli.common import (
+    console,
+    error_console,
+    handle_errors,
+    print_json,
+    read_json_file,
+)
 from cartrial.errors import InputError, input_error_from_validation
 from cartrial.escalation.boin import Boin, compute_boundary_table
 from cartrial.escalation.crm import Crm
@@ -24,6 +33,7 @@ from cartrial.escalation.exact import enumerate_trials
 from cartrial.escalation.i3plus3 import I3Plus3
 from cartrial.escalation.interval import IntervalDesign
 from cartrial.escalation.simulate import OperatingCharacteristics, simulate_trials
+from cartrial.escalation.sweep import SweepSpec, run_sweep
 from cartrial.protocol.load import load_protocol
 
 app = typer.Typer(
@@ -310,3 +320,58 @@ def simulate(
         print_json(oc)
     else:
         render_oc(oc)
+
+
+@app.command()
+@handle_errors
+def sweep(
+    file: Path = typer.Argument(..., help="Sweep YAML: designs x scenarios (docs/escalation.md)."),
+    workers: int = typer.Option(0, help="Worker processes (0: all local cores)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Simulate many designs x scenarios on all local cores, with a progress bar."""
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError("file", str(file), f"a readable file ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise InputError("file", str(file), f"valid YAML ({exc})") from exc
+    try:
+        spec = SweepSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise input_error_from_validation(exc, source=str(file)) from exc
+    n_tasks = len(spec.designs) * len(spec.scenarios)
+    with Progress(console=error_console, transient=True) as progress:
+        task = progress.add_task("simulating", total=n_tasks)
+        results = run_sweep(
+            spec,
+            workers=workers or os.cpu_count() or 1,
+            on_done=lambda _: progress.advance(task),
+        )
+    if as_json:
+        print_json(results)
+        return
+    for scenario in spec.scenarios:
+        rows = [r for r in results if r.scenario == scenario.name]
+        mtd = rows[0].characteristics.true_mtd
+        table = Table(
+            "design",
+            "correct %",
+            *[f"L{i + 1} %" for i in range(len(scenario.truth))],
+            "none %",
+            "mean n",
+            "above MTD %",
+            title=f"{scenario.name}: truth {scenario.truth}, true MTD {mtd}",
+        )
+        for r in rows:
+            oc = r.characteristics
+            correct = sum(oc.selection[level - 1] for level in oc.true_mtd)
+            table.add_row(
+                r.label,
+                f"{100 * correct:.1f}",
+                *[f"{100 * v:.1f}" for v in oc.selection],
+                f"{100 * oc.no_selection:.1f}",
+                f"{oc.mean_sample_size:.1f}",
+                f"{oc.percent_above_mtd:.1f}",
+            )
+        console.print(table)
