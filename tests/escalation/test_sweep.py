@@ -48,3 +48,23 @@ def test_cli_sweep_prints_json_per_design_and_scenario(tmp_path):
     got = json.loads(result.stdout)
     assert len(got) == 4
     assert got[2]["characteristics"]["true_mtd"] == [3]
+
+
+def test_cli_simulate_plot_writes_a_png(tmp_path):
+    out = tmp_path / "oc.png"
+    result = CliRunner().invoke(
+        app,
+        [
+            "escalation",
+            "simulate",
+            "--design",
+            "3plus3",
+            "--truth",
+            "0.1,0.3,0.5",
+            "--exact",
+            "--plot",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

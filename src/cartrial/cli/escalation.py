@@ -32,6 +32,7 @@ from cartrial.escalation.engine import NextDecision, PatientOutcome, decide_next
 from cartrial.escalation.exact import enumerate_trials
 from cartrial.escalation.i3plus3 import I3Plus3
 from cartrial.escalation.interval import IntervalDesign
+from cartrial.escalation.plot import plot_operating_characteristics
 from cartrial.escalation.simulate import OperatingCharacteristics, simulate_trials
 from cartrial.escalation.sweep import SweepSpec, run_sweep
 from cartrial.protocol.load import load_protocol
@@ -282,6 +283,7 @@ def simulate(
     p_saf: float | None = typer.Option(None, help="BOIN p.saf (0.6 x target)."),
     p_tox: float | None = typer.Option(None, help="BOIN p.tox (1.4 x target)."),
     mtd_requires_six: bool | None = typer.Option(None, help="3+3: the MTD needs 6 patients."),
+    plot: Path | None = typer.Option(None, help="Write a PNG of selection and patients per level."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Operating characteristics of a design in one scenario, with Monte-Carlo standard errors."""
@@ -316,6 +318,8 @@ def simulate(
             rng=np.random.default_rng(seed),
             seed=seed,
         )
+    if plot is not None:
+        plot_operating_characteristics([("scenario", [(oc.design, oc)])], plot)
     if as_json:
         print_json(oc)
     else:
@@ -327,6 +331,7 @@ def simulate(
 def sweep(
     file: Path = typer.Argument(..., help="Sweep YAML: designs x scenarios (docs/escalation.md)."),
     workers: int = typer.Option(0, help="Worker processes (0: all local cores)."),
+    plot: Path | None = typer.Option(None, help="Write a PNG: designs side by side per scenario."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Simulate many designs x scenarios on all local cores, with a progress bar."""
@@ -347,6 +352,14 @@ def sweep(
             spec,
             workers=workers or os.cpu_count() or 1,
             on_done=lambda _: progress.advance(task),
+        )
+    if plot is not None:
+        plot_operating_characteristics(
+            [
+                (s.name, [(r.label, r.characteristics) for r in results if r.scenario == s.name])
+                for s in spec.scenarios
+            ],
+            plot,
         )
     if as_json:
         print_json(results)
