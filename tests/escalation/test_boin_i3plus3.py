@@ -62,7 +62,7 @@ def test_boin_zero_of_three_escalates():
         "escalate",
         2,
         0,
-        "0 DLT in 3 at level 1 (rate 0.000 <= lambda_e 0.236): escalate to level 2, per BOIN",
+        "0 DLTs in 3 at level 1 (rate 0.000 <= lambda_e 0.236): escalate to level 2, per BOIN",
     )
 
 
@@ -75,7 +75,7 @@ def test_boin_two_of_three_deescalates():
         "de-escalate",
         1,
         0,
-        "2 DLT in 3 at level 2 (rate 0.667 >= lambda_d 0.359): de-escalate to level 1, per BOIN",
+        "2 DLTs in 3 at level 2 (rate 0.667 >= lambda_d 0.359): de-escalate to level 1, per BOIN",
     )
 
 

@@ -29,7 +29,7 @@ def test_3plus3_waits_when_pending_outcome_decides_between_escalate_and_expand()
     assert got.action == "wait"
     assert got.reason == (
         "wait: 1 patient(s) inside the 28-day DLT window (1 at level 1) and the decision "
-        "depends on them; 0 DLT in 1 pending at level 1: escalate to level 2; "
+        "depends on them; 0 DLTs in 1 pending at level 1: escalate to level 2; "
         "1 DLT in 1 pending at level 1: expand at level 1, per 3+3"
     )
     assert [a.action for a in got.alternatives] == ["escalate", "expand"]
@@ -50,7 +50,7 @@ def test_3plus3_decides_when_no_pending_outcome_can_change_it():
     )
     assert (got.action, got.next_level) == ("de-escalate", 1)
     assert got.reason == (
-        "2 DLTs in 3 at level 2: MTD exceeded; de-escalate to level 1 (0 DLT in 3) and treat "
+        "2 DLTs in 3 at level 2: MTD exceeded; de-escalate to level 1 (0 DLTs in 3) and treat "
         "3 more, per 3+3 (the 1 patient(s) inside the 28-day DLT window are counted as "
         "treated; no outcome of theirs changes this decision)"
     )

@@ -37,7 +37,7 @@ def test_3plus3_zero_of_three_escalates():
         2,
         3,
         0,
-        "0 DLT in 3 at level 1: escalate to level 2, per 3+3",
+        "0 DLTs in 3 at level 1: escalate to level 2, per 3+3",
     )
 
 
@@ -61,7 +61,7 @@ def test_3plus3_two_of_three_deescalates_to_expand_lower_level_to_six():
         2,
         3,
         0,
-        "2 DLTs in 3 at level 3: MTD exceeded; de-escalate to level 2 (0 DLT in 3) "
+        "2 DLTs in 3 at level 3: MTD exceeded; de-escalate to level 2 (0 DLTs in 3) "
         "and treat 3 more, per 3+3",
     )
 

@@ -34,6 +34,7 @@ __all__ = [
     "Design",
     "IntArray",
     "TrialState",
+    "dlt_word",
     "empty_state",
     "state_from_counts",
     "unique_counts",
@@ -115,6 +116,15 @@ def state_from_counts(
         g2=np.asarray([g2 if g2 is not None else [0] * len(n)], dtype=np.int64),
         current=np.asarray([current], dtype=np.int64),
     )
+
+
+def dlt_word(count: int) -> str:
+    """ "DLT" or "DLTs" after a count.
+
+    >>> [f"{c} {dlt_word(c)}" for c in (0, 1, 2)]
+    ['0 DLTs', '1 DLT', '2 DLTs']
+    """
+    return "DLT" if count == 1 else "DLTs"
 
 
 def unique_counts(n: IntArray, y: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -229,6 +239,8 @@ class Design(ABC):
             "mtd": int(decisions.mtd[row]),
             "total": int(state.n[row].sum()),
             "design": self.name,
+            "dlts": dlt_word(int(state.y[row, k])),
+            "dlts1": dlt_word(int(state.y[row, 0])),
         }
         values.update(self.extra_reason_values(state, decisions, row))
         return self.rules[int(decisions.rule[row])].format(**values)

@@ -35,7 +35,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from cartrial.errors import InputError
-from cartrial.escalation.base import Action, Design, TrialState
+from cartrial.escalation.base import Action, Design, TrialState, dlt_word
 from cartrial.escalation.crm import Crm
 from cartrial.escalation.interval import IntervalDesign
 
@@ -229,7 +229,7 @@ def decide_next(
 
 def _describe_outcome(extra: np.ndarray, pend: np.ndarray) -> str:
     parts = [
-        f"{int(e)} DLT in {int(m)} pending at level {i + 1}"
+        f"{int(e)} {dlt_word(int(e))} in {int(m)} pending at level {i + 1}"
         for i, (e, m) in enumerate(zip(extra, pend, strict=True))
         if m
     ]

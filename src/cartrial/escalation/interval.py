@@ -57,17 +57,19 @@ R_DEESC, R_DEESC_ELIM, R_MAX_N, R_CAP = 8, 9, 10, 11
 
 INTERVAL_RULES: tuple[str, ...] = (
     "no patient treated yet: start at level {next} with {size} patient(s), per {design}",
-    "{y1} DLTs in {n1} at level 1: P(DLT rate > {target}) = {p_over1:.3f} > {cutoff}; "
+    "{y1} {dlts1} in {n1} at level 1: P(DLT rate > {target}) = {p_over1:.3f} > {cutoff}; "
     "level 1 eliminated: stop, no MTD, per {design}",
-    "{y1} DLTs in {n1} at level 1: P(DLT rate > {target}) = {p_over1:.3f} > {cutoff_safe}; "
+    "{y1} {dlts1} in {n1} at level 1: P(DLT rate > {target}) = {p_over1:.3f} > {cutoff_safe}; "
     "extra-safe rule: stop, no MTD, per {design}",
-    "{y} DLT in {n} at level {level} ({why}): escalate to level {next}, per {design}",
-    "{y} DLT in {n} at level {level} ({why}): stay at level {level}, per {design}",
-    "{y} DLT in {n} at level {level} ({why}) but level {level} is the highest: stay, per {design}",
-    "{y} DLT in {n} at level {level} ({why}) but level {above} is eliminated: stay, per {design}",
-    "{y} DLT in {n} at level {level} ({why}) but level 1 is the lowest: stay, per {design}",
-    "{y} DLT in {n} at level {level} ({why}): de-escalate to level {next}, per {design}",
-    "{y} DLT in {n} at level {level}: P(DLT rate > {target}) = {p_over:.3f} > {cutoff}; "
+    "{y} {dlts} in {n} at level {level} ({why}): escalate to level {next}, per {design}",
+    "{y} {dlts} in {n} at level {level} ({why}): stay at level {level}, per {design}",
+    "{y} {dlts} in {n} at level {level} ({why}) but level {level} is the highest: "
+    "stay, per {design}",
+    "{y} {dlts} in {n} at level {level} ({why}) but level {above} is eliminated: "
+    "stay, per {design}",
+    "{y} {dlts} in {n} at level {level} ({why}) but level 1 is the lowest: stay, per {design}",
+    "{y} {dlts} in {n} at level {level} ({why}): de-escalate to level {next}, per {design}",
+    "{y} {dlts} in {n} at level {level}: P(DLT rate > {target}) = {p_over:.3f} > {cutoff}; "
     "level {level} and above eliminated: de-escalate to level {next}, per {design}",
     "maximum sample size {total} reached: stop; {mtd_text}, per {design}",
     "level {cap_level} would get the next cohort and already has {n_next} patients "

@@ -44,7 +44,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from cartrial.escalation.base import Action, Decisions, Design, IntArray, TrialState
+from cartrial.escalation.base import (
+    Action,
+    Decisions,
+    Design,
+    IntArray,
+    TrialState,
+    dlt_word,
+)
 
 __all__ = ["ThreePlusThree", "decide_three_plus_three", "fill_to_next"]
 
@@ -62,16 +69,16 @@ R_EXCEEDED_DECLARE_BELOW = 9
 
 THREE_PLUS_THREE_RULES: tuple[str, ...] = (
     "no patient treated yet: start at level {next} with {size} patient(s), per {design}",
-    "{y} DLTs in {n} at level {level}, the lowest level: stop, no MTD, per 3+3",
-    "{y} DLTs in {n} at level {level}: MTD exceeded; level {mtd} ({below}) is the MTD, per 3+3",
-    "{y} DLTs in {n} at level {level}: MTD exceeded; de-escalate to level {next} "
+    "{y} {dlts} in {n} at level {level}, the lowest level: stop, no MTD, per 3+3",
+    "{y} {dlts} in {n} at level {level}: MTD exceeded; level {mtd} ({below}) is the MTD, per 3+3",
+    "{y} {dlts} in {n} at level {level}: MTD exceeded; de-escalate to level {next} "
     "({below}) and treat {size} more, per 3+3",
     "{n} treated at level {level} ({y} DLT): expand to 3, per 3+3",
     "1 DLT in {n} at level {level}: expand to 6, per 3+3",
-    "{y} DLT in {n} at level {level}: escalate to level {next}, per 3+3",
-    "{y} DLT in {n} at level {level} ({why}): level {mtd} is the MTD, per 3+3",
-    "{y} DLT in {n} at level {level} ({why}): expand to 6 to confirm the MTD, per 3+3",
-    "{y} DLTs in {n} at level {level}: MTD exceeded; level {mtd} ({below}) is the MTD "
+    "{y} {dlts} in {n} at level {level}: escalate to level {next}, per 3+3",
+    "{y} {dlts} in {n} at level {level} ({why}): level {mtd} is the MTD, per 3+3",
+    "{y} {dlts} in {n} at level {level} ({why}): expand to 6 to confirm the MTD, per 3+3",
+    "{y} {dlts} in {n} at level {level}: MTD exceeded; level {mtd} ({below}) is the MTD "
     "(no expansion of the lower level), per 3+3",
 )
 
@@ -159,7 +166,8 @@ def ceiling_reason(state: TrialState, row: int) -> str:
 
 def below_summary(state: TrialState, row: int) -> str:
     d = max(int(state.current[row]) - 1, 1)
-    return f"{int(state.y[row, d - 1])} DLT in {int(state.n[row, d - 1])}"
+    y = int(state.y[row, d - 1])
+    return f"{y} {dlt_word(y)} in {int(state.n[row, d - 1])}"
 
 
 @dataclass(frozen=True, kw_only=True)
