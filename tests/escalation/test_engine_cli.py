@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cartrial.cli.main import app
@@ -164,3 +166,19 @@ def test_cli_simulate_same_seed_same_answer_and_exact_for_3plus3():
         app, ["escalation", "simulate", "--design", "3plus3", "--truth", "0.3", "--exact", "--json"]
     )
     assert json.loads(exact.stdout)["selection"] == [pytest.approx(0.420175)]
+
+
+@given(
+    level=st.integers(max_value=0),
+    dlt=st.text(min_size=1).filter(lambda s: s not in ("yes", "no", "pending")),
+    days=st.integers(max_value=-1),
+)
+def test_patient_outcome_refuses_generated_invalid_values(level, dlt, days):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="level"):
+        PatientOutcome(level=level, dlt="no")
+    with pytest.raises(ValidationError, match="dlt"):
+        PatientOutcome(level=1, dlt=dlt)
+    with pytest.raises(ValidationError, match="days_followed"):
+        PatientOutcome(level=1, dlt="no", days_followed=days)
