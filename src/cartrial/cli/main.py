@@ -5,6 +5,10 @@ from __future__ import annotations
 import typer
 
 from cartrial import __version__
+from cartrial.cli.demo import demo
+from cartrial.cli.protocol import protocol_app
+from cartrial.cli.schedule import schedule
+from cartrial.cli.screen import screen
 
 app = typer.Typer(
     name="cartrial",
@@ -20,5 +24,9 @@ def version() -> None:
     typer.echo(__version__)
 
 
-# Sub-command groups register below, one line each (keeps merges trivial).
+# Commands and sub-command groups register below, one line each (keeps merges trivial).
+app.command(name="demo")(demo)
+app.command(name="screen")(screen)
+app.add_typer(protocol_app, name="protocol")
+app.command(name="schedule")(schedule)
 app.add_typer(__import__("cartrial.cli.escalation", fromlist=["app"]).app, name="escalation")

@@ -12,7 +12,8 @@ import types
 import typing
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, get_args, get_origin
+from enum import Enum
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -32,7 +33,7 @@ from cartrial.protocol.criteria import (
 from cartrial.protocol.model import Protocol
 from cartrial.units import ANALYTES, convert
 
-__all__ = ["check_protocol_fields", "field_type", "resolve"]
+__all__ = ["allowed_values", "check_protocol_fields", "field_type", "resolve"]
 
 _MISSING = object()
 
@@ -75,6 +76,23 @@ def field_type(model: type[BaseModel], path: str) -> Any:
     return annotation
 
 
+def allowed_values(annotation: Any) -> set[Any] | None:
+    """The closed set of values a field admits (literals, enums, booleans), else ``None``."""
+    allowed: set[Any] = set()
+    for candidate in _flatten(annotation):
+        if candidate is type(None):
+            continue
+        if get_origin(candidate) is Literal:
+            allowed.update(get_args(candidate))
+        elif isinstance(candidate, type) and issubclass(candidate, Enum):
+            allowed.update(member.value for member in candidate)
+        elif candidate is bool:
+            allowed.update({True, False})
+        else:
+            return None
+    return allowed or None
+
+
 def _walk(rule: Rule, loc: tuple[int | str, ...]) -> Iterator[tuple[Rule, tuple[int | str, ...]]]:
     yield rule, loc
     if isinstance(rule, AllOf | AnyOf):
@@ -89,9 +107,19 @@ def _check_rule(rule: Rule) -> list[tuple[tuple[str, ...], str]]:
     therapy_classes = {c.value for c in TherapyClass}
     if isinstance(rule, FieldRule):
         try:
-            field_type(ScreeningRecord, rule.field)
+            annotation = field_type(ScreeningRecord, rule.field)
         except KeyError as exc:
             problems.append((("field",), f"unknown screening-record field {rule.field!r} ({exc})"))
+        else:
+            allowed = allowed_values(annotation)
+            values = rule.value if isinstance(rule.value, list) else [rule.value]
+            if rule.op in ("==", "!=", "in", "not_in") and allowed is not None:
+                for value in values:
+                    if value not in allowed:
+                        shown = ", ".join(sorted(str(a) for a in allowed))
+                        problems.append(
+                            (("value",), f"{value!r} is not a value of {rule.field} ({shown})")
+                        )
     elif isinstance(rule, WithinRule):
         try:
             annotation = field_type(ScreeningRecord, rule.field)

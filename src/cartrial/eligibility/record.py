@@ -26,7 +26,9 @@ from pydantic import (
     model_validator,
 )
 
+from cartrial.errors import UnknownUnitError
 from cartrial.units import ANALYTES
+from cartrial.vocabulary import TumourType
 
 __all__ = [
     "Cardiac",
@@ -79,7 +81,7 @@ class TherapyClass(StrEnum):
 
 
 class Diagnosis(_Record):
-    tumour_type: str = Field(description="e.g. mesothelioma, pancreatic, ovarian, gastric")
+    tumour_type: TumourType
     histologically_confirmed: bool | None = None
     ajcc8_stage: str | None = Field(
         default=None, pattern=r"^(0|I|II|III|IV)[A-C]?$", description="AJCC 8th edition stage group"
@@ -139,9 +141,17 @@ class Lab(_Record):
 
     @field_validator("unit")
     @classmethod
-    def _unit_given(cls, unit: str) -> str:
+    def _unit_known(cls, unit: str, info: ValidationInfo) -> str:
         if not unit.strip():
             raise ValueError("a unit (every laboratory value needs one)")
+        test = info.data.get("test")
+        if test in ANALYTES:
+            analyte = ANALYTES[test]
+            try:
+                analyte.factor_for(unit, field="unit")
+            except UnknownUnitError:
+                accepted = ", ".join(analyte.factors)
+                raise ValueError(f"a unit of {test} ({accepted})") from None
         return unit
 
 
@@ -216,6 +226,13 @@ class History(_Record):
     )
     autoimmune_disease_last_active: EventDate = Field(
         default=None, description="last active episode of autoimmune disease needing steroids"
+    )
+    autoimmune_disease_present: bool | None = Field(
+        default=None, description="an autoimmune disease is present, whatever its treatment"
+    )
+    requires_immunosuppressive_therapy: bool | None = Field(
+        default=None,
+        description="any condition currently requiring systemic immunosuppressive therapy",
     )
     immunodeficiency: bool | None = None
     traumatic_brain_injury: bool | None = None

@@ -137,6 +137,12 @@ class FieldRule(StrictModel):
     judgement: bool = False
     label: str | None = None
 
+    @model_validator(mode="after")
+    def _list_for_membership(self) -> FieldRule:
+        if self.op in ("in", "not_in") and not isinstance(self.value, list):
+            raise ValueError(f"op '{self.op}' needs a list 'value'")
+        return self
+
 
 class WithinRule(StrictModel):
     """A dated event within ``period`` before the reference date.

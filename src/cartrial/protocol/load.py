@@ -92,6 +92,31 @@ def _is_union_tag(part: str) -> bool:
     return part in tags
 
 
+def _duplicate_keys(
+    node: yaml.Node, path: tuple[int | str, ...], out: list[tuple[str, int | None, str]]
+) -> None:
+    """Keys given twice in one mapping (PyYAML would silently keep the last one)."""
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in first:
+                out.append(
+                    (
+                        format_location((*path, key)),
+                        line,
+                        f"duplicate key {key!r} (first given on line {first[key]})",
+                    )
+                )
+            else:
+                first[key] = line
+            _duplicate_keys(value_node, (*path, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _duplicate_keys(item, (*path, index), out)
+
+
 def _parse(text: str, origin: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -102,6 +127,10 @@ def _parse(text: str, origin: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
         raise ProtocolError(origin, [("", line, f"not valid YAML: {exc}")]) from exc
     lines: dict[tuple[Any, ...], int] = {}
     if root is not None:
+        duplicates: list[tuple[str, int | None, str]] = []
+        _duplicate_keys(root, (), duplicates)
+        if duplicates:
+            raise ProtocolError(origin, duplicates)
         _line_map(root, (), lines)
     return data, lines
 

@@ -25,6 +25,7 @@ from pydantic import Field, model_validator
 from cartrial.protocol.criteria import Criterion
 from cartrial.protocol.dlt import DltSpec
 from cartrial.protocol.provenance import Provenance, StrictModel
+from cartrial.vocabulary import TumourType
 
 __all__ = [
     "Aesi",
@@ -240,7 +241,7 @@ class Endpoint(Provenance):
 
 class ResponseAssessment(Provenance):
     default_criteria: ResponseCriteria = "recist11"
-    criteria_by_tumour_type: dict[str, ResponseCriteria] = Field(default_factory=dict)
+    criteria_by_tumour_type: dict[TumourType, ResponseCriteria] = Field(default_factory=dict)
     confirmation_required: bool = True
     confirmation_min_days: int = Field(default=28, ge=0)
     sd_min_days: int = Field(default=42, ge=0)
@@ -274,7 +275,9 @@ class Protocol(StrictModel):
     sites: list[Site] = Field(default_factory=list)
     planned_enrolment: int | None = Field(default=None, ge=1)
     population: str
-    tumour_types: list[str] = Field(default_factory=list)
+    tumour_types: list[TumourType] = Field(
+        default_factory=list, description="empty: any solid tumour the criteria admit"
+    )
     sources: list[SourceDocument] = Field(min_length=1)
     open_items: list[str] = Field(default_factory=list)
     arms: list[Arm] = Field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Reports: HTML pages rendered from the domain results (Jinja2)."""
