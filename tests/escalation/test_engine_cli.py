@@ -182,3 +182,25 @@ def test_patient_outcome_refuses_generated_invalid_values(level, dlt, days):
         PatientOutcome(level=1, dlt=dlt)
     with pytest.raises(ValidationError, match="days_followed"):
         PatientOutcome(level=1, dlt="no", days_followed=days)
+
+
+def test_cli_next_with_bundled_uclm802_protocol(tmp_path):
+    # uclm802: accelerated titration for 2 single-patient levels, then 3+3; 28-day window.
+    data = tmp_path / "p.json"
+    data.write_text(
+        json.dumps(
+            [
+                {"subject": "001", "level": 1, "dlt": "no", "days_followed": 28},
+                {"subject": "002", "level": 2, "dlt": "no", "days_followed": 28},
+            ]
+        )
+    )
+    args = ["escalation", "next", "--protocol", "uclm802", "--data", str(data), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.stdout)
+    assert (got["action"], got["next_level"], got["cohort_size"]) == ("escalate", 3, 3)
+    data.write_text(
+        json.dumps([{"level": 1, "dlt": "no", "days_followed": 28}, {"level": 2, "dlt": "pending"}])
+    )
+    assert json.loads(runner.invoke(app, args).stdout)["action"] == "wait"

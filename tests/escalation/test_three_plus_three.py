@@ -150,9 +150,17 @@ def test_atd_second_grade2_related_toxicity_switches_to_3plus3():
     assert one[:2] == ("escalate", 3)
 
 
-def test_atd_max_single_patient_levels_switches():
+def test_atd_max_single_patient_levels_starts_3plus3_at_the_next_level():
     atd = AcceleratedTitration(n_levels=5, max_single_patient_levels=2)
-    assert decide(atd, n=[1, 1, 0, 0, 0], y=[0] * 5, current=2)[:3] == ("expand", 2, 2)
+    assert decide(atd, n=[1, 1, 0, 0, 0], y=[0] * 5, current=2) == (
+        "escalate",
+        3,
+        3,
+        0,
+        "2 single-patient levels without a DLT (protocol limit): accelerated titration ends; "
+        "escalate to level 3 with 3 patients, per 3+3",
+    )
+    assert decide(atd, n=[1, 0, 0, 0, 0], y=[0] * 5, current=1)[:3] == ("escalate", 2, 1)
 
 
 def test_atd_then_3plus3_two_dlts_after_switch_deescalates_to_fill_single_level():
@@ -165,9 +173,17 @@ def test_atd_then_3plus3_two_dlts_after_switch_deescalates_to_fill_single_level(
     )
 
 
-@pytest.mark.parametrize("design_cls", [ThreePlusThree, AcceleratedTitration])
-def test_simulated_matches_exact_enumeration_within_4_se(design_cls):
-    design = design_cls(n_levels=5)
+@pytest.mark.parametrize(
+    "design",
+    [
+        ThreePlusThree(n_levels=5),
+        ThreePlusThree(n_levels=5, mtd_requires_six=False, deescalation_expands_lower_level=False),
+        AcceleratedTitration(n_levels=5),
+        AcceleratedTitration(n_levels=5, max_single_patient_levels=2),
+    ],
+    ids=["3+3", "3+3 variants off", "atd", "atd 2 single levels"],
+)
+def test_simulated_matches_exact_enumeration_within_4_se(design):
     truth = [0.05, 0.1, 0.2, 0.3, 0.5]
     exact = enumerate_trials(design, truth=truth, target=0.3)
     sim = simulate_trials(

@@ -15,8 +15,12 @@ Rules (protocol parameters in ``AcceleratedTitration``):
    fewer than ``max_single_patient_levels`` levels treated (when set) and no
    level has more than one patient: one patient per level, escalating one
    level at a time.
-2. Once a trigger fires, 3+3 applies with the current level filled to 3
-   (a DLT in the single patient counts as 1 DLT in the 3+3 count).
+2. Once a trigger (DLT or grade-2 count) fires, 3+3 applies with the current
+   level filled to 3 (a DLT in the single patient counts as 1 DLT in the 3+3
+   count).
+3. When ``max_single_patient_levels`` levels have had one patient each without
+   a trigger, 3+3 starts at the next level with a full cohort of 3 (at the
+   highest level, the current level is filled to 3).
 
 The phase is a function of the counts, so the live engine, the simulator and
 the exact enumeration share the rule. The simulator draws DLTs only (no
@@ -49,6 +53,7 @@ from cartrial.escalation.three_plus_three import (
     below_summary,
     ceiling_reason,
     decide_three_plus_three,
+    fill_to_next,
 )
 
 __all__ = ["AcceleratedTitration", "is_accelerated_phase"]
@@ -56,6 +61,7 @@ __all__ = ["AcceleratedTitration", "is_accelerated_phase"]
 R_SINGLE = len(THREE_PLUS_THREE_RULES)
 R_TOP_SWITCH = R_SINGLE + 1
 R_SWITCH = R_SINGLE + 2
+R_LIMIT = R_SINGLE + 3
 
 ATD_RULES = (
     *THREE_PLUS_THREE_RULES,
@@ -64,6 +70,8 @@ ATD_RULES = (
     "no trigger by the highest level {level}: accelerated titration ends; "
     "expand level {level} to 3, per 3+3",
     "{trigger}: accelerated titration ends; expand level {level} to 3, per 3+3",
+    "{total} single-patient levels without a DLT (protocol limit): accelerated titration "
+    "ends; escalate to level {next} with {size} patients, per 3+3",
 )
 
 
@@ -120,7 +128,23 @@ class AcceleratedTitration(Design):
             next_level=state.current + 1,
             cohort_size=1,
         )
-        standard = started & ~(acc & ~top)
+        y_total = state.y.sum(axis=1)
+        g2_total = state.g2.sum(axis=1) + y_total
+        no_trigger = np.ones(state.n_trials, dtype=bool)
+        if self.switch_on_first_dlt:
+            no_trigger &= y_total == 0
+        if self.switch_on_nth_grade2_related is not None:
+            no_trigger &= g2_total < self.switch_on_nth_grade2_related
+        limit = started & ~acc & no_trigger & (state.n.max(axis=1) <= 1) & ~top
+        nxt = np.minimum(state.current + 1, self.n_levels)
+        out.set(
+            limit,
+            action=Action.ESCALATE,
+            rule=R_LIMIT,
+            next_level=nxt,
+            cohort_size=fill_to_next(state.n[np.arange(state.n_trials), nxt - 1]),
+        )
+        standard = started & ~(acc & ~top) & ~limit
         decide_three_plus_three(
             state,
             out,
