@@ -3,6 +3,7 @@
 Invariants: never a level outside the grid; never skipping an untried level on
 escalation; the same seed gives the same answer; pending DLT windows make the
 live engine wait; the simulator and the live engine take the same decisions;
+simulated operating characteristics agree with exact enumeration within 4 SE;
 edge cases (single level, cohort size 1, target 0.5, all too toxic, all safe,
 ties in the truth) run and give sane answers.
 Seeds can be swept with CARTRIAL_TEST_SEED.
@@ -16,6 +17,7 @@ import pytest
 from cartrial.escalation.base import Action
 from cartrial.escalation.designs import DesignOptions, build_design
 from cartrial.escalation.engine import PatientOutcome, decide_next
+from cartrial.escalation.exact import enumerate_trials
 from cartrial.escalation.simulate import run_trials, simulate_trials
 
 SEED = int(os.environ.get("CARTRIAL_TEST_SEED", "20261123"))
@@ -152,3 +154,23 @@ def test_actions_are_the_six_of_the_issue():
         "stop",
         "wait",
     ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_design_simulation_agrees_with_exact_enumeration_within_4_se(name):
+    design = make(name, n_levels=4, n_cohorts=6)
+    truth = [0.05, 0.15, 0.3, 0.5]
+    exact = enumerate_trials(design, truth=truth, target=0.3)
+    sim = simulate_trials(
+        design, truth=truth, target=0.3, n_trials=20_000, rng=np.random.default_rng(SEED)
+    )
+    figures = [
+        *zip(sim.selection, sim.selection_se, exact.selection, strict=True),
+        *zip(sim.mean_patients, sim.mean_patients_se, exact.mean_patients, strict=True),
+        *zip(sim.mean_dlts, sim.mean_dlts_se, exact.mean_dlts, strict=True),
+        (sim.no_selection, sim.no_selection_se, exact.no_selection),
+        (sim.percent_above_mtd, sim.percent_above_mtd_se, exact.percent_above_mtd),
+        (sim.mean_sample_size, sim.mean_sample_size_se, exact.mean_sample_size),
+    ]
+    for got, se, expected in figures:
+        assert abs(got - expected) <= 4 * se + 1e-12, (got, se, expected)

@@ -272,7 +272,7 @@ def simulate(
     n_cohorts: int = typer.Option(10, help="Number of cohorts (BOIN, i3+3, CRM)."),
     trials: int = typer.Option(10_000, help="Number of simulated trials."),
     seed: int = typer.Option(1, help="Seed of the random generator."),
-    exact: bool = typer.Option(False, help="Exact enumeration instead of sampling (3+3, atd)."),
+    exact: bool = typer.Option(False, help="Exact enumeration of every path instead of sampling."),
     skeleton: str | None = typer.Option(None, help="CRM skeleton, e.g. 0.05,0.12,0.25."),
     crm_model: str | None = typer.Option(None, help="CRM model: power or logistic."),
     overdose_stop: bool | None = typer.Option(None, help="CRM: stop if P(p1 > target) > 0.9."),
