@@ -68,3 +68,15 @@ def test_cli_simulate_plot_writes_a_png(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sweep_on_a_dask_cluster_gives_the_local_answers():
+    distributed = pytest.importorskip("distributed")
+    spec = SweepSpec.model_validate(SPEC)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        on_cluster = run_sweep(spec, scheduler=cluster.scheduler_address)
+    assert [r.model_dump() for r in on_cluster] == [
+        r.model_dump() for r in run_sweep(spec, workers=1)
+    ]

@@ -331,10 +331,13 @@ def simulate(
 def sweep(
     file: Path = typer.Argument(..., help="Sweep YAML: designs x scenarios (docs/escalation.md)."),
     workers: int = typer.Option(0, help="Worker processes (0: all local cores)."),
+    scheduler: str | None = typer.Option(
+        None, help="Dask scheduler address (e.g. tcp://host:8786) to run on a cluster."
+    ),
     plot: Path | None = typer.Option(None, help="Write a PNG: designs side by side per scenario."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Simulate many designs x scenarios on all local cores, with a progress bar."""
+    """Simulate many designs x scenarios on all local cores (or a Dask cluster), with progress."""
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -351,6 +354,7 @@ def sweep(
         results = run_sweep(
             spec,
             workers=workers or os.cpu_count() or 1,
+            scheduler=scheduler,
             on_done=lambda _: progress.advance(task),
         )
     if plot is not None:

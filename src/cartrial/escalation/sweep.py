@@ -26,6 +26,7 @@ Designs with ``exact: true`` are enumerated instead of simulated (3+3, atd).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import fields
@@ -124,15 +125,23 @@ def run_sweep(
     spec: SweepSpec,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     on_done: Callable[[SweepResult], None] | None = None,
 ) -> list[SweepResult]:
-    """Every design x scenario, in file order (scenario-major); ``workers`` processes."""
+    """Every design x scenario, in file order (scenario-major).
+
+    On ``workers`` local processes, or on a Dask cluster when ``scheduler`` is
+    its address (needs ``distributed``, the ``cluster`` extra); the tasks and
+    their generators are the same either way, so the answers are too.
+    """
     tasks = [(d, s) for s in range(len(spec.scenarios)) for d in range(len(spec.designs))]
     seeds = np.random.SeedSequence(spec.seed).spawn(len(tasks))
     # Validate every design before starting work (errors name the design).
     for d, s in tasks:
         _run_design_check(spec, d, s)
     results: list[SweepResult | None] = [None] * len(tasks)
+    if scheduler is not None:
+        return _run_on_dask(spec, tasks, seeds, scheduler, on_done)
     if workers <= 1:
         for i, (d, s) in enumerate(tasks):
             done = _run_task(spec, d, s, seeds[i])
@@ -149,6 +158,35 @@ def run_sweep(
                 results[futures[future]] = done
                 if on_done:
                     on_done(done)
+    return [r for r in results if r is not None]
+
+
+def _run_on_dask(
+    spec: SweepSpec,
+    tasks: list[tuple[int, int]],
+    seeds: list[np.random.SeedSequence],
+    scheduler: str,
+    on_done: Callable[[SweepResult], None] | None,
+) -> list[SweepResult]:
+    try:
+        # Imported by name: an optional dependency (the ``cluster`` extra).
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError as exc:
+        raise InputError(
+            "scheduler", scheduler, "the distributed package (pip install cartrial[cluster])"
+        ) from exc
+    results: list[SweepResult | None] = [None] * len(tasks)
+    with distributed.Client(scheduler) as client:
+        futures = [
+            client.submit(_run_task, spec, d, s, seeds[i], pure=False)
+            for i, (d, s) in enumerate(tasks)
+        ]
+        index = {f.key: i for i, f in enumerate(futures)}
+        for future in distributed.as_completed(futures):
+            done = future.result()
+            results[index[future.key]] = done
+            if on_done:
+                on_done(done)
     return [r for r in results if r is not None]
 
 
