@@ -283,6 +283,17 @@ def simulate(
     p_saf: float | None = typer.Option(None, help="BOIN p.saf (0.6 x target)."),
     p_tox: float | None = typer.Option(None, help="BOIN p.tox (1.4 x target)."),
     mtd_requires_six: bool | None = typer.Option(None, help="3+3: the MTD needs 6 patients."),
+    max_single_patient_levels: int | None = typer.Option(
+        None, help="Accelerated titration: single-patient levels before 3+3."
+    ),
+    bound_mtd: bool | None = typer.Option(None, help="BOIN: MTD estimate below lambda_d."),
+    prior_var: float | None = typer.Option(None, help="CRM: prior variance of a (1.34)."),
+    skeleton_halfwidth: float | None = typer.Option(
+        None, help="CRM: Lee-Cheung indifference half-width (0.05)."
+    ),
+    prior_mtd_level: int | None = typer.Option(
+        None, help="CRM: level given the target in the Lee-Cheung skeleton (middle level)."
+    ),
     plot: Path | None = typer.Option(None, help="Write a PNG of selection and patients per level."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -297,6 +308,11 @@ def simulate(
         p_saf=p_saf,
         p_tox=p_tox,
         mtd_requires_six=mtd_requires_six,
+        max_single_patient_levels=max_single_patient_levels,
+        bound_mtd=bound_mtd,
+        prior_var=prior_var,
+        skeleton_halfwidth=skeleton_halfwidth,
+        prior_mtd_level=prior_mtd_level,
     )
     chosen = build_design(
         design,
