@@ -32,6 +32,7 @@ from cartrial.escalation.engine import NextDecision, PatientOutcome, decide_next
 from cartrial.escalation.exact import enumerate_trials
 from cartrial.escalation.i3plus3 import I3Plus3
 from cartrial.escalation.interval import IntervalDesign
+from cartrial.escalation.isotonic import select_mtd_isotonic
 from cartrial.escalation.plot import plot_operating_characteristics
 from cartrial.escalation.simulate import OperatingCharacteristics, simulate_trials
 from cartrial.escalation.sweep import SweepSpec, run_sweep
@@ -203,8 +204,6 @@ def select_mtd(
         chosen = I3Plus3(n_levels=len(ns), target=target, max_sample_size=total)
     else:
         raise InputError("design", design, "boin or i3plus3")
-    from cartrial.escalation.isotonic import select_mtd_isotonic
-
     n_arr, y_arr = np.array([ns]), np.array([ys])
     selected, est = select_mtd_isotonic(
         n=n_arr,

@@ -158,7 +158,7 @@ class IntervalDesign(Design):
         )
         d = np.maximum(state.current, 1)
         nd = np.minimum(n[idx, d - 1], self.max_sample_size)
-        yd = y[idx, d - 1]
+        yd = np.minimum(y[idx, d - 1], nd)
         elim = np.logical_or.accumulate(self.eliminated(n, y), axis=1)
         total = n.sum(axis=1)
 
