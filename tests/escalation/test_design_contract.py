@@ -4,7 +4,8 @@ Invariants: never a level outside the grid; never skipping an untried level on
 escalation; the same seed gives the same answer; pending DLT windows make the
 live engine wait; the simulator and the live engine take the same decisions;
 simulated operating characteristics agree with exact enumeration within 4 SE;
-edge cases (single level, cohort size 1, target 0.5, all too toxic, all safe,
+one more DLT at the current level never raises the next level or the MTD; edge
+cases (single level, cohort size 1, target 0.5, all too toxic, all safe,
 ties in the truth) run and give sane answers.
 Seeds can be swept with CARTRIAL_TEST_SEED.
 """
@@ -14,7 +15,7 @@ import os
 import numpy as np
 import pytest
 
-from cartrial.escalation.base import Action
+from cartrial.escalation.base import Action, TrialState
 from cartrial.escalation.designs import DesignOptions, build_design
 from cartrial.escalation.engine import PatientOutcome, decide_next
 from cartrial.escalation.exact import enumerate_trials
@@ -174,3 +175,28 @@ def test_design_simulation_agrees_with_exact_enumeration_within_4_se(name):
     ]
     for got, se, expected in figures:
         assert abs(got - expected) <= 4 * se + 1e-12, (got, se, expected)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_design_one_more_dlt_never_raises_the_next_level_or_the_mtd(name):
+    design = make(name, n_cohorts=10)
+    rng = np.random.default_rng(SEED)
+    sizes = [0, 1, 3, 6] if name == "atd" else [0, 3, 6] if name == "3plus3" else [0, 1, 3, 6, 9]
+    n = rng.choice(sizes, size=(3000, 4))
+    y = np.minimum((rng.random(n.shape) * (n + 1)).astype(np.int64), n)
+    treated = [np.flatnonzero(row > 0) for row in n]
+    current = np.array([rng.choice(t) + 1 if len(t) else 0 for t in treated])
+    rows = np.arange(len(n))
+    keep = (current > 0) & (
+        y[rows, np.maximum(current, 1) - 1] < n[rows, np.maximum(current, 1) - 1]
+    )
+    n, y, current = n[keep], y[keep], current[keep]
+    more = y.copy()
+    more[np.arange(len(n)), current - 1] += 1
+
+    def effective(dlts):
+        dec = design.decide(TrialState(n=n, y=dlts, g2=np.zeros_like(n), current=current))
+        return np.where(dec.action == int(Action.STOP), dec.mtd, dec.next_level)
+
+    assert len(n) > 1000
+    assert np.all(effective(more) <= effective(y))
