@@ -204,3 +204,20 @@ def test_cli_next_with_bundled_uclm802_protocol(tmp_path):
         json.dumps([{"level": 1, "dlt": "no", "days_followed": 28}, {"level": 2, "dlt": "pending"}])
     )
     assert json.loads(runner.invoke(app, args).stdout)["action"] == "wait"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["simulate", "--design", "mtpi", "--truth", "0.1,0.3"], "field 'design': got 'mtpi'"),
+        (["simulate", "--design", "boin", "--truth", "0.1,x"], "field 'truth'"),
+        (["simulate", "--design", "boin", "--truth", "0.1,1.3"], "probabilities between 0 and 1"),
+        (["boundaries", "--target", "0.3", "--p-saf", "0.4"], "field 'p_saf'"),
+        (["select-mtd", "--target", "0.3", "--n", "3,3", "--dlt", "0"], "one DLT count per level"),
+        (["simulate", "--design", "3plus3", "--truth", "0.1", "--start-dose", "2"], "start_level"),
+    ],
+)
+def test_cli_bad_input_exits_2_naming_the_field(args, message):
+    result = runner.invoke(app, ["escalation", *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
