@@ -1,7 +1,7 @@
 """BOIN: the Bayesian optimal interval design.
 
 Source: Liu S, Yuan Y. Bayesian optimal interval designs for phase I clinical
-trials. J R Stat Soc C 2015;64:507-523, section 2.2, equation (2) and Table 1
+trials. J R Stat Soc C 2015;64:507-523, section 2 (the boundaries) and Table 1
 (boundaries for targets 0.15-0.40); conduct as in Yuan Y, Hess KR,
 Hilsenbeck SG, Gilbert MR, Clin Cancer Res 2016;22:4291-4301.
 
@@ -51,7 +51,7 @@ __all__ = ["Boin", "BoundaryTable", "compute_boin_boundaries", "compute_boundary
 def compute_boin_boundaries(
     *, target: float, p_saf: float | None = None, p_tox: float | None = None
 ) -> tuple[float, float]:
-    """``(lambda_e, lambda_d)`` of Liu & Yuan 2015, equation (2)."""
+    """``(lambda_e, lambda_d)`` of Liu & Yuan 2015 (formulas in the module docstring)."""
     phi = target
     phi1 = 0.6 * phi if p_saf is None else p_saf
     phi2 = 1.4 * phi if p_tox is None else p_tox

@@ -9,7 +9,7 @@ who has been followed ``u`` of ``W`` window days contributes ``1 - w p`` with
 ``w = min(u / W, 1)``); Lee SM, Cheung YK. Model calibration in the continual
 reassessment method. Clin Trials 2009;6:227-238 (skeleton by indifference
 intervals); Cheung YK, Dose Finding by the Continual Reassessment Method,
-Chapman & Hall 2011, section 3 (normal prior variance 1.34).
+Chapman & Hall/CRC 2011 (the normal prior variance 1.34 in common use).
 
 Models, with skeleton ``s_k`` and parameter ``a ~ Normal(0, prior_var)``:
 

@@ -1,7 +1,7 @@
 """i3+3: the interval 3+3 design.
 
 Source: Liu M, Wang S-J, Ji Y. The i3+3 design for phase I clinical trials.
-J Biopharm Stat 2020;30(2):294-304, section 2 ("The i3+3 design"), Table 1.
+J Biopharm Stat 2020;30(2):294-304, section 2 (the i3+3 decision rules).
 
 With the equivalence interval ``EI = [target - eps1, target + eps2]``
 (defaults 0.05 and 0.05) and ``y`` DLTs in ``n`` patients at the current

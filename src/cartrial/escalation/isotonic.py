@@ -1,7 +1,7 @@
 """MTD selection by isotonic regression, shared by BOIN and i3+3.
 
 Source: Liu S, Yuan Y, Bayesian optimal interval designs for phase I clinical
-trials, J R Stat Soc C 2015;64:507-523, section 2.3 ("select as the MTD the
+trials, J R Stat Soc C 2015;64:507-523, section 2 ("select as the MTD the
 dose whose isotonic estimate of toxicity probability is closest to the
 target"); isotonic regression by the pool-adjacent-violators algorithm (Barlow,
 Bartholomew, Bremner & Brunk, Statistical Inference under Order Restrictions,

@@ -3,7 +3,7 @@
 Source: Storer BE, Design and analysis of phase I clinical trials, Biometrics
 1989;45:925-937 (the "traditional" design); Le Tourneau C, Lee JJ, Siu LL,
 Dose escalation methods in phase I cancer clinical trials, J Natl Cancer Inst
-2009;101:708-720, section "Traditional 3+3 design" and Figure 1. Also
+2009;101:708-720 (the traditional 3+3 design). Also
 shared/design/CLINICAL_RULES.md, "Dose-escalation rules commonly used".
 
 Rules, applied at the current level ``d`` after each cohort (``n`` treated,
