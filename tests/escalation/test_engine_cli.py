@@ -221,3 +221,17 @@ def test_cli_bad_input_exits_2_naming_the_field(args, message):
     result = runner.invoke(app, ["escalation", *args])
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+
+
+def test_no_patient_yet_starts_at_the_start_level():
+    got = decide_next(ThreePlusThree(n_levels=3, start_level=2), [], window_days=28)
+    assert (got.action, got.next_level, got.cohort_size) == ("stay", 2, 3)
+    assert got.reason == "no patient treated yet: start at level 2 with 3 patient(s), per 3+3"
+
+
+def test_cli_next_reads_json_with_patients_key(tmp_path):
+    data = tmp_path / "p.json"
+    data.write_text(json.dumps({"patients": [{"level": 1, "dlt": "no", "days_followed": 28}]}))
+    args = ["escalation", "next", "--protocol", PROTOCOL, "--data", str(data), "--json"]
+    got = json.loads(runner.invoke(app, args).stdout)
+    assert (got["action"], got["next_level"], got["cohort_size"]) == ("escalate", 2, 1)
