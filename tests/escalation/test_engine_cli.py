@@ -235,3 +235,33 @@ def test_cli_next_reads_json_with_patients_key(tmp_path):
     args = ["escalation", "next", "--protocol", PROTOCOL, "--data", str(data), "--json"]
     got = json.loads(runner.invoke(app, args).stdout)
     assert (got["action"], got["next_level"], got["cohort_size"]) == ("escalate", 2, 1)
+
+
+def test_staggering_holds_the_second_patient_at_a_level():
+    # 3+3 escalated to level 2; its first patient is 5 days into the window. The cohort is
+    # filled to 3 whatever that outcome, but a 14-day stagger holds the next infusion.
+    design = ThreePlusThree(n_levels=3)
+    rows = pts((1, "no", 28), (1, "no", 28), (1, "no", 28), (2, "pending", 5))
+    got = decide_next(design, rows, window_days=28, stagger_days=14)
+    assert got.action == "wait"
+    assert got.reason.startswith(
+        "wait: staggering; the first patient at level 2 has been followed 5 of 14 days "
+        "(protocol stagger_days), the next patient at level 2 from day 14; then: "
+        "1 treated at level 2 (0 DLTs): expand to 3, per 3+3"
+    )
+    later = pts((1, "no", 28), (1, "no", 28), (1, "no", 28), (2, "pending", 15))
+    got = decide_next(design, later, window_days=28, stagger_days=14)
+    assert (got.action, got.next_level, got.cohort_size) == ("expand", 2, 2)
+    # A first patient at a new level is never held.
+    first = pts((1, "no", 28), (1, "no", 28), (1, "no", 28))
+    assert decide_next(design, first, window_days=28, stagger_days=14).action == "escalate"
+
+
+def test_boin_completes_a_cohort_while_its_first_patient_is_pending():
+    design = Boin(n_levels=3, target=0.3, max_sample_size=30)
+    rows = pts((1, "no", 28), (1, "no", 28), (1, "no", 28), (2, "pending", 5))
+    got = decide_next(design, rows, window_days=28)
+    assert (got.action, got.next_level, got.cohort_size) == ("stay", 2, 2)
+    # A DLT already observed in that first patient (1/1 >= lambda_d): no completion.
+    rows = pts((1, "no", 28), (1, "no", 28), (1, "no", 28), (2, "yes", 5))
+    assert decide_next(design, rows, window_days=28).action == "de-escalate"

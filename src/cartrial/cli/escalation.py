@@ -142,7 +142,10 @@ def next_dose(
     if tite is None:
         spec = loaded.escalation
         tite = bool(spec and spec.crm and spec.crm.tite and isinstance(chosen, Crm))
-    result = decide_next(chosen, read_patients(data), window_days=window, tite=tite)
+    stagger = loaded.escalation.stagger_days if loaded.escalation else None
+    result = decide_next(
+        chosen, read_patients(data), window_days=window, tite=tite, stagger_days=stagger
+    )
     if as_json:
         print_json(result)
     else:

@@ -17,9 +17,14 @@ Steps:
    each, in one vectorised call. If all agree, that is the decision, with the
    pending patients noted; if not, the answer is **wait** (suspend enrolment),
    with what each outcome would lead to.
-4. Designs with a fixed cohort size: when the last cohort at the current level
-   is incomplete, the answer is to complete it (stay), unless some outcome
-   would de-escalate or stop, in which case 3 applies.
+4. Designs with a fixed cohort size decide after each cohort: when the last
+   cohort at the current level is incomplete, the answer is to complete it
+   (stay), unless the outcomes already known (pending patients left out) call
+   for a stop or a de-escalation, in which case 3 applies.
+5. Staggering (``stagger_days``, FDA recommendation for first-in-human cell
+   therapy; shared/design/CLINICAL_RULES.md): while the only patient at the
+   current level has been followed fewer days, a further patient at that level
+   must wait.
 
 Because step 3 runs the design's own vectorised ``decide``, the live engine and
 the simulator share every rule.
@@ -100,8 +105,38 @@ def decide_next(
     *,
     window_days: int,
     tite: bool = False,
+    stagger_days: int | None = None,
 ) -> NextDecision:
     """The next step of a trial under ``design`` (see the module docstring)."""
+    result = _decide(design, patients, window_days=window_days, tite=tite)
+    current = patients[-1].level if patients else 0
+    if not stagger_days or result.action not in ("stay", "expand"):
+        return result
+    at_level = [p for p in patients if p.level == current]
+    first = at_level[0] if len(at_level) == 1 else None
+    if result.next_level != current or first is None or first.days_followed is None:
+        return result
+    if first.days_followed >= stagger_days:
+        return result
+    return result.model_copy(
+        update={
+            "action": "wait",
+            "next_level": None,
+            "cohort_size": None,
+            "reason": f"wait: staggering; the first patient at level {current} has been followed "
+            f"{first.days_followed} of {stagger_days} days (protocol stagger_days), the next "
+            f"patient at level {current} from day {stagger_days}; then: {result.reason}",
+        }
+    )
+
+
+def _decide(
+    design: Design,
+    patients: Sequence[PatientOutcome],
+    *,
+    window_days: int,
+    tite: bool,
+) -> NextDecision:
     k = design.n_levels
     for i, p in enumerate(patients):
         if p.level > k:
@@ -157,7 +192,12 @@ def decide_next(
     distinct = sorted(set(keys), key=keys.index)
     n_pending = int(pend.sum())
     window = f"{window_days}-day DLT window"
-    risky = any(a in (int(Action.STOP), int(Action.DEESCALATE)) for a, _, _ in distinct)
+    # Does the data known so far (pending patients left out) already call for a stop or a
+    # de-escalation? Then an incomplete cohort is not completed.
+    known = design.decide(
+        TrialState(n=n[None, :], y=y[None, :], g2=g2[None, :], current=np.array([current]))
+    )
+    risky = int(known.action[0]) in (int(Action.STOP), int(Action.DEESCALATE))
     cohort = _fixed_cohort(design)
     if cohort is not None and patients and not risky:
         run = 0

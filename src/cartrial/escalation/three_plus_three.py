@@ -73,7 +73,7 @@ THREE_PLUS_THREE_RULES: tuple[str, ...] = (
     "{y} {dlts} in {n} at level {level}: MTD exceeded; level {mtd} ({below}) is the MTD, per 3+3",
     "{y} {dlts} in {n} at level {level}: MTD exceeded; de-escalate to level {next} "
     "({below}) and treat {size} more, per 3+3",
-    "{n} treated at level {level} ({y} DLT): expand to 3, per 3+3",
+    "{n} treated at level {level} ({y} {dlts}): expand to 3, per 3+3",
     "1 DLT in {n} at level {level}: expand to 6, per 3+3",
     "{y} {dlts} in {n} at level {level}: escalate to level {next}, per 3+3",
     "{y} {dlts} in {n} at level {level} ({why}): level {mtd} is the MTD, per 3+3",
