@@ -6,7 +6,9 @@ import typer
 
 from cartrial import __version__
 from cartrial.cli.demo import demo
+from cartrial.cli.kinetics import kinetics_app
 from cartrial.cli.protocol import protocol_app
+from cartrial.cli.response import response_app
 from cartrial.cli.schedule import schedule
 from cartrial.cli.screen import screen
 
@@ -29,4 +31,6 @@ app.command(name="demo")(demo)
 app.command(name="screen")(screen)
 app.add_typer(protocol_app, name="protocol")
 app.command(name="schedule")(schedule)
+app.add_typer(kinetics_app, name="kinetics")
+app.add_typer(response_app, name="response")
 app.add_typer(__import__("cartrial.cli.escalation", fromlist=["app"]).app, name="escalation")

@@ -3,8 +3,8 @@
 One row per scenario, two panels: the probability of selecting each level as
 the MTD (and of no selection, at level "none"), and the mean number of patients
 treated at each level, with one bar per design and the true MTD level(s)
-shaded. A rendering adapter over :class:`OperatingCharacteristics`; needs
-matplotlib (the ``plot`` extra), imported only when a figure is asked for.
+shaded. A rendering adapter over :class:`OperatingCharacteristics`; matplotlib
+is imported only when a figure is asked for.
 """
 
 from __future__ import annotations
@@ -29,9 +29,7 @@ def plot_operating_characteristics(
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise InputError(
-            "--plot", str(path), "matplotlib installed (pip install cartrial[plot])"
-        ) from exc
+        raise InputError("--plot", str(path), "matplotlib installed") from exc
     if not scenarios:
         raise InputError("--plot", str(path), "at least one scenario to plot")
     rows = len(scenarios)

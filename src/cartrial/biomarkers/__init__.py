@@ -1,0 +1,1 @@
+"""Biomarkers after CAR-T infusion: cytokines, anti-drug antibodies, exposure-response."""

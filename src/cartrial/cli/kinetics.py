@@ -1,0 +1,232 @@
+"""``cartrial kinetics``: NCA of CAR-T kinetics samples, summaries, model fits and figures.
+
+The domain modules (NumPy, pandas, SciPy, matplotlib) are imported inside each
+command, so that ``cartrial`` itself starts quickly for every other command.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.table import Table
+
+from cartrial.cli.common import console, handle_errors, print_json, read_json_file
+from cartrial.errors import InputError
+
+if TYPE_CHECKING:
+    from cartrial.kinetics.nca import NcaTable
+
+kinetics_app = typer.Typer(
+    help="Cellular kinetics: NCA of CAR transgene levels (PKNCA rules).",
+    no_args_is_help=True,
+)
+
+
+class AucMethodChoice(StrEnum):
+    lin_log = "lin-log"
+    linear = "linear"
+
+
+class GroupChoice(StrEnum):
+    dose_level = "dose_level"
+    tumour_type = "tumour_type"
+
+
+def _run(
+    file: Path,
+    auc_method: AucMethodChoice | None,
+    partial_end: float | None,
+    settings_file: Path | None,
+) -> NcaTable:
+    """Settings: the JSON file's fields (if any), then the command-line options given."""
+    from cartrial.kinetics.data import build_profiles, load_samples
+    from cartrial.kinetics.nca import compute_nca
+    from cartrial.kinetics.settings import NcaSettings
+
+    fields: dict[str, Any] = {}
+    if settings_file is not None:
+        loaded = read_json_file(settings_file)
+        if not isinstance(loaded, dict):
+            raise InputError("settings", type(loaded).__name__, "a JSON object of NCA settings")
+        fields.update(loaded)
+    if auc_method is not None:
+        fields["auc_method"] = auc_method.value
+    if partial_end is not None:
+        fields["partial_end"] = partial_end
+    settings = NcaSettings(**fields)
+    return compute_nca(build_profiles(load_samples(file)), settings)
+
+
+SETTINGS_HELP = "JSON file of NCA settings (docs/kinetics.md); options given here override it."
+
+
+def _fmt(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.4g}"
+
+
+@kinetics_app.command("nca")
+@handle_errors
+def nca(
+    file: Path = typer.Argument(..., help="Sample table (CSV or parquet), see docs/kinetics.md."),
+    auc_method: AucMethodChoice | None = typer.Option(
+        None, "--auc-method", help="lin-log (PKNCA 'lin up/log down', default) or linear."
+    ),
+    partial_end: float | None = typer.Option(
+        None, "--partial-end", help="End of the partial AUC (days; default 28)."
+    ),
+    settings_file: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print every result as JSON."),
+    csv_out: Path | None = typer.Option(None, "--csv", help="Write the results table to this CSV."),
+) -> None:
+    """Cmax, Tmax, Tlast, AUCs, lambda_z and half-life per subject, analyte and matrix."""
+    result = _run(file, auc_method, partial_end, settings_file)
+    end = result.settings.partial_end
+    partial = f"AUC0-{end:g}d" if end is not None else "AUC partial"
+    if csv_out is not None:
+        result.to_frame().to_csv(csv_out, index=False)
+        typer.echo(f"wrote {len(result.keys)} profiles to {csv_out}")
+        return
+    if as_json:
+        print_json(
+            {
+                "settings": result.settings.model_dump(mode="json"),
+                "time_unit": "day",
+                "auc_unit": "concentration unit x day",
+                "results": result.records(),
+            }
+        )
+        return
+    table = Table(title=f"NCA ({result.settings.auc_method}); {partial} = AUCint")
+    for header in ("subject", "analyte", "matrix", "Cmax", "Tmax", "Tlast", "AUClast"):
+        table.add_column(header)
+    for header in (partial, "AUCinf,obs", "t1/2", "flags / reasons"):
+        table.add_column(header)
+    frame = result.to_frame()
+    for _, row in frame.iterrows():
+        notes = [row["flags"]] if row["flags"] else []
+        if row.get("lambda_z_reason"):
+            notes.append(str(row["lambda_z_reason"]))
+        table.add_row(
+            str(row["subject"]),
+            str(row.get("analyte", "")),
+            str(row.get("matrix", "")),
+            _fmt(row["cmax"]),
+            _fmt(row["tmax"]),
+            _fmt(row["tlast"]),
+            _fmt(row["auclast"]),
+            _fmt(row["aucint_partial"]),
+            _fmt(row["aucinf_obs"]),
+            _fmt(row["half_life"]),
+            "; ".join(notes),
+        )
+    console.print(table)
+
+
+@kinetics_app.command("summary")
+@handle_errors
+def summary(
+    file: Path = typer.Argument(..., help="Sample table (CSV or parquet)."),
+    by: GroupChoice = typer.Option(GroupChoice.dose_level, "--by", help="Group by this column."),
+    auc_method: AucMethodChoice | None = typer.Option(None, "--auc-method"),
+    partial_end: float | None = typer.Option(None, "--partial-end", help="Partial AUC end (days)."),
+    settings_file: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """n, geometric mean, geometric CV%, median and range by dose level or tumour type."""
+    from cartrial.kinetics.summary import summarise_parameters
+
+    result = _run(file, auc_method, partial_end, settings_file)
+    frame = summarise_parameters(result.to_frame(), by=["analyte", "matrix", by.value])
+    if as_json:
+        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        print_json(records)
+        return
+    table = Table(title=f"NCA summary by {by.value}")
+    for column in frame.columns:
+        table.add_column(str(column))
+    for _, row in frame.iterrows():
+        table.add_row(
+            *[_fmt(v) if isinstance(v, float) else str(v) for v in row.to_list()],
+        )
+    console.print(table)
+
+
+@kinetics_app.command("plot")
+@handle_errors
+def plot(
+    file: Path = typer.Argument(..., help="Sample table (CSV or parquet)."),
+    out: Path = typer.Option(Path("out"), "--out", help="Folder for the PNG files."),
+    by: GroupChoice = typer.Option(
+        GroupChoice.dose_level, "--by", help="One panel/line per group."
+    ),
+) -> None:
+    """Spaghetti plot and geometric mean profile (95% CI) per analyte and matrix, log axis."""
+    from cartrial.kinetics.data import load_samples
+    from cartrial.kinetics.plots import plot_mean_profile, plot_spaghetti
+
+    samples = load_samples(file)
+    out.mkdir(parents=True, exist_ok=True)
+    pairs = samples[["analyte", "matrix"]].drop_duplicates().sort_values(["analyte", "matrix"])
+    for analyte, matrix in pairs.itertuples(index=False, name=None):
+        stem = f"{analyte}_{matrix}"
+        where = {"analyte": str(analyte), "matrix": str(matrix), "by": by.value}
+        for path in (
+            plot_spaghetti(samples, out / f"{stem}_spaghetti.png", **where),
+            plot_mean_profile(samples, out / f"{stem}_mean.png", **where),
+        ):
+            typer.echo(f"wrote {path}")
+
+
+@kinetics_app.command("fit")
+@handle_errors
+def fit(
+    file: Path = typer.Argument(..., help="Sample table (CSV or parquet)."),
+    plot_dir: Path | None = typer.Option(None, "--plot-dir", help="Write one fit figure each."),
+) -> None:
+    """Fit the multiphasic kinetic model per subject (BLQ censored); print JSON."""
+    from cartrial.kinetics.ck_model import fit_ck_model
+    from cartrial.kinetics.data import build_profiles, load_samples
+    from cartrial.kinetics.plots import plot_ck_fit
+
+    profiles = build_profiles(load_samples(file))
+    results: list[dict[str, object]] = []
+    if plot_dir is not None:
+        plot_dir.mkdir(parents=True, exist_ok=True)
+    for i, key in enumerate(profiles.keys.to_dict(orient="records")):
+        record: dict[str, object] = {k: key[k] for k in ("subject", "analyte", "matrix")}
+        lloq = float(key["lloq"])
+        try:
+            result = fit_ck_model(profiles.time[i], profiles.conc[i], lloq)
+        except InputError as exc:
+            record["reason"] = f"not fitted: {exc}"
+            results.append(record)
+            continue
+        record.update(
+            estimates=result.estimates,
+            standard_errors=result.standard_errors,
+            log_likelihood=result.log_likelihood,
+            n_quantified=result.n_quantified,
+            n_censored=result.n_censored,
+            converged=result.converged,
+            message=result.message,
+            method=result.method,
+        )
+        if plot_dir is not None:
+            name = f"{key['subject']}_{key['analyte']}_{key['matrix']}_fit.png"
+            record["figure"] = str(
+                plot_ck_fit(
+                    result,
+                    profiles.time[i],
+                    profiles.conc[i],
+                    lloq,
+                    plot_dir / name,
+                    title=f"{key['subject']} {key['analyte']} ({key['matrix']})",
+                    unit=str(key["unit"]),
+                )
+            )
+        results.append(record)
+    print_json(results)

@@ -1,0 +1,261 @@
+"""``cartrial response``: RECIST 1.1 and iRECIST for one subject's assessment file.
+
+The input format is documented, with examples, in ``docs/response.md``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from cartrial.cli.common import console, handle_errors, print_json, read_json_file
+from cartrial.errors import InputError, input_error_from_validation
+from cartrial.response.assess import SubjectRecist, assess_recist
+from cartrial.response.baseline import BaselineError, require_valid_baseline
+from cartrial.response.irecist import SubjectIRecist, assess_irecist
+from cartrial.response.lesions import parse_subject
+from cartrial.response.mrecist import assess_mrecist, check_mrecist_baseline
+from cartrial.response.settings import ResponseSettings
+from cartrial.response.summary import StudySummary, summarise_study
+
+__all__ = ["response_app"]
+
+response_app = typer.Typer(
+    help="Tumour response: RECIST 1.1, iRECIST, mRECIST per subject; the study's summary.",
+    no_args_is_help=True,
+)
+
+FileArg = Annotated[Path, typer.Argument(help="JSON file: one subject's lesions and assessments.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+SettingsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--settings",
+        help="JSON file of response settings (the protocol's 'response' section).",
+    ),
+]
+
+
+def load_settings(path: Path | None) -> ResponseSettings:
+    """Response settings from a JSON file, or the defaults."""
+    if path is None:
+        return ResponseSettings()
+    try:
+        return ResponseSettings.model_validate(read_json_file(path))
+    except ValidationError as exc:
+        raise input_error_from_validation(exc, source=str(path)) from exc
+
+
+def _fmt(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _render_recist(result: SubjectRecist) -> None:
+    name = {"recist11": "RECIST 1.1", "mrecist11": "mRECIST 1.1 (mesothelioma)"}[result.criteria]
+    table = Table(title=f"{name}: subject {result.subject_id}")
+    table.add_column("date", no_wrap=True)
+    for column in ("day", "sum mm", "%base", "%nadir", "target", "non-target", "new"):
+        table.add_column(column)
+    table.add_column("overall", style="bold", no_wrap=True)
+    for tp in result.timepoints:
+        table.add_row(
+            tp.date.isoformat(),
+            str(tp.day),
+            _fmt(tp.target_sum_mm),
+            _fmt(tp.change_from_baseline_pct),
+            _fmt(tp.change_from_nadir_pct),
+            _fmt(tp.target),
+            _fmt(tp.non_target),
+            ", ".join(tp.new_lesions + [f"{x}?" for x in tp.equivocal_new_lesions]),
+            tp.overall,
+        )
+    console.print(table)
+    for tp in result.timepoints:
+        console.print(f"[bold]{tp.date}[/]: " + "; ".join(tp.reasons), highlight=False)
+    bor = result.best_overall_response
+    console.print(f"\n[bold]Best overall response: {bor.response}[/]", highlight=False)
+    for reason in bor.reasons:
+        console.print(f"  - {reason}", highlight=False)
+
+
+@response_app.command("recist")
+@handle_errors
+def recist_command(file: FileArg, json: JsonOpt = False, settings: SettingsOpt = None) -> None:
+    """RECIST 1.1 time-point responses and best overall response for one subject."""
+    config = load_settings(settings)
+    subject = parse_subject(read_json_file(file), source=str(file))
+    result = assess_recist(subject, settings=config, source=str(file))
+    if json:
+        print_json(result)
+    else:
+        _render_recist(result)
+
+
+def _render_irecist(result: SubjectIRecist) -> None:
+    table = Table(title=f"iRECIST: subject {result.subject_id}")
+    table.add_column("date", no_wrap=True)
+    for column in ("day", "sum mm", "target", "non-target", "new (NLT/NLNT)", "NLT sum"):
+        table.add_column(column)
+    table.add_column("overall", style="bold", no_wrap=True)
+    for tp in result.timepoints:
+        table.add_row(
+            tp.date.isoformat(),
+            str(tp.day),
+            _fmt(tp.target_sum_mm),
+            _fmt(tp.target),
+            _fmt(tp.non_target),
+            ", ".join(tp.new_lesion_targets) + " / " + ", ".join(tp.new_lesion_non_targets),
+            str(tp.new_lesion_target_sum_mm),
+            tp.overall,
+        )
+    console.print(table)
+    for tp in result.timepoints:
+        console.print(f"[bold]{tp.date}[/]: " + "; ".join(tp.reasons), highlight=False)
+    bor = result.best_overall_response
+    console.print(f"\n[bold]i-best overall response: {bor.response}[/]", highlight=False)
+    for reason in bor.reasons:
+        console.print(f"  - {reason}", highlight=False)
+
+
+@response_app.command("mrecist")
+@handle_errors
+def mrecist_command(file: FileArg, json: JsonOpt = False, settings: SettingsOpt = None) -> None:
+    """Modified RECIST 1.1 for pleural mesothelioma (pleural rind + other targets) and BOR."""
+    config = load_settings(settings)
+    subject = parse_subject(read_json_file(file), source=str(file))
+    result = assess_mrecist(subject, settings=config, source=str(file))
+    if json:
+        print_json(result)
+    else:
+        _render_recist(result)
+
+
+@response_app.command("irecist")
+@handle_errors
+def irecist_command(file: FileArg, json: JsonOpt = False, settings: SettingsOpt = None) -> None:
+    """iRECIST time-point responses (iUPD, iCPD) and i-best overall response for one subject."""
+    config = load_settings(settings)
+    subject = parse_subject(read_json_file(file), source=str(file))
+    result = assess_irecist(subject, settings=config, source=str(file))
+    if json:
+        print_json(result)
+    else:
+        _render_irecist(result)
+
+
+def _render_summary(summary: StudySummary) -> None:
+    table = Table(title="Best overall response (RECIST 1.1)")
+    for column in ("subject", "dose", "tumour", "criteria", "BOR", "BOR window", "iBOR"):
+        table.add_column(column)
+    for column in ("best %", "PFS d", "OS d", "DOR d"):
+        table.add_column(column, justify="right")
+    for r in summary.subjects:
+        table.add_row(
+            r.subject_id,
+            _fmt(r.dose_level),
+            _fmt(r.tumour_type),
+            r.criteria,
+            r.best_overall_response,
+            r.best_overall_response_in_window,
+            _fmt(r.i_best_overall_response),
+            _fmt(r.best_change_pct),
+            f"{r.pfs.days}{'' if r.pfs.event else '+'}",
+            f"{r.os.days}{'' if r.os.event else '+'}",
+            "" if r.dor is None else f"{r.dor.days}{'' if r.dor.event else '+'}",
+        )
+    console.print(table)
+    for title, rates in (
+        ("whole follow-up", summary.rates),
+        (f"within {summary.window_days} days", summary.rates_in_window),
+    ):
+        table = Table(title=f"ORR / DCR, {title} (Clopper-Pearson 95% CI)")
+        for column in ("by", "group", "endpoint", "n/N", "rate", "95% CI"):
+            table.add_column(column)
+        for e in rates:
+            table.add_row(
+                e.group_by,
+                e.group,
+                e.endpoint,
+                f"{e.responders}/{e.n}",
+                f"{100 * e.rate:.1f}%",
+                f"{100 * e.ci_low:.1f}-{100 * e.ci_high:.1f}%",
+            )
+        console.print(table)
+    table = Table(title="Kaplan-Meier (days; log-log 95% CI)")
+    for column in ("endpoint", "group", "n", "events", "median", "95% CI", "landmark rate"):
+        table.add_column(column)
+    for endpoint, curves in summary.kaplan_meier.items():
+        for k in curves:
+            landmark = k.landmarks[0]
+            rate = "NE" if landmark.survival is None else f"{landmark.survival:.3f}"
+            if landmark.ci_low is not None and landmark.ci_high is not None:
+                rate += f" ({landmark.ci_low:.3f}-{landmark.ci_high:.3f})"
+            table.add_row(
+                endpoint,
+                k.label,
+                str(k.n),
+                str(k.events),
+                "NR" if k.median is None else f"{k.median:g}",
+                f"{_fmt_or(k.median_ci_low)}-{_fmt_or(k.median_ci_high)}",
+                f"day {landmark.time:g}: {rate}",
+            )
+    console.print(table)
+
+
+def _fmt_or(value: float | None) -> str:
+    return "NE" if value is None else f"{value:g}"
+
+
+@response_app.command("summary")
+@handle_errors
+def summary_command(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder of subject JSON files (one subject per file).")
+    ],
+    json: JsonOpt = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write an HTML report with figures here.")
+    ] = None,
+    settings: SettingsOpt = None,
+    window_days: Annotated[
+        int, typer.Option("--window-days", min=1, help="ORR/DCR window after infusion (days).")
+    ] = 56,
+) -> None:
+    """Study summary: BOR table, ORR/DCR with exact CIs, DOR/PFS/OS Kaplan-Meier."""
+    config = load_settings(settings)
+    if not directory.is_dir():
+        raise InputError("DIR", str(directory), "a folder of subject JSON files")
+    files = sorted(directory.glob("*.json"))
+    if not files:
+        raise InputError("DIR", str(directory), "at least one subject *.json file")
+    subjects = [parse_subject(read_json_file(f), source=str(f)) for f in files]
+    seen: dict[str, Path] = {}
+    for subject, f in zip(subjects, files, strict=True):
+        if subject.subject_id in seen:
+            raise InputError(
+                "subject_id",
+                subject.subject_id,
+                f"unique (also in {seen[subject.subject_id]})",
+                source=str(f),
+            )
+        seen[subject.subject_id] = f
+    for subject, f in zip(subjects, files, strict=True):
+        if config.criteria_for(subject.tumour_type or "") == "mrecist11":
+            issues = check_mrecist_baseline(subject)
+            if issues:
+                raise BaselineError(issues, source=str(f), criteria="mRECIST 1.1")
+        else:
+            require_valid_baseline(subject, source=str(f))
+    summary = summarise_study(subjects, settings=config, window_days=window_days)
+    if html is not None:
+        from cartrial.response.html import render_summary_html
+
+        html.write_text(render_summary_html(summary), encoding="utf-8")
+    if json:
+        print_json(summary)
+    else:
+        _render_summary(summary)

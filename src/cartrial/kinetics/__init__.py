@@ -1,0 +1,1 @@
+"""Cellular kinetics of CAR-T cells: non-compartmental analysis (NCA) and summaries."""

@@ -1,0 +1,1 @@
+"""Time-to-event endpoints: PFS, OS and DOR derivations, and Kaplan-Meier summaries."""
