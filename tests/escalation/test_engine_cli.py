@@ -215,6 +215,8 @@ def test_cli_next_with_bundled_uclm802_protocol(tmp_path):
         (["boundaries", "--target", "0.3", "--p-saf", "0.4"], "field 'p_saf'"),
         (["select-mtd", "--target", "0.3", "--n", "3,3", "--dlt", "0"], "one DLT count per level"),
         (["simulate", "--design", "3plus3", "--truth", "0.1", "--start-dose", "2"], "start_level"),
+        (["simulate", "--design", "crm", "--truth", "0.1", "--crm-model", "probit"], "crm_model"),
+        (["simulate", "--design", "boin", "--truth", "0.1", "--n-earlystop", "0"], "n_earlystop"),
     ],
 )
 def test_cli_bad_input_exits_2_naming_the_field(args, message):

@@ -102,7 +102,7 @@ def options_from_flags(**flags: Any) -> DesignOptions:
     kwargs = {k: v for k, v in flags.items() if v is not None}
     if skeleton:
         kwargs["skeleton"] = tuple(parse_floats("skeleton", skeleton))
-    return DesignOptions(**kwargs)
+    return DesignOptions.model_validate(kwargs)
 
 
 def render_next(result: NextDecision) -> None:

@@ -10,7 +10,9 @@ CLI, the sweep and the live engine all build designs through
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from cartrial.errors import InputError
 from cartrial.escalation.accelerated_titration import AcceleratedTitration
@@ -41,28 +43,29 @@ _PROTOCOL_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class DesignOptions:
-    """Optional parameters (defaults as published); ``None`` keeps the design's default."""
+class DesignOptions(BaseModel):
+    """Optional design parameters (defaults as published), validated once here."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     mtd_requires_six: bool = True
     deescalation_expands_lower_level: bool = True
     switch_on_first_dlt: bool = True
-    switch_on_nth_grade2_related: int | None = 2
-    max_single_patient_levels: int | None = None
-    p_saf: float | None = None
-    p_tox: float | None = None
+    switch_on_nth_grade2_related: int | None = Field(default=2, ge=1)
+    max_single_patient_levels: int | None = Field(default=None, ge=1)
+    p_saf: float | None = Field(default=None, gt=0, lt=1)
+    p_tox: float | None = Field(default=None, gt=0, lt=1)
     extra_safe: bool = False
-    n_earlystop: int | None = None
+    n_earlystop: int | None = Field(default=None, ge=1)
     bound_mtd: bool = False
-    cutoff_eli: float = 0.95
-    eps1: float = 0.05
-    eps2: float = 0.05
+    cutoff_eli: float = Field(default=0.95, gt=0, lt=1)
+    eps1: float = Field(default=0.05, ge=0, lt=1)
+    eps2: float = Field(default=0.05, ge=0, lt=1)
     skeleton: tuple[float, ...] | None = None
-    skeleton_halfwidth: float = 0.05
-    prior_mtd_level: int | None = None
-    crm_model: str = "power"
-    prior_var: float = 1.34
+    skeleton_halfwidth: float = Field(default=0.05, gt=0, lt=0.5)
+    prior_mtd_level: int | None = Field(default=None, ge=1)
+    crm_model: Literal["power", "logistic"] = "power"
+    prior_var: float = Field(default=1.34, gt=0)
     overdose_stop: bool = False
 
 
@@ -123,19 +126,17 @@ def build_design(
                 return Boin(**common, **interval, p_saf=opts.p_saf, p_tox=opts.p_tox)  # type: ignore[arg-type]
             return I3Plus3(**common, **interval, eps1=opts.eps1, eps2=opts.eps2)  # type: ignore[arg-type]
         model = opts.crm_model
-        if model not in ("power", "logistic"):
-            raise InputError("crm_model", model, "power or logistic")
         skeleton = opts.skeleton or compute_skeleton_lee_cheung(
             target=target,
             halfwidth=opts.skeleton_halfwidth,
             prior_mtd_level=opts.prior_mtd_level or (n_levels + 1) // 2,
             n_levels=n_levels,
-            model=model,  # type: ignore[arg-type]
+            model=model,
         )
         return Crm(
             **common,  # type: ignore[arg-type]
             skeleton=tuple(skeleton),
-            model=model,  # type: ignore[arg-type]
+            model=model,
             prior_var=opts.prior_var,
             overdose_stop=opts.overdose_stop,
         )
@@ -200,7 +201,7 @@ def design_from_protocol(
                 "prior_var": float(c.prior_var),
                 "overdose_stop": c.overdose_stop,
             }
-        opts = DesignOptions(**kwargs)  # type: ignore[arg-type]
+        opts = DesignOptions.model_validate(kwargs)
     if target is None and spec is not None and spec.target_dlt_rate is not None:
         target = float(spec.target_dlt_rate)
     if cohort_size is None and spec is not None:

@@ -29,13 +29,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import fields
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cartrial.errors import InputError
+from cartrial.errors import InputError, input_error_from_validation
 from cartrial.escalation.designs import DesignOptions, build_design
 from cartrial.escalation.exact import enumerate_trials
 from cartrial.escalation.simulate import OperatingCharacteristics, simulate_trials
@@ -82,14 +81,11 @@ class SweepResult(BaseModel):
 
 
 def _options(raw: dict[str, Any]) -> DesignOptions:
-    known = {f.name for f in fields(DesignOptions)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise InputError("designs[].options", unknown[0], "one of " + ", ".join(sorted(known)))
-    opts = dict(raw)
-    if "skeleton" in opts and opts["skeleton"] is not None:
-        opts["skeleton"] = tuple(float(v) for v in opts["skeleton"])
-    return DesignOptions(**opts)
+    try:
+        return DesignOptions.model_validate(raw)
+    except ValidationError as exc:
+        err = input_error_from_validation(exc)
+        raise InputError(f"designs[].options.{err.field}", err.value, err.expected) from exc
 
 
 def _run_task(
