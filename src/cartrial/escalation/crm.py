@@ -150,6 +150,9 @@ class Crm(Design):
             raise ValueError("skeleton: one increasing probability in (0, 1) per level")
         if not 0 < self.target < 1 or self.prior_var <= 0:
             raise ValueError("target must be in (0, 1) and prior_var > 0")
+        ceiling = float(expit(self.intercept))
+        if self.model == "logistic" and (s.max() >= ceiling or self.target >= ceiling):
+            raise ValueError(f"logistic model: skeleton and target must be below {ceiling:.4f}")
         sd = math.sqrt(self.prior_var)
         a = np.linspace(-8 * sd, 8 * sd, self.grid_size)
         log_prior = -0.5 * a**2 / self.prior_var
