@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cartrial.escalation.base import Action, state_from_counts
 from cartrial.escalation.boin import Boin, compute_boin_boundaries, compute_boundary_table
@@ -185,3 +187,30 @@ def test_isotonic_bound_mtd_rejects_estimate_above_deescalation_boundary():
     # Target 0.4: 3/6 = 0.5 is closest but above lambda_d(0.4) = 0.4797.
     assert select([3, 6], [0, 3], 0.4)[0] == 2
     assert select([3, 6], [0, 3], 0.4, bound=0.4797)[0] == 1
+
+
+def pava(rates, weights):
+    """Textbook pool-adjacent-violators (Barlow et al. 1972), written out for the test."""
+    blocks = [[r, w, 1] for r, w in zip(rates, weights, strict=True)]
+    i = 0
+    while i < len(blocks) - 1:
+        if blocks[i][0] > blocks[i + 1][0] + 1e-15:
+            r1, w1, c1 = blocks[i]
+            r2, w2, c2 = blocks.pop(i + 1)
+            blocks[i] = [(r1 * w1 + r2 * w2) / (w1 + w2), w1 + w2, c1 + c2]
+            i = max(i - 1, 0)
+        else:
+            i += 1
+    return [r for r, _, c in blocks for _ in range(c)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 12), st.integers(0, 12)), min_size=1, max_size=6))
+def test_isotonic_estimates_equal_textbook_pava(levels):
+    from cartrial.escalation.isotonic import compute_isotonic_estimates
+
+    n = [a for a, _ in levels]
+    y = [min(b, a) for a, b in levels]
+    got = compute_isotonic_estimates(np.array([n]), np.array([y]))[0]
+    expected = pava([b / a for a, b in zip(n, y, strict=True)], n)
+    assert list(got) == pytest.approx(expected, abs=1e-12)
