@@ -212,3 +212,83 @@ def test_3plus3_escalation_probability_matches_storer_closed_form_table(p, expec
     # Level 2 is certainly toxic, so patients reach it only by escalating past level 1.
     oc = enumerate_trials(ThreePlusThree(n_levels=2), truth=[p, 1.0], target=0.3)
     assert round(oc.mean_patients[1] / 3, 2) == expected
+
+
+def test_3plus3_without_expansions_matches_lin_shih_closed_form():
+    # Lin & Shih (Biostatistics 2001) closed form for the 3+3 that declares the level below
+    # the first exceeded level (no de-escalation expansion, MTD with 3 or 6 patients):
+    # a_j = P(pass level j) = (1-p)^3 + 3p(1-p)^2 (1-p)^3; P(select j) = prod_{l<=j} a_l
+    # (1 - a_{j+1}); E[n_j] = prod_{l<j} a_l (3 + 3 * 3p(1-p)^2).
+    truth = [0.05, 0.15, 0.3, 0.45]
+    a = [(1 - p) ** 3 + 3 * p * (1 - p) ** 2 * (1 - p) ** 3 for p in truth]
+    reach = [float(np.prod(a[:j])) for j in range(5)]
+    expected_sel = [reach[j + 1] * (1 - a[j + 1]) for j in range(3)] + [reach[4]]
+    expected_n = [reach[j] * (3 + 9 * p * (1 - p) ** 2) for j, p in enumerate(truth)]
+    design = ThreePlusThree(
+        n_levels=4, mtd_requires_six=False, deescalation_expands_lower_level=False
+    )
+    oc = enumerate_trials(design, truth=truth, target=0.3)
+    assert oc.no_selection == pytest.approx(1 - a[0], abs=1e-12)
+    assert oc.selection == pytest.approx(expected_sel, abs=1e-12)
+    assert oc.mean_patients == pytest.approx(expected_n, abs=1e-12)
+
+
+def textbook_3plus3(truth):
+    """The standard 3+3 written out trial by trial (plain recursion over cohort outcomes).
+
+    Le Tourneau et al. 2009: 0/3 escalate; 1/3 three more; <= 1/6 escalate; >= 2 DLTs:
+    the level below is the MTD once 6 were treated there, else 3 more there first; at the
+    highest level the MTD needs 6 patients. Returns P(select level) and E[patients].
+    """
+    from math import comb
+
+    k = len(truth)
+    sel = [0.0] * (k + 1)
+    pts = [0.0] * k
+
+    def rule(n, y, cur):
+        if cur == 0:
+            return ("treat", 1, 3)
+        if y[cur - 1] >= 2:
+            if cur == 1:
+                return ("stop", 0)
+            if n[cur - 2] >= 6:
+                return ("stop", cur - 1)
+            return ("treat", cur - 1, 6 - n[cur - 2])
+        if n[cur - 1] == 3 and y[cur - 1] == 1:
+            return ("treat", cur, 3)
+        if cur < k and y[cur] < 2:
+            return ("treat", cur + 1, 3)
+        if n[cur - 1] >= 6:
+            return ("stop", cur)
+        return ("treat", cur, 3)
+
+    def explore(n, y, cur, prob):
+        step = rule(n, y, cur)
+        if step[0] == "stop":
+            sel[step[1]] += prob
+            for j in range(k):
+                pts[j] += prob * n[j]
+            return
+        _, level, size = step
+        p = truth[level - 1]
+        for j in range(size + 1):
+            q = comb(size, j) * p**j * (1 - p) ** (size - j)
+            if q > 0:
+                n2, y2 = list(n), list(y)
+                n2[level - 1] += size
+                y2[level - 1] += j
+                explore(n2, y2, level, prob * q)
+
+    explore([0] * k, [0] * k, 0, 1.0)
+    return sel, pts
+
+
+@pytest.mark.parametrize(
+    "truth", [[0.05, 0.15, 0.3, 0.45], [0.3, 0.4, 0.5, 0.6], [0.01, 0.02, 0.03, 0.04]]
+)
+def test_3plus3_exact_enumeration_matches_textbook_recursion(truth):
+    sel, pts = textbook_3plus3(truth)
+    oc = enumerate_trials(ThreePlusThree(n_levels=4), truth=truth, target=0.3)
+    assert [oc.no_selection, *oc.selection] == pytest.approx(sel, abs=1e-12)
+    assert oc.mean_patients == pytest.approx(pts, abs=1e-12)
