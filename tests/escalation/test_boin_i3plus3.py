@@ -214,3 +214,65 @@ def test_isotonic_estimates_equal_textbook_pava(levels):
     got = compute_isotonic_estimates(np.array([n]), np.array([y]))[0]
     expected = pava([b / a for a, b in zip(n, y, strict=True)], n)
     assert list(got) == pytest.approx(expected, abs=1e-12)
+
+
+def textbook_boin_allocation(truth, target, cohort, n_cohorts):
+    """BOIN conduct written out (Liu & Yuan 2015; R BOIN get.oc's order of checks).
+
+    After each cohort at d: eliminate d and above if n_d >= 3 and P(p_d > target) > 0.95;
+    stop if level 1 is eliminated; escalate if y/n <= lambda_e (unless d is the highest or
+    d+1 eliminated), de-escalate if y/n >= lambda_d (unless d = 1), else stay.
+    Returns E[patients per level] and P(stopped with level 1 eliminated).
+    """
+    from math import comb, log
+
+    from scipy.stats import beta as beta_dist
+
+    p1, p2 = 0.6 * target, 1.4 * target
+    lam_e = log((1 - p1) / (1 - target)) / log(target * (1 - p1) / (p1 * (1 - target)))
+    lam_d = log((1 - target) / (1 - p2)) / log(p2 * (1 - target) / (target * (1 - p2)))
+    k = len(truth)
+    pts = [0.0] * k
+    stopped = [0.0]
+    # Distinct states: (n, y, d, eliminated-from) -> probability, one cohort at a time.
+    states = {((0,) * k, (0,) * k, 1, k + 1): 1.0}
+    for step in range(n_cohorts):
+        nxt = {}
+        for (n, y, d, elim), prob in states.items():
+            p = truth[d - 1]
+            for j in range(cohort + 1):
+                q = prob * comb(cohort, j) * p**j * (1 - p) ** (cohort - j)
+                n2, y2 = list(n), list(y)
+                n2[d - 1] += cohort
+                y2[d - 1] += j
+                e = elim
+                nd, yd = n2[d - 1], y2[d - 1]
+                if nd >= 3 and beta_dist.sf(target, 1 + yd, 1 + nd - yd) > 0.95:
+                    e = min(e, d)
+                if e == 1 or step == n_cohorts - 1:
+                    for i in range(k):
+                        pts[i] += q * n2[i]
+                    if e == 1:
+                        stopped[0] += q
+                    continue
+                if yd / nd <= lam_e and d < k and d + 1 < e:
+                    d2 = d + 1
+                elif yd / nd >= lam_d and d > 1:
+                    d2 = d - 1
+                else:
+                    d2 = d
+                key = (tuple(n2), tuple(y2), d2, e)
+                nxt[key] = nxt.get(key, 0.0) + q
+        states = nxt
+    return pts, stopped[0]
+
+
+@pytest.mark.parametrize("truth", [[0.1, 0.25, 0.4, 0.6], [0.35, 0.5, 0.6, 0.7]])
+def test_boin_exact_allocation_matches_textbook_conduct(truth):
+    from cartrial.escalation.exact import enumerate_trials
+
+    pts, stopped = textbook_boin_allocation(truth, 0.3, 3, 6)
+    design = Boin(n_levels=4, target=0.3, cohort_size=3, max_sample_size=18)
+    oc = enumerate_trials(design, truth=truth, target=0.3)
+    assert oc.mean_patients == pytest.approx(pts, abs=1e-12)
+    assert oc.early_stop == pytest.approx(stopped, abs=1e-12)
