@@ -6,6 +6,7 @@ import typer
 
 from cartrial import __version__
 from cartrial.cli.demo import demo
+from cartrial.cli.escalation import app as escalation_app
 from cartrial.cli.kinetics import kinetics_app
 from cartrial.cli.protocol import protocol_app
 from cartrial.cli.response import response_app
@@ -51,3 +52,4 @@ app.command(name="serve")(serve)
 app.command(name="export")(export_data)
 app.command(name="import")(import_data)
 app.add_typer(safety_app, name="safety")
+app.add_typer(escalation_app, name="escalation")

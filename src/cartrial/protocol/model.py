@@ -32,12 +32,14 @@ __all__ = [
     "AgentRegimen",
     "Arm",
     "CellDoseRule",
+    "CrmParameters",
     "DoseLevel",
     "Eligibility",
     "Endpoint",
     "EscalationSpec",
     "Identifier",
     "InfusionRule",
+    "IntervalDesignParameters",
     "Lymphodepletion",
     "Protocol",
     "RenalBand",
@@ -56,6 +58,7 @@ EscalationDesign = Literal[
     "3plus3",
     "boin",
     "crm",
+    "i3plus3",
     "investigator_assigned",
 ]
 ResponseCriteria = Literal["recist11", "irecist", "mrecist11"]
@@ -115,6 +118,29 @@ class ThreePlusThree(Provenance):
     deescalation_expands_lower_level: bool = True
 
 
+class IntervalDesignParameters(Provenance):
+    """BOIN (Liu & Yuan 2015) and i3+3 (Liu, Wang & Ji 2020) options; defaults as published."""
+
+    p_saf: Decimal | None = Field(default=None, gt=0, lt=1)
+    p_tox: Decimal | None = Field(default=None, gt=0, lt=1)
+    cutoff_eli: Decimal = Field(default=Decimal("0.95"), gt=0, lt=1)
+    extra_safe: bool = False
+    n_earlystop: int | None = Field(default=None, ge=1)
+    bound_mtd: bool = False
+    eps1: Decimal = Field(default=Decimal("0.05"), ge=0, lt=1)
+    eps2: Decimal = Field(default=Decimal("0.05"), ge=0, lt=1)
+
+
+class CrmParameters(Provenance):
+    """CRM (O'Quigley et al. 1990) options; no skeleton means Lee & Cheung 2009's."""
+
+    skeleton: list[Decimal] | None = None
+    model: Literal["power", "logistic"] = "power"
+    prior_var: Decimal = Field(default=Decimal("1.34"), gt=0)
+    overdose_stop: bool = False
+    tite: bool = False
+
+
 class EscalationSpec(Provenance):
     design: EscalationDesign
     start_level: int = Field(default=1, ge=1)
@@ -125,6 +151,8 @@ class EscalationSpec(Provenance):
     three_plus_three: ThreePlusThree | None = None
     stagger_days: int | None = Field(default=None, ge=0)
     expansion_size: int | None = Field(default=None, ge=0)
+    interval_design: IntervalDesignParameters | None = None
+    crm: CrmParameters | None = None
 
 
 class RenalBand(StrictModel):
