@@ -66,7 +66,9 @@ def _decide(world: World, action: str, next_level: int | None) -> None:
     )
 
 
-def test_enrolment_refused_while_escalation_engine_says_wait(world: World) -> None:
+def test_recorded_wait_decision_blocks_enrolment_when_enrolment_uses_decisions(
+    world: World,
+) -> None:
     _decide(world, "wait", None)
     subject_id = screened(world)
     screening.sign_eligibility(
@@ -75,8 +77,14 @@ def test_enrolment_refused_while_escalation_engine_says_wait(world: World) -> No
         subject_id=subject_id,
         password=PASSWORD,
     )
-    with pytest.raises(EnrolmentBlocked, match="the escalation engine says wait"):
-        _enrol(world, subject_id)
+    with pytest.raises(EnrolmentBlocked, match="the escalation engine says wait: escalation"):
+        enrolment.enrol(
+            world.sessions,
+            actor=world.actors["coordinator"],
+            subject_id=subject_id,
+            weight_kg=Decimal(70),
+            assign_dose=enrolment.assign_dose_from_decisions,
+        )
 
 
 def test_stop_decision_places_a_hold_that_blocks_enrolment(world: World) -> None:
@@ -96,9 +104,21 @@ def test_stop_decision_places_a_hold_that_blocks_enrolment(world: World) -> None
     )
 
 
-def test_escalate_decision_assigns_the_next_level_at_enrolment(world: World) -> None:
+def test_recorded_escalate_decision_assigns_its_level_when_enrolment_uses_decisions(
+    world: World,
+) -> None:
     _decide(world, "escalate", 2)
-    subject_id = enrolled(world)
+    subject_id = screened(world)
+    screening.sign_eligibility(
+        world.sessions, actor=world.actors["investigator"], subject_id=subject_id, password=PASSWORD
+    )
+    enrolment.enrol(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject_id,
+        weight_kg=Decimal(70),
+        assign_dose=enrolment.assign_dose_from_decisions,
+    )
     with world.sessions() as s:
         assert s.get(Subject, subject_id).dose_level == 2  # type: ignore[union-attr]
         sig = s.scalars(select(Signature).where(Signature.meaning == "escalation")).one()

@@ -2,10 +2,17 @@
 
 Enrolment is refused, with the reason in the audit trail, when enrolment is on
 hold, when eligibility is not signed, or when the escalation engine says wait
-(pending DLT windows included). The dose level comes from a seam,
-``assign_dose(session, protocol) -> DoseAssignment``: until the live escalation
-engine (``cartrial.escalation``) is wired in, :func:`assign_dose_from_decisions`
-takes the latest safety-committee decision, or the protocol's start level.
+(pending DLT windows included). The dose level comes from
+``assign_dose(session, protocol) -> DoseAssignment``:
+
+- :func:`assign_dose_from_engine` (the default): the live decision engine
+  (:func:`cartrial.escalation.decide_next`) under the protocol's design, fed
+  with every infused subject of the protocol in order of infusion, each one's
+  DLT status adjudicated now by the safety engine from stored data
+  (``yes``, ``no`` or ``pending`` with the days followed; subjects not
+  DLT-evaluable, e.g. withdrawn inside the window, are left out);
+- :func:`assign_dose_from_decisions`: the latest safety-committee decision
+  recorded, else the protocol's start level.
 """
 
 from __future__ import annotations
@@ -18,8 +25,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cartrial import __version__
 from cartrial.dosing.bsa import check_weight_kg
-from cartrial.errors import EnrolmentBlocked
+from cartrial.errors import EnrolmentBlocked, InputError
 from cartrial.protocol.model import Protocol
 from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
@@ -27,9 +35,23 @@ from cartrial.services.context import Sessions, refuse, transaction
 from cartrial.services.identity import compute_chain_of_identity_id
 from cartrial.services.screening import eligibility_problem
 from cartrial.store.audit import Actor
-from cartrial.store.models import EnrolmentHold, EscalationDecision, Site, Subject, utcnow
+from cartrial.store.models import (
+    EnrolmentHold,
+    EscalationDecision,
+    Infusion,
+    ProtocolVersion,
+    Site,
+    Subject,
+    utcnow,
+)
 
-__all__ = ["DoseAssignment", "active_hold", "assign_dose_from_decisions", "enrol"]
+__all__ = [
+    "DoseAssignment",
+    "active_hold",
+    "assign_dose_from_decisions",
+    "assign_dose_from_engine",
+    "enrol",
+]
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,57 @@ def assign_dose_from_decisions(session: Session, protocol: Protocol) -> DoseAssi
     return DoseAssignment(start, f"protocol start level {start}", "protocol")
 
 
+ESCALATION_ENGINE = "cartrial.escalation"
+
+
+def assign_dose_from_engine(
+    session: Session, protocol: Protocol, *, as_of: dt.datetime | None = None
+) -> DoseAssignment:
+    """The live escalation engine's next step with the stored data (module doc)."""
+    from cartrial.escalation import PatientOutcome, decide_next, design_from_protocol
+    from cartrial.escalation.crm import Crm
+    from cartrial.services.adjudication import assess_subject_dlt
+
+    if protocol.dlt is None:
+        raise InputError("protocol.dlt", None, f"a DLT window in protocol {protocol.id}")
+    now = as_of or utcnow()
+    treated = session.scalars(
+        select(Subject)
+        .join(Infusion, Infusion.subject_id == Subject.id)
+        .join(ProtocolVersion, ProtocolVersion.id == Subject.protocol_version_id)
+        .where(ProtocolVersion.protocol_id == protocol.id)
+        .order_by(Infusion.started_at, Subject.code)
+    ).all()
+    patients = []
+    for subject in treated:
+        verdict = assess_subject_dlt(session, subject, protocol, as_of=now)
+        if verdict.outcome == "not_evaluable" or subject.dose_level is None:
+            continue
+        patients.append(
+            PatientOutcome(
+                subject=subject.code,
+                level=subject.dose_level,
+                dlt=verdict.outcome,
+                days_followed=verdict.days_followed,
+                grade2_related=verdict.grade2_related,
+            )
+        )
+    design = design_from_protocol(protocol)
+    spec = protocol.escalation
+    tite = bool(spec and spec.crm and spec.crm.tite and isinstance(design, Crm))
+    result = decide_next(
+        design,
+        patients,
+        window_days=protocol.dlt.window_days,
+        tite=tite,
+        stagger_days=spec.stagger_days if spec else None,
+    )
+    version = f"{ESCALATION_ENGINE} {__version__} ({result.design})"
+    if result.action in ("wait", "stop") or result.next_level is None:
+        return DoseAssignment(None, result.reason, version)
+    return DoseAssignment(result.next_level, result.reason, version)
+
+
 def active_hold(session: Session, protocol_id: str) -> EnrolmentHold | None:
     """The hold in force on the protocol, if any."""
     return session.scalars(
@@ -80,7 +153,7 @@ def enrol(
     actor: Actor,
     subject_id: str,
     weight_kg: Decimal,
-    assign_dose: AssignDose = assign_dose_from_decisions,
+    assign_dose: AssignDose = assign_dose_from_engine,
 ) -> Subject:
     """Enrol a signed-eligible subject at the assigned level and give it its CoI id."""
     check_weight_kg(weight_kg)

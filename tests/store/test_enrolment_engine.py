@@ -1,0 +1,90 @@
+"""Enrolment's dose level from the live escalation engine (3+3 of the test protocol),
+DLT windows adjudicated from stored data at the time of asking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from cartrial.errors import EnrolmentBlocked
+from cartrial.services import enrolment, screening, treatment
+from cartrial.services.context import Sessions
+from cartrial.store.models import AuditEntry, Subject
+from tests.store.trial import (
+    INFUSION_AT,
+    PASSWORD,
+    World,
+    build_world,
+    coi_of,
+    enrolled,
+    lymphodepleted,
+    screened,
+    with_lot,
+)
+
+
+@pytest.fixture
+def world(sessions: Sessions) -> World:
+    return build_world(sessions)
+
+
+def _treat_three(world: World) -> None:
+    for n in (1, 2, 3):
+        subject_id = enrolled(world, f"S-00{n}")
+        lot_id = with_lot(world, subject_id, lot_number=f"L-00{n}")
+        lymphodepleted(world, subject_id)
+        treatment.record_infusion(
+            world.sessions,
+            actor=world.actors["coordinator"],
+            subject_id=subject_id,
+            lot_id=lot_id,
+            scanned_chain_of_identity_id=coi_of(world, subject_id),
+            cells_infused=7_000_000,
+            started_at=INFUSION_AT,
+        )
+
+
+def _enrol_fourth(world: World, as_of: dt.datetime) -> Subject:
+    subject_id = screened(world, "S-004")
+    screening.sign_eligibility(
+        world.sessions, actor=world.actors["investigator"], subject_id=subject_id, password=PASSWORD
+    )
+    assign = functools.partial(enrolment.assign_dose_from_engine, as_of=as_of)
+    return enrolment.enrol(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject_id,
+        weight_kg=Decimal(70),
+        assign_dose=assign,
+    )
+
+
+def test_first_subject_starts_at_the_protocols_start_level(world: World) -> None:
+    subject_id = enrolled(world)
+    with world.sessions() as s:
+        assert s.get(Subject, subject_id).dose_level == 1  # type: ignore[union-attr]
+        reason = s.scalars(select(AuditEntry.reason).where(AuditEntry.field == "dose_level")).one()
+    assert reason == (
+        "enrolment: dose level 1 (no patient treated yet: start at level 1 with 3 patient(s), "
+        "per 3+3)"
+    )
+
+
+def test_three_without_dlt_after_the_28_day_window_escalate_to_level_2(world: World) -> None:
+    _treat_three(world)
+    subject = _enrol_fourth(world, INFUSION_AT + dt.timedelta(days=29))
+    assert subject.dose_level == 2
+
+
+def test_three_inside_their_dlt_window_make_enrolment_wait(world: World) -> None:
+    _treat_three(world)
+    with pytest.raises(EnrolmentBlocked) as err:
+        _enrol_fourth(world, INFUSION_AT + dt.timedelta(days=10))
+    assert str(err.value).startswith(
+        "enrolment blocked: the escalation engine says wait: wait: 3 patient(s) inside the "
+        "28-day DLT window (3 at level 1) and the decision depends on them; "
+    )
