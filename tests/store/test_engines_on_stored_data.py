@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from cartrial import __version__
 from cartrial.services import adjudication, followup, safety, treatment
 from cartrial.services.context import Sessions
 from cartrial.store.models import Signature
@@ -177,3 +178,64 @@ def test_observation_the_engine_cannot_read_is_refused_naming_the_field(world: W
             ae_id=ae.id,
             payload={"kind": "temperature", "time": "2026-03-07T08:00", "celsius": "55"},
         )
+
+
+def test_recist_time_point_responses_are_derived_from_stored_lesions(world: World) -> None:
+    from cartrial.services import tumour
+
+    coord = world.actors["coordinator"]
+    subject_id = enrolled(world)
+    tumour.record_tumour_assessment(
+        world.sessions,
+        actor=coord,
+        subject_id=subject_id,
+        assessed_on=dt.date(2026, 2, 20),
+        method="CT",
+        lesions=[
+            tumour.LesionInput("T1", "target", "pleura", Decimal("40.0")),
+            tumour.LesionInput("T2", "target", "liver", Decimal("20.0")),
+            tumour.LesionInput("N1", "non_target", "peritoneum", status="present"),
+        ],
+    )
+    lot_id = with_lot(world, subject_id)
+    lymphodepleted(world, subject_id)
+    treatment.record_infusion(
+        world.sessions,
+        actor=coord,
+        subject_id=subject_id,
+        lot_id=lot_id,
+        scanned_chain_of_identity_id=coi_of(world, subject_id),
+        cells_infused=7_000_000,
+        started_at=INFUSION_AT,
+    )
+    week8 = tumour.record_tumour_assessment(
+        world.sessions,
+        actor=coord,
+        subject_id=subject_id,
+        assessed_on=dt.date(2026, 5, 1),
+        method="CT",
+        lesions=[
+            tumour.LesionInput("T1", "target", "pleura", Decimal("26.0")),
+            tumour.LesionInput("T2", "target", "liver", Decimal("12.0")),
+            tumour.LesionInput("N1", "non_target", "peritoneum", status="present"),
+        ],
+    )
+    assert (week8.derived_response, week8.engine_version) == (
+        "PR",
+        f"cartrial.response {__version__} RECIST 1.1",
+    )
+    week16 = tumour.record_tumour_assessment(
+        world.sessions,
+        actor=coord,
+        subject_id=subject_id,
+        assessed_on=dt.date(2026, 6, 26),
+        method="CT",
+        lesions=[
+            tumour.LesionInput("T1", "target", "pleura", Decimal("26.0")),
+            tumour.LesionInput("T2", "target", "liver", Decimal("12.0")),
+            tumour.LesionInput("N1", "non_target", "peritoneum", status="present"),
+            tumour.LesionInput("NEW1", "new", "bone"),
+        ],
+    )
+    assert week16.derived_response == "PD"
+    assert "new" in (week16.derivation_reason or "").lower()

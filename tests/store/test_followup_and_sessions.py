@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from cartrial.errors import AuthenticationError, ConflictError
-from cartrial.services import auth, followup, safety, treatment
+from cartrial.services import auth, followup, safety, treatment, tumour
 from cartrial.services.context import Sessions
 from cartrial.store.audit import verify_chain
 from cartrial.store.models import AuditEntry, AuthSession, Subject, Visit
@@ -103,14 +103,13 @@ def test_full_path_from_screening_to_day_28_follow_up(world: World) -> None:
         value=Decimal(15400),
         unit="copies/ug gDNA",
     )
-    followup.record_tumour_assessment(
+    tumour.record_tumour_assessment(
         world.sessions,
         actor=coord,
         subject_id=subject_id,
         assessed_on=dt.date(2026, 4, 3),
         method="CT",
-        criteria="recist11",
-        lesions=[followup.LesionInput("T1", "target", "pleura", Decimal("32.0"))],
+        lesions=[tumour.LesionInput("T1", "target", "pleura", Decimal("32.0"))],
     )
     d28 = next(v for v in visits if v.visit_code == "d28")
     followup.record_visit_date(

@@ -9,7 +9,6 @@ and are stored beside the inputs with reason and engine version.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -28,17 +27,14 @@ from cartrial.store.models import (
     Death,
     Infusion,
     LabResult,
-    LesionMeasurement,
     Sample,
     Subject,
-    TumourAssessment,
     Visit,
     VitalSign,
     Withdrawal,
 )
 
 __all__ = [
-    "LesionInput",
     "advance_status",
     "plan_visit_rows",
     "plan_visits",
@@ -47,7 +43,6 @@ __all__ = [
     "record_death",
     "record_lab",
     "record_sample",
-    "record_tumour_assessment",
     "record_visit_date",
     "record_vital",
     "withdraw",
@@ -148,54 +143,6 @@ def record_lab(
             lab.engine_version = derivation.engine_version
         session.add(lab)
     return lab
-
-
-@dataclass(frozen=True)
-class LesionInput:
-    lesion_code: str
-    kind: str
-    location: str
-    diameter_mm: Decimal | None = None
-    status: str | None = None
-
-
-def record_tumour_assessment(
-    sessions: Sessions,
-    *,
-    actor: Actor,
-    subject_id: str,
-    assessed_on: dt.date,
-    method: str,
-    criteria: str,
-    lesions: list[LesionInput],
-    response: str | None = None,
-    derivation: Derivation | None = None,
-) -> TumourAssessment:
-    """An imaging time point with its lesions, and the engine's time-point response."""
-    with transaction(sessions, actor) as session:
-        subject = load_subject(session, actor, subject_id, "ae.record")
-        assessment = TumourAssessment(
-            subject_id=subject.id, assessed_on=assessed_on, method=method, criteria=criteria
-        )
-        if derivation is not None:
-            assessment.derived_response = response
-            assessment.derivation_reason = derivation.reason
-            assessment.engine_version = derivation.engine_version
-        session.add(assessment)
-        session.flush()
-        for lesion in lesions:
-            session.add(
-                LesionMeasurement(
-                    assessment_id=assessment.id,
-                    subject_id=subject.id,
-                    lesion_code=lesion.lesion_code,
-                    kind=lesion.kind,
-                    location=lesion.location,
-                    diameter_mm=lesion.diameter_mm,
-                    status=lesion.status,
-                )
-            )
-    return assessment
 
 
 def record_sample(

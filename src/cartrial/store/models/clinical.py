@@ -52,7 +52,7 @@ class LabResult(Record):
     unit: Mapped[str] = mapped_column(String(16))
     derived_grade: Mapped[int | None] = mapped_column(Integer)
     derivation_reason: Mapped[str | None] = mapped_column(Text)
-    engine_version: Mapped[str | None] = mapped_column(String(32))
+    engine_version: Mapped[str | None] = mapped_column(String(64))
 
 
 class AdverseEvent(Record):
@@ -74,7 +74,7 @@ class AdverseEvent(Record):
     relatedness: Mapped[str | None] = mapped_column(String(32))
     derived_grade: Mapped[int | None] = mapped_column(Integer)
     derivation_reason: Mapped[str | None] = mapped_column(Text)
-    engine_version: Mapped[str | None] = mapped_column(String(32))
+    engine_version: Mapped[str | None] = mapped_column(String(64))
 
 
 class AeObservation(Record):

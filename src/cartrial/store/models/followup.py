@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cartrial.store.models.access import _in
@@ -41,11 +41,15 @@ class TumourAssessment(Record):
     criteria: Mapped[str] = mapped_column(String(16))
     derived_response: Mapped[str | None] = mapped_column(String(16))
     derivation_reason: Mapped[str | None] = mapped_column(Text)
-    engine_version: Mapped[str | None] = mapped_column(String(32))
+    engine_version: Mapped[str | None] = mapped_column(String(64))
 
 
 class LesionMeasurement(Record):
-    """One lesion at one assessment (RECIST 1.1: longest diameter, short axis for nodes)."""
+    """One lesion at one assessment (RECIST 1.1: longest diameter, short axis for nodes).
+
+    ``status`` when there is no measurement: targets ``disappeared``, ``too_small``,
+    ``not_evaluated``; non-targets ``present``, ``absent``, ``unequivocal_progression``.
+    """
 
     __tablename__ = "lesion_measurement"
     __table_args__ = (CheckConstraint(_in("kind", LESION_KINDS), name="kind"),)
@@ -55,6 +59,7 @@ class LesionMeasurement(Record):
     lesion_code: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))
     location: Mapped[str] = mapped_column(String(100))
+    is_nodal: Mapped[bool] = mapped_column(Boolean, default=False)
     diameter_mm: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))
     status: Mapped[str | None] = mapped_column(String(32))
 

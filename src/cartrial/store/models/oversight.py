@@ -33,7 +33,7 @@ class DltAdjudication(Record):
     dose_level: Mapped[int | None] = mapped_column(Integer)
     rule_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
-    engine_version: Mapped[str] = mapped_column(String(32))
+    engine_version: Mapped[str] = mapped_column(String(64))
     adjudicated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -48,7 +48,7 @@ class EscalationDecision(Record):
     action: Mapped[str] = mapped_column(String(16))
     next_level: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
-    engine_version: Mapped[str] = mapped_column(String(32))
+    engine_version: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

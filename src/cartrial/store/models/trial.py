@@ -99,7 +99,7 @@ class EligibilityDecision(Record):
     decision: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     verdicts_json: Mapped[str] = mapped_column(Text)
-    engine_version: Mapped[str] = mapped_column(String(32))
+    engine_version: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

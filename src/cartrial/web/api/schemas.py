@@ -300,7 +300,7 @@ class EscalationIn(_In):
     action: Literal["escalate", "stay", "deescalate", "wait", "stop"]
     next_level: int | None = Field(default=None, ge=1, le=100)
     reason: str = Field(min_length=1, max_length=4000)
-    engine_version: str = Field(min_length=1, max_length=32)
+    engine_version: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1000)
 
 

@@ -1,0 +1,152 @@
+"""Tumour assessments with RECIST 1.1 time-point responses derived by ``cartrial.response``.
+
+1. The baseline is the subject's latest assessment on or before the infusion day
+   (the reference date, day 0); its lesions are the baseline lesions (targets and
+   non-targets, nodes flagged).
+2. Each later assessment becomes a follow-up: targets with a diameter (mm) or a
+   status, non-targets with a status, ``new`` lesions as new lesions.
+3. :func:`cartrial.response.assess.assess_recist` (with the protocol's response
+   settings) derives every time point; each follow-up assessment stores its
+   overall response, the engine's reasons and the engine version.
+
+Without an infusion or a baseline nothing is derived yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cartrial import __version__
+from cartrial.errors import input_error_from_validation
+from cartrial.response.assess import assess_recist
+from cartrial.response.lesions import SubjectAssessments
+from cartrial.response.settings import settings_from_protocol
+from cartrial.services.access import load_subject
+from cartrial.services.admin import protocol_of
+from cartrial.services.context import Sessions, transaction
+from cartrial.store.audit import Actor
+from cartrial.store.models import Infusion, LesionMeasurement, Subject, TumourAssessment
+
+__all__ = ["RESPONSE_ENGINE", "LesionInput", "derive_responses", "record_tumour_assessment"]
+
+RESPONSE_ENGINE = f"cartrial.response {__version__} RECIST 1.1"
+
+
+@dataclass(frozen=True)
+class LesionInput:
+    lesion_code: str
+    kind: str
+    location: str
+    diameter_mm: Decimal | None = None
+    status: str | None = None
+    is_nodal: bool = False
+
+
+def _baseline_lesion(m: LesionMeasurement) -> dict[str, Any]:
+    size = {"value": m.diameter_mm, "unit": "mm"} if m.diameter_mm is not None else {}
+    return {"id": m.lesion_code, "organ": m.location, "role": m.kind, "nodal": m.is_nodal, **size}
+
+
+def _observation(m: LesionMeasurement) -> dict[str, Any]:
+    if m.diameter_mm is not None:
+        return {"lesion_id": m.lesion_code, "value": m.diameter_mm, "unit": "mm"}
+    return {"lesion_id": m.lesion_code, "status": m.status}
+
+
+def _new_lesion(m: LesionMeasurement) -> dict[str, Any]:
+    size = {"value": m.diameter_mm, "unit": "mm"} if m.diameter_mm is not None else {}
+    return {"id": m.lesion_code, "organ": m.location, "nodal": m.is_nodal, **size}
+
+
+def derive_responses(session: Session, subject: Subject) -> list[TumourAssessment]:
+    """Re-derive the time-point responses of the subject's follow-up assessments."""
+    infusion = session.scalars(select(Infusion).where(Infusion.subject_id == subject.id)).first()
+    if infusion is None:
+        return []
+    day0 = infusion.started_at.date()
+    assessments: Sequence[TumourAssessment] = session.scalars(
+        select(TumourAssessment)
+        .where(TumourAssessment.subject_id == subject.id)
+        .order_by(TumourAssessment.assessed_on)
+    ).all()
+    baseline = [a for a in assessments if a.assessed_on <= day0]
+    follow = [a for a in assessments if a.assessed_on > day0]
+    if not baseline or not follow:
+        return []
+    lesions: dict[str, list[LesionMeasurement]] = {}
+    for m in session.scalars(
+        select(LesionMeasurement).where(LesionMeasurement.subject_id == subject.id)
+    ):
+        lesions.setdefault(m.assessment_id, []).append(m)
+    data = {
+        "subject_id": subject.code,
+        "baseline_date": baseline[-1].assessed_on,
+        "reference_date": day0,
+        "lesions": [_baseline_lesion(m) for m in lesions.get(baseline[-1].id, [])],
+        "assessments": [
+            {
+                "date": a.assessed_on,
+                "lesions": [_observation(m) for m in lesions.get(a.id, []) if m.kind != "new"],
+                "new_lesions": [_new_lesion(m) for m in lesions.get(a.id, []) if m.kind == "new"],
+            }
+            for a in follow
+        ],
+    }
+    try:
+        parsed = SubjectAssessments.model_validate(data)
+    except ValidationError as exc:
+        raise input_error_from_validation(exc, source="tumour assessments") from exc
+    protocol = protocol_of(session, subject)
+    result = assess_recist(parsed, settings=settings_from_protocol(protocol.response))
+    by_date = {t.date: t for t in result.timepoints}
+    session.info["reason"] = "RECIST 1.1 re-derivation after a new assessment"
+    for a in follow:
+        point = by_date.get(a.assessed_on)
+        if point is not None:
+            a.derived_response = point.overall
+            a.derivation_reason = "; ".join(point.reasons)
+            a.engine_version = RESPONSE_ENGINE
+    return list(follow)
+
+
+def record_tumour_assessment(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    assessed_on: dt.date,
+    method: str,
+    lesions: list[LesionInput],
+) -> TumourAssessment:
+    """An imaging time point with its lesions; follow-up responses are re-derived."""
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        assessment = TumourAssessment(
+            subject_id=subject.id, assessed_on=assessed_on, method=method, criteria="recist11"
+        )
+        session.add(assessment)
+        session.flush()
+        for lesion in lesions:
+            session.add(
+                LesionMeasurement(
+                    assessment_id=assessment.id,
+                    subject_id=subject.id,
+                    lesion_code=lesion.lesion_code,
+                    kind=lesion.kind,
+                    location=lesion.location,
+                    is_nodal=lesion.is_nodal,
+                    diameter_mm=lesion.diameter_mm,
+                    status=lesion.status,
+                )
+            )
+        session.flush()
+        derive_responses(session, subject)
+    return assessment
