@@ -5,6 +5,7 @@ Expected values are literal transcriptions of the seed text in ``../shared/seeds
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -28,7 +29,20 @@ from cartrial.protocol.criteria import (
 )
 from cartrial.protocol.summary import provenance_items
 
-SEEDS = Path(__file__).parents[2] / "../shared/seeds"
+# The seed documents sit in ../shared/seeds beside the project (every developer machine and
+# every CI run has them); CARTRIAL_SEEDS points elsewhere. Without them the wording tests are
+# skipped with the reason, except under CI=true, where a missing seed folder is a failure.
+SEEDS = Path(os.environ.get("CARTRIAL_SEEDS", Path(__file__).parents[2] / "../shared/seeds"))
+
+
+def _require_seeds() -> None:
+    if (SEEDS / "000_e3e76151ae59d1b4.txt").is_file():
+        return
+    message = f"seed documents not found in {SEEDS.resolve()} (set CARTRIAL_SEEDS)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
 
 IDS = ["msk-m28z1xxpd1dnr", "szugh-msln-2024", "uclm802"]
 
@@ -39,6 +53,7 @@ def _normalise(text: str) -> str:
 
 @cache
 def _seed_text(protocol_id: str) -> str:
+    _require_seeds()
     protocol = load_bundled(protocol_id).protocol
     return " ".join(
         _normalise((SEEDS / source.file).read_text(encoding="utf-8")) for source in protocol.sources
@@ -76,6 +91,7 @@ def test_the_three_seed_protocols_are_bundled_and_load() -> None:
 
 
 def test_seed_files_are_reachable() -> None:
+    _require_seeds()
     assert (SEEDS / "000_e3e76151ae59d1b4.txt").is_file()
 
 
