@@ -257,12 +257,15 @@ def _subject_of(obj: Record) -> str | None:
 def _refuse_locked(session: Session, subject_ids: set[str]) -> None:
     if not subject_ids:
         return
-    with session.no_autoflush:
-        locked = session.scalars(
-            select(DataLock.subject_id).where(
-                DataLock.subject_id.in_(subject_ids), DataLock.lifted_at.is_(None)
-            )
-        ).first()
+    locked = (
+        session.connection()
+        .execute(
+            select(DataLock.subject_id)
+            .where(DataLock.subject_id.in_(subject_ids), DataLock.lifted_at.is_(None))
+            .limit(1)
+        )
+        .scalar()
+    )
     if locked is not None:
         subject = session.get(Subject, locked)
         raise DataLocked(subject.code if subject else locked)
