@@ -243,6 +243,8 @@ OPERATIONS = {
     ("post", "/api/v1/subjects/{subject_id}/queries"),
     ("post", "/api/v1/queries/{query_id}/answer"),
     ("post", "/api/v1/queries/{query_id}/close"),
+    ("post", "/api/v1/subjects/{subject_id}/data-locks"),
+    ("post", "/api/v1/data-locks/{lock_id}/lift"),
     ("post", "/api/v1/adverse-events/{ae_id}/observations"),
     ("post", "/api/v1/subjects/{subject_id}/dlt-adjudications"),
     ("post", "/api/v1/escalation-decisions"),
@@ -367,3 +369,39 @@ def test_only_the_safety_committee_approves_escalation_and_a_hold_blocks_enrolme
     reply = client.post(enrol, json={"weight_kg": "70"}, headers=coord)
     # the live escalation engine assigns the level: nobody treated yet, start level 1
     assert (reply.status_code, reply.json()["dose_level"]) == (200, 1)
+
+
+def test_data_manager_locks_and_lifts_a_subjects_data_over_http(
+    client: TestClient, world: World
+) -> None:
+    subject_id = screened(world)
+    dm = _token(client, "dm", "data_manager", None)
+    coord = _token(client, "coord_a", "coordinator", "A")
+    lab = {"collected_at": "2026-03-07T08:00:00Z", "test": "crp", "value": "5", "unit": "mg/L"}
+    lock_body = {"reason": "database lock for the interim analysis", "password": PASSWORD}
+    refused = client.post(
+        f"/api/v1/subjects/{subject_id}/data-locks", json=lock_body, headers=coord
+    )
+    assert _error(refused) == (403, "forbidden", None)
+    wrong = {**lock_body, "password": "not the password"}
+    bad = client.post(f"/api/v1/subjects/{subject_id}/data-locks", json=wrong, headers=dm)
+    assert _error(bad)[:2] == (401, "unauthenticated")
+    reply = client.post(f"/api/v1/subjects/{subject_id}/data-locks", json=lock_body, headers=dm)
+    assert reply.status_code == 201, reply.text
+    lock = reply.json()
+    assert (lock["subject_id"], lock["lifted_at"]) == (subject_id, None)
+    blocked = client.post(f"/api/v1/subjects/{subject_id}/labs", json=lab, headers=coord)
+    assert _error(blocked)[:2] == (423, "data_locked")
+    lift = {"reason": "query on visit 3 needs a correction"}
+    assert _error(client.post(f"/api/v1/data-locks/{lock['id']}/lift", json=lift, headers=coord))[
+        :2
+    ] == (403, "forbidden")
+    lifted = client.post(f"/api/v1/data-locks/{lock['id']}/lift", json=lift, headers=dm)
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json()["lifted_at"] is not None
+    assert (
+        client.post(f"/api/v1/subjects/{subject_id}/labs", json=lab, headers=coord).status_code
+        == 201
+    )
+    missing = client.post("/api/v1/data-locks/nope/lift", json=lift, headers=dm)
+    assert _error(missing)[:2] == (404, "not_found")
