@@ -245,6 +245,7 @@ OPERATIONS = {
     ("post", "/api/v1/queries/{query_id}/close"),
     ("post", "/api/v1/subjects/{subject_id}/data-locks"),
     ("post", "/api/v1/data-locks/{lock_id}/lift"),
+    ("post", "/api/v1/users/{username}/unlock"),
     ("post", "/api/v1/adverse-events/{ae_id}/observations"),
     ("post", "/api/v1/subjects/{subject_id}/dlt-adjudications"),
     ("post", "/api/v1/escalation-decisions"),
@@ -405,3 +406,31 @@ def test_data_manager_locks_and_lifts_a_subjects_data_over_http(
     )
     missing = client.post("/api/v1/data-locks/nope/lift", json=lift, headers=dm)
     assert _error(missing)[:2] == (404, "not_found")
+
+
+def test_admin_lifts_a_login_lockout_over_http(client: TestClient, world: World) -> None:
+    from cartrial.services import admin
+    from tests.store.conftest import ADMIN
+
+    admin.add_user(
+        world.sessions,
+        actor=ADMIN,
+        username="root",
+        full_name="Ann Admin",
+        password=PASSWORD,
+        roles=[("admin", None)],
+    )
+    body = {"username": "coord_a", "password": "wrong password", "role": "coordinator", "site": "A"}
+    for _ in range(5):
+        client.post("/api/v1/auth/login", json=body)
+    good = {**body, "password": PASSWORD}
+    assert client.post("/api/v1/auth/login", json=good).status_code == 401
+    unlock = {"reason": "identity checked by phone call-back"}
+    dm = _token(client, "dm", "data_manager", None)
+    refused = client.post("/api/v1/users/coord_a/unlock", json=unlock, headers=dm)
+    assert _error(refused) == (403, "forbidden", None)
+    root = _token(client, "root", "admin", None)
+    unknown = client.post("/api/v1/users/nobody/unlock", json=unlock, headers=root)
+    assert _error(unknown)[:2] == (404, "not_found")
+    assert client.post("/api/v1/users/coord_a/unlock", json=unlock, headers=root).status_code == 204
+    assert client.post("/api/v1/auth/login", json=good).status_code == 200

@@ -348,3 +348,7 @@ class DataLockOut(_Out):
     locked_at: dt.datetime
     lifted_at: dt.datetime | None
     version: int
+
+
+class UnlockUserIn(_In):
+    reason: str = Field(min_length=1, max_length=4000, description="how identity was checked")
