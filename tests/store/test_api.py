@@ -434,3 +434,61 @@ def test_admin_lifts_a_login_lockout_over_http(client: TestClient, world: World)
     assert _error(unknown)[:2] == (404, "not_found")
     assert client.post("/api/v1/users/coord_a/unlock", json=unlock, headers=root).status_code == 204
     assert client.post("/api/v1/auth/login", json=good).status_code == 200
+
+
+# role -> (username, site) as built by tests.store.trial.build_world, plus an admin.
+_PEOPLE = {
+    "admin": ("root", None),
+    "investigator": ("inv_a", "A"),
+    "coordinator": ("coord_a", "A"),
+    "safety_committee": ("smc", None),
+    "data_manager": ("dm", None),
+    "monitor": ("mon", None),
+}
+
+
+@pytest.mark.parametrize("role", sorted(_PEOPLE))
+def test_role_action_matrix_over_http_matches_the_permissions_table(
+    client: TestClient, world: World, role: str
+) -> None:
+    from cartrial.services import admin
+    from cartrial.services.access import PERMISSIONS
+    from tests.store.conftest import ADMIN
+
+    admin.add_user(
+        world.sessions,
+        actor=ADMIN,
+        username="root",
+        full_name="Ann Admin",
+        password=PASSWORD,
+        roles=[("admin", None)],
+    )
+    subject_id = screened(world)
+    username, site = _PEOPLE[role]
+    headers = _token(client, username, role, site)
+    ae = {
+        "term": "Fever",
+        "onset_date": "2026-03-07",
+        "grading_scale": "ctcae_v5",
+        "reported_grade": 1,
+    }
+    query = {"table_name": "subject", "record_id": subject_id, "field": "code", "text": "check"}
+    # action -> (method, path, body, status when allowed); the lock goes last.
+    requests: dict[str, tuple[str, str, dict[str, Any] | None, int]] = {
+        "ae.record": ("POST", f"/api/v1/subjects/{subject_id}/adverse-events", ae, 201),
+        "query.open": ("POST", f"/api/v1/subjects/{subject_id}/queries", query, 201),
+        "audit.read": ("GET", "/api/v1/audit", None, 200),
+        "user.manage": ("POST", "/api/v1/users/mon/unlock", {"reason": "checked"}, 204),
+        "data.lock": (
+            "POST",
+            f"/api/v1/subjects/{subject_id}/data-locks",
+            {"reason": "interim", "password": PASSWORD},
+            201,
+        ),
+    }
+    got = {}
+    for action, (method, path, body, allowed_status) in requests.items():
+        reply = client.request(method, path, json=body, headers=headers)
+        expected = allowed_status if role in PERMISSIONS[action] else 403
+        got[action] = (reply.status_code, expected)
+    assert {a: s for a, (s, e) in got.items() if s != e} == {}
