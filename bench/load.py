@@ -152,7 +152,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2, help="request threads per worker")
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
@@ -166,7 +167,11 @@ def main() -> int:
     try:
         token, subjects = _setup(url, args.clients)
         port = _free_port()
-        env = {**os.environ, "CARTRIAL_DATABASE_URL": url}
+        env = {
+            **os.environ,
+            "CARTRIAL_DATABASE_URL": url,
+            "CARTRIAL_API_THREADS": str(args.threads),
+        }
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -231,7 +236,10 @@ def main() -> int:
         lost_audit = len([a for a in acked if a not in audited])
         rate = len(acked) / elapsed
         ms = [x * 1000 for x in latencies]
-        print(f"clients {args.clients}, {elapsed:.1f} s, uvicorn workers {args.workers}")
+        print(
+            f"clients {args.clients}, {elapsed:.1f} s, uvicorn workers {args.workers} "
+            f"x {args.threads} threads"
+        )
         print(f"audited writes: {len(acked)} ({rate:.0f}/s); errors: {len(errors)}")
         print(
             f"latency ms: p50 {_percentile(ms, 50):.1f}  p95 {_percentile(ms, 95):.1f}  "

@@ -243,6 +243,9 @@ OPERATIONS = {
     ("post", "/api/v1/subjects/{subject_id}/queries"),
     ("post", "/api/v1/queries/{query_id}/answer"),
     ("post", "/api/v1/queries/{query_id}/close"),
+    ("post", "/api/v1/subjects/{subject_id}/data-locks"),
+    ("post", "/api/v1/data-locks/{lock_id}/lift"),
+    ("post", "/api/v1/users/{username}/unlock"),
     ("post", "/api/v1/adverse-events/{ae_id}/observations"),
     ("post", "/api/v1/subjects/{subject_id}/dlt-adjudications"),
     ("post", "/api/v1/escalation-decisions"),
@@ -367,3 +370,125 @@ def test_only_the_safety_committee_approves_escalation_and_a_hold_blocks_enrolme
     reply = client.post(enrol, json={"weight_kg": "70"}, headers=coord)
     # the live escalation engine assigns the level: nobody treated yet, start level 1
     assert (reply.status_code, reply.json()["dose_level"]) == (200, 1)
+
+
+def test_data_manager_locks_and_lifts_a_subjects_data_over_http(
+    client: TestClient, world: World
+) -> None:
+    subject_id = screened(world)
+    dm = _token(client, "dm", "data_manager", None)
+    coord = _token(client, "coord_a", "coordinator", "A")
+    lab = {"collected_at": "2026-03-07T08:00:00Z", "test": "crp", "value": "5", "unit": "mg/L"}
+    lock_body = {"reason": "database lock for the interim analysis", "password": PASSWORD}
+    refused = client.post(
+        f"/api/v1/subjects/{subject_id}/data-locks", json=lock_body, headers=coord
+    )
+    assert _error(refused) == (403, "forbidden", None)
+    wrong = {**lock_body, "password": "not the password"}
+    bad = client.post(f"/api/v1/subjects/{subject_id}/data-locks", json=wrong, headers=dm)
+    assert _error(bad)[:2] == (401, "unauthenticated")
+    reply = client.post(f"/api/v1/subjects/{subject_id}/data-locks", json=lock_body, headers=dm)
+    assert reply.status_code == 201, reply.text
+    lock = reply.json()
+    assert (lock["subject_id"], lock["lifted_at"]) == (subject_id, None)
+    blocked = client.post(f"/api/v1/subjects/{subject_id}/labs", json=lab, headers=coord)
+    assert _error(blocked)[:2] == (423, "data_locked")
+    lift = {"reason": "query on visit 3 needs a correction"}
+    assert _error(client.post(f"/api/v1/data-locks/{lock['id']}/lift", json=lift, headers=coord))[
+        :2
+    ] == (403, "forbidden")
+    lifted = client.post(f"/api/v1/data-locks/{lock['id']}/lift", json=lift, headers=dm)
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json()["lifted_at"] is not None
+    assert (
+        client.post(f"/api/v1/subjects/{subject_id}/labs", json=lab, headers=coord).status_code
+        == 201
+    )
+    missing = client.post("/api/v1/data-locks/nope/lift", json=lift, headers=dm)
+    assert _error(missing)[:2] == (404, "not_found")
+
+
+def test_admin_lifts_a_login_lockout_over_http(client: TestClient, world: World) -> None:
+    from cartrial.services import admin
+    from tests.store.conftest import ADMIN
+
+    admin.add_user(
+        world.sessions,
+        actor=ADMIN,
+        username="root",
+        full_name="Ann Admin",
+        password=PASSWORD,
+        roles=[("admin", None)],
+    )
+    body = {"username": "coord_a", "password": "wrong password", "role": "coordinator", "site": "A"}
+    for _ in range(5):
+        client.post("/api/v1/auth/login", json=body)
+    good = {**body, "password": PASSWORD}
+    assert client.post("/api/v1/auth/login", json=good).status_code == 401
+    unlock = {"reason": "identity checked by phone call-back"}
+    dm = _token(client, "dm", "data_manager", None)
+    refused = client.post("/api/v1/users/coord_a/unlock", json=unlock, headers=dm)
+    assert _error(refused) == (403, "forbidden", None)
+    root = _token(client, "root", "admin", None)
+    unknown = client.post("/api/v1/users/nobody/unlock", json=unlock, headers=root)
+    assert _error(unknown)[:2] == (404, "not_found")
+    assert client.post("/api/v1/users/coord_a/unlock", json=unlock, headers=root).status_code == 204
+    assert client.post("/api/v1/auth/login", json=good).status_code == 200
+
+
+# role -> (username, site) as built by tests.store.trial.build_world, plus an admin.
+_PEOPLE = {
+    "admin": ("root", None),
+    "investigator": ("inv_a", "A"),
+    "coordinator": ("coord_a", "A"),
+    "safety_committee": ("smc", None),
+    "data_manager": ("dm", None),
+    "monitor": ("mon", None),
+}
+
+
+@pytest.mark.parametrize("role", sorted(_PEOPLE))
+def test_role_action_matrix_over_http_matches_the_permissions_table(
+    client: TestClient, world: World, role: str
+) -> None:
+    from cartrial.services import admin
+    from cartrial.services.access import PERMISSIONS
+    from tests.store.conftest import ADMIN
+
+    admin.add_user(
+        world.sessions,
+        actor=ADMIN,
+        username="root",
+        full_name="Ann Admin",
+        password=PASSWORD,
+        roles=[("admin", None)],
+    )
+    subject_id = screened(world)
+    username, site = _PEOPLE[role]
+    headers = _token(client, username, role, site)
+    ae = {
+        "term": "Fever",
+        "onset_date": "2026-03-07",
+        "grading_scale": "ctcae_v5",
+        "reported_grade": 1,
+    }
+    query = {"table_name": "subject", "record_id": subject_id, "field": "code", "text": "check"}
+    # action -> (method, path, body, status when allowed); the lock goes last.
+    requests: dict[str, tuple[str, str, dict[str, Any] | None, int]] = {
+        "ae.record": ("POST", f"/api/v1/subjects/{subject_id}/adverse-events", ae, 201),
+        "query.open": ("POST", f"/api/v1/subjects/{subject_id}/queries", query, 201),
+        "audit.read": ("GET", "/api/v1/audit", None, 200),
+        "user.manage": ("POST", "/api/v1/users/mon/unlock", {"reason": "checked"}, 204),
+        "data.lock": (
+            "POST",
+            f"/api/v1/subjects/{subject_id}/data-locks",
+            {"reason": "interim", "password": PASSWORD},
+            201,
+        ),
+    }
+    got = {}
+    for action, (method, path, body, allowed_status) in requests.items():
+        reply = client.request(method, path, json=body, headers=headers)
+        expected = allowed_status if role in PERMISSIONS[action] else 403
+        got[action] = (reply.status_code, expected)
+    assert {a: s for a, (s, e) in got.items() if s != e} == {}

@@ -241,3 +241,57 @@ def test_entries_of_a_rolled_back_savepoint_leave_no_gap_in_the_chain(sessions: 
         s.add(Site(code="C", name="Site C"))
     with sessions() as s:
         assert verify_chain(s).describe() == "audit trail intact: 2 entries, hash chain verified"
+
+
+def test_concurrent_writers_leave_a_gapless_verifiable_chain(sessions: Sessions) -> None:
+    # Each transaction flushes twice and appends an explicit entry; every third one
+    # rolls back after taking the chain lock, and its numbers must be reused.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cartrial.store.audit import record_event
+
+    def write(n: int) -> str | None:
+        try:
+            with sessions() as s, s.begin():
+                s.info["actor"] = ADMIN
+                first = Site(code=f"T{n}", name=f"Site {n}")
+                s.add(first)
+                s.flush()
+                s.add(Site(code=f"U{n}", name=f"Site {n}b"))
+                s.flush()
+                record_event(s, action="note", table_name="site", record_id=first.id)
+                if n % 3 == 0:
+                    raise RuntimeError("roll back after the chain lock")
+                return first.id
+        except RuntimeError:
+            return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        committed = [site_id for site_id in pool.map(write, range(60)) if site_id is not None]
+    assert len(committed) == 40
+    entries = _entries(sessions)
+    assert [e.seq for e in entries] == list(range(1, 3 * 40 + 1))
+    with sessions() as s:
+        assert verify_chain(s).describe() == "audit trail intact: 120 entries, hash chain verified"
+    inserted = {e.record_id for e in entries if e.action == "insert"}
+    assert set(committed) <= inserted
+    # A transaction's entries are contiguous: nobody else's entry lands between them.
+    by_txn = [e.seq for e in entries if e.action == "note"]
+    assert all(entries[seq - 2].action == "insert" for seq in by_txn)
+    assert all(entries[seq - 3].action == "insert" for seq in by_txn)
+
+
+def test_entries_follow_the_records_flushed_before_them(sessions: Sessions) -> None:
+    # Audit rows are written after the flush's own INSERTs, in the same transaction.
+    with sessions() as s, s.begin():
+        s.info["actor"] = ADMIN
+        site = Site(code="A", name="Site A")
+        s.add(site)
+        s.flush()
+        [entry] = s.scalars(select(AuditEntry)).all()
+        assert entry.record_id == site.id
+        assert s.get(Site, site.id) is site
+        s.rollback()
+    with sessions() as s:
+        assert s.scalars(select(AuditEntry)).all() == []
+        assert s.scalars(select(Site)).all() == []

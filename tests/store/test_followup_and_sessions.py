@@ -168,6 +168,31 @@ def test_revoked_api_token_is_refused_and_is_stored_only_as_a_hash(world: World)
         auth.resolve_api_token(world.sessions, secret)
 
 
+def test_token_check_leaves_the_next_transaction_on_its_connection_atomic(
+    world: World,
+) -> None:
+    # The check runs in autocommit on PostgreSQL; the pooled connection must go back
+    # to transactional use, so a failed write after it leaves nothing behind.
+    from cartrial.services.context import transaction
+    from cartrial.store.models import Site
+
+    secret, _row = auth.create_api_token(
+        world.sessions, actor=world.actors["coordinator"], label="lab interface"
+    )
+    engine = world.sessions.kw["bind"]
+    engine.dispose()  # one pooled connection from here on, shared by both steps
+    actor = auth.resolve_api_token(world.sessions, secret)
+    with world.sessions() as session:
+        before = len(session.scalars(select(AuditEntry)).all())
+    with pytest.raises(RuntimeError), transaction(world.sessions, actor) as session:
+        session.add(Site(code="Z", name="Never"))
+        session.flush()
+        raise RuntimeError("roll back")
+    with world.sessions() as session:
+        assert session.scalars(select(Site).where(Site.code == "Z")).all() == []
+        assert len(session.scalars(select(AuditEntry)).all()) == before
+
+
 def test_two_clients_editing_the_same_ae_at_once_lose_no_update(world: World) -> None:
     subject_id = enrolled(world)
     ae = safety.record_adverse_event(

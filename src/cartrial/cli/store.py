@@ -152,6 +152,9 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="worker processes (PostgreSQL for more than 1)")] = 1,
+    threads: Annotated[
+        int, typer.Option(min=1, help="request threads per worker (and its connection pool)")
+    ] = 2,
     url: Url = None,
 ) -> None:
     """Serve the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json)."""
@@ -167,6 +170,7 @@ def serve(
         )
     if url:
         os.environ["CARTRIAL_DATABASE_URL"] = url
+    os.environ["CARTRIAL_API_THREADS"] = str(threads)
     if workers > 1 and database_url(url).startswith("sqlite"):
         raise fail("--workers above 1 needs PostgreSQL (SQLite has one writer)")
     uvicorn.run(

@@ -138,14 +138,30 @@ def revoke_api_token(sessions: Sessions, *, actor: Actor, token_id: str) -> None
 def resolve_api_token(sessions: Sessions, secret: str) -> Actor:
     """The actor behind an API token; revoked tokens and locked accounts are refused."""
     with sessions() as session:
-        row = session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_sha256 == _digest(secret))
-        ).first()
-        if row is None or row[0].revoked_at is not None:
-            raise AuthenticationError("unknown or revoked API token")
-        token, user = row
-        if not user.is_active or user.locked_at is not None:
-            raise AuthenticationError("the account is locked or deactivated")
-        return Actor(user.id, user.username, token.role, token.site_id)
+        # One SELECT of plain columns, no ORM objects; on PostgreSQL in autocommit
+        # (no BEGIN/ROLLBACK round trips): the check reads one row and writes nothing.
+        # SQLite keeps its BEGIN IMMEDIATE transaction (store.db).
+        autocommit = session.get_bind().dialect.name == "postgresql"
+        options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+        row = (
+            session.connection(execution_options=options)
+            .execute(
+                select(
+                    ApiToken.revoked_at,
+                    ApiToken.role,
+                    ApiToken.site_id,
+                    User.id,
+                    User.username,
+                    User.is_active,
+                    User.locked_at,
+                )
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_sha256 == _digest(secret))
+            )
+            .first()
+        )
+    if row is None or row.revoked_at is not None:
+        raise AuthenticationError("unknown or revoked API token")
+    if not row.is_active or row.locked_at is not None:
+        raise AuthenticationError("the account is locked or deactivated")
+    return Actor(row.id, row.username, row.role, row.site_id)

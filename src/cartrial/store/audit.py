@@ -18,7 +18,10 @@ Rules implemented (TRIAL_DATA.md section 1.6 row 5):
 5. Entry ``n`` stores ``sha256(entry n-1's hash + entry n's fields)``;
    :func:`verify_chain` recomputes the chain and names the first broken entry.
    Writers serialise on the chain head: PostgreSQL with a transaction-scoped
-   advisory lock, SQLite with ``BEGIN IMMEDIATE``.
+   advisory lock, SQLite with ``BEGIN IMMEDIATE``. The entries of a flush are
+   plain INSERTs written after the flush's own records (``after_flush``), so on
+   PostgreSQL the lock is taken as late as possible and held only for one round
+   trip (lock, then head read), the hashing, one INSERT and the COMMIT.
 """
 
 from __future__ import annotations
@@ -26,12 +29,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import Table, event, inspect, select, text
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from cartrial.errors import CartrialError, DataLocked, InputError, InvalidTransition
@@ -114,59 +116,91 @@ def record_sha256(obj: Record) -> str:
 
 def compute_entry_sha256(prev_sha256: str, entry: AuditEntry) -> str:
     """The chained hash of ``entry`` given the previous entry's hash."""
-    fields = [
-        prev_sha256,
-        entry.seq,
-        canonical_text(entry.at),
-        entry.user_id,
-        entry.username,
-        entry.role,
-        entry.site_id,
-        entry.action,
-        entry.table_name,
-        entry.record_id,
-        entry.field,
-        entry.old_value,
-        entry.new_value,
-        entry.reason,
-    ]
+    return _entry_sha256(prev_sha256, {name: getattr(entry, name) for name in _HASHED_FIELDS})
+
+
+#: The entry's fields in the order they enter its hash, after the previous entry's hash.
+_HASHED_FIELDS = (
+    "seq",
+    "at",
+    "user_id",
+    "username",
+    "role",
+    "site_id",
+    "action",
+    "table_name",
+    "record_id",
+    "field",
+    "old_value",
+    "new_value",
+    "reason",
+)
+
+
+def _entry_sha256(prev_sha256: str, row: dict[str, Any]) -> str:
+    fields = [prev_sha256, *(row[name] for name in _HASHED_FIELDS)]
+    fields[2] = canonical_text(row["at"])
     payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# One round trip on psycopg: the lock, then the head read as a statement of its own,
+# so that (READ COMMITTED) its snapshot is taken after the lock is granted and sees
+# every entry the previous holder committed.
+_LOCK_AND_HEAD = (
+    f"SELECT pg_advisory_xact_lock({_ADVISORY_KEY}); "
+    "SELECT seq, entry_sha256 FROM audit_entry ORDER BY seq DESC LIMIT 1"
+)
+
+
 def _chain_head(session: Session) -> tuple[int, str]:
     head = session.info.get("audit_head")
-    if head is None:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
-        with session.no_autoflush:
-            row = session.execute(
-                select(AuditEntry.seq, AuditEntry.entry_sha256)
-                .order_by(AuditEntry.seq.desc())
-                .limit(1)
-            ).first()
-        head = (row[0], row[1]) if row else (0, GENESIS)
-    return (int(head[0]), str(head[1]))
+    if head is not None:
+        return (int(head[0]), str(head[1]))
+    connection = session.connection()
+    dialect = connection.dialect
+    row: Any
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        dbapi_connection: Any = connection.connection.dbapi_connection
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(_LOCK_AND_HEAD, prepare=False)
+            cursor.nextset()
+            row = cursor.fetchone()
+    else:
+        if dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
+        row = connection.execute(
+            select(AuditEntry.seq, AuditEntry.entry_sha256).order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 
-def _append(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+_AUDIT_INSERT = cast(Table, AuditEntry.__table__).insert()
+
+
+def _append(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Number, chain and insert ``rows`` (a plain INSERT, no ORM objects) under the lock."""
+    if not rows:
+        return
     actor: Actor = session.info.get("actor") or SYSTEM
     seq, prev = _chain_head(session)
     now = utcnow()
+    entries = []
     for row in rows:
         seq += 1
-        entry = AuditEntry(
-            seq=seq,
-            at=now,
-            user_id=actor.user_id,
-            username=actor.username,
-            role=actor.role,
-            site_id=actor.site_id,
+        entry = {
+            "seq": seq,
+            "at": now,
+            "user_id": actor.user_id,
+            "username": actor.username,
+            "role": actor.role,
+            "site_id": actor.site_id,
             **row,
-        )
-        entry.prev_sha256 = prev
-        prev = entry.entry_sha256 = compute_entry_sha256(prev, entry)
-        session.add(entry)
+            "prev_sha256": prev,
+        }
+        prev = entry["entry_sha256"] = _entry_sha256(prev, entry)
+        entries.append(entry)
+    session.connection().execute(_AUDIT_INSERT, entries)
     session.info["audit_head"] = (seq, prev)
 
 
@@ -223,12 +257,15 @@ def _subject_of(obj: Record) -> str | None:
 def _refuse_locked(session: Session, subject_ids: set[str]) -> None:
     if not subject_ids:
         return
-    with session.no_autoflush:
-        locked = session.scalars(
-            select(DataLock.subject_id).where(
-                DataLock.subject_id.in_(subject_ids), DataLock.lifted_at.is_(None)
-            )
-        ).first()
+    locked = (
+        session.connection()
+        .execute(
+            select(DataLock.subject_id)
+            .where(DataLock.subject_id.in_(subject_ids), DataLock.lifted_at.is_(None))
+            .limit(1)
+        )
+        .scalar()
+    )
     if locked is not None:
         subject = session.get(Subject, locked)
         raise DataLocked(subject.code if subject else locked)
@@ -252,6 +289,7 @@ def _changes(obj: Record) -> list[tuple[str, Any, Any]]:
 
 @event.listens_for(TrialSession, "before_flush")
 def _before_flush(session: Session, _ctx: UOWTransaction, _instances: object) -> None:
+    session.info.pop("audit_rows", None)  # left by a flush that failed
     for obj in session.deleted:
         if isinstance(obj, Record):
             raise CartrialError(
@@ -312,8 +350,14 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: object) ->
         if (sid := _subject_of(obj)) is not None:
             touched.add(sid)
     _refuse_locked(session, touched)
-    if rows:
-        _append(session, rows)
+    # Written after the flush has inserted the records: the chain lock is taken as
+    # late as possible, and only the numbering, hashing and one INSERT happen under it.
+    session.info["audit_rows"] = rows
+
+
+@event.listens_for(TrialSession, "after_flush")
+def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
+    _append(session, session.info.pop("audit_rows", []))
 
 
 def _apply_defaults(obj: Record) -> None:

@@ -50,10 +50,13 @@ def _sqlite_begin_immediate(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | None = None, *, schema: str | None = None) -> Engine:
+def make_engine(
+    url: str | None = None, *, schema: str | None = None, pool_size: int | None = None
+) -> Engine:
     """An engine for ``url`` (see :func:`database_url`).
 
-    ``schema`` sets PostgreSQL's search path (a private schema per test run).
+    ``schema`` sets PostgreSQL's search path (a private schema per test run);
+    ``pool_size`` the PostgreSQL connections kept open (overflow as many again).
     """
     resolved = database_url(url)
     if resolved.startswith("sqlite"):
@@ -63,7 +66,10 @@ def make_engine(url: str | None = None, *, schema: str | None = None) -> Engine:
     connect_args: dict[str, Any] = {}
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(resolved, connect_args=connect_args, pool_pre_ping=True)
+    pool: dict[str, Any] = {}
+    if pool_size is not None:
+        pool = {"pool_size": pool_size, "max_overflow": pool_size}
+    return create_engine(resolved, connect_args=connect_args, pool_pre_ping=True, **pool)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[TrialSession]:

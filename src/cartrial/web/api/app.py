@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
 from fastapi import FastAPI
 
 from cartrial import __version__
@@ -12,9 +16,20 @@ from cartrial.web.api.routes import router
 __all__ = ["create_app"]
 
 
-def create_app(sessions: Sessions) -> FastAPI:
-    """The API bound to one database (a session factory from ``cartrial.store``)."""
+def create_app(sessions: Sessions, *, threads: int | None = None) -> FastAPI:
+    """The API bound to one database (a session factory from ``cartrial.store``).
+
+    ``threads`` caps the threads running requests (anyio's default is 40).
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if threads is not None:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="cartrial",
         version=__version__,
         description="The trial database of a CAR-T first-in-human trial (docs/store.md).",

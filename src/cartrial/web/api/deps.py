@@ -8,8 +8,8 @@ in the service, where the subject's site is known.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -32,7 +32,11 @@ __all__ = [
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_sessions(request: Request) -> Sessions:
+# Dependencies that do no I/O are ``async def``: FastAPI runs them on the event loop
+# instead of handing each to a worker thread and back.
+
+
+async def get_sessions(request: Request) -> Sessions:
     sessions: Sessions = request.app.state.sessions
     return sessions
 
@@ -55,10 +59,10 @@ def current_actor(
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-def require(action: str) -> Callable[[Actor], Actor]:
+def require(action: str) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
     """A dependency that refuses actors whose role may not do ``action``."""
 
-    def dependency(actor: CurrentActor) -> Actor:
+    async def dependency(actor: CurrentActor) -> Actor:
         authorize(actor, action)
         return actor
 

@@ -330,3 +330,25 @@ class HoldOut(_Out):
 
 class ReasonIn(_In):
     reason: str = Field(min_length=1, max_length=4000)
+
+
+class DataLockIn(_In):
+    reason: str = Field(min_length=1, max_length=4000)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class DataLockLiftIn(_In):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class DataLockOut(_Out):
+    id: str
+    subject_id: str
+    reason: str
+    locked_at: dt.datetime
+    lifted_at: dt.datetime | None
+    version: int
+
+
+class UnlockUserIn(_In):
+    reason: str = Field(min_length=1, max_length=4000, description="how identity was checked")

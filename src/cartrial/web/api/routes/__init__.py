@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from cartrial.web.api.routes import audit, auth, clinical, product, queries, safety, subjects
+from cartrial.web.api.routes import (
+    audit,
+    auth,
+    clinical,
+    product,
+    queries,
+    safety,
+    subjects,
+    users,
+)
 
 router = APIRouter()
 router.include_router(auth.router)
@@ -12,5 +21,6 @@ router.include_router(product.router)
 router.include_router(queries.router)
 router.include_router(safety.router)
 router.include_router(audit.router)
+router.include_router(users.router)
 
 __all__ = ["router"]

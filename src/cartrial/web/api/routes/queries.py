@@ -1,4 +1,4 @@
-"""Data queries: open (monitor, data manager), answer (site staff), close."""
+"""Data queries: open (monitor, data manager), answer (site staff), close; data locks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ from fastapi import APIRouter, status
 
 from cartrial.services import data
 from cartrial.web.api.deps import CurrentActor, SessionsDep
-from cartrial.web.api.schemas import QueryIn, QueryOut, QueryReplyIn
+from cartrial.web.api.schemas import (
+    DataLockIn,
+    DataLockLiftIn,
+    DataLockOut,
+    QueryIn,
+    QueryOut,
+    QueryReplyIn,
+)
 
 router = APIRouter(tags=["data queries"])
 
@@ -40,3 +47,27 @@ def close_query(
     return QueryOut.model_validate(
         data.close_query(sessions, actor=actor, query_id=query_id, note=body.text)
     )
+
+
+@router.post(
+    "/subjects/{subject_id}/data-locks",
+    response_model=DataLockOut,
+    status_code=status.HTTP_201_CREATED,
+)
+def lock_subject(
+    subject_id: str, body: DataLockIn, sessions: SessionsDep, actor: CurrentActor
+) -> DataLockOut:
+    """Lock a subject's data, signed with the data manager's password re-entered."""
+    lock = data.lock_subject(
+        sessions, actor=actor, subject_id=subject_id, reason=body.reason, password=body.password
+    )
+    return DataLockOut.model_validate(lock)
+
+
+@router.post("/data-locks/{lock_id}/lift", response_model=DataLockOut)
+def lift_data_lock(
+    lock_id: str, body: DataLockLiftIn, sessions: SessionsDep, actor: CurrentActor
+) -> DataLockOut:
+    """Lift a lock; it stays on record with the time lifted and the reason in the trail."""
+    lock = data.unlock_subject(sessions, actor=actor, lock_id=lock_id, reason=body.reason)
+    return DataLockOut.model_validate(lock)
