@@ -23,6 +23,7 @@ __all__ = [
     "InputError",
     "InvalidTransition",
     "NotFoundError",
+    "OpenProtocolItemsError",
     "PermissionDenied",
     "ProtocolError",
     "UnknownUnitError",
@@ -152,6 +153,24 @@ class DataLocked(CartrialError):
     def __init__(self, subject: str):
         self.subject = subject
         super().__init__(f"subject {subject}: data are locked")
+
+
+class OpenProtocolItemsError(CartrialError):
+    """The protocol leaves open an item the computation needs (a sparse source)."""
+
+    def __init__(
+        self, protocol_id: str, items: list[str], purpose: str, listed: list[str] | None = None
+    ):
+        self.protocol_id = protocol_id
+        self.items = items
+        message = (
+            f"protocol {protocol_id!r} leaves open what {purpose} needs: "
+            + "; ".join(items)
+            + " (its source does not state them)"
+        )
+        if listed:
+            message += f"; the protocol file lists {len(listed)} open items (open_items)"
+        super().__init__(message)
 
 
 def format_location(loc: Sequence[int | str]) -> str:

@@ -5,8 +5,9 @@ The input format is documented, with examples, in ``docs/response.md``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -24,6 +25,8 @@ from cartrial.response.settings import ResponseSettings, settings_from_protocol
 from cartrial.response.summary import StudySummary, summarise_study
 
 __all__ = ["response_app"]
+
+R = TypeVar("R", SubjectRecist, SubjectIRecist)
 
 response_app = typer.Typer(
     help="Tumour response: RECIST 1.1, iRECIST, mRECIST per subject; the study's summary.",
@@ -102,6 +105,25 @@ def _render_recist(result: SubjectRecist) -> None:
     _print_reasons(result, "Best overall response")
 
 
+def _run(
+    assess: Callable[..., R],
+    render: Callable[[R], None],
+    file: Path,
+    *,
+    json: bool,
+    settings: Path | None,
+    protocol: str | None,
+) -> None:
+    """Read one subject, assess it with ``assess`` under the chosen settings, print the result."""
+    config = load_settings(settings, protocol)
+    subject = parse_subject(read_json_file(file), source=str(file))
+    result = assess(subject, settings=config, source=str(file))
+    if json:
+        print_json(result)
+    else:
+        render(result)
+
+
 @response_app.command("recist")
 @handle_errors
 def recist_command(
@@ -111,13 +133,7 @@ def recist_command(
     protocol: ProtocolOpt = None,
 ) -> None:
     """RECIST 1.1 time-point responses and best overall response for one subject."""
-    config = load_settings(settings, protocol)
-    subject = parse_subject(read_json_file(file), source=str(file))
-    result = assess_recist(subject, settings=config, source=str(file))
-    if json:
-        print_json(result)
-    else:
-        _render_recist(result)
+    _run(assess_recist, _render_recist, file, json=json, settings=settings, protocol=protocol)
 
 
 def _render_irecist(result: SubjectIRecist) -> None:
@@ -150,13 +166,7 @@ def mrecist_command(
     protocol: ProtocolOpt = None,
 ) -> None:
     """Modified RECIST 1.1 for pleural mesothelioma (pleural rind + other targets) and BOR."""
-    config = load_settings(settings, protocol)
-    subject = parse_subject(read_json_file(file), source=str(file))
-    result = assess_mrecist(subject, settings=config, source=str(file))
-    if json:
-        print_json(result)
-    else:
-        _render_recist(result)
+    _run(assess_mrecist, _render_recist, file, json=json, settings=settings, protocol=protocol)
 
 
 @response_app.command("irecist")
@@ -168,13 +178,7 @@ def irecist_command(
     protocol: ProtocolOpt = None,
 ) -> None:
     """iRECIST time-point responses (iUPD, iCPD) and i-best overall response for one subject."""
-    config = load_settings(settings, protocol)
-    subject = parse_subject(read_json_file(file), source=str(file))
-    result = assess_irecist(subject, settings=config, source=str(file))
-    if json:
-        print_json(result)
-    else:
-        _render_irecist(result)
+    _run(assess_irecist, _render_irecist, file, json=json, settings=settings, protocol=protocol)
 
 
 def _render_summary(summary: StudySummary) -> None:

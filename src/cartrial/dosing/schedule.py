@@ -37,7 +37,7 @@ from cartrial.dosing.lymphodepletion import (
     format_decimal,
 )
 from cartrial.dosing.renal import compute_creatinine_clearance_cockcroft_gault
-from cartrial.errors import CartrialError, InputError
+from cartrial.errors import InputError, OpenProtocolItemsError
 from cartrial.protocol.model import DoseLevel, Protocol
 
 __all__ = [
@@ -48,24 +48,6 @@ __all__ = [
     "select_creatinine_clearance",
     "select_dose_level",
 ]
-
-
-class OpenProtocolItemsError(CartrialError):
-    """The protocol leaves open an item the computation needs (a sparse source)."""
-
-    def __init__(
-        self, protocol_id: str, items: list[str], purpose: str, listed: list[str] | None = None
-    ):
-        self.protocol_id = protocol_id
-        self.items = items
-        message = (
-            f"protocol {protocol_id!r} leaves open what {purpose} needs: "
-            + "; ".join(items)
-            + " (its source does not state them)"
-        )
-        if listed:
-            message += f"; the protocol file lists {len(listed)} open items (open_items)"
-        super().__init__(message)
 
 
 class ScheduleRequest(BaseModel):

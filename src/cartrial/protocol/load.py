@@ -81,6 +81,12 @@ def _clean(loc: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _is_union_tag(part: str) -> bool:
+    return part in _union_tags()
+
+
+@functools.cache
+def _union_tags() -> frozenset[str]:
+    """The ``kind`` tags of the rule unions, which pydantic inserts into error locations."""
     from typing import get_args
 
     from cartrial.protocol import criteria, dlt
@@ -89,7 +95,7 @@ def _is_union_tag(part: str) -> bool:
     for union in (criteria.Rule, dlt.DltRule):
         for member in get_args(get_args(union)[0]):
             tags.update(get_args(member.model_fields["kind"].annotation))
-    return part in tags
+    return frozenset(tags)
 
 
 def _duplicate_keys(

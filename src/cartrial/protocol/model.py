@@ -22,6 +22,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from cartrial.errors import InputError
 from cartrial.protocol.criteria import Criterion
 from cartrial.protocol.dlt import DltSpec
 from cartrial.protocol.provenance import Provenance, StrictModel
@@ -323,8 +324,6 @@ class Protocol(StrictModel):
 
     def dose_level(self, level: int) -> DoseLevel:
         """The dose level numbered ``level`` (from 1)."""
-        from cartrial.errors import InputError
-
         for d in self.dose_levels:
             if d.level == level:
                 return d
