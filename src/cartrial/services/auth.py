@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from cartrial.errors import AuthenticationError, NotFoundError
 from cartrial.services.context import Sessions, transaction
@@ -135,6 +135,23 @@ def revoke_api_token(sessions: Sessions, *, actor: Actor, token_id: str) -> None
         )
 
 
+# Built once: SQLAlchemy reuses the compiled form and its result layout as they are,
+# where a statement built per call is recompiled from the cache and re-adapted.
+_TOKEN_HOLDER = (
+    select(
+        ApiToken.revoked_at,
+        ApiToken.role,
+        ApiToken.site_id,
+        User.id,
+        User.username,
+        User.is_active,
+        User.locked_at,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_sha256 == bindparam("digest"))
+)
+
+
 def resolve_api_token(sessions: Sessions, secret: str) -> Actor:
     """The actor behind an API token; revoked tokens and locked accounts are refused."""
     with sessions() as session:
@@ -145,19 +162,7 @@ def resolve_api_token(sessions: Sessions, secret: str) -> Actor:
         options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
         row = (
             session.connection(execution_options=options)
-            .execute(
-                select(
-                    ApiToken.revoked_at,
-                    ApiToken.role,
-                    ApiToken.site_id,
-                    User.id,
-                    User.username,
-                    User.is_active,
-                    User.locked_at,
-                )
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.token_sha256 == _digest(secret))
-            )
+            .execute(_TOKEN_HOLDER, {"digest": _digest(secret)})
             .first()
         )
     if row is None or row.revoked_at is not None:

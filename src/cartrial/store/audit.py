@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, event, inspect, select, text
+from sqlalchemy import Table, bindparam, event, inspect, select, text
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from cartrial.errors import CartrialError, DataLocked, InputError, InvalidTransition
@@ -254,18 +254,18 @@ def _subject_of(obj: Record) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# Built once, so that SQLAlchemy reuses its compiled form and result layout unchanged.
+_ACTIVE_LOCK = (
+    select(DataLock.subject_id)
+    .where(DataLock.subject_id.in_(bindparam("ids", expanding=True)), DataLock.lifted_at.is_(None))
+    .limit(1)
+)
+
+
 def _refuse_locked(session: Session, subject_ids: set[str]) -> None:
     if not subject_ids:
         return
-    locked = (
-        session.connection()
-        .execute(
-            select(DataLock.subject_id)
-            .where(DataLock.subject_id.in_(subject_ids), DataLock.lifted_at.is_(None))
-            .limit(1)
-        )
-        .scalar()
-    )
+    locked = session.connection().execute(_ACTIVE_LOCK, {"ids": list(subject_ids)}).scalar()
     if locked is not None:
         subject = session.get(Subject, locked)
         raise DataLocked(subject.code if subject else locked)
