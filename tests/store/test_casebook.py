@@ -17,9 +17,9 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from cartrial.cli.main import app as cli
-from cartrial.errors import InfusionRefused, NotFoundError
+from cartrial.errors import InfusionRefused, InputError, NotFoundError
 from cartrial.report.casebook import render_casebook_html
-from cartrial.services import casebook, followup, safety, treatment
+from cartrial.services import admin, casebook, followup, safety, screening, treatment
 from cartrial.services.casebook import FORMS, Casebook, CaseRecord
 from cartrial.services.context import Sessions
 from cartrial.store import signatures
@@ -28,11 +28,14 @@ from cartrial.web.api import create_app
 from tests.store.trial import (
     INFUSION_AT,
     PASSWORD,
+    PROTOCOL,
+    ROOT,
     World,
     build_world,
     coi_of,
     enrolled,
     lymphodepleted,
+    screening_record,
     with_lot,
 )
 
@@ -252,6 +255,29 @@ def test_a_site_b_coordinator_is_told_a_site_a_subject_does_not_exist(world: Wor
         casebook.find_subject(world.sessions, actor=world.actors["coordinator_b"], key="S-001")
     assert casebook.find_subject(world.sessions, actor=world.actors["monitor"], key="S-001") == (
         subject_id
+    )
+
+
+def test_a_code_used_under_two_protocols_asks_for_the_id_naming_both(world: World) -> None:
+    first = enrolled(world)
+    amended = admin.register_protocol(
+        world.sessions, actor=ROOT, yaml_text=PROTOCOL.read_text() + "# amendment 1\n"
+    )
+    second, _decision = screening.screen(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        site_id=world.site_a,
+        protocol_version_id=amended.id,
+        record=screening_record("S-001"),
+    )
+    with pytest.raises(InputError) as err:
+        casebook.find_subject(world.sessions, actor=world.actors["monitor"], key="S-001")
+    assert str(err.value) == (
+        f"field 'subject': got 'S-001', expected a subject id: 2 subjects have this code "
+        f"({first}, {second.id})"
+    )
+    assert casebook.find_subject(world.sessions, actor=world.actors["monitor"], key=second.id) == (
+        second.id
     )
 
 
