@@ -291,7 +291,12 @@ class DltOut(_Out):
 
 
 class ObservationIn(_In):
-    observation: dict[str, Any] = Field(description="a CRS observation or an ICANS assessment")
+    observation: dict[str, Any] = Field(
+        description=(
+            "a CRS observation or an ICANS assessment; its time is the site's wall-clock "
+            "time without offset (e.g. 2026-03-10T21:00)"
+        )
+    )
 
 
 class EscalationIn(_In):
