@@ -57,7 +57,7 @@ def _setup(url: str, clients: int) -> tuple[str, list[str]]:
     upgrade(engine)
     sessions = make_sessionmaker(engine)
     root = Actor(None, "bench", "admin")
-    site = admin.create_site(sessions, actor=root, code="A", name="Site A")
+    site = admin.create_site(sessions, actor=root, code="A", name="Site A", time_zone="UTC")
     pv = admin.register_protocol(sessions, actor=root, yaml_text=PROTOCOL.read_text())
     admin.add_user(
         sessions,

@@ -251,6 +251,8 @@ OPERATIONS = {
     ("post", "/api/v1/escalation-decisions"),
     ("post", "/api/v1/holds"),
     ("post", "/api/v1/holds/{hold_id}/lift"),
+    ("get", "/api/v1/subjects/{subject_id}/casebook"),
+    ("get", "/api/v1/subjects/{subject_id}/signatures"),
 }
 
 
@@ -263,8 +265,9 @@ def test_openapi_schema_lists_every_operation_with_a_response_model_and_error_sh
     for path, ops in schema["paths"].items():
         for method, op in ops.items():
             ok = next(code for code in op["responses"] if code.startswith("2"))
-            if ok != "204":
-                assert "$ref" in str(op["responses"][ok]["content"]), (method, path)
+            content = op["responses"][ok].get("content", {})
+            if ok != "204" and "text/html" not in content:  # the casebook is a page
+                assert "$ref" in str(content), (method, path)
             assert "ErrorOut" in str(op["responses"]["422"]), (method, path)
 
 

@@ -1,4 +1,8 @@
-"""A small trial built through the services: two sites, a protocol, one user per role."""
+"""A small trial built through the services: two sites, a protocol, one user per role.
+
+Both sites are on UTC unless a test gives site A (where the subjects are
+screened) or site B another IANA zone.
+"""
 
 from __future__ import annotations
 
@@ -33,9 +37,9 @@ class World:
     actors: dict[str, Actor]
 
 
-def build_world(sessions: Sessions) -> World:
-    site_a = admin.create_site(sessions, actor=ROOT, code="A", name="Site A").id
-    site_b = admin.create_site(sessions, actor=ROOT, code="B", name="Site B").id
+def build_world(sessions: Sessions, *, zone_a: str = "UTC", zone_b: str = "UTC") -> World:
+    site_a = admin.create_site(sessions, actor=ROOT, code="A", name="Site A", time_zone=zone_a).id
+    site_b = admin.create_site(sessions, actor=ROOT, code="B", name="Site B", time_zone=zone_b).id
     pv = admin.register_protocol(sessions, actor=ROOT, yaml_text=PROTOCOL.read_text())
     people = {
         "investigator": ("inv_a", "Ada Investigator", "investigator", "A"),

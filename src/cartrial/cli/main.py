@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cartrial import __version__
+from cartrial.cli.casebook import casebook
 from cartrial.cli.demo import demo
 from cartrial.cli.escalation import app as escalation_app
 from cartrial.cli.kinetics import kinetics_app
@@ -53,3 +54,4 @@ app.command(name="export")(export_data)
 app.command(name="import")(import_data)
 app.add_typer(safety_app, name="safety")
 app.add_typer(escalation_app, name="escalation")
+app.command(name="casebook")(casebook)

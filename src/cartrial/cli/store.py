@@ -78,17 +78,43 @@ def db_upgrade(url: Url = None) -> None:
     typer.echo(f"{database_url(url)}: {said} revision {revision} (head {head_revision()})")
 
 
+TimeZone = Annotated[
+    str,
+    typer.Option(
+        "--time-zone",
+        help="IANA time zone of the site's clock, e.g. Asia/Shanghai (study days count on it)",
+    ),
+]
+
+
 @site_app.command("add")
 @handle_errors
 def site_add(
     code: Annotated[str, typer.Argument(help="short site code, letters and digits")],
     name: Annotated[str, typer.Argument(help="the site's name")],
+    time_zone: TimeZone,
     url: Url = None,
 ) -> None:
-    """Register a site."""
+    """Register a site with its time zone (required: day 0 is the site's calendar day)."""
     sessions = make_sessionmaker(_migrated_engine(url))
-    admin.create_site(sessions, actor=_cli_actor(), code=code, name=name)
-    typer.echo(f"site {code} added")
+    admin.create_site(sessions, actor=_cli_actor(), code=code, name=name, time_zone=time_zone)
+    typer.echo(f"site {code} added ({time_zone})")
+
+
+@site_app.command("set-time-zone")
+@handle_errors
+def site_set_time_zone(
+    code: Annotated[str, typer.Argument(help="the site's code")],
+    time_zone: Annotated[str, typer.Argument(help="IANA time zone, e.g. Europe/Paris")],
+    reason: Annotated[str, typer.Option("--reason", help="why it changes (audit trail)")],
+    url: Url = None,
+) -> None:
+    """Correct a site's time zone (an audited change; stored UTC times stay as they are)."""
+    sessions = make_sessionmaker(_migrated_engine(url))
+    site = admin.set_site_time_zone(
+        sessions, actor=_cli_actor(), code=code, time_zone=time_zone, reason=reason
+    )
+    typer.echo(f"site {code} now on {site.time_zone}")
 
 
 def _parse_grant(text: str) -> tuple[str, str | None]:

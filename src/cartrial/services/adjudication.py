@@ -3,11 +3,14 @@
 - :func:`derive_lab_grade`: CTCAE v5.0 grade of one lab value
   (:func:`cartrial.safety.ctcae.grade_lab`) as a stored derivation.
 - :func:`patient_safety`: a subject's stored records as the engine's
-  ``PatientSafety`` input. The engine reads site-clock times without offset;
-  the store keeps UTC, which is passed as the clock (an assumption until sites
-  carry a time zone). AE dates are taken at 00:00; ``is_serious`` becomes the
-  seriousness criterion "important medical event"; a death without a recorded
-  cause class is "unknown".
+  ``PatientSafety`` input. The engine counts study days on the site's clock
+  (protocol DLT section: the window is ``window_days`` calendar days from the
+  infusion day), so the stored UTC instants (first lymphodepletion, infusion,
+  the follow-up time) are passed as the site's local time
+  (:mod:`cartrial.services.site_clock`). AE onset and end, withdrawal and death
+  dates are entered as the site's calendar dates and taken at 00:00 of that
+  day; ``is_serious`` becomes the seriousness criterion "important medical
+  event"; a death without a recorded cause class is "unknown".
 - :func:`assess_subject_dlt`: :func:`cartrial.safety.dlt.assess_dlt` under the
   protocol's DLT spec, as a :class:`~cartrial.services.safety.DltVerdict`.
 """
@@ -33,6 +36,7 @@ from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.safety import Derivation, DltVerdict
+from cartrial.services.site_clock import clock_of
 from cartrial.store.audit import Actor
 from cartrial.store.models import (
     AdverseEvent,
@@ -74,10 +78,6 @@ def derive_lab_grade(
     )
 
 
-def _clock(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
-
-
 def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
@@ -92,7 +92,8 @@ def _relatedness(value: str | None) -> Relatedness:
 
 
 def patient_safety(session: Session, subject: Subject) -> PatientSafety:
-    """The subject's stored safety data in the safety engine's input form."""
+    """The subject's stored safety data in the safety engine's input form, on the site's clock."""
+    clock = clock_of(session, subject)
     ld = session.scalars(
         select(LymphodepletionDose.completed_at).where(LymphodepletionDose.subject_id == subject.id)
     ).all()
@@ -109,8 +110,8 @@ def patient_safety(session: Session, subject: Subject) -> PatientSafety:
     return PatientSafety(
         id=subject.code,
         dose_level=subject.dose_level,
-        first_lymphodepletion=_clock(min(ld)) if ld else None,
-        infusion=_clock(infusion.started_at) if infusion else None,
+        first_lymphodepletion=clock.local(min(ld)) if ld else None,
+        infusion=clock.local(infusion.started_at) if infusion else None,
         withdrawn=_midnight(withdrawal.withdrawn_on) if withdrawal else None,
         death=EngineDeath(time=_midnight(death.died_on), cause="unknown") if death else None,
         adverse_events=[
@@ -131,10 +132,16 @@ def patient_safety(session: Session, subject: Subject) -> PatientSafety:
 def assess_subject_dlt(
     session: Session, subject: Subject, protocol: Protocol, *, as_of: dt.datetime
 ) -> DltVerdict:
-    """The engine's DLT adjudication of the subject, followed up to ``as_of``."""
+    """The engine's DLT adjudication of the subject, followed up to the instant ``as_of``.
+
+    ``as_of`` becomes the last contact on the site's clock: the subject has been
+    followed through local study day ``(local date of as_of) - (local date of the
+    infusion)`` (protocol DLT section; :func:`cartrial.safety.dlt.assess_dlt`).
+    """
     if protocol.dlt is None:
         raise InputError("protocol.dlt", None, f"DLT definitions in protocol {protocol.id}")
-    patient = patient_safety(session, subject).model_copy(update={"last_contact": _clock(as_of)})
+    last_contact = clock_of(session, subject).local(as_of, field="as_of")
+    patient = patient_safety(session, subject).model_copy(update={"last_contact": last_contact})
     result = assess_dlt(patient=patient, spec=protocol.dlt)
     trigger = result.triggers[0] if result.triggers else None
     reason = "; ".join(t.reason for t in result.triggers) or result.evaluable_reason

@@ -12,6 +12,7 @@ from cartrial.protocol.load import LoadedProtocol, parse_protocol_text
 from cartrial.protocol.model import Protocol
 from cartrial.services.access import authorize
 from cartrial.services.context import Sessions, transaction
+from cartrial.services.site_clock import time_zone_named
 from cartrial.store.accounts import hash_password
 from cartrial.store.audit import Actor
 from cartrial.store.models import ROLES, ProtocolVersion, RoleGrant, Site, Subject, User, utcnow
@@ -22,22 +23,49 @@ __all__ = [
     "grant_role",
     "protocol_of",
     "register_protocol",
+    "set_site_time_zone",
     "unlock_user",
 ]
 
 _PARSED: dict[str, Protocol] = {}
 
 
-def create_site(sessions: Sessions, *, actor: Actor, code: str, name: str) -> Site:
-    """Register a site; ``code`` is short (letters and digits, up to 16)."""
+def create_site(sessions: Sessions, *, actor: Actor, code: str, name: str, time_zone: str) -> Site:
+    """Register a site; ``code`` is short (letters and digits, up to 16).
+
+    ``time_zone`` is the IANA name of the site's clock (``Asia/Shanghai``), on
+    which study days are counted; it is required, never guessed.
+    """
     if not code.isalnum() or len(code) > 16:
         raise InputError("code", code, "1-16 letters or digits")
+    time_zone_named(time_zone)
     with transaction(sessions, actor) as session:
         authorize(actor, "site.manage")
         if session.scalars(select(Site).where(Site.code == code)).first():
             raise InputError("code", code, "a site code not already registered")
-        site = Site(code=code, name=name)
+        site = Site(code=code, name=name, time_zone=time_zone)
         session.add(site)
+    return site
+
+
+def set_site_time_zone(
+    sessions: Sessions, *, actor: Actor, code: str, time_zone: str, reason: str
+) -> Site:
+    """Correct a site's time zone; an audited change with its reason (Annex 11 section 9).
+
+    Stored times are UTC and stay as they are; the study days, visit dates and
+    DLT windows derived from them afterwards follow the new clock. Visits
+    already planned keep their dates.
+    """
+    time_zone_named(time_zone)
+    if not reason.strip():
+        raise InputError("reason", reason, "why the site's time zone changes (Annex 11 section 9)")
+    with transaction(sessions, actor, reason=reason) as session:
+        authorize(actor, "site.manage")
+        site = session.scalars(select(Site).where(Site.code == code)).first()
+        if site is None:
+            raise NotFoundError("site", code)
+        site.time_zone = time_zone
     return site
 
 

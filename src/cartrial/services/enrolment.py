@@ -9,8 +9,9 @@ hold, when eligibility is not signed, or when the escalation engine says wait
   (:func:`cartrial.escalation.decide_next`) under the protocol's design, fed
   with every infused subject of the protocol in order of infusion, each one's
   DLT status adjudicated now by the safety engine from stored data
-  (``yes``, ``no`` or ``pending`` with the days followed; subjects not
-  DLT-evaluable, e.g. withdrawn inside the window, are left out);
+  (``yes``, ``no`` or ``pending`` with the days followed, counted in local
+  days of the subject's own site; subjects not DLT-evaluable, e.g. withdrawn
+  inside the window, are left out);
 - :func:`assign_dose_from_decisions`: the latest safety-committee decision
   recorded, else the protocol's start level.
 """
@@ -34,6 +35,7 @@ from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, refuse, transaction
 from cartrial.services.identity import compute_chain_of_identity_id
 from cartrial.services.screening import eligibility_problem
+from cartrial.services.site_clock import clock_of
 from cartrial.store.audit import Actor
 from cartrial.store.models import (
     EnrolmentHold,
@@ -177,7 +179,7 @@ def enrol(
         else:
             site = session.get(Site, subject.site_id)
             now = utcnow()
-            subject.chain_of_identity_id = _next_coi(session, site, now)
+            subject.chain_of_identity_id = _next_coi(session, subject, site, now)
             subject.dose_level = assignment.level
             subject.weight_kg = weight_kg
             subject.enrolled_at = now
@@ -190,8 +192,10 @@ def enrol(
     return subject
 
 
-def _next_coi(session: Session, site: Site | None, now: dt.datetime) -> str:
+def _next_coi(session: Session, subject: Subject, site: Site | None, now: dt.datetime) -> str:
+    """The next CoI id of the site; its year is the site's calendar year of ``now``."""
     code = site.code if site else "XXXXX"
+    year = clock_of(session, subject).local_date(now).year
     count = session.scalar(
         select(func.count())
         .select_from(Subject)
@@ -199,4 +203,4 @@ def _next_coi(session: Session, site: Site | None, now: dt.datetime) -> str:
             Subject.site_id == (site.id if site else ""), Subject.chain_of_identity_id.is_not(None)
         )
     )
-    return compute_chain_of_identity_id(site_code=code, year=now.year, sequence=(count or 0) + 1)
+    return compute_chain_of_identity_id(site_code=code, year=year, sequence=(count or 0) + 1)

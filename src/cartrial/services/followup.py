@@ -20,6 +20,7 @@ from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.safety import Derivation
+from cartrial.services.site_clock import clock_of
 from cartrial.store.audit import Actor
 from cartrial.store.models import (
     AssayResult,
@@ -36,6 +37,7 @@ from cartrial.store.models import (
 
 __all__ = [
     "advance_status",
+    "infusion_day",
     "plan_visit_rows",
     "plan_visits",
     "record_assay_result",
@@ -50,7 +52,11 @@ __all__ = [
 
 
 def plan_visit_rows(session: Session, subject: Subject, day0: dt.date) -> list[Visit]:
-    """Add the protocol's visits not yet planned, dated from ``day0`` (the infusion day)."""
+    """Add the protocol's visits not yet planned, dated from ``day0``.
+
+    ``day0`` is the site's calendar date of the infusion (the protocol's schedule
+    of assessments counts study days from it; :func:`infusion_day` gives it).
+    """
     existing = set(session.scalars(select(Visit.visit_code).where(Visit.subject_id == subject.id)))
     visits = [
         Visit(subject_id=subject.id, visit_code=v.id, planned_date=study_date(day0, v.day))
@@ -59,6 +65,15 @@ def plan_visit_rows(session: Session, subject: Subject, day0: dt.date) -> list[V
     ]
     session.add_all(visits)
     return visits
+
+
+def infusion_day(session: Session, subject: Subject, started_at: dt.datetime) -> dt.date:
+    """Day 0: the site's calendar date of the infusion instant ``started_at``.
+
+    An infusion at 01:30 in Shenzhen (UTC+8) is 17:30 UTC the day before; day 0
+    is the Shenzhen date (``cartrial.dosing.calendar``: day 0 = infusion date).
+    """
+    return clock_of(session, subject).local_date(started_at, field="started_at")
 
 
 def plan_visits(sessions: Sessions, *, actor: Actor, subject_id: str) -> list[Visit]:
@@ -72,7 +87,9 @@ def plan_visits(sessions: Sessions, *, actor: Actor, subject_id: str) -> list[Vi
             raise InputError(
                 "subject", subject.code, "an infused subject (visits count from day 0)"
             )
-        return plan_visit_rows(session, subject, infusion.started_at.date())
+        return plan_visit_rows(
+            session, subject, infusion_day(session, subject, infusion.started_at)
+        )
 
 
 def record_visit_date(

@@ -4,30 +4,37 @@ An observation is validated by the safety engine's input models
 (``cartrial.safety.astct_input``), stored as it was read, and the AE's derived
 grade is recomputed from the whole series with
 :func:`cartrial.safety.astct.grade_crs` or :func:`~cartrial.safety.astct.grade_icans`
-(reason and engine version stored beside it). The engine reads site-clock times
-without offset; the store keeps UTC, passed as that clock (docs/store.md).
+(reason and engine version stored beside it).
+
+Clocks (:mod:`cartrial.services.site_clock`): an observation's ``time`` is
+entered as the site's wall-clock time without offset, the way the engine reads
+it, and is kept so in the stored payload; ``observed_at`` is its UTC instant.
+The infusion, stored in UTC, is handed to the engine on the site's clock, so
+"day N" and the worst grade per day are local calendar days (ASTCT 2019: the
+grade of a day is the worst of that day's evaluations).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cartrial.errors import InputError, NotFoundError, input_error_from_validation
-from cartrial.safety.astct import grade_crs, grade_icans
+from cartrial.safety.astct import SyndromeResult, grade_crs, grade_icans
 from cartrial.safety.astct_input import CrsObservation, IcansAssessment
 from cartrial.safety.dlt import CRS, ICANS
 from cartrial.services.access import load_subject
 from cartrial.services.adjudication import SAFETY_ENGINE
 from cartrial.services.context import Sessions, transaction
+from cartrial.services.site_clock import clock_of
 from cartrial.store.audit import Actor
-from cartrial.store.models import AdverseEvent, AeObservation, Infusion
+from cartrial.store.models import AdverseEvent, AeObservation, Infusion, Subject
 
-__all__ = ["record_syndrome_observation"]
+__all__ = ["grade_series", "record_syndrome_observation"]
 
 _CRS_ADAPTER: TypeAdapter[Any] = TypeAdapter(CrsObservation)
 
@@ -39,6 +46,25 @@ def _parse(syndrome: str, payload: dict[str, Any]) -> Any:
         return IcansAssessment.model_validate(payload)
     except ValidationError as exc:
         raise input_error_from_validation(exc, source="observation") from exc
+
+
+def grade_series(session: Session, event: AdverseEvent, subject: Subject) -> SyndromeResult:
+    """The ASTCT 2019 grade of the AE's stored series, study days on the site's clock."""
+    return _graded(session, event, subject)[0]
+
+
+def _graded(session: Session, event: AdverseEvent, subject: Subject) -> tuple[SyndromeResult, int]:
+    stored = session.scalars(
+        select(AeObservation.payload_json).where(AeObservation.adverse_event_id == event.id)
+    ).all()
+    series = [_parse(event.term, json.loads(p)) for p in stored]
+    infusion = session.scalars(select(Infusion).where(Infusion.subject_id == subject.id)).first()
+    day0 = clock_of(session, subject).local(infusion.started_at) if infusion else None
+    if event.term == CRS:
+        result = grade_crs(observations=series, infusion=day0, patient=subject.code)
+    else:
+        result = grade_icans(assessments=series, infusion=day0, patient=subject.code)
+    return result, len(series)
 
 
 def record_syndrome_observation(
@@ -56,28 +82,18 @@ def record_syndrome_observation(
             )
         observation = _parse(event.term, payload)
         kind = getattr(observation, "kind", "icans_assessment")
+        observed_at = clock_of(session, subject).to_utc(observation.time, field="observation.time")
         session.add(
             AeObservation(
                 adverse_event_id=event.id,
-                observed_at=observation.time.replace(tzinfo=dt.UTC),
+                observed_at=observed_at,
                 kind=kind,
                 payload_json=observation.model_dump_json(),
             )
         )
         session.flush()
-        stored = session.scalars(
-            select(AeObservation.payload_json).where(AeObservation.adverse_event_id == event.id)
-        ).all()
-        series = [_parse(event.term, json.loads(p)) for p in stored]
-        infusion = session.scalars(
-            select(Infusion).where(Infusion.subject_id == subject.id)
-        ).first()
-        day0 = infusion.started_at.astimezone(dt.UTC).replace(tzinfo=None) if infusion else None
-        if event.term == CRS:
-            result = grade_crs(observations=series, infusion=day0, patient=subject.code)
-        else:
-            result = grade_icans(assessments=series, infusion=day0, patient=subject.code)
-        session.info["reason"] = f"ASTCT 2019 re-grade from {len(series)} observations"
+        result, count = _graded(session, event, subject)
+        session.info["reason"] = f"ASTCT 2019 re-grade from {count} observations"
         event.derived_grade = result.grade
         event.derivation_reason = result.reason
         event.engine_version = f"{SAFETY_ENGINE} ASTCT 2019"

@@ -18,7 +18,9 @@ The infusion is refused, each reason recorded in the audit trail (21 CFR
    ``cell_dose.tolerance_percent`` accepts no dose rather than guess one).
 
 Every check runs, so the refusal lists all that failed. An infusion that
-passes plans the protocol's visits from day 0 in the same transaction.
+passes plans the protocol's visits from day 0 (the site's calendar date of the
+infusion) in the same transaction. The interval of check 4 is real elapsed
+time between two instants, measured in UTC, not on the site's wall clock.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, refuse, require_status, transaction
 from cartrial.services.enrolment import active_hold
-from cartrial.services.followup import plan_visit_rows
+from cartrial.services.followup import infusion_day, plan_visit_rows
 from cartrial.services.screening import eligibility_problem
+from cartrial.services.site_clock import elapsed_hours
 from cartrial.store.audit import Actor, canonical_text
 from cartrial.store.models import Infusion, LymphodepletionDose, ProductLot, Subject
 
@@ -109,7 +112,9 @@ def _lymphodepletion_reasons(
         reasons.append("the protocol states no minimum interval after lymphodepletion")
     elif doses:
         last = max(d.completed_at for d in doses)
-        hours = Decimal((started_at - last).total_seconds()) / 3600
+        # An interval between two instants: real elapsed hours, in UTC (a summer-time
+        # change in between does not shorten or lengthen it); not the site's wall clock.
+        hours = elapsed_hours(last, started_at)
         minimum = protocol.infusion.min_hours_after_lymphodepletion
         if hours < minimum:
             reasons.append(
@@ -216,7 +221,7 @@ def record_infusion(
             session.add(infusion)
             session.info["reason"] = "CAR-T infusion given"
             subject.status = "infused"
-            plan_visit_rows(session, subject, started_at.date())
+            plan_visit_rows(session, subject, infusion_day(session, subject, started_at))
     if refusal is not None:
         raise refusal
     return infusion

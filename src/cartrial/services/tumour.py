@@ -1,8 +1,8 @@
 """Tumour assessments with RECIST 1.1 time-point responses derived by ``cartrial.response``.
 
 1. The baseline is the subject's latest assessment on or before the infusion day
-   (the reference date, day 0); its lesions are the baseline lesions (targets and
-   non-targets, nodes flagged).
+   (the reference date, day 0: the site's calendar date of the infusion); its
+   lesions are the baseline lesions (targets and non-targets, nodes flagged).
 2. Each later assessment becomes a follow-up: targets with a diameter (mm) or a
    status, non-targets with a status, ``new`` lesions as new lesions.
 3. :func:`cartrial.response.assess.assess_recist` (with the protocol's response
@@ -32,6 +32,7 @@ from cartrial.response.settings import settings_from_protocol
 from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, transaction
+from cartrial.services.followup import infusion_day
 from cartrial.store.audit import Actor
 from cartrial.store.models import Infusion, LesionMeasurement, Subject, TumourAssessment
 
@@ -71,7 +72,7 @@ def derive_responses(session: Session, subject: Subject) -> list[TumourAssessmen
     infusion = session.scalars(select(Infusion).where(Infusion.subject_id == subject.id)).first()
     if infusion is None:
         return []
-    day0 = infusion.started_at.date()
+    day0 = infusion_day(session, subject, infusion.started_at)
     assessments: Sequence[TumourAssessment] = session.scalars(
         select(TumourAssessment)
         .where(TumourAssessment.subject_id == subject.id)

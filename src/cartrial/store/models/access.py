@@ -45,10 +45,20 @@ def _in(column: str, values: tuple[str, ...] | list[str]) -> str:
 
 
 class Site(Record):
+    """A trial site and its clock.
+
+    ``time_zone`` is an IANA name (``Asia/Shanghai``): times are stored in UTC
+    and turned into this clock where study days are counted
+    (:mod:`cartrial.services.site_clock`). The server default ``UTC`` is what
+    sites registered before migration 0006 got; the admin service always sets
+    the zone explicitly.
+    """
+
     __tablename__ = "site"
 
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    time_zone: Mapped[str] = mapped_column(String(64), server_default="UTC")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -291,7 +291,12 @@ class DltOut(_Out):
 
 
 class ObservationIn(_In):
-    observation: dict[str, Any] = Field(description="a CRS observation or an ICANS assessment")
+    observation: dict[str, Any] = Field(
+        description=(
+            "a CRS observation or an ICANS assessment; its time is the site's wall-clock "
+            "time without offset (e.g. 2026-03-10T21:00)"
+        )
+    )
 
 
 class EscalationIn(_In):
@@ -352,3 +357,23 @@ class DataLockOut(_Out):
 
 class UnlockUserIn(_In):
     reason: str = Field(min_length=1, max_length=4000, description="how identity was checked")
+
+
+class SignatureOut(_Out):
+    """A signature's manifestation (21 CFR 11.50) and whether it still covers its record (11.70)."""
+
+    id: str
+    table_name: str
+    record_id: str
+    record_title: str
+    printed_name: str
+    role: str
+    meaning: str
+    statement: str
+    signed_at: dt.datetime
+    signed_version: int
+    current_version: int | None
+    content_sha256: str
+    is_valid: bool
+    status: str = Field(description="'valid', or 'invalidated: ...' with the reason")
+    manifestation: str = Field(description="Signed by <printed name> (<role>) on <UTC>: <meaning>")

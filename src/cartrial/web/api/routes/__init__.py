@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from cartrial.web.api.routes import (
     audit,
     auth,
+    casebook,
     clinical,
     product,
     queries,
@@ -22,5 +23,6 @@ router.include_router(queries.router)
 router.include_router(safety.router)
 router.include_router(audit.router)
 router.include_router(users.router)
+router.include_router(casebook.router)
 
 __all__ = ["router"]
