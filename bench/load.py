@@ -249,7 +249,12 @@ def main() -> int:
         db_cpu_before = _backend_cpu_seconds(args.dsn, schema)
         client_before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
-        asyncio.run(run_all())
+        if os.environ.get("UVL"):
+            import uvloop
+
+            uvloop.run(run_all())
+        else:
+            asyncio.run(run_all())
         elapsed = time.perf_counter() - started
         client_after = resource.getrusage(resource.RUSAGE_SELF)
         server_cpu = sum(_process_cpu_seconds(p) for p in [server.pid, *workers])
