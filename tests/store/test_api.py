@@ -251,6 +251,19 @@ OPERATIONS = {
     ("post", "/api/v1/escalation-decisions"),
     ("post", "/api/v1/holds"),
     ("post", "/api/v1/holds/{hold_id}/lift"),
+    # reading back what the other routes write
+    ("get", "/api/v1/subjects/{subject_id}/apheresis"),
+    ("get", "/api/v1/subjects/{subject_id}/lots"),
+    ("get", "/api/v1/lots/{lot_id}/custody"),
+    ("get", "/api/v1/subjects/{subject_id}/lymphodepletion"),
+    ("get", "/api/v1/subjects/{subject_id}/infusion"),
+    ("get", "/api/v1/adverse-events/{ae_id}/observations"),
+    ("get", "/api/v1/subjects/{subject_id}/dlt-adjudications"),
+    ("get", "/api/v1/escalation-decisions"),
+    ("get", "/api/v1/holds"),
+    ("get", "/api/v1/queries"),
+    ("get", "/api/v1/subjects/{subject_id}/queries"),
+    ("get", "/api/v1/subjects/{subject_id}/data-locks"),
 }
 
 

@@ -6,10 +6,11 @@ No ORM object is rendered directly; outputs read attributes (``from_attributes``
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from cartrial.eligibility.record import ScreeningRecord
 
@@ -154,6 +155,7 @@ class InfusionOut(_Out):
     id: str
     subject_id: str
     lot_id: str
+    scanned_chain_of_identity_id: str
     dose_level: int
     cells_infused: int
     started_at: dt.datetime
@@ -271,6 +273,8 @@ class QueryOut(_Out):
     text: str
     status: str
     answer: str | None
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
 
 
 class DltIn(_In):
@@ -288,10 +292,26 @@ class DltOut(_Out):
     rule_id: str | None
     reason: str
     engine_version: str
+    adjudicated_at: dt.datetime
 
 
 class ObservationIn(_In):
     observation: dict[str, Any] = Field(description="a CRS observation or an ICANS assessment")
+
+
+class ObservationOut(_Out):
+    id: str
+    adverse_event_id: str
+    observed_at: dt.datetime
+    kind: str
+    observation: dict[str, Any] = Field(
+        validation_alias="payload_json", description="as the ASTCT engine read it"
+    )
+
+    @field_validator("observation", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class EscalationIn(_In):
