@@ -217,6 +217,40 @@ def test_audit_verify_route_for_auditors_only(client: TestClient) -> None:
     assert _error(client.get("/api/v1/audit/verify", headers=coord)) == (403, "forbidden", None)
 
 
+def test_a_time_outside_utc_and_nul_in_text_are_422_naming_the_field(
+    client: TestClient, world: World
+) -> None:
+    subject_id = screened(world)
+    coord = _token(client, "coord_a", "coordinator", "A")
+    labs = f"/api/v1/subjects/{subject_id}/labs"
+    lab = {"collected_at": "2026-03-07T08:00:00Z", "test": "crp", "value": "5", "unit": "mg/L"}
+    # 00:30 on 1 January of year 1 at UTC+1 is before year 1 in UTC: the store cannot hold it
+    early = {**lab, "collected_at": "0001-01-01T00:30:00+01:00"}
+    assert _error(client.post(labs, json=early, headers=coord)) == (
+        422,
+        "invalid_input",
+        "collected_at",
+    )
+    # PostgreSQL text cannot hold NUL
+    ae = {
+        "term": "Fe\x00ver",
+        "onset_date": "2026-03-07",
+        "grading_scale": "ctcae_v5",
+        "reported_grade": 1,
+    }
+    reply = client.post(f"/api/v1/subjects/{subject_id}/adverse-events", json=ae, headers=coord)
+    assert _error(reply) == (422, "invalid_input", "term")
+    assert (
+        reply.json()["message"]
+        == "field 'term': got 'Fe\\x00ver', expected text without NUL characters"
+    )
+    missing = {k: v for k, v in lab.items() if k != "unit"}
+    reply = client.post(labs, json=missing, headers=coord)
+    assert reply.json()["message"] == (
+        "field 'unit': got nothing, expected a value (the field is required)"
+    )
+
+
 OPERATIONS = {
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/logout"),

@@ -8,17 +8,37 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from cartrial.eligibility.record import ScreeningRecord
 
 T = TypeVar("T")
 
 
+def _representable_in_utc(moment: dt.datetime) -> dt.datetime:
+    try:
+        moment.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("a time between years 1 and 9999 in UTC") from None
+    return moment
+
+
+#: A time with its UTC offset that the store can hold (it keeps UTC).
+Moment = Annotated[AwareDatetime, AfterValidator(_representable_in_utc)]
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL: refused here, naming the field.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text without NUL characters")
+        return value
 
 
 class _Out(BaseModel):
@@ -127,7 +147,7 @@ class AdverseEventOut(_Out):
 
 
 class LabIn(_In):
-    collected_at: AwareDatetime
+    collected_at: Moment
     test: str = Field(min_length=1, max_length=32)
     value: Decimal = Field(allow_inf_nan=False, ge=Decimal("-1e9"), le=Decimal("1e9"))
     unit: str = Field(min_length=1, max_length=16)
@@ -148,7 +168,7 @@ class InfusionIn(_In):
     lot_id: str = Field(min_length=1, max_length=36)
     scanned_chain_of_identity_id: str = Field(min_length=1, max_length=20)
     cells_infused: int = Field(gt=0, lt=10**13)
-    started_at: AwareDatetime
+    started_at: Moment
 
 
 class InfusionOut(_Out):
@@ -186,7 +206,7 @@ class VerifyOut(BaseModel):
 class ApheresisIn(_In):
     collection_id: str = Field(min_length=1, max_length=32)
     chain_of_identity_id: str = Field(min_length=1, max_length=20)
-    collected_at: AwareDatetime
+    collected_at: Moment
 
 
 class ApheresisOut(_Out):
@@ -219,7 +239,7 @@ class LotOut(_Out):
 
 
 class CustodyIn(_In):
-    at: AwareDatetime
+    at: Moment
     from_party: str = Field(min_length=1, max_length=200)
     to_party: str = Field(min_length=1, max_length=200)
     location: str = Field(min_length=1, max_length=200)
@@ -241,7 +261,7 @@ class LymphodepletionIn(_In):
     agent: str = Field(min_length=1, max_length=64)
     study_day: int = Field(ge=-30, le=0)
     dose_mg: Decimal = Field(gt=0, le=100000, allow_inf_nan=False)
-    completed_at: AwareDatetime
+    completed_at: Moment
 
 
 class LymphodepletionOut(_Out):
@@ -279,7 +299,7 @@ class QueryOut(_Out):
 
 class DltIn(_In):
     password: str = Field(min_length=1, max_length=1000, description="re-entered (21 CFR 11.200)")
-    as_of: AwareDatetime | None = Field(default=None, description="follow-up time; default now")
+    as_of: Moment | None = Field(default=None, description="follow-up time; default now")
 
 
 class DltOut(_Out):
