@@ -285,6 +285,25 @@ OPERATIONS = {
     ("post", "/api/v1/escalation-decisions"),
     ("post", "/api/v1/holds"),
     ("post", "/api/v1/holds/{hold_id}/lift"),
+    # follow-up records
+    ("post", "/api/v1/subjects/{subject_id}/visits/plan"),
+    ("get", "/api/v1/subjects/{subject_id}/visits"),
+    ("patch", "/api/v1/visits/{visit_id}"),
+    ("get", "/api/v1/subjects/{subject_id}/vital-signs"),
+    ("post", "/api/v1/subjects/{subject_id}/vital-signs"),
+    ("get", "/api/v1/subjects/{subject_id}/samples"),
+    ("post", "/api/v1/subjects/{subject_id}/samples"),
+    ("post", "/api/v1/samples/{sample_id}/results"),
+    ("get", "/api/v1/subjects/{subject_id}/assay-results"),
+    ("get", "/api/v1/subjects/{subject_id}/con-meds"),
+    ("post", "/api/v1/subjects/{subject_id}/con-meds"),
+    ("get", "/api/v1/subjects/{subject_id}/tumour-assessments"),
+    ("post", "/api/v1/subjects/{subject_id}/tumour-assessments"),
+    ("get", "/api/v1/tumour-assessments/{assessment_id}"),
+    ("get", "/api/v1/subjects/{subject_id}/death"),
+    ("post", "/api/v1/subjects/{subject_id}/death"),
+    ("get", "/api/v1/subjects/{subject_id}/withdrawal"),
+    ("post", "/api/v1/subjects/{subject_id}/withdrawal"),
     # reading back what the other routes write
     ("get", "/api/v1/subjects/{subject_id}/apheresis"),
     ("get", "/api/v1/subjects/{subject_id}/lots"),
@@ -520,12 +539,19 @@ def test_role_action_matrix_over_http_matches_the_permissions_table(
         "reported_grade": 1,
     }
     query = {"table_name": "subject", "record_id": subject_id, "field": "code", "text": "check"}
-    # action -> (method, path, body, status when allowed); the lock goes last.
+    # action -> (method, path, body, status when allowed); the withdrawal and the lock go last.
     requests: dict[str, tuple[str, str, dict[str, Any] | None, int]] = {
         "ae.record": ("POST", f"/api/v1/subjects/{subject_id}/adverse-events", ae, 201),
         "query.open": ("POST", f"/api/v1/subjects/{subject_id}/queries", query, 201),
         "audit.read": ("GET", "/api/v1/audit", None, 200),
         "user.manage": ("POST", "/api/v1/users/mon/unlock", {"reason": "checked"}, 204),
+        "subject.read": ("GET", f"/api/v1/subjects/{subject_id}/vital-signs", None, 200),
+        "subject.enrol": (
+            "POST",
+            f"/api/v1/subjects/{subject_id}/withdrawal",
+            {"withdrawn_on": "2026-02-01", "initiated_by": "subject", "reason": "moved away"},
+            201,
+        ),
         "data.lock": (
             "POST",
             f"/api/v1/subjects/{subject_id}/data-locks",
