@@ -311,6 +311,13 @@ def test_unknown_unit_is_an_error() -> None:
         grade_lab(term="Platelet count decreased", value=D(100), unit="mg/dL", lln=D(150))
 
 
+def test_unknown_unit_error_names_the_unit_field_once() -> None:
+    with pytest.raises(UnknownUnitError) as info:
+        grade_lab(term="Platelet count decreased", value=D(20), unit="furlongs", field="labs[3].")
+    assert (info.value.field, info.value.value) == ("labs[3].unit", "furlongs")
+    assert "x10^9/L" in info.value.accepted
+
+
 def test_every_shipped_term_has_a_soc_and_lab_rows_cite_ctcae_text() -> None:
     table = load_ctcae()
     required = {

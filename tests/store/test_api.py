@@ -217,6 +217,40 @@ def test_audit_verify_route_for_auditors_only(client: TestClient) -> None:
     assert _error(client.get("/api/v1/audit/verify", headers=coord)) == (403, "forbidden", None)
 
 
+def test_a_time_outside_utc_and_nul_in_text_are_422_naming_the_field(
+    client: TestClient, world: World
+) -> None:
+    subject_id = screened(world)
+    coord = _token(client, "coord_a", "coordinator", "A")
+    labs = f"/api/v1/subjects/{subject_id}/labs"
+    lab = {"collected_at": "2026-03-07T08:00:00Z", "test": "crp", "value": "5", "unit": "mg/L"}
+    # 00:30 on 1 January of year 1 at UTC+1 is before year 1 in UTC: the store cannot hold it
+    early = {**lab, "collected_at": "0001-01-01T00:30:00+01:00"}
+    assert _error(client.post(labs, json=early, headers=coord)) == (
+        422,
+        "invalid_input",
+        "collected_at",
+    )
+    # PostgreSQL text cannot hold NUL
+    ae = {
+        "term": "Fe\x00ver",
+        "onset_date": "2026-03-07",
+        "grading_scale": "ctcae_v5",
+        "reported_grade": 1,
+    }
+    reply = client.post(f"/api/v1/subjects/{subject_id}/adverse-events", json=ae, headers=coord)
+    assert _error(reply) == (422, "invalid_input", "term")
+    assert (
+        reply.json()["message"]
+        == "field 'term': got 'Fe\\x00ver', expected text without NUL characters"
+    )
+    missing = {k: v for k, v in lab.items() if k != "unit"}
+    reply = client.post(labs, json=missing, headers=coord)
+    assert reply.json()["message"] == (
+        "field 'unit': got nothing, expected a value (the field is required)"
+    )
+
+
 OPERATIONS = {
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/logout"),
@@ -253,6 +287,38 @@ OPERATIONS = {
     ("post", "/api/v1/holds/{hold_id}/lift"),
     ("get", "/api/v1/subjects/{subject_id}/casebook"),
     ("get", "/api/v1/subjects/{subject_id}/signatures"),
+    # follow-up records
+    ("post", "/api/v1/subjects/{subject_id}/visits/plan"),
+    ("get", "/api/v1/subjects/{subject_id}/visits"),
+    ("patch", "/api/v1/visits/{visit_id}"),
+    ("get", "/api/v1/subjects/{subject_id}/vital-signs"),
+    ("post", "/api/v1/subjects/{subject_id}/vital-signs"),
+    ("get", "/api/v1/subjects/{subject_id}/samples"),
+    ("post", "/api/v1/subjects/{subject_id}/samples"),
+    ("post", "/api/v1/samples/{sample_id}/results"),
+    ("get", "/api/v1/subjects/{subject_id}/assay-results"),
+    ("get", "/api/v1/subjects/{subject_id}/con-meds"),
+    ("post", "/api/v1/subjects/{subject_id}/con-meds"),
+    ("get", "/api/v1/subjects/{subject_id}/tumour-assessments"),
+    ("post", "/api/v1/subjects/{subject_id}/tumour-assessments"),
+    ("get", "/api/v1/tumour-assessments/{assessment_id}"),
+    ("get", "/api/v1/subjects/{subject_id}/death"),
+    ("post", "/api/v1/subjects/{subject_id}/death"),
+    ("get", "/api/v1/subjects/{subject_id}/withdrawal"),
+    ("post", "/api/v1/subjects/{subject_id}/withdrawal"),
+    # reading back what the other routes write
+    ("get", "/api/v1/subjects/{subject_id}/apheresis"),
+    ("get", "/api/v1/subjects/{subject_id}/lots"),
+    ("get", "/api/v1/lots/{lot_id}/custody"),
+    ("get", "/api/v1/subjects/{subject_id}/lymphodepletion"),
+    ("get", "/api/v1/subjects/{subject_id}/infusion"),
+    ("get", "/api/v1/adverse-events/{ae_id}/observations"),
+    ("get", "/api/v1/subjects/{subject_id}/dlt-adjudications"),
+    ("get", "/api/v1/escalation-decisions"),
+    ("get", "/api/v1/holds"),
+    ("get", "/api/v1/queries"),
+    ("get", "/api/v1/subjects/{subject_id}/queries"),
+    ("get", "/api/v1/subjects/{subject_id}/data-locks"),
 }
 
 
@@ -476,12 +542,19 @@ def test_role_action_matrix_over_http_matches_the_permissions_table(
         "reported_grade": 1,
     }
     query = {"table_name": "subject", "record_id": subject_id, "field": "code", "text": "check"}
-    # action -> (method, path, body, status when allowed); the lock goes last.
+    # action -> (method, path, body, status when allowed); the withdrawal and the lock go last.
     requests: dict[str, tuple[str, str, dict[str, Any] | None, int]] = {
         "ae.record": ("POST", f"/api/v1/subjects/{subject_id}/adverse-events", ae, 201),
         "query.open": ("POST", f"/api/v1/subjects/{subject_id}/queries", query, 201),
         "audit.read": ("GET", "/api/v1/audit", None, 200),
         "user.manage": ("POST", "/api/v1/users/mon/unlock", {"reason": "checked"}, 204),
+        "subject.read": ("GET", f"/api/v1/subjects/{subject_id}/vital-signs", None, 200),
+        "subject.enrol": (
+            "POST",
+            f"/api/v1/subjects/{subject_id}/withdrawal",
+            {"withdrawn_on": "2026-02-01", "initiated_by": "subject", "reason": "moved away"},
+            201,
+        ),
         "data.lock": (
             "POST",
             f"/api/v1/subjects/{subject_id}/data-locks",

@@ -155,3 +155,20 @@ def lymphodepleted(world: World, subject_id: str, *, days: tuple[int, ...] = (-5
                 dose_mg=Decimal(mg),
                 completed_at=at,
             )
+
+
+def infused(world: World, code: str = "S-001") -> str:
+    """An enrolled subject given its released lot (L-<code>) on INFUSION_AT; visits planned."""
+    subject_id = enrolled(world, code)
+    lot_id = with_lot(world, subject_id, lot_number=f"L-{code}")
+    lymphodepleted(world, subject_id)
+    treatment.record_infusion(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject_id,
+        lot_id=lot_id,
+        scanned_chain_of_identity_id=coi_of(world, subject_id),
+        cells_infused=7_000_000,
+        started_at=INFUSION_AT,
+    )
+    return subject_id

@@ -42,7 +42,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cartrial.errors import InputError
+from cartrial.errors import InputError, UnknownUnitError
 from cartrial.safety.inputs import InputModel, Timestamp
 from cartrial.units import ANALYTES, convert, format_decimal, normalise_unit
 
@@ -171,7 +171,11 @@ class LabGrade(BaseModel):
 def _in_unit(lab: LabGrading, value: Decimal, unit: str, to: str, field: str) -> Decimal:
     if normalise_unit(unit) == normalise_unit(to):
         return value
-    return convert(lab.analyte, value, unit, to=to, field=field).value
+    try:
+        return convert(lab.analyte, value, unit, to=to).value
+    except UnknownUnitError as exc:
+        # ``field`` is the unit's own field; convert would name "<analyte>.unit".
+        raise UnknownUnitError(field, str(exc.value), exc.accepted) from None
 
 
 def grade_lab(

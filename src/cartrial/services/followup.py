@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cartrial.dosing.calendar import study_date
-from cartrial.errors import InputError, NotFoundError
+from cartrial.errors import InputError, InvalidTransition, NotFoundError
 from cartrial.services.access import load_subject, subject_in_scope
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, transaction
@@ -23,6 +23,8 @@ from cartrial.services.safety import Derivation
 from cartrial.services.site_clock import clock_of
 from cartrial.store.audit import Actor
 from cartrial.store.models import (
+    TRANSITIONS,
+    AdverseEvent,
     AssayResult,
     ConMed,
     Death,
@@ -34,6 +36,8 @@ from cartrial.store.models import (
     VitalSign,
     Withdrawal,
 )
+from cartrial.store.models.followup import ASSAYS
+from cartrial.units import ANALYTES
 
 __all__ = [
     "advance_status",
@@ -144,11 +148,23 @@ def record_lab(
     uln: Decimal | None = None,
     lln: Decimal | None = None,
 ) -> LabResult:
-    """One lab value; with ``ctcae_term`` the safety engine grades it (CTCAE v5.0)."""
+    """One lab value; with ``ctcae_term`` the safety engine grades it (CTCAE v5.0).
+
+    A test that :data:`cartrial.units.ANALYTES` knows must come in one of its
+    units (an unknown unit is an error naming ``unit``, never converted by guess);
+    other tests are stored with the unit as entered.
+    """
+    if test in ANALYTES:
+        ANALYTES[test].factor_for(unit, field="unit")
     if derivation is None and ctcae_term is not None:
         from cartrial.services.adjudication import derive_lab_grade
 
-        derivation = derive_lab_grade(term=ctcae_term, value=value, unit=unit, uln=uln, lln=lln)
+        try:
+            derivation = derive_lab_grade(term=ctcae_term, value=value, unit=unit, uln=uln, lln=lln)
+        except InputError as exc:
+            if exc.field != "term":
+                raise
+            raise InputError("ctcae_term", exc.value, exc.expected) from exc
     with transaction(sessions, actor) as session:
         subject_key = subject_in_scope(session, actor, subject_id, "ae.record")
         lab = LabResult(
@@ -174,8 +190,12 @@ def record_sample(
     study_day: int | None = None,
 ) -> Sample:
     """A sample drawn for CAR copies, cytokines or anti-drug antibodies."""
+    if analyte not in ASSAYS:
+        raise InputError("analyte", analyte, "one of " + ", ".join(ASSAYS))
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "ae.record")
+        if session.scalars(select(Sample.id).where(Sample.sample_code == sample_code)).first():
+            raise InputError("sample_code", sample_code, "a sample code not already recorded")
         sample = Sample(
             subject_id=subject.id,
             sample_code=sample_code,
@@ -228,14 +248,24 @@ def record_con_med(
     indication: str | None = None,
     dose: str | None = None,
     adverse_event_id: str | None = None,
+    end_date: dt.date | None = None,
 ) -> ConMed:
-    """A concomitant medication, linked to the AE it treats when there is one."""
+    """A concomitant medication, linked to the AE it treats (of the same subject) if any."""
+    if end_date is not None and end_date < start_date:
+        raise InputError("end_date", end_date.isoformat(), f"a date on or after {start_date}")
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "ae.record")
+        if adverse_event_id is not None:
+            event = session.get(AdverseEvent, adverse_event_id)
+            if event is None or event.subject_id != subject.id:
+                raise InputError(
+                    "adverse_event_id", adverse_event_id, f"an adverse event of {subject.code}"
+                )
         med = ConMed(
             subject_id=subject.id,
             name=name,
             start_date=start_date,
+            end_date=end_date,
             indication=indication,
             dose=dose,
             adverse_event_id=adverse_event_id,
@@ -254,12 +284,23 @@ def advance_status(
         load_subject(session, actor, subject_id, "treatment.record").status = status
 
 
+def _check_end(subject: Subject, status: str) -> None:
+    # The store checks a status change at flush; a second death or withdrawal
+    # changes nothing, so it is refused here, before its record is added.
+    allowed = TRANSITIONS.get(subject.status, ())
+    if status not in allowed:
+        raise InvalidTransition(
+            subject=subject.code, current=subject.status, requested=status, allowed=allowed
+        )
+
+
 def record_death(
     sessions: Sessions, *, actor: Actor, subject_id: str, died_on: dt.date, cause: str
 ) -> Death:
     """A death; the subject's status becomes ``died``."""
     with transaction(sessions, actor, reason=f"death: {cause}") as session:
         subject = load_subject(session, actor, subject_id, "ae.record")
+        _check_end(subject, "died")
         death = Death(subject_id=subject.id, died_on=died_on, cause=cause)
         session.add(death)
         subject.status = "died"
@@ -280,6 +321,7 @@ def withdraw(
         raise InputError("initiated_by", initiated_by, "subject, investigator or sponsor")
     with transaction(sessions, actor, reason=f"withdrawal: {reason}") as session:
         subject = load_subject(session, actor, subject_id, "subject.enrol")
+        _check_end(subject, "withdrawn")
         row = Withdrawal(
             subject_id=subject.id,
             withdrawn_on=withdrawn_on,

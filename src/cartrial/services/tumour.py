@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cartrial import __version__
-from cartrial.errors import input_error_from_validation
+from cartrial.errors import InputError, input_error_from_validation
 from cartrial.response.assess import assess_recist
 from cartrial.response.lesions import SubjectAssessments
 from cartrial.response.settings import settings_from_protocol
@@ -35,6 +35,7 @@ from cartrial.services.context import Sessions, transaction
 from cartrial.services.followup import infusion_day
 from cartrial.store.audit import Actor
 from cartrial.store.models import Infusion, LesionMeasurement, Subject, TumourAssessment
+from cartrial.store.models.followup import LESION_KINDS
 
 __all__ = ["RESPONSE_ENGINE", "LesionInput", "derive_responses", "record_tumour_assessment"]
 
@@ -128,6 +129,17 @@ def record_tumour_assessment(
     lesions: list[LesionInput],
 ) -> TumourAssessment:
     """An imaging time point with its lesions; follow-up responses are re-derived."""
+    codes: set[str] = set()
+    for i, lesion in enumerate(lesions):
+        if lesion.kind not in LESION_KINDS:
+            raise InputError(f"lesions[{i}].kind", lesion.kind, "one of " + ", ".join(LESION_KINDS))
+        if lesion.lesion_code in codes:
+            raise InputError(
+                f"lesions[{i}].lesion_code",
+                lesion.lesion_code,
+                "a code not used twice in one assessment",
+            )
+        codes.add(lesion.lesion_code)
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "ae.record")
         assessment = TumourAssessment(

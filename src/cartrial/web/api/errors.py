@@ -84,5 +84,8 @@ def install_error_handlers(app: FastAPI) -> None:
         field = format_location(loc) or None
         received = first.get("input")
         shown = "{...}" if isinstance(received, dict) else repr(received)
-        message = f"field '{field}': got {shown}, expected {first.get('msg', 'a valid value')}"
+        expected = str(first.get("msg", "a valid value")).removeprefix("Value error, ")
+        if first.get("type") == "missing":
+            shown, expected = "nothing", "a value (the field is required)"
+        message = f"field '{field}': got {shown}, expected {expected}"
         return _response(422, "invalid_input", message, field)

@@ -6,18 +6,52 @@ No ORM object is rendered directly; outputs read attributes (``from_attributes``
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from cartrial.eligibility.record import ScreeningRecord
 
 T = TypeVar("T")
 
 
+def _representable_in_utc(moment: dt.datetime) -> dt.datetime:
+    try:
+        moment.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("a time between years 1 and 9999 in UTC") from None
+    return moment
+
+
+#: A time with its UTC offset that the store can hold (it keeps UTC).
+Moment = Annotated[AwareDatetime, AfterValidator(_representable_in_utc)]
+
+#: A unit as written by the site ("mmHg", "copies/ug gDNA"): never blank.
+Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+AssayUnit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL: refused here, naming the field.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text without NUL characters")
+        return value
 
 
 class _Out(BaseModel):
@@ -126,10 +160,22 @@ class AdverseEventOut(_Out):
 
 
 class LabIn(_In):
-    collected_at: AwareDatetime
+    collected_at: Moment
     test: str = Field(min_length=1, max_length=32)
     value: Decimal = Field(allow_inf_nan=False, ge=Decimal("-1e9"), le=Decimal("1e9"))
-    unit: str = Field(min_length=1, max_length=16)
+    unit: Unit = Field(description="a test cartrial.units knows must use one of its units")
+    ctcae_term: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="grade the value by CTCAE v5.0 under this term",
+    )
+    uln: Decimal | None = Field(
+        default=None, gt=0, le=Decimal("1e9"), allow_inf_nan=False, description="in `unit`"
+    )
+    lln: Decimal | None = Field(
+        default=None, gt=0, le=Decimal("1e9"), allow_inf_nan=False, description="in `unit`"
+    )
 
 
 class LabOut(_Out):
@@ -140,6 +186,8 @@ class LabOut(_Out):
     value: Decimal
     unit: str
     derived_grade: int | None
+    derivation_reason: str | None
+    engine_version: str | None
     version: int
 
 
@@ -147,13 +195,14 @@ class InfusionIn(_In):
     lot_id: str = Field(min_length=1, max_length=36)
     scanned_chain_of_identity_id: str = Field(min_length=1, max_length=20)
     cells_infused: int = Field(gt=0, lt=10**13)
-    started_at: AwareDatetime
+    started_at: Moment
 
 
 class InfusionOut(_Out):
     id: str
     subject_id: str
     lot_id: str
+    scanned_chain_of_identity_id: str
     dose_level: int
     cells_infused: int
     started_at: dt.datetime
@@ -184,7 +233,7 @@ class VerifyOut(BaseModel):
 class ApheresisIn(_In):
     collection_id: str = Field(min_length=1, max_length=32)
     chain_of_identity_id: str = Field(min_length=1, max_length=20)
-    collected_at: AwareDatetime
+    collected_at: Moment
 
 
 class ApheresisOut(_Out):
@@ -217,7 +266,7 @@ class LotOut(_Out):
 
 
 class CustodyIn(_In):
-    at: AwareDatetime
+    at: Moment
     from_party: str = Field(min_length=1, max_length=200)
     to_party: str = Field(min_length=1, max_length=200)
     location: str = Field(min_length=1, max_length=200)
@@ -239,7 +288,7 @@ class LymphodepletionIn(_In):
     agent: str = Field(min_length=1, max_length=64)
     study_day: int = Field(ge=-30, le=0)
     dose_mg: Decimal = Field(gt=0, le=100000, allow_inf_nan=False)
-    completed_at: AwareDatetime
+    completed_at: Moment
 
 
 class LymphodepletionOut(_Out):
@@ -271,11 +320,13 @@ class QueryOut(_Out):
     text: str
     status: str
     answer: str | None
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
 
 
 class DltIn(_In):
     password: str = Field(min_length=1, max_length=1000, description="re-entered (21 CFR 11.200)")
-    as_of: AwareDatetime | None = Field(default=None, description="follow-up time; default now")
+    as_of: Moment | None = Field(default=None, description="follow-up time; default now")
 
 
 class DltOut(_Out):
@@ -288,6 +339,7 @@ class DltOut(_Out):
     rule_id: str | None
     reason: str
     engine_version: str
+    adjudicated_at: dt.datetime
 
 
 class ObservationIn(_In):
@@ -297,6 +349,21 @@ class ObservationIn(_In):
             "time without offset (e.g. 2026-03-10T21:00)"
         )
     )
+
+
+class ObservationOut(_Out):
+    id: str
+    adverse_event_id: str
+    observed_at: dt.datetime
+    kind: str
+    observation: dict[str, Any] = Field(
+        validation_alias="payload_json", description="as the ASTCT engine read it"
+    )
+
+    @field_validator("observation", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class EscalationIn(_In):
@@ -377,3 +444,245 @@ class SignatureOut(_Out):
     is_valid: bool
     status: str = Field(description="'valid', or 'invalidated: ...' with the reason")
     manifestation: str = Field(description="Signed by <printed name> (<role>) on <UTC>: <meaning>")
+
+
+# Follow-up records: visits, vital signs, samples and assay results, con-meds,
+# tumour assessments, the end of a subject's course.
+
+
+class VisitOut(_Out):
+    id: str
+    subject_id: str
+    visit_code: str
+    planned_date: dt.date | None
+    actual_date: dt.date | None
+    version: int
+
+
+class VisitDateIn(_In):
+    actual_date: dt.date
+    reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="required to correct a date already entered",
+    )
+
+
+class VitalSignIn(_In):
+    measured_at: Moment
+    test: str = Field(min_length=1, max_length=32, description="e.g. temperature, systolic_bp")
+    value: Decimal = Field(ge=0, max_digits=12, decimal_places=4, allow_inf_nan=False)
+    unit: Unit
+
+
+class VitalSignOut(_Out):
+    id: str
+    subject_id: str
+    measured_at: dt.datetime
+    test: str
+    value: Decimal
+    unit: str
+    version: int
+
+
+class SampleIn(_In):
+    sample_code: str = Field(min_length=1, max_length=40)
+    analyte: Literal["car_transgene_qpcr", "car_t_flow", "cytokines", "anti_drug_antibody"]
+    matrix: str = Field(min_length=1, max_length=16, description="e.g. blood, bone_marrow, serum")
+    collected_at: Moment
+    study_day: int | None = Field(
+        default=None, ge=-365, le=5479, description="days from infusion (15-year follow-up)"
+    )
+
+
+class SampleOut(_Out):
+    id: str
+    subject_id: str
+    sample_code: str
+    analyte: str
+    matrix: str
+    collected_at: dt.datetime
+    study_day: int | None
+    version: int
+
+
+_AssayNumber = Field(default=None, ge=0, max_digits=18, decimal_places=6, allow_inf_nan=False)
+
+
+class AssayResultIn(_In):
+    test: str = Field(min_length=1, max_length=32, description="e.g. CAR copies, IL-6, ADA")
+    value: Decimal | None = _AssayNumber
+    lloq: Decimal | None = _AssayNumber
+    result_text: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        validate_default=True,
+        description="e.g. positive, negative; required without a value",
+    )
+    unit: AssayUnit | None = Field(
+        default=None, validate_default=True, description="required with a value or an LLOQ"
+    )
+
+    @field_validator("result_text")
+    @classmethod
+    def _some_result(cls, text: str | None, info: ValidationInfo) -> str | None:
+        if text is None and info.data.get("value") is None:
+            raise ValueError("a result: a value with its unit, or result_text")
+        return text
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_with_numbers(cls, unit: str | None, info: ValidationInfo) -> str | None:
+        if unit is None and (
+            info.data.get("value") is not None or info.data.get("lloq") is not None
+        ):
+            raise ValueError("a unit for the value and LLOQ (units are never assumed)")
+        return unit
+
+
+class AssayResultOut(_Out):
+    id: str
+    sample_id: str
+    subject_id: str
+    test: str
+    value: Decimal | None
+    unit: str | None
+    lloq: Decimal | None
+    result_text: str | None
+    version: int
+
+
+class ConMedIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    start_date: dt.date
+    end_date: dt.date | None = None
+    indication: str | None = Field(default=None, min_length=1, max_length=200)
+    dose: str | None = Field(default=None, min_length=1, max_length=100, description="as written")
+    adverse_event_id: str | None = Field(
+        default=None, min_length=1, max_length=36, description="the AE it treats"
+    )
+
+
+class ConMedOut(_Out):
+    id: str
+    subject_id: str
+    name: str
+    indication: str | None
+    dose: str | None
+    start_date: dt.date
+    end_date: dt.date | None
+    adverse_event_id: str | None
+    version: int
+
+
+_TARGET_STATUSES = ("disappeared", "too_small", "not_evaluated")
+_NON_TARGET_STATUSES = (
+    "present",
+    "absent",
+    "unequivocal_progression",
+    "increased",
+    "not_evaluated",
+)
+
+
+class LesionIn(_In):
+    lesion_code: str = Field(min_length=1, max_length=32)
+    kind: Literal["target", "non_target", "new"]
+    location: str = Field(min_length=1, max_length=100)
+    is_nodal: bool = False
+    diameter_mm: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=2000,
+        max_digits=5,
+        decimal_places=1,
+        description="longest diameter (nodes: short axis), mm",
+    )
+    status: (
+        Literal[
+            "disappeared",
+            "too_small",
+            "not_evaluated",
+            "present",
+            "absent",
+            "unequivocal_progression",
+            "increased",
+        ]
+        | None
+    ) = Field(default=None, description="when not measured")
+
+    @field_validator("status")
+    @classmethod
+    def _status_fits_kind(cls, status: str | None, info: ValidationInfo) -> str | None:
+        if status is None:
+            return status
+        if info.data.get("diameter_mm") is not None:
+            raise ValueError("either a diameter or a status, not both")
+        allowed = {
+            "target": _TARGET_STATUSES,
+            "non_target": _NON_TARGET_STATUSES,
+            "new": (),
+        }.get(info.data.get("kind", ""), ())
+        if status not in allowed:
+            kind = info.data.get("kind")
+            raise ValueError(f"a {kind} lesion status: {', '.join(allowed) or 'none'}")
+        return status
+
+
+class TumourAssessmentIn(_In):
+    assessed_on: dt.date
+    method: str = Field(min_length=1, max_length=32, description="e.g. CT, MRI")
+    lesions: list[LesionIn] = Field(min_length=1, max_length=100)
+
+
+class LesionOut(_Out):
+    id: str
+    lesion_code: str
+    kind: str
+    location: str
+    is_nodal: bool
+    diameter_mm: Decimal | None
+    status: str | None
+
+
+class TumourAssessmentOut(_Out):
+    id: str
+    subject_id: str
+    assessed_on: dt.date
+    method: str
+    criteria: str
+    derived_response: str | None
+    derivation_reason: str | None
+    engine_version: str | None
+    version: int
+    lesions: list[LesionOut] = Field(default_factory=list)
+
+
+class DeathIn(_In):
+    died_on: dt.date
+    cause: str = Field(min_length=1, max_length=4000)
+
+
+class DeathOut(_Out):
+    id: str
+    subject_id: str
+    died_on: dt.date
+    cause: str
+    version: int
+
+
+class WithdrawalIn(_In):
+    withdrawn_on: dt.date
+    initiated_by: Literal["subject", "investigator", "sponsor"]
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class WithdrawalOut(_Out):
+    id: str
+    subject_id: str
+    withdrawn_on: dt.date
+    initiated_by: str
+    reason: str
+    version: int

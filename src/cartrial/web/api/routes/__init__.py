@@ -7,17 +7,25 @@ from cartrial.web.api.routes import (
     auth,
     casebook,
     clinical,
+    course,
+    followup,
     product,
     queries,
     safety,
     subjects,
+    tumour,
     users,
+    visits,
 )
 
 router = APIRouter()
 router.include_router(auth.router)
 router.include_router(subjects.router)
 router.include_router(clinical.router)
+router.include_router(visits.router)
+router.include_router(followup.router)
+router.include_router(tumour.router)
+router.include_router(course.router)
 router.include_router(product.router)
 router.include_router(queries.router)
 router.include_router(safety.router)

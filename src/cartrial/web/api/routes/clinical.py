@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from cartrial.services import followup, read, safety, treatment
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
+from cartrial.web.api.routes.paging import Limit, Offset
 from cartrial.web.api.schemas import (
     AdverseEventIn,
     AdverseEventOut,
@@ -20,9 +21,6 @@ from cartrial.web.api.schemas import (
 )
 
 router = APIRouter(tags=["clinical data"])
-
-Limit = Annotated[int, Query(ge=1, le=read.MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0, le=10**9)]
 
 
 @router.get("/subjects/{subject_id}/adverse-events", response_model=Page[AdverseEventOut])
@@ -119,3 +117,11 @@ def record_infusion(
         sessions, actor=actor, subject_id=subject_id, **body.model_dump()
     )
     return InfusionOut.model_validate(infusion)
+
+
+@router.get("/subjects/{subject_id}/infusion", response_model=InfusionOut)
+def get_infusion(subject_id: str, sessions: SessionsDep, actor: CurrentActor) -> InfusionOut:
+    """The subject's infusion; 404 before it is given."""
+    return InfusionOut.model_validate(
+        read.get_infusion(sessions, actor=actor, subject_id=subject_id)
+    )

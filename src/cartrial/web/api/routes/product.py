@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
 
-from cartrial.services import product, treatment
-from cartrial.web.api.deps import RequireSiteStaff, SessionsDep
+from fastapi import APIRouter, Query, status
+
+from cartrial.services import product, read, treatment
+from cartrial.store.models.product import LOT_STATUSES
+from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
+from cartrial.web.api.routes.paging import Limit, Offset
 from cartrial.web.api.schemas import (
     ApheresisIn,
     ApheresisOut,
@@ -15,6 +19,7 @@ from cartrial.web.api.schemas import (
     LotOut,
     LymphodepletionIn,
     LymphodepletionOut,
+    Page,
     ReleaseIn,
 )
 
@@ -75,3 +80,76 @@ def record_lymphodepletion(
         sessions, actor=actor, subject_id=subject_id, **body.model_dump()
     )
     return LymphodepletionOut.model_validate(dose)
+
+
+@router.get("/subjects/{subject_id}/apheresis", response_model=Page[ApheresisOut])
+def list_apheresis(
+    subject_id: str,
+    sessions: SessionsDep,
+    actor: CurrentActor,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ApheresisOut]:
+    """A subject's collections by collection time."""
+    items, total = read.list_apheresis(
+        sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
+    )
+    return Page[ApheresisOut](
+        items=[ApheresisOut.model_validate(x) for x in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/subjects/{subject_id}/lots", response_model=Page[LotOut])
+def list_lots(
+    subject_id: str,
+    sessions: SessionsDep,
+    actor: CurrentActor,
+    status_: Annotated[
+        str | None, Query(alias="status", pattern="^(" + "|".join(LOT_STATUSES) + ")$")
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[LotOut]:
+    """A subject's product lots by lot number, optionally one release status."""
+    items, total = read.list_lots(
+        sessions, actor=actor, subject_id=subject_id, status=status_, limit=limit, offset=offset
+    )
+    return Page[LotOut](
+        items=[LotOut.model_validate(x) for x in items], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/lots/{lot_id}/custody", response_model=Page[CustodyOut])
+def list_custody(
+    lot_id: str, sessions: SessionsDep, actor: CurrentActor, limit: Limit = 50, offset: Offset = 0
+) -> Page[CustodyOut]:
+    """A lot's custody hand-offs in time order."""
+    items, total = read.list_custody(
+        sessions, actor=actor, lot_id=lot_id, limit=limit, offset=offset
+    )
+    return Page[CustodyOut](
+        items=[CustodyOut.model_validate(x) for x in items], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/subjects/{subject_id}/lymphodepletion", response_model=Page[LymphodepletionOut])
+def list_lymphodepletion(
+    subject_id: str,
+    sessions: SessionsDep,
+    actor: CurrentActor,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[LymphodepletionOut]:
+    """A subject's lymphodepletion doses by time given."""
+    items, total = read.list_lymphodepletion(
+        sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
+    )
+    return Page[LymphodepletionOut](
+        items=[LymphodepletionOut.model_validate(x) for x in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )

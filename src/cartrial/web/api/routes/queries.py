@@ -2,20 +2,64 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
 
-from cartrial.services import data
+from fastapi import APIRouter, Query, status
+
+from cartrial.services import data, read
+from cartrial.store.models.oversight import QUERY_STATUSES
 from cartrial.web.api.deps import CurrentActor, SessionsDep
+from cartrial.web.api.routes.paging import Limit, Offset
 from cartrial.web.api.schemas import (
     DataLockIn,
     DataLockLiftIn,
     DataLockOut,
+    Page,
     QueryIn,
     QueryOut,
     QueryReplyIn,
 )
 
 router = APIRouter(tags=["data queries"])
+
+QueryStatus = Annotated[
+    str | None, Query(alias="status", pattern="^(" + "|".join(QUERY_STATUSES) + ")$")
+]
+
+
+@router.get("/queries", response_model=Page[QueryOut])
+def list_queries(
+    sessions: SessionsDep,
+    actor: CurrentActor,
+    status_: QueryStatus = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[QueryOut]:
+    """Queries on the subjects you may see (a site sees its own), oldest first."""
+    items, total = read.list_queries(
+        sessions, actor=actor, status=status_, limit=limit, offset=offset
+    )
+    return Page[QueryOut](
+        items=[QueryOut.model_validate(q) for q in items], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/subjects/{subject_id}/queries", response_model=Page[QueryOut])
+def list_subject_queries(
+    subject_id: str,
+    sessions: SessionsDep,
+    actor: CurrentActor,
+    status_: QueryStatus = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[QueryOut]:
+    """A subject's queries, oldest first, optionally one status."""
+    items, total = read.list_subject_queries(
+        sessions, actor=actor, subject_id=subject_id, status=status_, limit=limit, offset=offset
+    )
+    return Page[QueryOut](
+        items=[QueryOut.model_validate(q) for q in items], total=total, limit=limit, offset=offset
+    )
 
 
 @router.post(
@@ -71,3 +115,23 @@ def lift_data_lock(
     """Lift a lock; it stays on record with the time lifted and the reason in the trail."""
     lock = data.unlock_subject(sessions, actor=actor, lock_id=lock_id, reason=body.reason)
     return DataLockOut.model_validate(lock)
+
+
+@router.get("/subjects/{subject_id}/data-locks", response_model=Page[DataLockOut])
+def list_data_locks(
+    subject_id: str,
+    sessions: SessionsDep,
+    actor: CurrentActor,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[DataLockOut]:
+    """A subject's data locks, lifted ones included, oldest first."""
+    items, total = read.list_data_locks(
+        sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
+    )
+    return Page[DataLockOut](
+        items=[DataLockOut.model_validate(x) for x in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )

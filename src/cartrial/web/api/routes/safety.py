@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
 
-from cartrial.services import adjudication, safety, syndromes
+from fastapi import APIRouter, Query, status
+
+from cartrial.services import adjudication, read, safety, syndromes
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
+from cartrial.web.api.routes.paging import Limit, Offset
 from cartrial.web.api.schemas import (
     AdverseEventOut,
     DltIn,
@@ -15,6 +18,8 @@ from cartrial.web.api.schemas import (
     HoldIn,
     HoldOut,
     ObservationIn,
+    ObservationOut,
+    Page,
     ReasonIn,
 )
 
@@ -75,4 +80,75 @@ def lift_hold(hold_id: str, body: ReasonIn, sessions: SessionsDep, actor: Curren
     """Lift a hold; the hold stays on record with the time it was lifted."""
     return HoldOut.model_validate(
         safety.lift_hold(sessions, actor=actor, hold_id=hold_id, reason=body.reason)
+    )
+
+
+@router.get("/adverse-events/{ae_id}/observations", response_model=Page[ObservationOut])
+def list_observations(
+    ae_id: str, sessions: SessionsDep, actor: CurrentActor, limit: Limit = 50, offset: Offset = 0
+) -> Page[ObservationOut]:
+    """An AE's CRS observations or ICANS assessments in time order, as the engine read them."""
+    items, total = read.list_ae_observations(
+        sessions, actor=actor, ae_id=ae_id, limit=limit, offset=offset
+    )
+    return Page[ObservationOut](
+        items=[ObservationOut.model_validate(x) for x in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/subjects/{subject_id}/dlt-adjudications", response_model=Page[DltOut])
+def list_dlt_adjudications(
+    subject_id: str,
+    sessions: SessionsDep,
+    actor: CurrentActor,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[DltOut]:
+    """A subject's signed DLT adjudications, oldest first."""
+    items, total = read.list_dlt_adjudications(
+        sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
+    )
+    return Page[DltOut](
+        items=[DltOut.model_validate(x) for x in items], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/escalation-decisions", response_model=Page[EscalationOut])
+def list_escalation_decisions(
+    sessions: SessionsDep,
+    actor: CurrentActor,
+    protocol_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[EscalationOut]:
+    """Signed escalation decisions (protocol-wide, every site reads them), oldest first."""
+    items, total = read.list_escalation_decisions(
+        sessions, actor=actor, protocol_id=protocol_id, limit=limit, offset=offset
+    )
+    return Page[EscalationOut](
+        items=[EscalationOut.model_validate(x) for x in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/holds", response_model=Page[HoldOut])
+def list_holds(
+    sessions: SessionsDep,
+    actor: CurrentActor,
+    protocol_id: Annotated[str | None, Query(max_length=64)] = None,
+    active: Annotated[bool | None, Query(description="true: in force; false: lifted")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[HoldOut]:
+    """Enrolment holds, oldest first."""
+    items, total = read.list_holds(
+        sessions, actor=actor, protocol_id=protocol_id, active=active, limit=limit, offset=offset
+    )
+    return Page[HoldOut](
+        items=[HoldOut.model_validate(x) for x in items], total=total, limit=limit, offset=offset
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from cartrial.services import enrolment, read, screening
 from cartrial.store.models import STATUSES
 from cartrial.web.api.deps import CurrentActor, RequireInvestigator, RequireSiteStaff, SessionsDep
+from cartrial.web.api.routes.paging import Limit, Offset
 from cartrial.web.api.schemas import (
     EnrolIn,
     Page,
@@ -19,9 +20,6 @@ from cartrial.web.api.schemas import (
 )
 
 router = APIRouter(prefix="/subjects", tags=["subjects"])
-
-Limit = Annotated[int, Query(ge=1, le=read.MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0, le=10**9)]
 
 
 @router.get("", response_model=Page[SubjectOut])

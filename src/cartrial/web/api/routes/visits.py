@@ -1,0 +1,47 @@
+"""Visits: plan the protocol calendar from day 0, list, record the date a visit took place."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cartrial.services import followup, read
+from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
+from cartrial.web.api.routes.paging import Limit, Offset
+from cartrial.web.api.schemas import Page, VisitDateIn, VisitOut
+
+router = APIRouter(tags=["visits"])
+
+
+@router.post("/subjects/{subject_id}/visits/plan", response_model=list[VisitOut])
+def plan_visits(subject_id: str, sessions: SessionsDep, actor: RequireSiteStaff) -> list[VisitOut]:
+    """Plan the protocol's visits not yet planned (day 0 = infusion); returns those added."""
+    visits = followup.plan_visits(sessions, actor=actor, subject_id=subject_id)
+    return [VisitOut.model_validate(v) for v in visits]
+
+
+@router.get("/subjects/{subject_id}/visits", response_model=Page[VisitOut])
+def list_visits(
+    subject_id: str,
+    sessions: SessionsDep,
+    actor: CurrentActor,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[VisitOut]:
+    """A subject's visits by planned date, with the actual dates entered."""
+    items, total = read.list_visits(
+        sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
+    )
+    return Page[VisitOut](
+        items=[VisitOut.model_validate(v) for v in items], total=total, limit=limit, offset=offset
+    )
+
+
+@router.patch("/visits/{visit_id}", response_model=VisitOut)
+def record_visit_date(
+    visit_id: str, body: VisitDateIn, sessions: SessionsDep, actor: RequireSiteStaff
+) -> VisitOut:
+    """The date the visit took place; correcting a date already entered needs ``reason``."""
+    visit = followup.record_visit_date(
+        sessions, actor=actor, visit_id=visit_id, actual_date=body.actual_date, reason=body.reason
+    )
+    return VisitOut.model_validate(visit)
