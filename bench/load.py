@@ -232,6 +232,7 @@ def main() -> int:
             except httpx.HTTPError:
                 time.sleep(0.2)
         latencies: list[float] = []
+        per_client: list[list[float]] = [[] for _ in range(args.clients)]
         acked: list[tuple[str, str]] = []
         errors: list[str] = []
         deadline = time.perf_counter() + args.seconds
@@ -239,7 +240,7 @@ def main() -> int:
         async def run_all() -> None:
             await asyncio.gather(
                 *[
-                    _client(base, token, subjects[i], deadline, latencies, acked, errors)
+                    _client(base, token, subjects[i], deadline, per_client[i], acked, errors)
                     for i in range(args.clients)
                 ]
             )
@@ -285,7 +286,9 @@ def main() -> int:
         lost_db = len([a for a in acked if a not in stored])
         lost_audit = len([a for a in acked if a not in audited])
         rate = len(acked) / elapsed
+        latencies = [x for one in per_client for x in one]
         ms = [x * 1000 for x in latencies]
+        medians = sorted(statistics.median(one) * 1000 for one in per_client if one)
         print(
             f"clients {args.clients}, {elapsed:.1f} s, uvicorn workers {args.workers} "
             f"x {args.threads} threads"
@@ -298,6 +301,10 @@ def main() -> int:
         print(
             f"lost: {lost_db} not in the database, {lost_audit} not in the audit trail; "
             f"{chain.describe()}"
+        )
+        print(
+            f"per-client median latency ms: lowest {medians[0]:.1f}, highest {medians[-1]:.1f} "
+            "(a wide spread: connections unevenly spread over the workers)"
         )
         per = 1000 / max(len(acked), 1)
         print(
