@@ -456,7 +456,7 @@ def test_enrolment_waits_while_shenzhen_windows_are_open_on_the_local_clock(
         with pytest.raises(EnrolmentBlocked) as blocked:
             enrol()
         assert blocked.value.reason.startswith(
-            "the escalation engine says wait: wait: 3 patient(s) inside the 28-day DLT window "
+            "the escalation engine says wait: 3 patient(s) inside the 28-day DLT window "
             "(3 at level 1)"
         )
     else:

@@ -2,7 +2,8 @@
 
 Enrolment is refused, with the reason in the audit trail, when enrolment is on
 hold, when eligibility is not signed, or when the escalation engine says wait
-(pending DLT windows included). The dose level comes from
+(pending DLT windows included) or stop: ``the escalation engine says wait: 3
+patient(s) inside the 28-day DLT window ...``. The dose level comes from
 ``assign_dose(session, protocol) -> DoseAssignment``:
 
 - :func:`assign_dose_from_engine` (the default): the live decision engine
@@ -58,11 +59,30 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DoseAssignment:
-    """The escalation engine's answer for the next subject: a level, or None to wait."""
+    """The escalation engine's answer for the next subject: a level, or None to wait or stop.
+
+    ``action`` is the engine's word when no level is given (``wait`` or ``stop``).
+    """
 
     level: int | None
     reason: str
     engine_version: str
+    action: str = "wait"
+
+    def refusal(self) -> str:
+        """Why enrolment waits, the engine's word said once.
+
+        The live engine's reasons already start with their action
+        (``wait: 3 patient(s) inside ...``, :mod:`cartrial.escalation.engine`),
+        so a leading ``<action>: `` is not repeated.
+
+        >>> DoseAssignment(None, "wait: 3 patient(s) pending", "e").refusal()
+        'the escalation engine says wait: 3 patient(s) pending'
+        >>> DoseAssignment(None, "1 DLT in 1 at level 1: stop", "e", "stop").refusal()
+        'the escalation engine says stop: 1 DLT in 1 at level 1: stop'
+        """
+        said = f"{self.action}: "
+        return f"the escalation engine says {said}{self.reason.removeprefix(said)}"
 
 
 AssignDose = Callable[[Session, Protocol], DoseAssignment]
@@ -80,8 +100,9 @@ def assign_dose_from_decisions(session: Session, protocol: Protocol) -> DoseAssi
         if latest.action in ("wait", "stop") or latest.next_level is None:
             return DoseAssignment(
                 None,
-                f"escalation decision: {latest.action}: {latest.reason}",
+                f"escalation decision: {latest.reason}",
                 latest.engine_version,
+                "stop" if latest.action == "stop" else "wait",
             )
         return DoseAssignment(latest.next_level, latest.reason, latest.engine_version)
     start = protocol.escalation.start_level if protocol.escalation else 1
@@ -136,7 +157,8 @@ def assign_dose_from_engine(
     )
     version = f"{ESCALATION_ENGINE} {__version__} ({result.design})"
     if result.action in ("wait", "stop") or result.next_level is None:
-        return DoseAssignment(None, result.reason, version)
+        action = "stop" if result.action == "stop" else "wait"
+        return DoseAssignment(None, result.reason, version, action)
     return DoseAssignment(result.next_level, result.reason, version)
 
 
@@ -171,7 +193,7 @@ def enrol(
         if problem is None:
             assignment = assign_dose(session, protocol)
             if assignment.level is None:
-                problem = f"the escalation engine says wait: {assignment.reason}"
+                problem = assignment.refusal()
         if problem is not None or assignment is None or assignment.level is None:
             reason = problem or "no dose level assigned"
             refuse(session, table_name="subject", record_id=subject.id, reasons=[reason])
