@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cartrial import __version__
@@ -34,7 +34,11 @@ from cartrial.protocol.model import Protocol
 from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, refuse, transaction
-from cartrial.services.identity import compute_chain_of_identity_id
+from cartrial.services.identity import (
+    chain_of_identity_prefix,
+    compute_chain_of_identity_id,
+    sequence_of,
+)
 from cartrial.services.screening import eligibility_problem
 from cartrial.services.site_clock import clock_of
 from cartrial.store.audit import Actor
@@ -215,14 +219,21 @@ def enrol(
 
 
 def _next_coi(session: Session, subject: Subject, site: Site | None, now: dt.datetime) -> str:
-    """The next CoI id of the site; its year is the site's calendar year of ``now``."""
+    """The next CoI id of the site (:mod:`cartrial.services.identity`, ISBT 128 DIN style).
+
+    The year is the site's calendar year of ``now`` on its own clock, and the
+    sequence restarts each year: one more than the highest sequence already
+    issued with this facility code and year. The identifiers are counted, not
+    the site's subjects, so two sites whose codes share their first five
+    characters (one facility code) never get the same identifier.
+    """
     code = site.code if site else "XXXXX"
     year = clock_of(session, subject).local_date(now).year
-    count = session.scalar(
-        select(func.count())
-        .select_from(Subject)
-        .where(
-            Subject.site_id == (site.id if site else ""), Subject.chain_of_identity_id.is_not(None)
+    prefix = chain_of_identity_prefix(site_code=code, year=year)
+    issued = session.scalars(
+        select(Subject.chain_of_identity_id).where(
+            Subject.chain_of_identity_id.startswith(prefix, autoescape=True)
         )
-    )
-    return compute_chain_of_identity_id(site_code=code, year=year, sequence=(count or 0) + 1)
+    ).all()
+    last = max((sequence_of(c) for c in issued if c is not None), default=0)
+    return compute_chain_of_identity_id(site_code=code, year=year, sequence=last + 1)
