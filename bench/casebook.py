@@ -6,8 +6,9 @@ chain of identity, lymphodepletion and infusion, then enters vitals, graded
 labs, AEs (each corrected once, with a reason), CRS observations, tumour
 assessments with lesions, samples with results, con-meds, a signed DLT
 adjudication and queries. Prints the number of records, signatures and audit
-entries, the HTML size, and the median of 5 reads (``build_casebook``) and
-renders (``render_casebook_html``). ``--out FILE`` keeps the page.
+entries, the HTML size, and the median of 5 reads (``build_casebook``, which
+includes appending its ``export`` audit entry) and renders
+(``render_casebook_html``). ``--out FILE`` keeps the page.
 
     python bench/casebook.py [--out casebook.html]
 """
@@ -246,7 +247,9 @@ def main() -> None:
         reads, renders = [], []
         for _ in range(5):
             t0 = time.perf_counter()
-            book = casebook.build_casebook(world.sessions, actor=reader, subject_id=subject_id)
+            book = casebook.build_casebook(
+                world.sessions, actor=reader, subject_id=subject_id, source="cli"
+            )
             t1 = time.perf_counter()
             page = render_casebook_html(book)
             t2 = time.perf_counter()

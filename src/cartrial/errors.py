@@ -22,6 +22,7 @@ __all__ = [
     "InfusionRefused",
     "InputError",
     "InvalidTransition",
+    "MigrationError",
     "NotFoundError",
     "OpenProtocolItemsError",
     "PermissionDenied",
@@ -153,6 +154,10 @@ class DataLocked(CartrialError):
     def __init__(self, subject: str):
         self.subject = subject
         super().__init__(f"subject {subject}: data are locked")
+
+
+class MigrationError(CartrialError):
+    """A schema migration that cannot run, or whose result fails a check; nothing was changed."""
 
 
 class OpenProtocolItemsError(CartrialError):

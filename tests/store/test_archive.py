@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from cartrial.errors import InputError
 from cartrial.store import make_engine, make_sessionmaker
 from cartrial.store.archive import export_database, import_database
-from tests.store.trial import build_world, enrolled, with_lot
+from tests.store.trial import ROOT, build_world, enrolled, with_lot
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def exported(tmp_path: Path, sqlite_template: Path) -> Path:
     engine = make_engine(f"sqlite:///{path}")
     world = build_world(make_sessionmaker(engine))
     with_lot(world, enrolled(world))
-    export_database(engine, tmp_path / "export")
+    export_database(engine, tmp_path / "export", actor=ROOT, source="cli")
     engine.dispose()
     return tmp_path / "export"
 
@@ -49,7 +49,7 @@ def test_import_into_an_empty_database_round_trips_exactly_with_an_intact_chain(
         and report.checked
         == json.loads((exported / "manifest.json").read_text())["tables"]["audit_entry"]["rows"]
     )
-    again = export_database(engine, tmp_path / "again")
+    again = export_database(engine, tmp_path / "again", actor=ROOT, source="cli")
     first = json.loads((exported / "manifest.json").read_text())
     assert again == first
 
@@ -64,3 +64,42 @@ def test_import_refuses_a_file_changed_after_export(exported: Path, engine: Engi
     (exported / "site.json").write_text("[]")
     with pytest.raises(InputError, match=r"field 'site\.json'.*the SHA-256"):
         import_database(engine, exported)
+
+
+def test_cli_export_appends_an_export_entry_after_the_files_without_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+    from typer.testing import CliRunner
+
+    from cartrial.cli.main import app
+    from cartrial.store.audit import verify_chain
+    from cartrial.store.models import AuditEntry
+
+    sessions = make_sessionmaker(engine)
+    build_world(sessions)
+    url = engine.url.render_as_string(hide_password=False)
+    out = tmp_path / "export"
+    result = CliRunner().invoke(app, ["export", str(out), "--url", url])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    exported = manifest["tables"]["audit_entry"]["rows"]
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    with sessions() as s:
+        entries = s.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+        assert verify_chain(s).is_intact
+    *_, last = entries
+    assert len(entries) == exported + 1  # the files hold the trail as read, the entry comes after
+    assert (last.seq, last.action, last.table_name, last.record_id, last.field) == (
+        exported + 1,
+        "export",
+        "database",
+        "-",
+        "export",
+    )
+    assert (last.username or "").startswith("cli:")
+    # 33 tables less login sessions and API tokens: 31.
+    assert last.new_value == (
+        f"whole database at revision 0006 as of audit entry {exported}: {rows} row(s) of "
+        f"31 table(s) to {out.resolve()}; source: cli"
+    )

@@ -20,9 +20,10 @@ from cartrial.cli.main import app as cli
 from cartrial.errors import InfusionRefused, InputError, NotFoundError
 from cartrial.report.casebook import render_casebook_html
 from cartrial.services import admin, casebook, followup, safety, screening, treatment
-from cartrial.services.casebook import FORMS, Casebook, CaseRecord
+from cartrial.services.casebook import FORMS, Casebook, CaseRecord, assemble
 from cartrial.services.context import Sessions
-from cartrial.store import signatures
+from cartrial.store import audit, signatures
+from cartrial.store.audit import verify_chain
 from cartrial.store.models import AuditEntry, EligibilityDecision, Record, Visit
 from cartrial.web.api import create_app
 from tests.store.trial import (
@@ -35,6 +36,7 @@ from tests.store.trial import (
     coi_of,
     enrolled,
     lymphodepleted,
+    screened,
     screening_record,
     with_lot,
 )
@@ -103,7 +105,7 @@ def test_casebook_shows_the_signature_manifestation_and_the_corrected_ae_with_it
 ) -> None:
     subject_id, ae_id = _infused_with_corrected_ae(world, monkeypatch)
     book = casebook.build_casebook(
-        world.sessions, actor=world.actors["monitor"], subject_id=subject_id
+        world.sessions, actor=world.actors["monitor"], subject_id=subject_id, source="cli"
     )
 
     assert [f.key for f in book.forms] == [f.key for f in FORMS]
@@ -170,7 +172,7 @@ def test_changing_the_signed_decision_shows_the_signature_invalidated_with_both_
         s.info.update(actor=world.actors["data_manager"], reason="reason text transcribed wrongly")
         s.scalars(select(EligibilityDecision)).one().reason = "all criteria met (corrected)"
     book = casebook.build_casebook(
-        world.sessions, actor=world.actors["monitor"], subject_id=subject_id
+        world.sessions, actor=world.actors["monitor"], subject_id=subject_id, source="cli"
     )
     (decision,) = _form(book, "screening")[0].children
     [signature] = decision.signatures
@@ -199,7 +201,7 @@ def test_a_field_filled_after_entry_is_told_apart_from_a_changed_one(
         actual_date=dt.date(2026, 3, 6),
     )
     book = casebook.build_casebook(
-        world.sessions, actor=world.actors["monitor"], subject_id=subject_id
+        world.sessions, actor=world.actors["monitor"], subject_id=subject_id, source="cli"
     )
     visits = {v.title: v for v in _form(book, "visits")}
     assert visits["Visit d0"].change_note == (
@@ -230,7 +232,7 @@ def test_a_refused_infusion_is_in_the_subjects_audit_history(world: World) -> No
             started_at=INFUSION_AT,
         )
     book = casebook.build_casebook(
-        world.sessions, actor=world.actors["monitor"], subject_id=subject_id
+        world.sessions, actor=world.actors["monitor"], subject_id=subject_id, source="cli"
     )
     (subject,) = _form(book, "subject")
     [refusal] = [line for line in subject.history if line.action == "refuse"]
@@ -249,7 +251,7 @@ def test_a_site_b_coordinator_is_told_a_site_a_subject_does_not_exist(world: Wor
     subject_id = enrolled(world)
     with pytest.raises(NotFoundError, match=f"unknown subject '{subject_id}'"):
         casebook.build_casebook(
-            world.sessions, actor=world.actors["coordinator_b"], subject_id=subject_id
+            world.sessions, actor=world.actors["coordinator_b"], subject_id=subject_id, source="cli"
         )
     with pytest.raises(NotFoundError, match="unknown subject 'S-001'"):
         casebook.find_subject(world.sessions, actor=world.actors["coordinator_b"], key="S-001")
@@ -293,7 +295,7 @@ def test_a_hostile_stored_value_is_rendered_as_text(world: World) -> None:
         reported_grade=1,
     )
     book = casebook.build_casebook(
-        world.sessions, actor=world.actors["monitor"], subject_id=subject_id
+        world.sessions, actor=world.actors["monitor"], subject_id=subject_id, source="cli"
     )
     page = render_casebook_html(book)
     assert "<script" not in page and "<img" not in page
@@ -317,10 +319,10 @@ def test_stored_derivations_are_shown_as_stored(world: World) -> None:
         lln=Decimal(150),
     )
     book = casebook.build_casebook(
-        world.sessions, actor=world.actors["monitor"], subject_id=subject_id
+        world.sessions, actor=world.actors["monitor"], subject_id=subject_id, source="cli"
     )
     (lab,) = _form(book, "labs")
-    assert lab.title == "platelets 20 x10^9/L at 2026-03-06T10:00:00.000000Z, grade 4"
+    assert lab.title == "platelets 20 x10^9/L at 2026-03-06 10:00:00 UTC, grade 4"
     assert _field(lab, "derivation_reason")[0] == (
         "Platelet count decreased: Platelet count decreased grade 4: 20 x10^9/L < 25 x10^9/L "
         "(CTCAE v5.0: <25.0 x 10e9 /L)"
@@ -333,7 +335,7 @@ def test_the_header_names_the_generator_and_the_audit_chain_head(world: World) -
     with world.sessions() as s:
         last = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
     book = casebook.build_casebook(
-        world.sessions, actor=world.actors["monitor"], subject_id=subject_id
+        world.sessions, actor=world.actors["monitor"], subject_id=subject_id, source="cli"
     )
     assert (book.audit_head_seq, book.audit_head_sha256) == (last.seq, last.entry_sha256)
     assert (book.protocol_id, book.site_code, book.subject_code) == ("store-test", "A", "S-001")
@@ -355,6 +357,127 @@ def test_every_table_holding_subject_data_is_in_a_form() -> None:
     for form in FORMS:  # every title names only columns of its table
         for table in form.tables:
             table.title.format_map({c.key: "x" for c in table.model.__table__.c})
+
+
+# Site clock ----------------------------------------------------------------------------
+
+#: Stored instant of the infusion: 01:30 on 10 March 2026 in Shenzhen (Asia/Shanghai, UTC+8).
+SHENZHEN_INFUSION = dt.datetime(2026, 3, 9, 17, 30, tzinfo=dt.UTC)
+#: When the casebook is read: 10:00 on 10 March 2026 in Shenzhen.
+READ_AT = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
+
+
+def test_every_time_is_on_the_sites_clock_with_the_utc_time_beside_it(
+    sessions: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = build_world(sessions, zone_a="Asia/Shanghai")
+    with monkeypatch.context() as m:
+        m.setattr(signatures, "utcnow", lambda: SIGNED_AT)
+        subject_id = enrolled(world)
+    lot_id = with_lot(world, subject_id)
+    lymphodepleted(world, subject_id)
+    with monkeypatch.context() as m:
+        m.setattr(audit, "utcnow", lambda: SHENZHEN_INFUSION)
+        treatment.record_infusion(
+            world.sessions,
+            actor=world.actors["coordinator"],
+            subject_id=subject_id,
+            lot_id=lot_id,
+            scanned_chain_of_identity_id=coi_of(world, subject_id),
+            cells_infused=7_000_000,
+            started_at=SHENZHEN_INFUSION,
+        )
+    monkeypatch.setattr(assemble, "utcnow", lambda: READ_AT)
+    book = casebook.build_casebook(
+        world.sessions, actor=world.actors["monitor"], subject_id=subject_id, source="cli"
+    )
+    assert book.time_zone == "Asia/Shanghai"
+    manifest = (
+        "Signed by Ada Investigator (investigator) on 2026-02-20 22:05:09 Asia/Shanghai "
+        "(2026-02-20 14:05:09 UTC): I confirm this subject's eligibility"
+    )
+    assert [s.manifestation for s in book.signatures()] == [manifest]
+    listed = casebook.list_signatures(
+        world.sessions, actor=world.actors["monitor"], subject_id=subject_id
+    )
+    assert [s.manifestation for s in listed] == [manifest]
+    (infusion,) = _form(book, "infusion")
+    assert infusion.title == (
+        "CAR-T infusion at 2026-03-10 01:30:00 Asia/Shanghai (2026-03-09 17:30:00 UTC)"
+    )
+    assert _field(infusion, "started_at")[0] == "2026-03-09T17:30:00.000000Z"  # as stored
+
+    page = render_casebook_html(book)
+    assert manifest.replace("'", "&#39;") in page
+    assert (
+        '<td class="field">started_at</td><td class="value">2026-03-10 01:30:00 Asia/Shanghai '
+        "(2026-03-09 17:30:00 UTC)</td>"
+    ) in page
+    inserted = infusion.history[0]
+    assert (
+        f'<td class="seq">{inserted.seq}</td><td class="at">2026-03-10 01:30:00 Asia/Shanghai '
+        "(2026-03-09 17:30:00 UTC)</td>"
+    ) in page
+    assert (
+        "<tr><th>Generated</th><td>2026-03-10 10:00:00 Asia/Shanghai (2026-03-10 02:00:00 UTC) "
+        "by mon (monitor)"
+    ) in page
+    assert "<tr><th>Site</th><td>A: Site A, clock Asia/Shanghai</td></tr>" in page
+    running = (
+        "store-test | site A | subject S-001 | generated 2026-03-10 10:00:00 Asia/Shanghai "
+        "(2026-03-10 02:00:00 UTC) by mon | audit head"
+    )
+    assert page.count(running) == len(FORMS)
+
+
+# Export entries ------------------------------------------------------------------------
+
+
+def _last_entry(sessions: Sessions) -> AuditEntry:
+    with sessions() as s:
+        return s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+
+
+def test_taking_a_casebook_is_an_export_entry_naming_who_what_and_the_source(
+    world: World,
+) -> None:
+    subject_id = screened(world)
+    book = casebook.build_casebook(
+        world.sessions, actor=world.actors["monitor"], subject_id=subject_id, source="api"
+    )
+    entry = _last_entry(world.sessions)
+    assert entry.seq == book.audit_head_seq + 1
+    # A screened subject: the subject, its screening record, its eligibility decision.
+    assert (
+        entry.action,
+        entry.username,
+        entry.role,
+        entry.table_name,
+        entry.record_id,
+        entry.field,
+        entry.new_value,
+    ) == (
+        "export",
+        "mon",
+        "monitor",
+        "subject",
+        subject_id,
+        "casebook",
+        f"casebook of subject S-001 (site A) as of audit entry {book.audit_head_seq}: "
+        "3 record(s), 0 signature(s); source: api",
+    )
+    with world.sessions() as s:
+        assert verify_chain(s).is_intact
+
+
+def test_a_refused_casebook_leaves_no_export_entry(world: World) -> None:
+    subject_id = screened(world)
+    before = _last_entry(world.sessions).seq
+    with pytest.raises(NotFoundError):
+        casebook.build_casebook(
+            world.sessions, actor=world.actors["coordinator_b"], subject_id=subject_id, source="api"
+        )
+    assert _last_entry(world.sessions).seq == before
 
 
 # HTTP ----------------------------------------------------------------------------------
@@ -386,6 +509,14 @@ def test_casebook_and_signatures_over_http_site_scoped(
     assert reply.headers["cache-control"] == "no-store"
     assert MANIFEST.replace("'", "&#39;") in reply.text
     assert "by inv_a (investigator)" in reply.text
+    entry = _last_entry(world.sessions)
+    assert (entry.action, entry.username, entry.record_id, entry.field) == (
+        "export",
+        "inv_a",
+        subject_id,
+        "casebook",
+    )
+    assert (entry.new_value or "").endswith("; source: api")
 
     mon = _token(client, "mon", "monitor", None)
     page: dict[str, Any] = client.get(
@@ -427,6 +558,13 @@ def test_cli_writes_the_casebook_and_names_an_unknown_subject(
     page = out.read_text(encoding="utf-8")
     assert "<h1>Subject casebook: S-001</h1>" in page
     assert "by cli:" in page
+    entry = _last_entry(world.sessions)
+    assert (entry.action, entry.table_name, entry.field) == ("export", "subject", "casebook")
+    assert (entry.username or "").startswith("cli:")
+    assert (entry.new_value or "").startswith(
+        "casebook of subject S-001 (site A) as of audit entry"
+    )
+    assert (entry.new_value or "").endswith("; source: cli")
 
     result = runner.invoke(
         cli, ["casebook", "S-999", "--out", str(tmp_path / "x.html"), "--url", url]

@@ -84,7 +84,41 @@ def test_three_inside_their_dlt_window_make_enrolment_wait(world: World) -> None
     _treat_three(world)
     with pytest.raises(EnrolmentBlocked) as err:
         _enrol_fourth(world, INFUSION_AT + dt.timedelta(days=10))
-    assert str(err.value).startswith(
-        "enrolment blocked: the escalation engine says wait: wait: 3 patient(s) inside the "
+    said_once = (
+        "the escalation engine says wait: 3 patient(s) inside the "
         "28-day DLT window (3 at level 1) and the decision depends on them; "
     )
+    assert str(err.value).startswith("enrolment blocked: " + said_once)
+    with world.sessions() as s:
+        refused = s.scalars(select(AuditEntry.new_value).where(AuditEntry.action == "refuse")).one()
+    assert (refused or "").startswith(said_once)
+
+
+def test_an_engine_that_says_stop_is_quoted_once_as_stop_in_the_refusal_and_the_trail(
+    world: World,
+) -> None:
+    subject_id = screened(world)
+    screening.sign_eligibility(
+        world.sessions, actor=world.actors["investigator"], subject_id=subject_id, password=PASSWORD
+    )
+    why = "2 DLTs in 3 at level 1, the lowest level: stop, no MTD, per 3+3"
+
+    def stopped(_session: object, _protocol: object) -> enrolment.DoseAssignment:
+        return enrolment.DoseAssignment(None, why, "test-engine 1", "stop")
+
+    with pytest.raises(EnrolmentBlocked) as err:
+        enrolment.enrol(
+            world.sessions,
+            actor=world.actors["coordinator"],
+            subject_id=subject_id,
+            weight_kg=Decimal(70),
+            assign_dose=stopped,
+        )
+    expected = (
+        "the escalation engine says stop: 2 DLTs in 3 at level 1, the lowest level: stop, "
+        "no MTD, per 3+3"
+    )
+    assert err.value.reason == expected
+    with world.sessions() as s:
+        refused = s.scalars(select(AuditEntry.new_value).where(AuditEntry.action == "refuse")).one()
+    assert refused == expected

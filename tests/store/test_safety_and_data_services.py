@@ -77,7 +77,7 @@ def test_recorded_wait_decision_blocks_enrolment_when_enrolment_uses_decisions(
         subject_id=subject_id,
         password=PASSWORD,
     )
-    with pytest.raises(EnrolmentBlocked, match="the escalation engine says wait: escalation"):
+    with pytest.raises(EnrolmentBlocked) as blocked:
         enrolment.enrol(
             world.sessions,
             actor=world.actors["coordinator"],
@@ -85,6 +85,10 @@ def test_recorded_wait_decision_blocks_enrolment_when_enrolment_uses_decisions(
             weight_kg=Decimal(70),
             assign_dose=enrolment.assign_dose_from_decisions,
         )
+    assert blocked.value.reason == (
+        "the escalation engine says wait: escalation decision: "
+        "1 DLT in 3 evaluable; 1 DLT window pending"
+    )
 
 
 def test_stop_decision_places_a_hold_that_blocks_enrolment(world: World) -> None:

@@ -3,7 +3,8 @@
 The database is chosen as for every store command (``--url``, else
 ``$CARTRIAL_DATABASE_URL``, else ``cartrial.db``); the command reads as
 ``cli:<operating-system user>`` in the admin role, which the page names as its
-generator. 21 CFR 11.10(b), 11.50; EU GMP Annex 11 section 8.2 (docs/store.md).
+generator, and which the ``export`` audit entry names (source ``cli``).
+21 CFR 11.10(b), 11.50; EU GMP Annex 11 section 8.2 (docs/store.md).
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ def casebook(
     sessions = make_sessionmaker(_migrated_engine(url))
     actor = _cli_actor()
     book = build_casebook(
-        sessions, actor=actor, subject_id=find_subject(sessions, actor=actor, key=subject)
+        sessions,
+        actor=actor,
+        subject_id=find_subject(sessions, actor=actor, key=subject),
+        source="cli",
     )
     size = write_casebook_html(out, book)
     typer.echo(

@@ -214,8 +214,8 @@ def export_data(
     out_dir: Annotated[Path, typer.Argument(help="folder for the JSON and CSV files")],
     url: Url = None,
 ) -> None:
-    """Export all trial data, audit trail included, as JSON and CSV with a manifest."""
-    manifest = export_database(_migrated_engine(url), out_dir)
+    """Export all trial data, audit trail included, as JSON and CSV with a manifest (audited)."""
+    manifest = export_database(_migrated_engine(url), out_dir, actor=_cli_actor(), source="cli")
     rows = sum(t["rows"] for t in manifest["tables"].values())
     typer.echo(f"exported {rows} rows from {len(manifest['tables'])} tables to {out_dir}")
 

@@ -1,8 +1,11 @@
 """The subject casebook as one self-contained HTML page, for screen and print.
 
-- 21 CFR 11.50(b): every signature's printed name, UTC date and time and meaning
+- 21 CFR 11.50(b): every signature's printed name, date and time and meaning
   are part of the human-readable form, next to the record signed; an
   invalidated signature is struck through with the store's reason;
+- every time is shown on the site's clock with its zone, the UTC time beside it
+  (``2026-03-10 01:30:00 Asia/Shanghai (2026-03-09 17:30:00 UTC)``): the site
+  works on its clock, the store keeps UTC (:mod:`cartrial.services.site_clock`);
 - EU GMP Annex 11 section 8.2: each record says whether its data changed since
   the original entry, and each changed field shows the value first entered;
 - print CSS: each form starts a page; ``@page`` margin boxes repeat the header
@@ -21,7 +24,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from cartrial.services.casebook.model import Casebook, format_utc
+from cartrial.services.casebook.model import Casebook, format_site_time
 
 __all__ = ["css_string", "pretty_json", "render_casebook_html", "write_casebook_html"]
 
@@ -63,7 +66,7 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_ENV.filters["utc"] = format_utc
+_ENV.filters["site_time"] = format_site_time
 _ENV.filters["css_string"] = css_string
 _ENV.filters["pretty_json"] = pretty_json
 
@@ -72,7 +75,7 @@ def running_header(book: Casebook) -> str:
     """The line repeated on every page: protocol, site, subject, generation, audit head."""
     return (
         f"{book.protocol_id} | site {book.site_code} | subject {book.subject_code} | "
-        f"generated {format_utc(book.generated_at)} by {book.generated_by} | "
+        f"generated {format_site_time(book.generated_at, book.time_zone)} by {book.generated_by} | "
         f"audit head {book.audit_head_seq} {book.audit_head_sha256}"
     )
 

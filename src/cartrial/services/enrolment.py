@@ -2,7 +2,8 @@
 
 Enrolment is refused, with the reason in the audit trail, when enrolment is on
 hold, when eligibility is not signed, or when the escalation engine says wait
-(pending DLT windows included). The dose level comes from
+(pending DLT windows included) or stop: ``the escalation engine says wait: 3
+patient(s) inside the 28-day DLT window ...``. The dose level comes from
 ``assign_dose(session, protocol) -> DoseAssignment``:
 
 - :func:`assign_dose_from_engine` (the default): the live decision engine
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cartrial import __version__
@@ -33,7 +34,11 @@ from cartrial.protocol.model import Protocol
 from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, refuse, transaction
-from cartrial.services.identity import compute_chain_of_identity_id
+from cartrial.services.identity import (
+    chain_of_identity_prefix,
+    compute_chain_of_identity_id,
+    sequence_of,
+)
 from cartrial.services.screening import eligibility_problem
 from cartrial.services.site_clock import clock_of
 from cartrial.store.audit import Actor
@@ -58,11 +63,30 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DoseAssignment:
-    """The escalation engine's answer for the next subject: a level, or None to wait."""
+    """The escalation engine's answer for the next subject: a level, or None to wait or stop.
+
+    ``action`` is the engine's word when no level is given (``wait`` or ``stop``).
+    """
 
     level: int | None
     reason: str
     engine_version: str
+    action: str = "wait"
+
+    def refusal(self) -> str:
+        """Why enrolment waits, the engine's word said once.
+
+        The live engine's reasons already start with their action
+        (``wait: 3 patient(s) inside ...``, :mod:`cartrial.escalation.engine`),
+        so a leading ``<action>: `` is not repeated.
+
+        >>> DoseAssignment(None, "wait: 3 patient(s) pending", "e").refusal()
+        'the escalation engine says wait: 3 patient(s) pending'
+        >>> DoseAssignment(None, "1 DLT in 1 at level 1: stop", "e", "stop").refusal()
+        'the escalation engine says stop: 1 DLT in 1 at level 1: stop'
+        """
+        said = f"{self.action}: "
+        return f"the escalation engine says {said}{self.reason.removeprefix(said)}"
 
 
 AssignDose = Callable[[Session, Protocol], DoseAssignment]
@@ -80,8 +104,9 @@ def assign_dose_from_decisions(session: Session, protocol: Protocol) -> DoseAssi
         if latest.action in ("wait", "stop") or latest.next_level is None:
             return DoseAssignment(
                 None,
-                f"escalation decision: {latest.action}: {latest.reason}",
+                f"escalation decision: {latest.reason}",
                 latest.engine_version,
+                "stop" if latest.action == "stop" else "wait",
             )
         return DoseAssignment(latest.next_level, latest.reason, latest.engine_version)
     start = protocol.escalation.start_level if protocol.escalation else 1
@@ -136,7 +161,8 @@ def assign_dose_from_engine(
     )
     version = f"{ESCALATION_ENGINE} {__version__} ({result.design})"
     if result.action in ("wait", "stop") or result.next_level is None:
-        return DoseAssignment(None, result.reason, version)
+        action = "stop" if result.action == "stop" else "wait"
+        return DoseAssignment(None, result.reason, version, action)
     return DoseAssignment(result.next_level, result.reason, version)
 
 
@@ -171,7 +197,7 @@ def enrol(
         if problem is None:
             assignment = assign_dose(session, protocol)
             if assignment.level is None:
-                problem = f"the escalation engine says wait: {assignment.reason}"
+                problem = assignment.refusal()
         if problem is not None or assignment is None or assignment.level is None:
             reason = problem or "no dose level assigned"
             refuse(session, table_name="subject", record_id=subject.id, reasons=[reason])
@@ -193,14 +219,21 @@ def enrol(
 
 
 def _next_coi(session: Session, subject: Subject, site: Site | None, now: dt.datetime) -> str:
-    """The next CoI id of the site; its year is the site's calendar year of ``now``."""
+    """The next CoI id of the site (:mod:`cartrial.services.identity`, ISBT 128 DIN style).
+
+    The year is the site's calendar year of ``now`` on its own clock, and the
+    sequence restarts each year: one more than the highest sequence already
+    issued with this facility code and year. The identifiers are counted, not
+    the site's subjects, so two sites whose codes share their first five
+    characters (one facility code) never get the same identifier.
+    """
     code = site.code if site else "XXXXX"
     year = clock_of(session, subject).local_date(now).year
-    count = session.scalar(
-        select(func.count())
-        .select_from(Subject)
-        .where(
-            Subject.site_id == (site.id if site else ""), Subject.chain_of_identity_id.is_not(None)
+    prefix = chain_of_identity_prefix(site_code=code, year=year)
+    issued = session.scalars(
+        select(Subject.chain_of_identity_id).where(
+            Subject.chain_of_identity_id.startswith(prefix, autoescape=True)
         )
-    )
-    return compute_chain_of_identity_id(site_code=code, year=year, sequence=(count or 0) + 1)
+    ).all()
+    last = max((sequence_of(c) for c in issued if c is not None), default=0)
+    return compute_chain_of_identity_id(site_code=code, year=year, sequence=last + 1)

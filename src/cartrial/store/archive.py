@@ -10,6 +10,11 @@ password hashes are in the JSON only (needed to restore accounts), never in CSV.
 Import goes into an empty database at the same revision, table by table in
 foreign-key order, bypassing the ORM so that records and audit entries arrive
 exactly as exported; the audit chain is verified afterwards.
+
+An export is itself audited (TRIAL_DATA.md section 1.6 row 5, ``export``): once
+every file is written, one ``export`` entry (who, the whole database at which
+revision and audit entry, where to, source ``cli`` or ``api``) is appended in a
+short transaction of its own; the files hold the data as read, without it.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 from sqlalchemy import Boolean, Date, Engine, Integer, Numeric, Table, func, select
 
 from cartrial.errors import InputError
-from cartrial.store.audit import ChainReport, canonical_text, verify_chain
+from cartrial.store.audit import Actor, ChainReport, canonical_text, record_export, verify_chain
 from cartrial.store.db import make_sessionmaker
 from cartrial.store.migrate import current_revision
 from cartrial.store.models import Base
@@ -51,8 +56,11 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def export_database(engine: Engine, out_dir: Path) -> dict[str, Any]:
-    """Write every table to ``out_dir`` and return the manifest (also written)."""
+def export_database(engine: Engine, out_dir: Path, *, actor: Actor, source: str) -> dict[str, Any]:
+    """Write every table to ``out_dir`` and return the manifest (also written).
+
+    Then the ``export`` audit entry of ``actor`` with ``source`` (module doc).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {"revision": current_revision(engine), "tables": {}}
     with engine.connect() as conn:
@@ -87,6 +95,22 @@ def export_database(engine: Engine, out_dir: Path) -> dict[str, Any]:
         ).scalar()
     manifest["audit_last_sha256"] = last
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    tables = manifest["tables"]
+    rows = sum(t["rows"] for t in tables.values())
+    with make_sessionmaker(engine)() as session, session.begin():
+        session.info["actor"] = actor
+        record_export(
+            session,
+            table_name="database",
+            record_id="-",
+            field="export",
+            what=(
+                f"whole database at revision {manifest['revision']} as of audit entry "
+                f"{tables['audit_entry']['rows']}: {rows} row(s) of {len(tables)} table(s) "
+                f"to {out_dir.resolve()}"
+            ),
+            source=source,
+        )
     return manifest
 
 

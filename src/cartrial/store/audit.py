@@ -43,12 +43,14 @@ from cartrial.store.db import TrialSession
 from cartrial.store.models import TRANSITIONS, AuditEntry, DataLock, Record, Subject, utcnow
 
 __all__ = [
+    "EXPORT_SOURCES",
     "GENESIS",
     "Actor",
     "ChainReport",
     "canonical_text",
     "compute_entry_sha256",
     "record_event",
+    "record_export",
     "record_sha256",
     "record_values",
     "verify_chain",
@@ -270,6 +272,38 @@ def record_event(
                 "reason": reason,
             }
         ],
+    )
+
+
+#: Where a copy was asked for: the command line or the REST API (TRIAL_DATA.md 1.6 row 5).
+EXPORT_SOURCES = ("cli", "api")
+
+
+def record_export(
+    session: Session,
+    *,
+    table_name: str,
+    record_id: str,
+    field: str,
+    what: str,
+    source: str,
+) -> None:
+    """An ``export`` entry: who (the session's actor), what was copied, and its source.
+
+    TRIAL_DATA.md section 1.6 row 5 lists ``export`` among the audited actions,
+    with the source (UI, API, import job). The trail has no source column, so
+    the entry's new value ends with it: ``<what>; source: cli``. Written by the
+    caller in its own short transaction once the read has succeeded.
+    """
+    if source not in EXPORT_SOURCES:
+        raise InputError("source", source, "one of " + ", ".join(EXPORT_SOURCES))
+    record_event(
+        session,
+        action="export",
+        table_name=table_name,
+        record_id=record_id,
+        field=field,
+        new_value=f"{what}; source: {source}",
     )
 
 

@@ -3,7 +3,8 @@
 21 CFR 11.10(b) (accurate and complete copies), 11.50 (signature manifestations
 on every human-readable form), EU GMP Annex 11 section 8.2 (printouts show data
 changed since the original entry); TRIAL_DATA.md section 1.6 row 2 ("per-subject
-casebook incl. audit history"). :mod:`.assemble` reads the store, :mod:`.forms`
+casebook incl. audit history") and row 5 (taking it is an ``export`` audit
+entry). :mod:`.assemble` reads the store, :mod:`.forms`
 says which tables make up which form, :mod:`.model` holds the values;
 :mod:`cartrial.report.casebook` renders them. See docs/store.md.
 """
@@ -18,6 +19,7 @@ from cartrial.services.casebook.model import (
     CriterionLine,
     FieldValue,
     SignatureView,
+    format_site_time,
     format_utc,
 )
 
@@ -32,6 +34,7 @@ __all__ = [
     "SignatureView",
     "build_casebook",
     "find_subject",
+    "format_site_time",
     "format_utc",
     "list_signatures",
 ]

@@ -18,6 +18,13 @@ Rules (TRIAL_DATA.md section 1.6 rows 2, 5, 12):
    interlocks against the subject included), with the account's printed name.
 5. Site scoping as every read: another site's subject is not found
    (:func:`cartrial.services.access.load_subject`).
+6. TRIAL_DATA.md section 1.6 row 5 (``export`` is an audited action): once the
+   read has succeeded, an ``export`` entry names who took the casebook, of which
+   subject, as of which audit entry, and the source (``cli`` or ``api``), in a
+   short transaction of its own (the snapshot never writes).
+7. Times for people are on the site's clock with the UTC time beside them
+   (the casebook carries the site's time zone; record titles use it): the site
+   works on its own clock (:mod:`cartrial.services.site_clock`).
 
 Nothing is re-derived: grades, responses, reasons and statuses are the stored ones.
 """
@@ -46,9 +53,10 @@ from cartrial.services.casebook.model import (
     CriterionLine,
     FieldValue,
     SignatureView,
+    format_site_time,
 )
-from cartrial.services.context import Sessions
-from cartrial.store.audit import GENESIS, Actor, record_values
+from cartrial.services.context import Sessions, transaction
+from cartrial.store.audit import GENESIS, Actor, record_export, record_values
 from cartrial.store.models import (
     AuditEntry,
     ProtocolVersion,
@@ -59,6 +67,7 @@ from cartrial.store.models import (
     User,
     utcnow,
 )
+from cartrial.store.models.base import UtcDateTime
 from cartrial.store.signatures import signature_status
 
 __all__ = ["build_casebook", "find_subject", "list_signatures"]
@@ -98,22 +107,27 @@ def find_subject(sessions: Sessions, *, actor: Actor, key: str) -> str:
     return found[0].id
 
 
-def build_casebook(sessions: Sessions, *, actor: Actor, subject_id: str) -> Casebook:
-    """The subject's casebook: every form, record, signature and audit entry (module rules 1-5)."""
+def build_casebook(sessions: Sessions, *, actor: Actor, subject_id: str, source: str) -> Casebook:
+    """The subject's casebook: every form, record, signature and audit entry (module rules 1-7).
+
+    ``source`` is where it was asked for (``cli`` or ``api``), for the export entry.
+    """
     with _snapshot(sessions) as session:
         subject = load_subject(session, actor, subject_id, "subject.read")
-        forms = _forms(session, subject, with_history=True)
         site = session.get(Site, subject.site_id)
+        zone = _zone(site)
+        forms = _forms(session, subject, zone, with_history=True)
         protocol = session.get(ProtocolVersion, subject.protocol_version_id)
         head = session.execute(
             select(AuditEntry.seq, AuditEntry.entry_sha256).order_by(AuditEntry.seq.desc()).limit(1)
         ).first()
-        return Casebook(
+        book = Casebook(
             subject_id=subject.id,
             subject_code=subject.code,
             subject_status=subject.status,
             site_code=site.code if site else subject.site_id,
             site_name=site.name if site else "",
+            time_zone=zone,
             protocol_id=protocol.protocol_id if protocol else subject.protocol_version_id,
             protocol_label=protocol.label if protocol else "",
             protocol_sha256=protocol.sha256 if protocol else "",
@@ -125,14 +139,34 @@ def build_casebook(sessions: Sessions, *, actor: Actor, subject_id: str) -> Case
             software=f"cartrial {__version__}",
             forms=forms,
         )
+    with transaction(sessions, actor) as session:
+        record_export(
+            session,
+            table_name="subject",
+            record_id=book.subject_id,
+            field="casebook",
+            what=(
+                f"casebook of subject {book.subject_code} (site {book.site_code}) as of audit "
+                f"entry {book.audit_head_seq}: {len(book.records())} record(s), "
+                f"{len(book.signatures())} signature(s)"
+            ),
+            source=source,
+        )
+    return book
 
 
 def list_signatures(sessions: Sessions, *, actor: Actor, subject_id: str) -> list[SignatureView]:
     """The signatures on the subject's records with their status (21 CFR 11.50 display)."""
     with _snapshot(sessions) as session:
         subject = load_subject(session, actor, subject_id, "subject.read")
-        forms = _forms(session, subject, with_history=False)
+        zone = _zone(session.get(Site, subject.site_id))
+        forms = _forms(session, subject, zone, with_history=False)
     return [s for form in forms for r in form.walk() for s in r.signatures]
+
+
+def _zone(site: Site | None) -> str:
+    """The IANA name of the site's clock (``UTC`` for a site that cannot be read)."""
+    return site.time_zone if site is not None else "UTC"
 
 
 @dataclass
@@ -142,14 +176,16 @@ class _Row:
     parent_id: str | None
 
 
-def _forms(session: Session, subject: Subject, *, with_history: bool) -> tuple[CaseForm, ...]:
+def _forms(
+    session: Session, subject: Subject, zone: str, *, with_history: bool
+) -> tuple[CaseForm, ...]:
     rows_by_form = [(form, _fetch_form(session, form, subject)) for form in FORMS]
     objects = {row.obj.id: row.obj for _form, rows in rows_by_form for row in rows}
     ids = list(objects)
     history = _history(session, ids) if with_history else {}
     signatures = _signatures(session, ids)
     return tuple(
-        CaseForm(form.key, form.title, _tree(session, rows, history, signatures))
+        CaseForm(form.key, form.title, _tree(session, rows, history, signatures, zone))
         for form, rows in rows_by_form
     )
 
@@ -224,6 +260,7 @@ def _tree(
     rows: list[_Row],
     history: dict[str, list[AuditLine]],
     signatures: dict[str, list[Signature]],
+    zone: str,
 ) -> tuple[CaseRecord, ...]:
     children: dict[str | None, list[_Row]] = defaultdict(list)
     for row in rows:
@@ -231,7 +268,7 @@ def _tree(
 
     def build(row: _Row) -> CaseRecord:
         kids = tuple(build(kid) for kid in children.get(row.obj.id, []))
-        return _case_record(session, row, history, signatures, kids)
+        return _case_record(session, row, history, signatures, kids, zone)
 
     return tuple(build(row) for row in children[None])
 
@@ -274,6 +311,7 @@ def _case_record(
     history: dict[str, list[AuditLine]],
     signatures: dict[str, list[Signature]],
     children: tuple[CaseRecord, ...],
+    zone: str,
 ) -> CaseRecord:
     obj = row.obj
     values = record_values(obj)
@@ -281,12 +319,17 @@ def _case_record(
     first, filled = _first_values(lines)
     verdicts = _verdicts(values.get(_VERDICTS)) if _VERDICTS in values else None
     hidden = _HIDDEN | ({_VERDICTS} if verdicts is not None else set())
+    instants = {c.key for c in obj.__table__.columns if isinstance(c.type, UtcDateTime)}
     fields = tuple(
-        FieldValue(name, value, name in first, first.get(name), name in filled)
+        FieldValue(name, value, name in first, first.get(name), name in filled, name in instants)
         for name, value in values.items()
         if name not in hidden
     )
-    title = row.spec.title.format_map({k: "-" if v is None else v for k, v in values.items()})
+    shown = {
+        k: "-" if v is None else format_site_time(v, zone) if k in instants else v
+        for k, v in values.items()
+    }
+    title = row.spec.title.format_map(shown)
     return CaseRecord(
         table_name=obj.__tablename__,
         record_id=obj.id,
@@ -294,7 +337,7 @@ def _case_record(
         version=obj.version,
         fields=fields,
         signatures=tuple(
-            _signature_view(session, sig, obj, title) for sig in signatures.get(obj.id, [])
+            _signature_view(session, sig, obj, title, zone) for sig in signatures.get(obj.id, [])
         ),
         history=tuple(lines),
         verdicts=verdicts or (),
@@ -302,7 +345,9 @@ def _case_record(
     )
 
 
-def _signature_view(session: Session, sig: Signature, obj: Record, title: str) -> SignatureView:
+def _signature_view(
+    session: Session, sig: Signature, obj: Record, title: str, zone: str
+) -> SignatureView:
     status = signature_status(session, sig)
     return SignatureView(
         id=sig.id,
@@ -319,4 +364,5 @@ def _signature_view(session: Session, sig: Signature, obj: Record, title: str) -
         content_sha256=sig.content_sha256,
         is_valid=status.is_valid,
         status=status.reason,
+        time_zone=zone,
     )

@@ -4,7 +4,10 @@ Plain frozen values, built by :mod:`cartrial.services.casebook.assemble` and
 rendered by :mod:`cartrial.report.casebook` (HTML) or the API (JSON). Nothing
 here is derived: values are the stored text (:func:`cartrial.store.audit.canonical_text`,
 times ISO 8601 UTC with ``Z``), signature statuses are the store's
-(:func:`cartrial.store.signatures.signature_status`).
+(:func:`cartrial.store.signatures.signature_status`). For people, every time is
+shown on the site's clock with its zone and the UTC time beside it
+(:func:`format_site_time`; the store keeps UTC, the site works on its own clock:
+:mod:`cartrial.services.site_clock`).
 
 - 21 CFR 11.50: a signature's manifestation names the printed name, the date
   and time of signing and its meaning (:attr:`SignatureView.manifestation`);
@@ -16,6 +19,7 @@ times ISO 8601 UTC with ``Z``), signature statuses are the store's
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -27,6 +31,7 @@ __all__ = [
     "CriterionLine",
     "FieldValue",
     "SignatureView",
+    "format_site_time",
     "format_utc",
 ]
 
@@ -40,6 +45,34 @@ def format_utc(moment: dt.datetime) -> str:
     """
     aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     return f"{aware.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+#: Zone names that are UTC itself: the time is shown once.
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC"})
+
+
+def format_site_time(moment: dt.datetime | str, time_zone: str) -> str:
+    """A time on the site's clock with the zone's name, the UTC time beside it.
+
+    ``moment`` is an aware time or the store's text (ISO 8601, ``Z``). On a site
+    whose clock is UTC the time is shown once.
+
+    >>> at = dt.datetime(2026, 3, 9, 17, 30, tzinfo=dt.UTC)
+    >>> format_site_time(at, "Asia/Shanghai")
+    '2026-03-10 01:30:00 Asia/Shanghai (2026-03-09 17:30:00 UTC)'
+    >>> format_site_time("2026-07-01T08:00:00.000000Z", "Europe/Paris")
+    '2026-07-01 10:00:00 Europe/Paris (2026-07-01 08:00:00 UTC)'
+    >>> format_site_time(at, "UTC")
+    '2026-03-09 17:30:00 UTC'
+    """
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    utc = format_utc(moment)
+    if time_zone in _UTC_NAMES:
+        return utc
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    local = aware.astimezone(zoneinfo.ZoneInfo(time_zone))
+    return f"{local:%Y-%m-%d %H:%M:%S} {time_zone} ({utc})"
 
 
 @dataclass(frozen=True)
@@ -64,13 +97,17 @@ class SignatureView:
     content_sha256: str
     is_valid: bool
     status: str
+    time_zone: str = "UTC"
 
     @property
     def manifestation(self) -> str:
-        """``Signed by <printed name> (<role>) on <UTC time>: <meaning statement>``."""
+        """``Signed by <printed name> (<role>) on <site time> (<UTC time>): <meaning statement>``.
+
+        The time is on the clock of the subject's site (``time_zone``), UTC beside it.
+        """
         return (
-            f"Signed by {self.printed_name} ({self.role}) on {format_utc(self.signed_at)}: "
-            f"{self.statement}"
+            f"Signed by {self.printed_name} ({self.role}) on "
+            f"{format_site_time(self.signed_at, self.time_zone)}: {self.statement}"
         )
 
 
@@ -97,7 +134,8 @@ class FieldValue:
 
     ``is_changed``: a value entered was replaced later, ``first_value`` is the one
     first entered; ``is_entered_later``: the field was empty when the record was
-    created and filled afterwards (a visit's actual date, a derived grade).
+    created and filled afterwards (a visit's actual date, a derived grade);
+    ``is_instant``: the column holds a UTC time (shown on the site's clock too).
     """
 
     name: str
@@ -105,6 +143,7 @@ class FieldValue:
     is_changed: bool = False
     first_value: str | None = None
     is_entered_later: bool = False
+    is_instant: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,6 +220,7 @@ class Casebook:
     subject_status: str
     site_code: str
     site_name: str
+    time_zone: str
     protocol_id: str
     protocol_label: str
     protocol_sha256: str

@@ -19,7 +19,17 @@ from cartrial.store.models.base import Base, UtcDateTime
 __all__ = ["ACTIONS", "AuditEntry"]
 
 #: What an entry records (TRIAL_DATA.md section 1.6 row 5).
-ACTIONS = ("insert", "update", "delete", "sign", "refuse", "login", "login_failed", "lock")
+ACTIONS = (
+    "insert",
+    "update",
+    "delete",
+    "sign",
+    "refuse",
+    "login",
+    "login_failed",
+    "lock",
+    "export",
+)
 
 
 class AuditEntry(Base):

@@ -443,7 +443,10 @@ class SignatureOut(_Out):
     content_sha256: str
     is_valid: bool
     status: str = Field(description="'valid', or 'invalidated: ...' with the reason")
-    manifestation: str = Field(description="Signed by <printed name> (<role>) on <UTC>: <meaning>")
+    manifestation: str = Field(
+        description="Signed by <printed name> (<role>) on <site time> <zone> (<UTC time> UTC): "
+        "<meaning>; a site on UTC shows the time once"
+    )
 
 
 # Follow-up records: visits, vital signs, samples and assay results, con-meds,

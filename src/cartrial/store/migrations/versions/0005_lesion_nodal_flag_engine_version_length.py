@@ -2,7 +2,15 @@
 engine versions get 64 characters (``cartrial.response 0.1.0 RECIST 1.1`` did not fit 32).
 
 On SQLite the tables are rebuilt (batch mode), so their DELETE-refusing triggers
-are made again.
+are made again; the migration environment switches foreign keys off around the
+rebuild and checks them before committing (``cartrial.store.schema_change``).
+
+The downgrade refuses, naming the table, record and value, when an engine
+version is longer than the 32 characters revision 0004 holds (a derived RECIST
+response's ``cartrial.response 0.1.0 RECIST 1.1`` is 34): PostgreSQL cannot
+narrow the column, and cutting the stored value would change trial data without
+an audit entry (21 CFR 11.10(e)). SQLite, which does not enforce the length,
+refuses the same way so that both backends agree.
 
 Revision ID: 0005
 Revises: 0004
@@ -12,6 +20,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from cartrial.errors import InputError
 
 revision = "0005"
 down_revision = "0004"
@@ -51,6 +61,25 @@ def _engine_version_length(old: int, new: int) -> None:
         _retrigger(table)
 
 
+def _refuse_longer_than(limit: int) -> None:
+    bind = op.get_bind()
+    for table in ENGINE_VERSION_TABLES:
+        longer = sa.text(
+            f"SELECT id, engine_version FROM {table} WHERE length(engine_version) > :limit "
+            "ORDER BY id"
+        )
+        rows = bind.execute(longer, {"limit": limit}).all()
+        if rows:
+            record_id, value = rows[0]
+            raise InputError(
+                f"{table}.engine_version",
+                value,
+                f"at most {limit} characters, the column's size at revision {down_revision} "
+                f"({len(rows)} record(s) longer, first {record_id}): downgrade refused, "
+                "nothing changed",
+            )
+
+
 def upgrade() -> None:
     with op.batch_alter_table("lesion_measurement") as batch:
         batch.add_column(
@@ -63,6 +92,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _refuse_longer_than(32)
     with op.batch_alter_table("lesion_measurement") as batch:
         batch.drop_column("is_nodal")
     _retrigger("lesion_measurement")

@@ -26,8 +26,11 @@ _HTML: dict[int | str, dict[str, Any]] = {
 
 @router.get("/{subject_id}/casebook", response_class=HTMLResponse, responses=_HTML)
 def get_casebook(subject_id: str, sessions: SessionsDep, actor: CurrentActor) -> HTMLResponse:
-    """The subject's casebook as one printable HTML page: records, signatures, audit history."""
-    book = casebook.build_casebook(sessions, actor=actor, subject_id=subject_id)
+    """The subject's casebook as one printable HTML page: records, signatures, audit history.
+
+    Taking it is an ``export`` entry in the audit trail (source ``api``).
+    """
+    book = casebook.build_casebook(sessions, actor=actor, subject_id=subject_id, source="api")
     return HTMLResponse(render_casebook_html(book), headers={"Cache-Control": "no-store"})
 
 
