@@ -49,11 +49,44 @@ class InputError(CartrialError):
 
 
 class UnknownUnitError(InputError):
-    """A unit cartrial does not know for this quantity: never guessed."""
+    """A unit cartrial does not know for this quantity: never guessed, never case-folded.
 
-    def __init__(self, field: str, unit: str, accepted: Iterable[str]):
+    ``test`` names the analyte whose units were expected (``platelets``); unit
+    symbols are case-sensitive (SI Brochure 9th ed. section 5.2), which the
+    message says, so that ``g/L`` refused for a cell count reads as intended.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        unit: str,
+        accepted: Iterable[str],
+        *,
+        test: str | None = None,
+        litre_either_case: bool = False,
+    ):
         self.accepted = sorted(set(accepted))
-        super().__init__(field, unit, "one of the units " + ", ".join(self.accepted))
+        self.test = test
+        self.litre_either_case = litre_either_case
+        if test is None:
+            expected = "one of the units " + ", ".join(self.accepted)
+        else:
+            note = "; the litre may be written L or l" if litre_either_case else ""
+            expected = (
+                f"one of the units of {test}: {', '.join(self.accepted)} "
+                f"(unit symbols are case-sensitive{note})"
+            )
+        super().__init__(field, unit, expected)
+
+    def at(self, field: str) -> UnknownUnitError:
+        """The same error naming another field (the caller knows the input's own name)."""
+        return UnknownUnitError(
+            field,
+            str(self.value),
+            self.accepted,
+            test=self.test,
+            litre_either_case=self.litre_either_case,
+        )
 
 
 class NotFoundError(CartrialError):

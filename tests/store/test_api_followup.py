@@ -405,9 +405,18 @@ def test_lab_units_are_checked_where_cartrial_units_knows_the_test(
     bad = client.post(path, json={**graded, "unit": "furlongs"}, headers=coord)
     assert error(bad) == (422, "invalid_input", "unit")
     assert bad.json()["message"] == (
-        "field 'unit': got 'furlongs', expected one of the units /mm3, /mm^3, /uL, 10^3/uL, "
-        "10^9/L, G/L, K/uL, cells/mm3, cells/uL, x10^3/uL, x10^9/L"
+        "field 'unit': got 'furlongs', expected one of the units of platelets: /mm3, /mm^3, "
+        "/uL, 10^3/uL, 10^9/L, G/L, K/uL, cells/mm3, cells/uL, x10^3/uL, x10^9/L "
+        "(unit symbols are case-sensitive; the litre may be written L or l)"
     )
+    # g/L is grams per litre, not G/L (10^9 per litre): refused, never read as a count
+    grams = client.post(path, json={**graded, "unit": "g/L"}, headers=coord)
+    assert error(grams) == (422, "invalid_input", "unit")
+    assert grams.json()["message"].startswith(
+        "field 'unit': got 'g/L', expected one of the units of platelets: "
+    )
+    giga = ok(client.post(path, json={**graded, "unit": "G/L"}, headers=coord), 201)
+    assert (giga["unit"], giga["derived_grade"]) == ("G/L", 4)
     ungraded = {
         "collected_at": "2026-03-10T08:00:00Z",
         "test": "anc",
@@ -420,4 +429,4 @@ def test_lab_units_are_checked_where_cartrial_units_knows_the_test(
     # a test cartrial.units does not know is stored with its unit as entered
     crp = {"collected_at": "2026-03-10T08:00:00Z", "test": "crp", "value": "85", "unit": "mg/L"}
     assert ok(client.post(path, json=crp, headers=coord), 201)["unit"] == "mg/L"
-    assert ok(client.get(path, params={"test": "platelets"}, headers=coord))["total"] == 1
+    assert ok(client.get(path, params={"test": "platelets"}, headers=coord))["total"] == 2
