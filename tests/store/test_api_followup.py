@@ -399,7 +399,7 @@ def test_lab_units_are_checked_where_cartrial_units_knows_the_test(
     }
     lab = ok(client.post(path, json=graded, headers=coord), 201)
     assert lab["derived_grade"] == 4
-    assert lab["derivation_reason"].endswith(
+    assert lab["derivation_reason"] == (
         "Platelet count decreased grade 4: 20 x10^9/L < 25 x10^9/L (CTCAE v5.0: <25.0 x 10e9 /L)"
     )
     bad = client.post(path, json={**graded, "unit": "furlongs"}, headers=coord)
