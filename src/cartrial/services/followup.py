@@ -297,7 +297,13 @@ def _check_end(subject: Subject, status: str) -> None:
 def record_death(
     sessions: Sessions, *, actor: Actor, subject_id: str, died_on: dt.date, cause: str
 ) -> Death:
-    """A death; the subject's status becomes ``died``."""
+    """A death; the subject's status becomes ``died``.
+
+    Recordable at any status before the end and after it: ``completed`` (long-term
+    follow-up of gene-modified cell therapy, FDA guidance 2020, up to 15 years) and
+    ``withdrawn``; not after ``screen_failed`` (such a death is not collected) or a
+    first death (:data:`~cartrial.store.models.TRANSITIONS` says why).
+    """
     with transaction(sessions, actor, reason=f"death: {cause}") as session:
         subject = load_subject(session, actor, subject_id, "ae.record")
         _check_end(subject, "died")
