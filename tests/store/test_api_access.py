@@ -298,6 +298,14 @@ def _bad_inputs(ids: Ids) -> list[tuple[str, str, dict[str, Any] | None, str]]:
         ("GET", f"{s}/samples", {"analyte": "blood"}, "analyte"),
         ("GET", f"{s}/vital-signs", {"limit": 0}, "limit"),
         ("GET", f"{s}/lots", {"status": "frozen"}, "status"),
+        # NUL in a filter or a path parameter: PostgreSQL text cannot hold it (was a 500 there)
+        ("GET", f"{s}/vital-signs", {"test": "pul\x00se"}, "test"),
+        ("GET", f"{s}/samples", {"analyte": "\x00"}, "analyte"),
+        ("GET", f"{s}/assay-results", {"sample_id": f"{ids.sample}\x00"}, "sample_id"),
+        ("GET", f"{API}/subjects", {"code": "S-001\x00"}, "code"),
+        ("GET", f"{API}/audit", {"table": "visit", "record_id": "\x00"}, "record_id"),
+        ("GET", f"{API}/escalation-decisions", {"protocol_id": "store\x00test"}, "protocol_id"),
+        ("GET", f"{API}/subjects/{ids.subject}%00", None, "subject_id"),
         ("GET", f"{API}/queries", {"status": "pending"}, "status"),
         ("GET", f"{API}/holds", {"active": "maybe"}, "active"),
     ]
