@@ -18,6 +18,7 @@ __all__ = [
     "CartrialError",
     "ConflictError",
     "DataLocked",
+    "DuplicateError",
     "EnrolmentBlocked",
     "InfusionRefused",
     "InputError",
@@ -133,6 +134,50 @@ class ConflictError(CartrialError):
             f"{table} {record_id} was changed by someone else (now version {version}): "
             f"field '{field}' is now {theirs!r}, you wrote {yours!r}; reload and re-apply"
         )
+
+
+class DuplicateError(ConflictError):
+    """A value that must be unique is already recorded; the second record is not stored.
+
+    21 CFR 11.10(e): a second writer never obscures what is recorded. ``field`` and
+    ``value`` name the unique value (a collection id, a lot number, the subject of a
+    death). ``stored`` and ``yours`` are the other fields of the record already there
+    and of the one refused, given only when both belong to the same subject (the
+    writer may read that record; another site's is not shown, as a read would be 404),
+    and only the fields in which they differ.
+    """
+
+    def __init__(
+        self,
+        *,
+        table: str,
+        field: str,
+        value: Any,
+        existing_id: str | None,
+        stored: dict[str, str | None] | None = None,
+        yours: dict[str, str | None] | None = None,
+    ):
+        self.table = table
+        self.record_id = existing_id or ""
+        self.field = field
+        self.value = value
+        self.stored = stored
+        self.yours = yours
+        self.theirs = stored
+        self.version = 0
+        where = f"{table} {existing_id}" if existing_id else "another record"
+        message = f"{table}: {field} {value!r} is already recorded ({where}"
+        if stored is None or yours is None:
+            message += ")"
+        elif stored or yours:  # the fields that differ
+            message += f": {_fields_text(stored)}); yours: {_fields_text(yours)}"
+        else:
+            message += ", with the same values)"
+        CartrialError.__init__(self, message + "; nothing was stored")
+
+
+def _fields_text(values: dict[str, str | None]) -> str:
+    return ", ".join(f"{name} {value!r}" for name, value in values.items()) or "no other values"
 
 
 class PermissionDenied(CartrialError):

@@ -207,10 +207,14 @@ def test_samples_and_assay_results_are_recorded_and_read_back(
         },
         headers=coord,
     )
-    assert error(again) == (422, "invalid_input", "sample_code")
+    assert error(again) == (409, "conflict", "sample_code")
+    # one sample per code (a unique constraint): the conflict shows how the two differ
     assert again.json()["message"] == (
-        "field 'sample_code': got 'S-001-D7-QPCR', expected a sample code not already recorded"
+        f"sample: sample_code 'S-001-D7-QPCR' is already recorded (sample {qpcr['id']}: "
+        "analyte 'car_transgene_qpcr', study_day '7'); yours: analyte 'car_t_flow', "
+        "study_day None; nothing was stored"
     )
+    assert ok(client.get(samples, headers=coord))["total"] == 2
 
 
 def test_con_meds_link_only_to_the_subjects_own_adverse_events(

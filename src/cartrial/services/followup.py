@@ -189,13 +189,16 @@ def record_sample(
     collected_at: dt.datetime,
     study_day: int | None = None,
 ) -> Sample:
-    """A sample drawn for CAR copies, cytokines or anti-drug antibodies."""
+    """A sample drawn for CAR copies, cytokines or anti-drug antibodies.
+
+    A sample code already recorded is a :class:`~cartrial.errors.DuplicateError`
+    (HTTP 409), raised by the transaction from the unique constraint, as for a
+    collection id or a lot number.
+    """
     if analyte not in ASSAYS:
         raise InputError("analyte", analyte, "one of " + ", ".join(ASSAYS))
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "ae.record")
-        if session.scalars(select(Sample.id).where(Sample.sample_code == sample_code)).first():
-            raise InputError("sample_code", sample_code, "a sample code not already recorded")
         sample = Sample(
             subject_id=subject.id,
             sample_code=sample_code,
