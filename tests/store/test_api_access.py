@@ -140,7 +140,11 @@ def _writes(ids: Ids) -> list[tuple[str, str, dict[str, Any] | None]]:
     lesion = {"lesion_code": "T1", "kind": "target", "location": "pleura", "diameter_mm": "30.0"}
     return [
         ("POST", f"{s}/visits/plan", None),
-        ("PATCH", f"{API}/visits/{ids.visit}", {"actual_date": "2026-04-03"}),
+        (
+            "PATCH",
+            f"{API}/visits/{ids.visit}",
+            {"expected_version": 1, "actual_date": "2026-04-03"},
+        ),
         (
             "POST",
             f"{s}/vital-signs",
@@ -239,12 +243,24 @@ def _bad_inputs(ids: Ids) -> list[tuple[str, str, dict[str, Any] | None, str]]:
     withdrawal = {"withdrawn_on": "2026-05-02", "initiated_by": "investigator", "reason": "safety"}
     return [
         ("POST", f"{API}/subjects/{ids.ended}/visits/plan", None, "subject"),
-        ("PATCH", f"{API}/visits/{ids.visit}", {"actual_date": "2026-02-30"}, "actual_date"),
         (
             "PATCH",
             f"{API}/visits/{ids.visit}",
-            {"actual_date": "2026-04-03", "reason": ""},
+            {"expected_version": 1, "actual_date": "2026-02-30"},
+            "actual_date",
+        ),
+        (
+            "PATCH",
+            f"{API}/visits/{ids.visit}",
+            {"expected_version": 1, "actual_date": "2026-04-03", "reason": ""},
             "reason",
+        ),
+        ("PATCH", f"{API}/visits/{ids.visit}", {"actual_date": "2026-04-03"}, "expected_version"),
+        (
+            "PATCH",
+            f"{API}/visits/{ids.visit}",
+            {"expected_version": 0, "actual_date": "2026-04-03"},
+            "expected_version",
         ),
         ("POST", f"{s}/vital-signs", {**vital, "unit": None}, "unit"),
         ("POST", f"{s}/vital-signs", {**vital, "unit": "   "}, "unit"),

@@ -58,13 +58,24 @@ def test_visits_are_planned_from_day_0_listed_and_dated_with_reason_for_a_correc
     # the infusion planned both; planning again adds nothing
     assert ok(client.post(f"{API}/subjects/{subject_id}/visits/plan", headers=coord)) == []
     d28 = page["items"][1]["id"]
-    first = client.patch(f"{API}/visits/{d28}", json={"actual_date": "2026-04-02"}, headers=coord)
+    assert page["items"][1]["version"] == 1
+    first = client.patch(
+        f"{API}/visits/{d28}",
+        json={"expected_version": 1, "actual_date": "2026-04-02"},
+        headers=coord,
+    )
     assert (ok(first)["actual_date"], first.json()["version"]) == ("2026-04-02", 2)
-    bare = client.patch(f"{API}/visits/{d28}", json={"actual_date": "2026-04-03"}, headers=coord)
+    bare = client.patch(
+        f"{API}/visits/{d28}",
+        json={"expected_version": 2, "actual_date": "2026-04-03"},
+        headers=coord,
+    )
     assert error(bare) == (422, "invalid_input", "reason")
     reason = "visit took place on 3 April (transcription error)"
     fixed = client.patch(
-        f"{API}/visits/{d28}", json={"actual_date": "2026-04-03", "reason": reason}, headers=coord
+        f"{API}/visits/{d28}",
+        json={"expected_version": 2, "actual_date": "2026-04-03", "reason": reason},
+        headers=coord,
     )
     assert (ok(fixed)["actual_date"], fixed.json()["version"]) == ("2026-04-03", 3)
     updates = [e[1:] for e in _trail(client, d28, "visit") if e[0] == "update"]

@@ -196,6 +196,7 @@ def test_a_field_filled_after_entry_is_told_apart_from_a_changed_one(
         world.sessions,
         actor=world.actors["coordinator"],
         visit_id=d0.id,
+        expected_version=d0.version,
         actual_date=dt.date(2026, 3, 6),
     )
     book = casebook.build_casebook(

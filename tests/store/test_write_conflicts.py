@@ -2,7 +2,8 @@
 
 21 CFR 11.10(e): a change must not obscure what was recorded before it. The
 cases: a unique value written twice (collection id, lot number), two deaths of
-one subject at once. Concurrency follows the AE "no lost update" test: two threads
+one subject at once, two dates for one visit at once, a visit date written on a
+stale version. Concurrency follows the AE "no lost update" test: two threads
 released by a barrier. On PostgreSQL each writer is also held after its read
 until the other has read (both read before either writes, the interleaving that
 reaches the database's own checks); SQLite serialises writers (``BEGIN
@@ -22,7 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from cartrial.errors import CartrialError, DuplicateError, InvalidTransition
+from cartrial.errors import CartrialError, ConflictError, DuplicateError, InvalidTransition
 from cartrial.services import followup, product
 from cartrial.services.context import Sessions, transaction
 from cartrial.store.audit import verify_chain
@@ -253,6 +254,74 @@ def test_two_deaths_of_one_subject_at_once_store_one_and_refuse_the_other(
         ).all()
         assert status_entries.count("died") == 1
         assert verify_chain(s).is_intact
+
+
+def _d28(world: World, subject_id: str) -> Visit:
+    with world.sessions() as s:
+        return s.scalars(
+            select(Visit).where(Visit.subject_id == subject_id, Visit.visit_code == "d28")
+        ).one()
+
+
+def test_two_dates_for_one_visit_at_once_keep_the_first_and_name_both_to_the_second(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subject_id = infused(world)
+    visit = _d28(world, subject_id)
+    assert visit.version == 1
+    _hold_after_reading(monkeypatch, world, followup)
+    dates = {"coordinator": dt.date(2026, 4, 2), "investigator": dt.date(2026, 4, 3)}
+
+    def date(who: str) -> Callable[[], object]:
+        return lambda: followup.record_visit_date(
+            world.sessions,
+            actor=world.actors[who],
+            visit_id=visit.id,
+            expected_version=1,
+            actual_date=dates[who],
+        )
+
+    outcomes = _race({who: date(who) for who in dates})
+    winner, loser = _winner_and_loser(outcomes)
+    refused = outcomes[loser]
+    assert isinstance(refused, ConflictError)
+    # the same answer on both backends: from the version check on SQLite, from the
+    # database's refused UPDATE (StaleDataError, translated) on PostgreSQL
+    assert (refused.table, refused.record_id, refused.field) == ("visit", visit.id, "actual_date")
+    assert (refused.yours, refused.theirs, refused.version) == (
+        dates[loser].isoformat(),
+        dates[winner].isoformat(),
+        2,
+    )
+    with world.sessions() as s:
+        assert s.get(Visit, visit.id).actual_date == dates[winner]  # type: ignore[union-attr]
+        updates = s.scalars(
+            select(AuditEntry.new_value).where(
+                AuditEntry.record_id == visit.id, AuditEntry.action == "update"
+            )
+        ).all()
+        assert updates == [dates[winner].isoformat()]
+
+
+def test_a_visit_date_on_a_stale_version_is_a_409_naming_both_dates(
+    client: TestClient, world: World
+) -> None:
+    subject_id = infused(world)
+    visit = _d28(world, subject_id)
+    coord = token(client, "coord_a", "coordinator", "A")
+    path = f"{API}/visits/{visit.id}"
+    ok(client.patch(path, json={"expected_version": 1, "actual_date": "2026-04-02"}, headers=coord))
+    late = client.patch(
+        path,
+        json={"expected_version": 1, "actual_date": "2026-04-03", "reason": "was the 3rd"},
+        headers=coord,
+    )
+    assert error(late) == (409, "conflict", "actual_date")
+    assert late.json()["message"] == (
+        f"visit {visit.id} was changed by someone else (now version 2): field 'actual_date' "
+        "is now '2026-04-02', you wrote '2026-04-03'; reload and re-apply"
+    )
+    assert _d28(world, subject_id).actual_date == dt.date(2026, 4, 2)
 
 
 def test_a_failure_that_is_no_conflict_is_not_dressed_as_one(world: World) -> None:

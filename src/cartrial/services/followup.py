@@ -18,7 +18,7 @@ from cartrial.dosing.calendar import study_date
 from cartrial.errors import InputError, InvalidTransition, NotFoundError
 from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
-from cartrial.services.context import Sessions, transaction
+from cartrial.services.context import Sessions, require_version, transaction
 from cartrial.services.safety import Derivation
 from cartrial.services.site_clock import clock_of
 from cartrial.store.audit import Actor
@@ -101,15 +101,23 @@ def record_visit_date(
     *,
     actor: Actor,
     visit_id: str,
+    expected_version: int,
     actual_date: dt.date,
     reason: str | None = None,
 ) -> Visit:
-    """The date a visit took place (a correction needs a reason)."""
+    """The date a visit took place, on the visit read at ``expected_version``.
+
+    A correction needs a reason (Annex 11 section 9). A visit changed since the
+    writer read it is a :class:`~cartrial.errors.ConflictError` naming the date
+    stored and the date refused, as for an AE edit: two coordinators dating one
+    visit do not overwrite each other (21 CFR 11.10(e)).
+    """
     with transaction(sessions, actor, reason=reason) as session:
         visit = session.get(Visit, visit_id)
         if visit is None:
             raise NotFoundError("visit", visit_id)
         load_subject(session, actor, visit.subject_id, "ae.record")
+        require_version(visit, expected_version, {"actual_date": actual_date})
         visit.actual_date = actual_date
     return visit
 

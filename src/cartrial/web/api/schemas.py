@@ -463,6 +463,7 @@ class VisitOut(_Out):
 
 
 class VisitDateIn(_In):
+    expected_version: int = Field(ge=1, description="the version you read")
     actual_date: dt.date
     reason: str | None = Field(
         default=None,
