@@ -49,7 +49,11 @@ _WRITTEN = "conflicts.written"
 
 @dataclass(frozen=True)
 class _Written:
-    """One record a flush inserts (``version`` None) or updates, as it was before the flush."""
+    """One record a flush inserts (``version`` None) or updates, as it was before the flush.
+
+    An insert keeps only the record: a pending record keeps its values after a
+    rolled-back flush, while an updated one is expired (so its values are copied).
+    """
 
     cls: type[Record]
     record_id: str
@@ -159,8 +163,9 @@ def _duplicate(fresh: Session, written: list[_Written]) -> DuplicateError | None
             if w.version is not None and not changed & set(key):
                 continue  # an update that left this key as it was
             clause = [getattr(w.cls, c) == values[c] for c in key]
+            ours = w.obj.id if w.version is None else w.record_id  # an insert's id is set by now
             existing = fresh.scalars(
-                select(w.cls).where(*clause, w.cls.id != w.record_id).limit(1)
+                select(w.cls).where(*clause, w.cls.id != ours).limit(1)
             ).first()
             if existing is not None:
                 return _duplicate_error(w, key, values, existing)
