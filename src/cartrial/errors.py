@@ -18,6 +18,7 @@ __all__ = [
     "CartrialError",
     "ConflictError",
     "DataLocked",
+    "DuplicateError",
     "EnrolmentBlocked",
     "InfusionRefused",
     "InputError",
@@ -50,11 +51,44 @@ class InputError(CartrialError):
 
 
 class UnknownUnitError(InputError):
-    """A unit cartrial does not know for this quantity: never guessed."""
+    """A unit cartrial does not know for this quantity: never guessed, never case-folded.
 
-    def __init__(self, field: str, unit: str, accepted: Iterable[str]):
+    ``test`` names the analyte whose units were expected (``platelets``); unit
+    symbols are case-sensitive (SI Brochure 9th ed. section 5.2), which the
+    message says, so that ``g/L`` refused for a cell count reads as intended.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        unit: str,
+        accepted: Iterable[str],
+        *,
+        test: str | None = None,
+        litre_either_case: bool = False,
+    ):
         self.accepted = sorted(set(accepted))
-        super().__init__(field, unit, "one of the units " + ", ".join(self.accepted))
+        self.test = test
+        self.litre_either_case = litre_either_case
+        if test is None:
+            expected = "one of the units " + ", ".join(self.accepted)
+        else:
+            note = "; the litre may be written L or l" if litre_either_case else ""
+            expected = (
+                f"one of the units of {test}: {', '.join(self.accepted)} "
+                f"(unit symbols are case-sensitive{note})"
+            )
+        super().__init__(field, unit, expected)
+
+    def at(self, field: str) -> UnknownUnitError:
+        """The same error naming another field (the caller knows the input's own name)."""
+        return UnknownUnitError(
+            field,
+            str(self.value),
+            self.accepted,
+            test=self.test,
+            litre_either_case=self.litre_either_case,
+        )
 
 
 class NotFoundError(CartrialError):
@@ -101,6 +135,50 @@ class ConflictError(CartrialError):
             f"{table} {record_id} was changed by someone else (now version {version}): "
             f"field '{field}' is now {theirs!r}, you wrote {yours!r}; reload and re-apply"
         )
+
+
+class DuplicateError(ConflictError):
+    """A value that must be unique is already recorded; the second record is not stored.
+
+    21 CFR 11.10(e): a second writer never obscures what is recorded. ``field`` and
+    ``value`` name the unique value (a collection id, a lot number, the subject of a
+    death). ``stored`` and ``yours`` are the other fields of the record already there
+    and of the one refused, given only when both belong to the same subject (the
+    writer may read that record; another site's is not shown, as a read would be 404),
+    and only the fields in which they differ.
+    """
+
+    def __init__(
+        self,
+        *,
+        table: str,
+        field: str,
+        value: Any,
+        existing_id: str | None,
+        stored: dict[str, str | None] | None = None,
+        yours: dict[str, str | None] | None = None,
+    ):
+        self.table = table
+        self.record_id = existing_id or ""
+        self.field = field
+        self.value = value
+        self.stored = stored
+        self.yours = yours
+        self.theirs = stored
+        self.version = 0
+        where = f"{table} {existing_id}" if existing_id else "another record"
+        message = f"{table}: {field} {value!r} is already recorded ({where}"
+        if stored is None or yours is None:
+            message += ")"
+        elif stored or yours:  # the fields that differ
+            message += f": {_fields_text(stored)}); yours: {_fields_text(yours)}"
+        else:
+            message += ", with the same values)"
+        CartrialError.__init__(self, message + "; nothing was stored")
+
+
+def _fields_text(values: dict[str, str | None]) -> str:
+    return ", ".join(f"{name} {value!r}" for name, value in values.items()) or "no other values"
 
 
 class PermissionDenied(CartrialError):

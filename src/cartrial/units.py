@@ -4,16 +4,37 @@ Every laboratory value in cartrial carries its unit. A value is converted to the
 analyte's canonical unit with a factor from the table below; a unit that is not
 in the table is an error that names the test (never a guess).
 
+Unit symbols are case-sensitive, and so is every lookup here: the SI Brochure
+(9th ed., 2019, section 5.2) writes prefix and unit symbols in a fixed case
+(``G`` giga is not ``g`` gram, ``M`` mega is not ``m`` milli), and UCUM (section
+"Case sensitivity") keeps that distinction in its case-sensitive codes. So
+``G/L`` (10^9 cells per litre) is accepted for a cell count and ``g/L`` (grams
+per litre) is refused; ``MG/DL``, ``mMol/L`` and ``u/L`` are refused everywhere.
+What is accepted is an explicit table of spellings per analyte (below), read
+after two rules that change no letter's case:
+
+- typography (:func:`normalise_unit`): spaces are ignored, the micro sign ``µ``
+  is ``u``, ``×`` is ``x``, superscript digits are powers (``10⁹`` = ``10^9``),
+  and the power-of-ten notations ``10*9`` (UCUM) and ``10e9`` (CTCAE) are ``10^9``;
+- the litre (:func:`litre_spellings`): its symbol is ``l`` or ``L`` (SI Brochure
+  9th ed. Table 8; UCUM defines both ``l`` and ``L`` as the litre), so ``g/dl``,
+  ``umol/l`` and ``G/l`` are the table's ``g/dL``, ``umol/L`` and ``G/L``.
+
 Sources of the factors (independent of this code; the tests check them against
 the same published numbers):
 
 - cell counts: 1 x10^9/L = 10^3/uL = 1000 cells/uL = 1000 cells/mm3
-  (CTCAE v5.0 gives both forms, e.g. neutrophils "< 1.5 x 10e9/L" = "< 1500/mm3").
+  (CTCAE v5.0 gives both forms, e.g. neutrophils "< 1.5 x 10e9/L" = "< 1500/mm3");
+  ``G/L`` is the SI spelling of 10^9/L (giga per litre), ``K/uL`` the US
+  laboratory spelling of 10^3/uL.
 - haemoglobin: 1 g/dL = 10 g/L; 1 mmol/L (monomer, molar mass 16 114.5 g/mol)
   = 16.1145 g/L (CTCAE v5.0 anaemia: 10.0 g/dL = 6.2 mmol/L = 100 g/L).
 - bilirubin: 1 mg/dL = 17.104 umol/L (molar mass 584.66 g/mol).
 - creatinine: 1 mg/dL = 88.42 umol/L (molar mass 113.12 g/mol).
-- enzymes: 1 U/L = 1 IU/L; 1 ukat/L = 60 U/L.
+- enzymes: 1 U/L = 1 IU/L (the enzyme unit U, 1 umol/min, is the
+  "international unit" of the IUB 1964 recommendation: two names of one unit,
+  and CTCAE's ULN-relative enzyme grades do not depend on it);
+  1 ukat/L = 60 U/L (1 kat = 1 mol/s, so 1 ukat = 60 umol/min).
 - albumin, fibrinogen: 1 g/dL = 10 g/L; 1 mg/dL = 0.01 g/L.
 - phosphate (as phosphorus): 1 mg/dL = 0.3229 mmol/L (atomic mass 30.97).
 - sodium, potassium: 1 mEq/L = 1 mmol/L (monovalent).
@@ -24,7 +45,9 @@ as "<= 1.5 x ULN" is decided exactly at its boundary.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Context, Decimal
 
@@ -35,27 +58,76 @@ __all__ = [
     "Analyte",
     "Quantity",
     "convert",
+    "litre_spellings",
     "normalise_unit",
+    "spelling_index",
 ]
 
 _SUPERSCRIPTS = str.maketrans({"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁶": "6", "⁹": "9"})
 
 
 def normalise_unit(unit: str) -> str:
-    """Spelling-insensitive key of a unit string.
+    """Typographic key of a unit string; the case of every letter is kept.
 
     Removes spaces, maps micro signs to ``u``, the multiplication sign to ``x``,
-    superscript digits to ``^digit`` and lower-cases the rest.
+    superscript digits to ``^digit`` and ``10*``/``10e``/``**`` to ``10^``/``^``.
+    Case is significant in unit symbols (SI Brochure 9th ed. section 5.2; UCUM
+    "Case sensitivity"), so it is never folded: ``G/L`` and ``g/L`` differ.
 
     >>> normalise_unit("× 10⁹/L")
-    'x10^9/l'
+    'x10^9/L'
     >>> normalise_unit("µmol/L")
-    'umol/l'
+    'umol/L'
+    >>> normalise_unit("G/L") == normalise_unit("g/L")
+    False
     """
     text = unit.strip().replace("µ", "u").replace("μ", "u").replace("×", "x")
     text = re.sub(r"([⁰¹²³⁶⁹]+)", lambda m: "^" + m.group(1).translate(_SUPERSCRIPTS), text)
     text = text.replace("10*", "10^").replace("10e", "10^").replace("**", "^")
-    return re.sub(r"\s+", "", text).lower()
+    return re.sub(r"\s+", "", text)
+
+
+# The litre symbol in a table spelling: ``L`` alone or after a prefix (u, m, d, n, p),
+# at the start or after "/", and followed by "/" or the end ("mL/min", "x10^9/L", "g/dL").
+_LITRE = re.compile(r"(?<![^/ ])([umdnp]?)L(?=$|/)")
+
+
+def litre_spellings(spelling: str) -> tuple[str, ...]:
+    """``spelling``, and the same with the litre written ``l`` where it writes ``L``.
+
+    The litre's symbol is ``l`` or ``L`` (SI Brochure 9th ed. Table 8; UCUM
+    defines both). No other letter changes case.
+
+    >>> litre_spellings("g/dL")
+    ('g/dL', 'g/dl')
+    >>> litre_spellings("x10^9/L")
+    ('x10^9/L', 'x10^9/l')
+    >>> litre_spellings("mL/min")
+    ('mL/min', 'ml/min')
+    >>> litre_spellings("INR")
+    ('INR',)
+    """
+    lower = _LITRE.sub(lambda m: m.group(1) + "l", spelling)
+    return (spelling,) if lower == spelling else (spelling, lower)
+
+
+def spelling_index(spellings: Iterable[str]) -> dict[str, str]:
+    """Every accepted way of writing each table spelling (key) -> the table spelling.
+
+    Keys are :func:`normalise_unit` of the spelling and of its litre variant;
+    nothing else is accepted (no case folding). Two table spellings that would
+    share a key are a programming error.
+
+    >>> spelling_index(["g/L", "G/L"])["G/l"]
+    'G/L'
+    """
+    index: dict[str, str] = {}
+    for spelling in spellings:
+        for variant in litre_spellings(spelling):
+            taken = index.setdefault(normalise_unit(variant), spelling)
+            if taken != spelling:
+                raise ValueError(f"unit spellings {taken!r} and {spelling!r} are read alike")
+    return index
 
 
 @dataclass(frozen=True)
@@ -63,18 +135,40 @@ class Analyte:
     """A measured quantity: its canonical unit and the factor of every accepted unit.
 
     ``factors[u]`` multiplies a value in unit ``u`` to give the canonical unit.
+    The keys are the table spellings; :meth:`spelling` also reads their
+    typographic and litre variants (module docstring), never another case.
     """
 
     name: str
     canonical_unit: str
     factors: dict[str, Decimal]
 
+    @functools.cached_property
+    def _index(self) -> dict[str, str]:
+        return spelling_index(self.factors)
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Every spelling accepted as written: the table's, then their litre variants."""
+        variants = [v for spelled in self.factors for v in litre_spellings(spelled)]
+        return tuple(dict.fromkeys([*self.factors, *variants]))
+
+    def find(self, unit: str) -> str | None:
+        """The table spelling ``unit`` is written for, or None."""
+        return self._index.get(normalise_unit(unit))
+
+    def spelling(self, unit: str, *, field: str) -> str:
+        """The table spelling ``unit`` is written for; else an error naming the test."""
+        found = self.find(unit)
+        if found is None:
+            litre = any(len(litre_spellings(u)) > 1 for u in self.factors)
+            raise UnknownUnitError(
+                field, unit, self.factors, test=self.name, litre_either_case=litre
+            )
+        return found
+
     def factor_for(self, unit: str, *, field: str) -> Decimal:
-        key = normalise_unit(unit)
-        for spelled, factor in self.factors.items():
-            if normalise_unit(spelled) == key:
-                return factor
-        raise UnknownUnitError(field, unit, self.factors)
+        return self.factors[self.spelling(unit, field=field)]
 
 
 @dataclass(frozen=True)

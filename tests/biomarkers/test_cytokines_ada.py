@@ -92,3 +92,13 @@ def test_ada_summary_percentages_over_evaluable_subjects() -> None:
     assert (summary["n_baseline_positive"], summary["pct_baseline_positive"]) == (2, 50.0)
     assert (summary["n_treatment_emergent"], summary["pct_treatment_emergent"]) == (1, 25.0)
     assert (summary["n_treatment_boosted"], summary["pct_treatment_boosted"]) == (1, 25.0)
+
+
+def test_cytokine_units_are_case_sensitive_with_the_litre_in_either_case() -> None:
+    frame = _cytokines()
+    frame["unit"] = ["pg/ml"] * 4 + ["ng/ml"] * 3
+    out = derive_cytokine_kinetics(frame).set_index(["subject", "cytokine"])
+    assert out.loc[("S2", "ifng")]["peak"] == pytest.approx(20.0)  # 0.02 ng/ml
+    frame.loc[1, "unit"] = "PG/ML"  # petagram per megalitre is no cytokine unit
+    with pytest.raises(InputError, match=r"row 2: field 'unit': got 'PG/ML'"):
+        derive_cytokine_kinetics(frame)

@@ -78,7 +78,8 @@ def test_batch_from_jsonl_prints_a_summary(tmp_path: Path) -> None:
         ({**ELIGIBLE, "labs": [{"test": "anc", "value": 1.0}]}, "field 'labs[0].unit'"),
         (
             {**ELIGIBLE, "labs": [{"test": "creatinine", "value": 1.0, "unit": "mg/L"}]},
-            "expected a unit of creatinine (mg/dL, umol/L)",
+            "expected one of the units of creatinine: mg/dL, umol/L (unit symbols are "
+            "case-sensitive; the litre may be written L or l)",
         ),
         (
             {**ELIGIBLE, "labs": [{"test": "cholesterol", "value": 1.0, "unit": "mg/dL"}]},

@@ -45,6 +45,11 @@ def test_lab_with_blank_unit_is_refused_naming_the_unit_field() -> None:
         ("total_bilirubin", "mg/L"),
         ("hemoglobin", "g/mL"),
         ("ast", "mg/L"),  # compared with its ULN, but still not an enzyme unit
+        # unit symbols are case-sensitive (SI Brochure 9th ed. section 5.2)
+        ("anc", "g/L"),  # grams per litre, not G/L (10^9 per litre)
+        ("hemoglobin", "G/L"),
+        ("total_bilirubin", "MG/DL"),
+        ("ast", "u/L"),
     ],
 )
 def test_unknown_unit_is_refused_naming_the_test_and_field(test: str, unit: str) -> None:

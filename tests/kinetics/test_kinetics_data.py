@@ -126,3 +126,17 @@ def test_parquet_and_csv_give_the_same_samples(tmp_path: Path) -> None:
     from_parquet = load_samples(tmp_path / "s.parquet")
     assert from_parquet["conc"].tolist() == [0.0, 5200.0, 900.0]
     assert from_parquet.equals(from_csv)
+
+
+def test_units_are_read_case_sensitively_with_the_litre_in_either_case() -> None:
+    # cartrial.units: "cells/ul" is cells/uL (the litre is l or L); "CELLS/UL" is no unit.
+    out = validate_samples(_frame([_row(analyte="car_cells", value="4", unit="cells/ul")]))
+    assert (out["conc"].tolist(), out["unit"].tolist()) == ([4.0], ["cells/uL"])
+    out = validate_samples(_frame([_row(analyte="car_cells", value="4000", unit="cells/ml")]))
+    assert out["conc"].tolist() == [4.0]
+    for wrong in ("CELLS/UL", "Cells/uL", "cells/ML"):
+        with pytest.raises(InputError) as info:
+            validate_samples(_frame([_row(analyte="car_cells", value="4", unit=wrong)]))
+        assert (info.value.field, info.value.value) == ("unit", wrong)
+    with pytest.raises(InputError):
+        validate_samples(_frame([_row(unit="COPIES/UG GDNA")]))

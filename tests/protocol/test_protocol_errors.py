@@ -92,6 +92,21 @@ def test_a_lab_unit_unknown_for_the_test_is_refused(tmp_path: Path) -> None:
     ]
 
 
+def test_a_lab_unit_in_the_wrong_case_is_refused_naming_the_accepted_units(tmp_path: Path) -> None:
+    # g/L (grams per litre) is not G/L (10^9 per litre): SI Brochure 9th ed. section 5.2.
+    _, problems = _problems(tmp_path, VALID.replace("unit: x10^9/L", "unit: g/L"))
+    assert problems == [
+        (
+            "eligibility.inclusion[0].rule.rules[1].unit",
+            26,
+            "field 'anc.unit': got 'g/L', expected one of the units of anc: /mm3, /mm^3, /uL, "
+            "10^3/uL, 10^9/L, G/L, K/uL, cells/mm3, cells/uL, x10^3/uL, x10^9/L "
+            "(unit symbols are case-sensitive; the litre may be written L or l)",
+        )
+    ]
+    assert load_protocol_file(_write(tmp_path, VALID.replace("unit: x10^9/L", "unit: G/L")))
+
+
 def test_a_dose_level_outside_the_range_is_refused(tmp_path: Path) -> None:
     _, problems = _problems(
         tmp_path, VALID.replace("cells_per_kg: 100000\n", "cells_per_kg: 50000\n")

@@ -404,3 +404,35 @@ def test_anc_grade4_needs_no_lln_but_grade1_does() -> None:
     with pytest.raises(InputError) as info:
         grade_lab(term="ANC decreased", value=D("1.7"), unit="x10^9/L")
     assert info.value.field == "lln"
+
+
+@pytest.mark.parametrize("unit", ["mmol/L", "mmol/l"])
+def test_haemoglobin_in_mmol_per_litre_is_compared_as_ctcae_prints_it_in_either_litre_case(
+    unit: str,
+) -> None:
+    # CTCAE v5.0 anaemia grade 2 is "<6.2 mmol/L". 6.2 mmol/L converted to g/L (99.91)
+    # would be grade 2; compared as printed it is grade 1 (< LLN 7.4), whatever the litre's case.
+    at = grade_lab(term="Anemia", value=D("6.2"), unit=unit, lln=D("7.4"))
+    assert (at.grade, at.reason) == (
+        1,
+        f"Anemia grade 1: 6.2 {unit} < LLN 7.4 {unit} (CTCAE v5.0: <LLN)",
+    )
+    below = grade_lab(term="Anemia", value=D("6.1"), unit=unit, lln=D("7.4"))
+    assert (below.grade, below.reason) == (
+        2,
+        f"Anemia grade 2: 6.1 {unit} < 6.2 {unit} (CTCAE v5.0: <10.0 g/dL; <6.2 mmol/L; <100 g/L)",
+    )
+
+
+def test_haemoglobin_in_a_wrong_case_unit_is_refused() -> None:
+    with pytest.raises(UnknownUnitError) as info:
+        grade_lab(term="Anemia", value=D("6.2"), unit="mMol/L", lln=D("7.4"))
+    assert (info.value.field, info.value.value, info.value.test) == ("unit", "mMol/L", "hemoglobin")
+
+
+def test_platelets_in_grams_per_litre_are_refused_not_graded_as_a_count() -> None:
+    with pytest.raises(UnknownUnitError) as info:
+        grade_lab(term="Platelet count decreased", value=D(20), unit="g/L", lln=D(150))
+    assert (info.value.value, info.value.test) == ("g/L", "platelets")
+    giga = grade_lab(term="Platelet count decreased", value=D(20), unit="G/L", lln=D(150))
+    assert giga.grade == 4

@@ -58,13 +58,24 @@ def test_visits_are_planned_from_day_0_listed_and_dated_with_reason_for_a_correc
     # the infusion planned both; planning again adds nothing
     assert ok(client.post(f"{API}/subjects/{subject_id}/visits/plan", headers=coord)) == []
     d28 = page["items"][1]["id"]
-    first = client.patch(f"{API}/visits/{d28}", json={"actual_date": "2026-04-02"}, headers=coord)
+    assert page["items"][1]["version"] == 1
+    first = client.patch(
+        f"{API}/visits/{d28}",
+        json={"expected_version": 1, "actual_date": "2026-04-02"},
+        headers=coord,
+    )
     assert (ok(first)["actual_date"], first.json()["version"]) == ("2026-04-02", 2)
-    bare = client.patch(f"{API}/visits/{d28}", json={"actual_date": "2026-04-03"}, headers=coord)
+    bare = client.patch(
+        f"{API}/visits/{d28}",
+        json={"expected_version": 2, "actual_date": "2026-04-03"},
+        headers=coord,
+    )
     assert error(bare) == (422, "invalid_input", "reason")
     reason = "visit took place on 3 April (transcription error)"
     fixed = client.patch(
-        f"{API}/visits/{d28}", json={"actual_date": "2026-04-03", "reason": reason}, headers=coord
+        f"{API}/visits/{d28}",
+        json={"expected_version": 2, "actual_date": "2026-04-03", "reason": reason},
+        headers=coord,
     )
     assert (ok(fixed)["actual_date"], fixed.json()["version"]) == ("2026-04-03", 3)
     updates = [e[1:] for e in _trail(client, d28, "visit") if e[0] == "update"]
@@ -207,10 +218,14 @@ def test_samples_and_assay_results_are_recorded_and_read_back(
         },
         headers=coord,
     )
-    assert error(again) == (422, "invalid_input", "sample_code")
+    assert error(again) == (409, "conflict", "sample_code")
+    # one sample per code (a unique constraint): the conflict shows how the two differ
     assert again.json()["message"] == (
-        "field 'sample_code': got 'S-001-D7-QPCR', expected a sample code not already recorded"
+        f"sample: sample_code 'S-001-D7-QPCR' is already recorded (sample {qpcr['id']}: "
+        "analyte 'car_transgene_qpcr', study_day '7'); yours: analyte 'car_t_flow', "
+        "study_day None; nothing was stored"
     )
+    assert ok(client.get(samples, headers=coord))["total"] == 2
 
 
 def test_con_meds_link_only_to_the_subjects_own_adverse_events(
@@ -399,15 +414,24 @@ def test_lab_units_are_checked_where_cartrial_units_knows_the_test(
     }
     lab = ok(client.post(path, json=graded, headers=coord), 201)
     assert lab["derived_grade"] == 4
-    assert lab["derivation_reason"].endswith(
+    assert lab["derivation_reason"] == (
         "Platelet count decreased grade 4: 20 x10^9/L < 25 x10^9/L (CTCAE v5.0: <25.0 x 10e9 /L)"
     )
     bad = client.post(path, json={**graded, "unit": "furlongs"}, headers=coord)
     assert error(bad) == (422, "invalid_input", "unit")
     assert bad.json()["message"] == (
-        "field 'unit': got 'furlongs', expected one of the units /mm3, /mm^3, /uL, 10^3/uL, "
-        "10^9/L, G/L, K/uL, cells/mm3, cells/uL, x10^3/uL, x10^9/L"
+        "field 'unit': got 'furlongs', expected one of the units of platelets: /mm3, /mm^3, "
+        "/uL, 10^3/uL, 10^9/L, G/L, K/uL, cells/mm3, cells/uL, x10^3/uL, x10^9/L "
+        "(unit symbols are case-sensitive; the litre may be written L or l)"
     )
+    # g/L is grams per litre, not G/L (10^9 per litre): refused, never read as a count
+    grams = client.post(path, json={**graded, "unit": "g/L"}, headers=coord)
+    assert error(grams) == (422, "invalid_input", "unit")
+    assert grams.json()["message"].startswith(
+        "field 'unit': got 'g/L', expected one of the units of platelets: "
+    )
+    giga = ok(client.post(path, json={**graded, "unit": "G/L"}, headers=coord), 201)
+    assert (giga["unit"], giga["derived_grade"]) == ("G/L", 4)
     ungraded = {
         "collected_at": "2026-03-10T08:00:00Z",
         "test": "anc",
@@ -420,4 +444,4 @@ def test_lab_units_are_checked_where_cartrial_units_knows_the_test(
     # a test cartrial.units does not know is stored with its unit as entered
     crp = {"collected_at": "2026-03-10T08:00:00Z", "test": "crp", "value": "85", "unit": "mg/L"}
     assert ok(client.post(path, json=crp, headers=coord), 201)["unit"] == "mg/L"
-    assert ok(client.get(path, params={"test": "platelets"}, headers=coord))["total"] == 1
+    assert ok(client.get(path, params={"test": "platelets"}, headers=coord))["total"] == 2

@@ -113,7 +113,11 @@ def test_full_path_from_screening_to_day_28_follow_up(world: World) -> None:
     )
     d28 = next(v for v in visits if v.visit_code == "d28")
     followup.record_visit_date(
-        world.sessions, actor=coord, visit_id=d28.id, actual_date=dt.date(2026, 4, 3)
+        world.sessions,
+        actor=coord,
+        visit_id=d28.id,
+        expected_version=d28.version,
+        actual_date=dt.date(2026, 4, 3),
     )
     followup.advance_status(
         world.sessions,

@@ -14,6 +14,7 @@ baseline):
    is missing or 0.
 
 Values are in pg/mL (``ng/L`` is the same; ``ng/mL`` x 1000); another unit is an error.
+Units are read case-sensitively, the litre as ``L`` or ``l`` (:mod:`cartrial.units`).
 
 >>> import pandas as pd
 >>> frame = pd.DataFrame({"subject": "S1", "cytokine": "il6", "day": [0.0, 2, 5],
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.errors import InputError
-from cartrial.units import normalise_unit
+from cartrial.units import normalise_unit, spelling_index
 
 __all__ = ["CYTOKINES", "derive_cytokine_kinetics", "summarise_by_crs_grade"]
 
@@ -41,7 +42,9 @@ CYTOKINES: dict[str, str] = {
     "tnfa": "TNF-alpha",
     "gmcsf": "GM-CSF",
 }
-_FACTORS = {normalise_unit(u): f for u, f in {"pg/mL": 1.0, "ng/L": 1.0, "ng/mL": 1000.0}.items()}
+_UNITS = {"pg/mL": 1.0, "ng/L": 1.0, "ng/mL": 1000.0}
+# Case-sensitive keys (cartrial.units): "pg/ml" is pg/mL, "PG/ML" is refused.
+_FACTORS = {key: _UNITS[spelled] for key, spelled in spelling_index(_UNITS).items()}
 
 
 def _validate(samples: pd.DataFrame) -> pd.DataFrame:

@@ -5,7 +5,10 @@ needs it becomes "needs investigator review", never silently met. Dates of
 events that may never have happened take the string ``"never"`` when the site
 has confirmed the event did not occur. Units are in the field names, except for
 laboratory values, which carry their own unit (converted explicitly by
-:mod:`cartrial.units`; an unknown unit is an error naming the test).
+:mod:`cartrial.units`; an unknown unit is an error naming the test). Unit
+symbols are case-sensitive (SI Brochure 9th ed. section 5.2; UCUM): ``G/L`` is a
+cell count, ``g/L`` a mass concentration, and only the spellings listed per test
+are accepted.
 
 The JSON Schema of this model is published in ``docs/screening-record.schema.json``.
 """
@@ -122,12 +125,28 @@ class PriorTherapy(_Record):
         return self
 
 
+def _units_by_test() -> str:
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name, analyte in ANALYTES.items():
+        groups.setdefault(tuple(analyte.factors), []).append(name)
+    return "; ".join(f"{', '.join(names)}: {', '.join(units)}" for units, names in groups.items())
+
+
+_UNIT_HELP = (
+    "The unit as the laboratory writes it, one of those of the test. Unit symbols are "
+    "case-sensitive (SI Brochure 9th ed. section 5.2; UCUM): G/L is 10^9 cells per litre, "
+    "g/L grams per litre. Spaces are ignored, µ is u, × is x, 10⁹, 10*9 and 10e9 are 10^9, "
+    "and the litre may be written L or l; no other spelling is accepted. Units per test: "
+    + _units_by_test()
+)
+
+
 class Lab(_Record):
     """A laboratory result; ``unit`` is required and must be known for ``test``."""
 
     test: str
     value: Decimal
-    unit: str
+    unit: str = Field(description=_UNIT_HELP)
     uln: Decimal | None = Field(default=None, gt=0)
     lln: Decimal | None = Field(default=None, ge=0)
     date: dt.date | None = None
@@ -149,9 +168,8 @@ class Lab(_Record):
             analyte = ANALYTES[test]
             try:
                 analyte.factor_for(unit, field="unit")
-            except UnknownUnitError:
-                accepted = ", ".join(analyte.factors)
-                raise ValueError(f"a unit of {test} ({accepted})") from None
+            except UnknownUnitError as exc:
+                raise ValueError(exc.expected) from None
         return unit
 
 

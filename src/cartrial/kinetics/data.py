@@ -18,7 +18,8 @@ One row per sample (CSV or parquet), columns:
 A sample is BLQ when flagged, written as ``BLQ`` or ``<x``, or below its LLOQ;
 it enters the NCA as concentration 0 (PKNCA's convention). Values are converted to
 the analyte's canonical unit with the factors below (1 ug = 1000 ng;
-1 uL = 1 mm3 = 0.001 mL). Bad input raises :class:`~cartrial.errors.InputError`
+1 uL = 1 mm3 = 0.001 mL), read case-sensitively with the litre as ``L`` or ``l``
+(:mod:`cartrial.units`). Bad input raises :class:`~cartrial.errors.InputError`
 naming the row: an unknown analyte or matrix, a value without a unit or with a
 unit not listed for its analyte, a negative value, an unparseable time or value,
 two samples of one profile at the same time.
@@ -33,7 +34,7 @@ import pandas as pd
 
 from cartrial.errors import InputError
 from cartrial.kinetics.profiles import Profiles
-from cartrial.units import normalise_unit
+from cartrial.units import normalise_unit, spelling_index
 
 __all__ = ["ANALYTES", "MATRICES", "build_profiles", "load_samples", "validate_samples"]
 
@@ -186,7 +187,7 @@ def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFram
     canonical = pd.Series("", index=frame.index)
     for name, (canon, units) in ANALYTES.items():
         is_analyte = analyte == name
-        lookup = {normalise_unit(u): f for u, f in units.items()}
+        lookup = {key: units[spelled] for key, spelled in spelling_index(units).items()}
         factor = factor.where(~is_analyte, unit_key.map(lookup))
         canonical = canonical.where(~is_analyte, canon)
         row = _first(is_analyte & has_number & factor.isna())

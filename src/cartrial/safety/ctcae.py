@@ -22,7 +22,8 @@ Grading a laboratory value (:func:`grade_lab`):
    Relative thresholds multiply ULN, LLN or baseline
    (expressed in the value's unit, converted when given in another one); absolute
    thresholds compare in the threshold's unit, or directly in a unit CTCAE also
-   prints (e.g. haemoglobin 6.2 mmol/L) instead of converting.
+   prints (e.g. haemoglobin 6.2 mmol/L) instead of converting. Units are read
+   case-sensitively (:mod:`cartrial.units`: ``G/L`` is a count, ``g/L`` a mass).
 5. The grade is the highest grade with a threshold met, capped where CTCAE
    reserves higher grades for clinical criteria (anaemia: 3).
 
@@ -169,13 +170,16 @@ class LabGrade(BaseModel):
 
 
 def _in_unit(lab: LabGrading, value: Decimal, unit: str, to: str, field: str) -> Decimal:
-    if normalise_unit(unit) == normalise_unit(to):
-        return value
+    written = ANALYTES[lab.analyte].find(unit)
+    if normalise_unit(unit) == normalise_unit(to) or (
+        written is not None and written == ANALYTES[lab.analyte].find(to)
+    ):
+        return value  # one unit, perhaps spelled two ways (g/dl, g/dL): nothing to convert
     try:
         return convert(lab.analyte, value, unit, to=to).value
     except UnknownUnitError as exc:
         # ``field`` is the unit's own field; convert would name "<analyte>.unit".
-        raise UnknownUnitError(field, str(exc.value), exc.accepted) from None
+        raise exc.at(field) from None
 
 
 def grade_lab(
@@ -238,9 +242,11 @@ def grade_lab(
             continue
         if t.relative_to == "absolute":
             assert t.unit is not None
-            alt = {normalise_unit(u): v for u, v in t.alt_values.items()}
-            if normalise_unit(unit) in alt:
-                measured, limit_value, shown = value, alt[normalise_unit(unit)], unit
+            # A unit CTCAE also prints (haemoglobin in mmol/L) is compared as printed;
+            # the table's units are read case-sensitively (cartrial.units).
+            written = ANALYTES[lab.analyte].find(unit)
+            if written is not None and written in t.alt_values:
+                measured, limit_value, shown = value, t.alt_values[written], unit
             else:
                 measured = _in_unit(lab, value, unit, t.unit, f"{field}unit")
                 limit_value, shown = t.value, t.unit

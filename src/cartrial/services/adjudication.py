@@ -71,11 +71,13 @@ def derive_lab_grade(
     lln: Decimal | None = None,
     baseline: Decimal | None = None,
 ) -> Derivation:
-    """The CTCAE v5.0 grade of one value, with the engine's reason."""
+    """The CTCAE v5.0 grade of one value, with the engine's reason as the engine words it.
+
+    The reason already opens with the CTCAE term (``Platelet count decreased grade 4:
+    20 x10^9/L < 25 x10^9/L (CTCAE v5.0: <25.0 x 10e9 /L)``), so it is stored as is.
+    """
     graded = grade_lab(term=term, value=value, unit=unit, uln=uln, lln=lln, baseline=baseline)
-    return Derivation(
-        graded.grade, f"{graded.term}: {graded.reason}", f"{SAFETY_ENGINE} CTCAE v5.0"
-    )
+    return Derivation(graded.grade, graded.reason, f"{SAFETY_ENGINE} CTCAE v5.0")
 
 
 def _midnight(day: dt.date) -> dt.datetime:

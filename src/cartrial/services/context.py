@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from cartrial.errors import InputError
-from cartrial.store.audit import Actor
+from cartrial.errors import ConflictError, InputError
+from cartrial.store.audit import Actor, canonical_text
+from cartrial.store.conflicts import explain
 from cartrial.store.db import TrialSession
-from cartrial.store.models import Subject
+from cartrial.store.models import Record, Subject
 
-__all__ = ["Sessions", "refuse", "require_status", "transaction"]
+__all__ = ["Sessions", "refuse", "require_status", "require_version", "transaction"]
 
 Sessions = sessionmaker[TrialSession]
 
@@ -24,11 +28,24 @@ def transaction(
     """A session in one transaction: commits at the end, rolls back on any error.
 
     ``actor`` and ``reason`` go into every audit entry the transaction writes.
+    A write the database refuses because another writer came first (a record
+    changed since it was read, a unique value already recorded) is a
+    :class:`~cartrial.errors.ConflictError` naming the record and both values
+    (:func:`cartrial.store.conflicts.explain`; 21 CFR 11.10(e)): nothing of this
+    transaction is stored and nothing stored is overwritten.
     """
-    with sessions() as session, session.begin():
-        session.info["actor"] = actor
-        session.info["reason"] = reason
-        yield session
+    info: dict[str, Any] = {}
+    try:
+        with sessions() as session, session.begin():
+            info = session.info
+            session.info["actor"] = actor
+            session.info["reason"] = reason
+            yield session
+    except (StaleDataError, IntegrityError) as exc:
+        conflict = explain(sessions, info, exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
 
 
 def refuse(session: Session, *, table_name: str, record_id: str, reasons: list[str]) -> None:
@@ -55,3 +72,24 @@ def require_status(subject: Subject, allowed: tuple[str, ...], step: str) -> Non
         raise InputError(
             "status", subject.status, f"a subject that is {' or '.join(allowed)} to {step}"
         )
+
+
+def require_version(record: Record, expected_version: int, changes: dict[str, Any]) -> None:
+    """Refuse changing ``record`` unless it is still at the version the writer read.
+
+    Optimistic locking (21 CFR 11.10(e): a change must not obscure what someone
+    else recorded meanwhile): a newer version is a
+    :class:`~cartrial.errors.ConflictError` with the first field of ``changes``,
+    the value now stored, the value refused and the version now stored.
+    """
+    if record.version == expected_version:
+        return
+    field = next(iter(changes), "version")
+    raise ConflictError(
+        table=record.__tablename__,
+        record_id=record.id,
+        field=field,
+        yours=canonical_text(changes.get(field)),
+        theirs=canonical_text(getattr(record, field, None)),
+        version=record.version,
+    )

@@ -18,7 +18,7 @@ from cartrial.dosing.calendar import study_date
 from cartrial.errors import InputError, InvalidTransition, NotFoundError
 from cartrial.services.access import load_subject, subject_in_scope
 from cartrial.services.admin import protocol_of
-from cartrial.services.context import Sessions, transaction
+from cartrial.services.context import Sessions, require_version, transaction
 from cartrial.services.safety import Derivation
 from cartrial.services.site_clock import clock_of
 from cartrial.store.audit import Actor
@@ -101,15 +101,23 @@ def record_visit_date(
     *,
     actor: Actor,
     visit_id: str,
+    expected_version: int,
     actual_date: dt.date,
     reason: str | None = None,
 ) -> Visit:
-    """The date a visit took place (a correction needs a reason)."""
+    """The date a visit took place, on the visit read at ``expected_version``.
+
+    A correction needs a reason (Annex 11 section 9). A visit changed since the
+    writer read it is a :class:`~cartrial.errors.ConflictError` naming the date
+    stored and the date refused, as for an AE edit: two coordinators dating one
+    visit do not overwrite each other (21 CFR 11.10(e)).
+    """
     with transaction(sessions, actor, reason=reason) as session:
         visit = session.get(Visit, visit_id)
         if visit is None:
             raise NotFoundError("visit", visit_id)
         load_subject(session, actor, visit.subject_id, "ae.record")
+        require_version(visit, expected_version, {"actual_date": actual_date})
         visit.actual_date = actual_date
     return visit
 
@@ -189,13 +197,16 @@ def record_sample(
     collected_at: dt.datetime,
     study_day: int | None = None,
 ) -> Sample:
-    """A sample drawn for CAR copies, cytokines or anti-drug antibodies."""
+    """A sample drawn for CAR copies, cytokines or anti-drug antibodies.
+
+    A sample code already recorded is a :class:`~cartrial.errors.DuplicateError`
+    (HTTP 409), raised by the transaction from the unique constraint, as for a
+    collection id or a lot number.
+    """
     if analyte not in ASSAYS:
         raise InputError("analyte", analyte, "one of " + ", ".join(ASSAYS))
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "ae.record")
-        if session.scalars(select(Sample.id).where(Sample.sample_code == sample_code)).first():
-            raise InputError("sample_code", sample_code, "a sample code not already recorded")
         sample = Sample(
             subject_id=subject.id,
             sample_code=sample_code,
@@ -297,7 +308,13 @@ def _check_end(subject: Subject, status: str) -> None:
 def record_death(
     sessions: Sessions, *, actor: Actor, subject_id: str, died_on: dt.date, cause: str
 ) -> Death:
-    """A death; the subject's status becomes ``died``."""
+    """A death; the subject's status becomes ``died``.
+
+    Recordable at any status before the end and after it: ``completed`` (long-term
+    follow-up of gene-modified cell therapy, FDA guidance 2020, up to 15 years) and
+    ``withdrawn``; not after ``screen_failed`` (such a death is not collected) or a
+    first death (:data:`~cartrial.store.models.TRANSITIONS` says why).
+    """
     with transaction(sessions, actor, reason=f"death: {cause}") as session:
         subject = load_subject(session, actor, subject_id, "ae.record")
         _check_end(subject, "died")

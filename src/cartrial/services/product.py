@@ -42,7 +42,14 @@ def record_apheresis(
     chain_of_identity_id: str,
     collected_at: dt.datetime,
 ) -> Apheresis:
-    """A leukapheresis collection labelled with the subject's CoI id; status -> apheresed."""
+    """A leukapheresis collection labelled with the subject's CoI id; status -> apheresed.
+
+    ``collection_id`` is unique: one already recorded is a
+    :class:`~cartrial.errors.DuplicateError` (HTTP 409 ``conflict``, naming the field
+    and value), raised by the transaction from the database's unique constraint, so
+    two writers racing with one id get the same answer (ISBT 128: one donation
+    identification number per collection).
+    """
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "product.record")
         require_status(subject, ("enrolled", "apheresed"), "record an apheresis")
@@ -63,7 +70,12 @@ def record_apheresis(
 def register_lot(
     sessions: Sessions, *, actor: Actor, apheresis_id: str, lot_number: str
 ) -> ProductLot:
-    """A lot entering manufacturing from one collection; status -> manufacturing."""
+    """A lot entering manufacturing from one collection; status -> manufacturing.
+
+    ``lot_number`` is unique: one already recorded is a
+    :class:`~cartrial.errors.DuplicateError` (HTTP 409 ``conflict``), as for a
+    collection id.
+    """
     with transaction(sessions, actor) as session:
         collection = session.get(Apheresis, apheresis_id)
         if collection is None:

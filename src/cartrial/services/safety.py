@@ -16,12 +16,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm.exc import StaleDataError
-
-from cartrial.errors import ConflictError, InputError, NotFoundError
+from cartrial.errors import InputError, NotFoundError
 from cartrial.services.access import authorize, load_subject, subject_in_scope
-from cartrial.services.context import Sessions, transaction
-from cartrial.store.audit import Actor, canonical_text
+from cartrial.services.context import Sessions, require_version, transaction
+from cartrial.store.audit import Actor
 from cartrial.store.models import (
     AdverseEvent,
     EnrolmentHold,
@@ -129,38 +127,16 @@ def update_adverse_event(
     unknown = sorted(set(changes) - set(AE_EDITABLE))
     if unknown:
         raise InputError("changes", unknown[0], "one of " + ", ".join(AE_EDITABLE))
-    try:
-        with transaction(sessions, actor, reason=reason) as session:
-            event = session.get(AdverseEvent, ae_id)
-            if event is None:
-                raise NotFoundError("adverse event", ae_id)
-            load_subject(session, actor, event.subject_id, "ae.record")
-            if event.version != expected_version:
-                field = next(iter(changes), "version")
-                raise ConflictError(
-                    table="adverse_event",
-                    record_id=ae_id,
-                    field=field,
-                    yours=canonical_text(changes.get(field)),
-                    theirs=canonical_text(getattr(event, field, None)),
-                    version=event.version,
-                )
-            for field, value in changes.items():
-                setattr(event, field, value)
-    except StaleDataError:
-        # Another writer committed between our read and our UPDATE: same answer.
-        with sessions() as session:
-            fresh = session.get(AdverseEvent, ae_id)
-            assert fresh is not None
-            field = next(iter(changes), "version")
-            raise ConflictError(
-                table="adverse_event",
-                record_id=ae_id,
-                field=field,
-                yours=canonical_text(changes.get(field)),
-                theirs=canonical_text(getattr(fresh, field, None)),
-                version=fresh.version,
-            ) from None
+    # A writer committing between this read and the UPDATE is the same conflict,
+    # raised by the transaction (cartrial.store.conflicts) with both values.
+    with transaction(sessions, actor, reason=reason) as session:
+        event = session.get(AdverseEvent, ae_id)
+        if event is None:
+            raise NotFoundError("adverse event", ae_id)
+        load_subject(session, actor, event.subject_id, "ae.record")
+        require_version(event, expected_version, changes)
+        for field, value in changes.items():
+            setattr(event, field, value)
     return event
 
 

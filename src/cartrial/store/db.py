@@ -114,6 +114,7 @@ def make_engine(
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[TrialSession]:
     """Sessions bound to ``engine`` that write the audit trail on every flush."""
-    import cartrial.store.audit  # noqa: F401  (registers the listeners)
+    # The flush listeners: the audit trail, and what each flush writes (store.conflicts).
+    from cartrial.store import audit, conflicts  # noqa: F401
 
     return sessionmaker(engine, class_=TrialSession, expire_on_commit=False)

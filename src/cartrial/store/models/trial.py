@@ -27,6 +27,16 @@ __all__ = [
 ]
 
 #: Allowed next statuses of a subject (issue 7's lifecycle).
+#:
+#: A death may be recorded after the end of treatment: from ``completed`` and from
+#: ``withdrawn``. Subjects given gene-modified cells are followed for up to 15
+#: years (FDA guidance "Long Term Follow-up After Administration of Human Gene
+#: Therapy Products", January 2020), so a death after the main study is completed
+#: is trial data. ``screen_failed`` stays final: a screen failure never received the
+#: product, so the guidance's follow-up (of subjects exposed to it) does not apply,
+#: the protocol does not follow them after screening, and a later death is not
+#: collected; recording one would put a subject back in the trial's data without a
+#: protocol reason. ``died`` is final.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "screening": ("screen_failed", "enrolled", "withdrawn", "died"),
     "screen_failed": (),
@@ -36,7 +46,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "lymphodepleted": ("infused", "withdrawn", "died"),
     "infused": ("follow_up", "withdrawn", "died"),
     "follow_up": ("completed", "withdrawn", "died"),
-    "completed": (),
+    "completed": ("died",),
     "withdrawn": ("died",),
     "died": (),
 }

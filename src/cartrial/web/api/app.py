@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from cartrial import __version__
 from cartrial.services.context import Sessions
+from cartrial.web.api.deps import refuse_nul_in_parameters
 from cartrial.web.api.errors import ErrorOut, install_error_handlers
 from cartrial.web.api.routes import router
 
@@ -51,5 +52,5 @@ def create_app(sessions: Sessions, *, threads: int | None = None) -> FastAPI:
     )
     app.state.sessions = sessions
     install_error_handlers(app)
-    app.include_router(router, prefix="/api/v1")
+    app.include_router(router, prefix="/api/v1", dependencies=[Depends(refuse_nul_in_parameters)])
     return app

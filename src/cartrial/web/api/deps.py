@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from cartrial.errors import AuthenticationError
+from cartrial.errors import AuthenticationError, InputError
 from cartrial.services import auth
 from cartrial.services.access import authorize
 from cartrial.services.context import Sessions
@@ -26,6 +26,7 @@ __all__ = [
     "RequireInvestigator",
     "RequireSiteStaff",
     "SessionsDep",
+    "refuse_nul_in_parameters",
     "require",
 ]
 
@@ -34,6 +35,19 @@ _bearer = HTTPBearer(auto_error=False)
 
 # Dependencies that do no I/O are ``async def``: FastAPI runs them on the event loop
 # instead of handing each to a worker thread and back.
+
+
+async def refuse_nul_in_parameters(request: Request) -> None:
+    """A path or query parameter holding NUL (0x00) is a 422 naming the parameter.
+
+    PostgreSQL text cannot hold NUL (its driver refuses the statement), so a filter
+    such as ``?test=a%00b`` would otherwise fail inside the database as a 500; the
+    request bodies refuse NUL in their schemas (``schemas._In``). Refused on every
+    backend, so that an answer does not depend on the database.
+    """
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        if isinstance(value, str) and "\x00" in value:
+            raise InputError(name, value, "text without NUL characters")
 
 
 async def get_sessions(request: Request) -> Sessions:

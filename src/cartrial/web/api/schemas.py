@@ -163,7 +163,10 @@ class LabIn(_In):
     collected_at: Moment
     test: str = Field(min_length=1, max_length=32)
     value: Decimal = Field(allow_inf_nan=False, ge=Decimal("-1e9"), le=Decimal("1e9"))
-    unit: Unit = Field(description="a test cartrial.units knows must use one of its units")
+    unit: Unit = Field(
+        description="a test cartrial.units knows must use one of its units, case-sensitive "
+        "(G/L is a count, g/L a mass; the litre may be written L or l)"
+    )
     ctcae_term: str | None = Field(
         default=None,
         min_length=1,
@@ -463,6 +466,7 @@ class VisitOut(_Out):
 
 
 class VisitDateIn(_In):
+    expected_version: int = Field(ge=1, description="the version you read")
     actual_date: dt.date
     reason: str | None = Field(
         default=None,

@@ -40,8 +40,17 @@ def list_visits(
 def record_visit_date(
     visit_id: str, body: VisitDateIn, sessions: SessionsDep, actor: RequireSiteStaff
 ) -> VisitOut:
-    """The date the visit took place; correcting a date already entered needs ``reason``."""
+    """The date the visit took place; correcting a date already entered needs ``reason``.
+
+    ``expected_version`` is the version read: a visit changed since is a 409 naming
+    the date stored and the date sent.
+    """
     visit = followup.record_visit_date(
-        sessions, actor=actor, visit_id=visit_id, actual_date=body.actual_date, reason=body.reason
+        sessions,
+        actor=actor,
+        visit_id=visit_id,
+        expected_version=body.expected_version,
+        actual_date=body.actual_date,
+        reason=body.reason,
     )
     return VisitOut.model_validate(visit)
