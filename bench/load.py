@@ -186,8 +186,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2, help="request threads per worker")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=3, help="request threads per worker")
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
@@ -250,12 +250,7 @@ def main() -> int:
         db_cpu_before = _backend_cpu_seconds(args.dsn, schema)
         client_before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
-        if os.environ.get("UVL"):
-            import uvloop
-
-            uvloop.run(run_all())
-        else:
-            asyncio.run(run_all())
+        asyncio.run(run_all())
         elapsed = time.perf_counter() - started
         client_after = resource.getrusage(resource.RUSAGE_SELF)
         server_cpu = sum(_process_cpu_seconds(p) for p in [server.pid, *workers])

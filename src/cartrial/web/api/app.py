@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,11 +32,6 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if threads is not None:
             anyio.to_thread.current_default_thread_limiter().total_tokens = threads
-        # What start-up made (modules, the app, the engines' compiled forms) lives as
-        # long as the process: leave it out of every later full collection, which
-        # otherwise walks it all and stalls the worker's requests for tens of ms.
-        gc.collect()
-        gc.freeze()
         yield
 
     app = FastAPI(

@@ -13,6 +13,7 @@ of queueing behind dozens of others (docs/store.md, "Load").
 
 from __future__ import annotations
 
+import gc
 import os
 
 from fastapi import FastAPI
@@ -21,7 +22,13 @@ from cartrial.store import make_engine, make_sessionmaker
 from cartrial.web.api.app import create_app
 from cartrial.web.api.keep_alive import DEFAULT_KEEP_ALIVE_REQUESTS
 
-__all__ = ["DEFAULT_THREADS", "app", "keep_alive_requests", "threads_per_worker"]
+__all__ = [
+    "DEFAULT_THREADS",
+    "app",
+    "keep_alive_requests",
+    "threads_per_worker",
+    "tune_garbage_collector",
+]
 
 DEFAULT_THREADS = 2
 
@@ -39,9 +46,27 @@ def keep_alive_requests() -> int:
 
 
 def app() -> FastAPI:
-    """The API on ``$CARTRIAL_DATABASE_URL`` (default ``cartrial.db``)."""
+    """The API on ``$CARTRIAL_DATABASE_URL`` (default ``cartrial.db``), in a serving worker."""
     threads = threads_per_worker()
     engine = make_engine(pool_size=threads + 1)
-    return create_app(
+    served = create_app(
         make_sessionmaker(engine), threads=threads, keep_alive_requests=keep_alive_requests()
     )
+    tune_garbage_collector()
+    return served
+
+
+def tune_garbage_collector() -> None:
+    """Keep the worker's garbage collector off the requests' path.
+
+    What start-up made (modules, the app, compiled statements) lives as long as the
+    process: :func:`gc.freeze` leaves it out of every later full collection, which
+    otherwise walks it all and stalls the worker's requests (measured: full passes
+    of 43-140 ms). A request allocates thousands of short-lived objects; collecting
+    the youngest generation every 50,000 net allocations instead of 700 takes the
+    collector off most requests (p99 at 1 worker x 3 threads: 92-93 ms against
+    96-101 ms; docs/store.md, Load).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
