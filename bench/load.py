@@ -297,9 +297,10 @@ def main() -> int:
             f"lost: {lost_db} not in the database, {lost_audit} not in the audit trail; "
             f"{chain.describe()}"
         )
+        uneven = medians[-1] > 1.5 * medians[0]
         print(
-            f"per-client median latency ms: lowest {medians[0]:.1f}, highest {medians[-1]:.1f} "
-            "(a wide spread: connections unevenly spread over the workers)"
+            f"per-client median latency ms: lowest {medians[0]:.1f}, highest {medians[-1]:.1f}"
+            + (" (uneven: some workers hold more connections than others)" if uneven else "")
         )
         per = 1000 / max(len(acked), 1)
         print(
