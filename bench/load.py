@@ -21,6 +21,7 @@ import asyncio
 import datetime as dt
 import os
 import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -128,6 +129,39 @@ async def _client(
                 errors.append(f"{reply.status_code}: {reply.text[:100]}")
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (Linux ``/proc``); 0 once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found += [int(c) for c in children]
+    return found
+
+
+def _backend_cpu_seconds(dsn: str, application_name: str) -> float:
+    """CPU of the PostgreSQL backends whose ``application_name`` is ``application_name``."""
+    engine = create_engine(dsn.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE application_name = :app"),
+            {"app": application_name},
+        ).scalars()
+        total = sum(_process_cpu_seconds(pid) for pid in pids)
+    engine.dispose()
+    return total
+
+
 def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if values else 0.0
 
@@ -152,8 +186,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2, help="request threads per worker")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=3, help="request threads per worker")
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
@@ -162,7 +196,7 @@ def main() -> int:
     admin_engine = create_engine(args.dsn.replace("postgresql://", "postgresql+psycopg://"))
     with admin_engine.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{args.dsn}?options=-csearch_path%3D{schema}"
+    url = f"{args.dsn}?options=-csearch_path%3D{schema}&application_name={schema}"
     server = None
     try:
         token, subjects = _setup(url, args.clients)
@@ -198,6 +232,7 @@ def main() -> int:
             except httpx.HTTPError:
                 time.sleep(0.2)
         latencies: list[float] = []
+        per_client: list[list[float]] = [[] for _ in range(args.clients)]
         acked: list[tuple[str, str]] = []
         errors: list[str] = []
         deadline = time.perf_counter() + args.seconds
@@ -205,14 +240,25 @@ def main() -> int:
         async def run_all() -> None:
             await asyncio.gather(
                 *[
-                    _client(base, token, subjects[i], deadline, latencies, acked, errors)
+                    _client(base, token, subjects[i], deadline, per_client[i], acked, errors)
                     for i in range(args.clients)
                 ]
             )
 
+        workers = _children(server.pid)
+        server_cpu_before = sum(_process_cpu_seconds(p) for p in [server.pid, *workers])
+        db_cpu_before = _backend_cpu_seconds(args.dsn, schema)
+        client_before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         asyncio.run(run_all())
         elapsed = time.perf_counter() - started
+        client_after = resource.getrusage(resource.RUSAGE_SELF)
+        server_cpu = sum(_process_cpu_seconds(p) for p in [server.pid, *workers])
+        server_cpu -= server_cpu_before
+        db_cpu = _backend_cpu_seconds(args.dsn, schema) - db_cpu_before
+        client_cpu = (client_after.ru_utime + client_after.ru_stime) - (
+            client_before.ru_utime + client_before.ru_stime
+        )
         server.terminate()
         server.wait(timeout=30)
         server = None
@@ -235,7 +281,9 @@ def main() -> int:
         lost_db = len([a for a in acked if a not in stored])
         lost_audit = len([a for a in acked if a not in audited])
         rate = len(acked) / elapsed
+        latencies = [x for one in per_client for x in one]
         ms = [x * 1000 for x in latencies]
+        medians = sorted(statistics.median(one) * 1000 for one in per_client if one)
         print(
             f"clients {args.clients}, {elapsed:.1f} s, uvicorn workers {args.workers} "
             f"x {args.threads} threads"
@@ -248,6 +296,17 @@ def main() -> int:
         print(
             f"lost: {lost_db} not in the database, {lost_audit} not in the audit trail; "
             f"{chain.describe()}"
+        )
+        uneven = medians[-1] > 1.5 * medians[0]
+        print(
+            f"per-client median latency ms: lowest {medians[0]:.1f}, highest {medians[-1]:.1f}"
+            + (" (uneven: some workers hold more connections than others)" if uneven else "")
+        )
+        per = 1000 / max(len(acked), 1)
+        print(
+            f"CPU per write: server {server_cpu * per:.2f} ms, client {client_cpu * per:.2f} ms, "
+            f"PostgreSQL {db_cpu * per:.2f} ms; machine busy "
+            f"{(server_cpu + client_cpu + db_cpu) / elapsed / (os.cpu_count() or 1):.0%}"
         )
         if errors:
             print("first errors:", errors[:3])

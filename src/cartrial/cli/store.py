@@ -181,6 +181,14 @@ def serve(
     threads: Annotated[
         int, typer.Option(min=1, help="request threads per worker (and its connection pool)")
     ] = 2,
+    keep_alive_requests: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="requests per client connection before it is closed, which spreads clients "
+            "over the workers [default: 100]",
+        ),
+    ] = None,
     url: Url = None,
 ) -> None:
     """Serve the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json)."""
@@ -197,6 +205,8 @@ def serve(
     if url:
         os.environ["CARTRIAL_DATABASE_URL"] = url
     os.environ["CARTRIAL_API_THREADS"] = str(threads)
+    if keep_alive_requests is not None:
+        os.environ["CARTRIAL_API_KEEP_ALIVE_REQUESTS"] = str(keep_alive_requests)
     if workers > 1 and database_url(url).startswith("sqlite"):
         raise fail("--workers above 1 needs PostgreSQL (SQLite has one writer)")
     uvicorn.run(

@@ -8,13 +8,14 @@ existence is not revealed. Sponsor-wide actors (no site) see every site.
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from cartrial.errors import NotFoundError, PermissionDenied
 from cartrial.store.audit import Actor
 from cartrial.store.models import Subject
 
-__all__ = ["PERMISSIONS", "authorize", "load_subject"]
+__all__ = ["PERMISSIONS", "authorize", "load_subject", "subject_in_scope"]
 
 _SITE_STAFF = ("investigator", "coordinator")
 _ALL = (
@@ -67,3 +68,21 @@ def load_subject(session: Session, actor: Actor, subject_id: str, action: str) -
     if subject is None or (actor.site_id is not None and subject.site_id != actor.site_id):
         raise NotFoundError("subject", subject_id)
     return subject
+
+
+# Built once, so that SQLAlchemy reuses its compiled form and result layout unchanged.
+_SUBJECT_SITE = select(Subject.site_id).where(Subject.id == bindparam("subject_id"))
+
+
+def subject_in_scope(session: Session, actor: Actor, subject_id: str, action: str) -> str:
+    """``subject_id``, if ``actor`` may do ``action`` on it: :func:`load_subject`'s rule.
+
+    For use cases that only attach a new record to the subject (a lab value, an AE):
+    one column read instead of loading the subject.
+    """
+    if actor.role not in PERMISSIONS[action]:
+        raise PermissionDenied(action=action, role=actor.role)
+    site_id = session.execute(_SUBJECT_SITE, {"subject_id": subject_id}).scalar()
+    if site_id is None or (actor.site_id is not None and site_id != actor.site_id):
+        raise NotFoundError("subject", subject_id)
+    return subject_id

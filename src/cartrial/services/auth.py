@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import Engine, bindparam, select
 
 from cartrial.errors import AuthenticationError, NotFoundError
 from cartrial.services.context import Sessions, transaction
@@ -135,31 +135,32 @@ def revoke_api_token(sessions: Sessions, *, actor: Actor, token_id: str) -> None
         )
 
 
+# Built once: SQLAlchemy reuses the compiled form and its result layout as they are,
+# where a statement built per call is recompiled from the cache and re-adapted.
+_TOKEN_HOLDER = (
+    select(
+        ApiToken.revoked_at,
+        ApiToken.role,
+        ApiToken.site_id,
+        User.id,
+        User.username,
+        User.is_active,
+        User.locked_at,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_sha256 == bindparam("digest"))
+)
+
+
 def resolve_api_token(sessions: Sessions, secret: str) -> Actor:
     """The actor behind an API token; revoked tokens and locked accounts are refused."""
-    with sessions() as session:
-        # One SELECT of plain columns, no ORM objects; on PostgreSQL in autocommit
-        # (no BEGIN/ROLLBACK round trips): the check reads one row and writes nothing.
-        # SQLite keeps its BEGIN IMMEDIATE transaction (store.db).
-        autocommit = session.get_bind().dialect.name == "postgresql"
-        options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
-        row = (
-            session.connection(execution_options=options)
-            .execute(
-                select(
-                    ApiToken.revoked_at,
-                    ApiToken.role,
-                    ApiToken.site_id,
-                    User.id,
-                    User.username,
-                    User.is_active,
-                    User.locked_at,
-                )
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.token_sha256 == _digest(secret))
-            )
-            .first()
-        )
+    # One SELECT of plain columns on a pooled connection, no session and no ORM
+    # objects; on PostgreSQL in autocommit (no BEGIN/ROLLBACK round trips): the check
+    # reads one row and writes nothing. SQLite keeps its BEGIN IMMEDIATE (store.db).
+    engine: Engine = sessions.kw["bind"]
+    options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+    with engine.connect().execution_options(**options) as connection:
+        row = connection.execute(_TOKEN_HOLDER, {"digest": _digest(secret)}).first()
     if row is None or row.revoked_at is not None:
         raise AuthenticationError("unknown or revoked API token")
     if not row.is_active or row.locked_at is not None:

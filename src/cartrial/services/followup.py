@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from cartrial.dosing.calendar import study_date
 from cartrial.errors import InputError, InvalidTransition, NotFoundError
-from cartrial.services.access import load_subject
+from cartrial.services.access import load_subject, subject_in_scope
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, require_version, transaction
 from cartrial.services.safety import Derivation
@@ -134,9 +134,9 @@ def record_vital(
 ) -> VitalSign:
     """One vital sign (temperature, blood pressure, SpO2, ...)."""
     with transaction(sessions, actor) as session:
-        subject = load_subject(session, actor, subject_id, "ae.record")
+        subject_key = subject_in_scope(session, actor, subject_id, "ae.record")
         vital = VitalSign(
-            subject_id=subject.id, measured_at=measured_at, test=test, value=value, unit=unit
+            subject_id=subject_key, measured_at=measured_at, test=test, value=value, unit=unit
         )
         session.add(vital)
     return vital
@@ -174,9 +174,9 @@ def record_lab(
                 raise
             raise InputError("ctcae_term", exc.value, exc.expected) from exc
     with transaction(sessions, actor) as session:
-        subject = load_subject(session, actor, subject_id, "ae.record")
+        subject_key = subject_in_scope(session, actor, subject_id, "ae.record")
         lab = LabResult(
-            subject_id=subject.id, collected_at=collected_at, test=test, value=value, unit=unit
+            subject_id=subject_key, collected_at=collected_at, test=test, value=value, unit=unit
         )
         if derivation is not None:
             lab.derived_grade = derivation.grade

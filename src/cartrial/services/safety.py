@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cartrial.errors import InputError, NotFoundError
-from cartrial.services.access import authorize, load_subject
+from cartrial.services.access import authorize, load_subject, subject_in_scope
 from cartrial.services.context import Sessions, require_version, transaction
 from cartrial.store.audit import Actor
 from cartrial.store.models import (
@@ -96,9 +96,9 @@ def record_adverse_event(
     if grading_scale not in ("ctcae_v5", "astct_2019"):
         raise InputError("grading_scale", grading_scale, "ctcae_v5 or astct_2019")
     with transaction(sessions, actor) as session:
-        subject = load_subject(session, actor, subject_id, "ae.record")
+        subject_key = subject_in_scope(session, actor, subject_id, "ae.record")
         event = AdverseEvent(
-            subject_id=subject.id,
+            subject_id=subject_key,
             term=term,
             onset_date=onset_date,
             grading_scale=grading_scale,

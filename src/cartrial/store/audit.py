@@ -21,7 +21,9 @@ Rules implemented (TRIAL_DATA.md section 1.6 row 5):
    advisory lock, SQLite with ``BEGIN IMMEDIATE``. The entries of a flush are
    plain INSERTs written after the flush's own records (``after_flush``), so on
    PostgreSQL the lock is taken as late as possible and held only for one round
-   trip (lock, then head read), the hashing, one INSERT and the COMMIT.
+   trip (lock, head read, and whether a subject the flush touched is locked),
+   the hashing, one INSERT and the COMMIT. Checking data locks under the chain
+   lock also means a data lock committed by another writer is always seen.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, event, inspect, select, text
+from sqlalchemy import Table, bindparam, event, inspect, select, text
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from cartrial.errors import CartrialError, DataLocked, InputError, InvalidTransition
@@ -148,44 +150,83 @@ def _entry_sha256(prev_sha256: str, row: dict[str, Any]) -> str:
 
 # One round trip on psycopg: the lock, then the head read as a statement of its own,
 # so that (READ COMMITTED) its snapshot is taken after the lock is granted and sees
-# every entry the previous holder committed.
+# every entry the previous holder committed; then, when the flush touched subjects,
+# whether any of them is locked (read under the chain lock, so a data lock committed
+# by a writer before us is always seen).
 _LOCK_AND_HEAD = (
     f"SELECT pg_advisory_xact_lock({_ADVISORY_KEY}); "
     "SELECT seq, entry_sha256 FROM audit_entry ORDER BY seq DESC LIMIT 1"
 )
+_LOCKED_SUBJECT_SQL = (
+    "; SELECT subject.code FROM data_lock JOIN subject ON subject.id = data_lock.subject_id "
+    "WHERE data_lock.subject_id = ANY({ids}) AND data_lock.lifted_at IS NULL LIMIT 1"
+)
+
+# Built once, so that SQLAlchemy reuses its compiled form and result layout unchanged.
+_LOCKED_SUBJECT = (
+    select(Subject.code)
+    .join(DataLock, DataLock.subject_id == Subject.id)
+    .where(DataLock.subject_id.in_(bindparam("ids", expanding=True)), DataLock.lifted_at.is_(None))
+    .limit(1)
+)
+_HEAD = select(AuditEntry.seq, AuditEntry.entry_sha256).order_by(AuditEntry.seq.desc()).limit(1)
 
 
-def _chain_head(session: Session) -> tuple[int, str]:
+def _chain_head(session: Session, touched: set[str]) -> tuple[int, str]:
+    """Take the chain lock and read its head; refuse if a touched subject is locked."""
     head = session.info.get("audit_head")
-    if head is not None:
+    if head is not None:  # the lock is already held by this transaction
+        _refuse_locked(session, touched)
         return (int(head[0]), str(head[1]))
     connection = session.connection()
     dialect = connection.dialect
     row: Any
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        from psycopg import sql
+
+        query = _LOCK_AND_HEAD
+        if touched:
+            query += (
+                sql.SQL(_LOCKED_SUBJECT_SQL).format(ids=sql.Literal(sorted(touched))).as_string()
+            )
         dbapi_connection: Any = connection.connection.dbapi_connection
         with dbapi_connection.cursor() as cursor:
-            cursor.execute(_LOCK_AND_HEAD, prepare=False)
+            cursor.execute(query, prepare=False)
             cursor.nextset()
             row = cursor.fetchone()
+            if touched:
+                cursor.nextset()
+                locked = cursor.fetchone()
+                if locked is not None:
+                    raise DataLocked(locked[0])
     else:
         if dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
-        row = connection.execute(
-            select(AuditEntry.seq, AuditEntry.entry_sha256).order_by(AuditEntry.seq.desc()).limit(1)
-        ).first()
+        row = connection.execute(_HEAD).first()
+        _refuse_locked(session, touched)
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+
+def _refuse_locked(session: Session, subject_ids: set[str]) -> None:
+    if not subject_ids:
+        return
+    locked = session.connection().execute(_LOCKED_SUBJECT, {"ids": sorted(subject_ids)}).scalar()
+    if locked is not None:
+        raise DataLocked(locked)
 
 
 _AUDIT_INSERT = cast(Table, AuditEntry.__table__).insert()
 
 
-def _append(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Number, chain and insert ``rows`` (a plain INSERT, no ORM objects) under the lock."""
+def _append(session: Session, rows: list[dict[str, Any]], touched: set[str] | None = None) -> None:
+    """Number, chain and insert ``rows`` (a plain INSERT, no ORM objects) under the lock.
+
+    ``touched``: the subjects whose data the rows change; a locked one refuses them all.
+    """
     if not rows:
         return
     actor: Actor = session.info.get("actor") or SYSTEM
-    seq, prev = _chain_head(session)
+    seq, prev = _chain_head(session, touched or set())
     now = utcnow()
     entries = []
     for row in rows:
@@ -288,23 +329,6 @@ def _subject_of(obj: Record) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _refuse_locked(session: Session, subject_ids: set[str]) -> None:
-    if not subject_ids:
-        return
-    locked = (
-        session.connection()
-        .execute(
-            select(DataLock.subject_id)
-            .where(DataLock.subject_id.in_(subject_ids), DataLock.lifted_at.is_(None))
-            .limit(1)
-        )
-        .scalar()
-    )
-    if locked is not None:
-        subject = session.get(Subject, locked)
-        raise DataLocked(subject.code if subject else locked)
-
-
 def _changes(obj: Record) -> list[tuple[str, Any, Any]]:
     state = inspect(obj)
     out = []
@@ -383,15 +407,16 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: object) ->
             )
         if (sid := _subject_of(obj)) is not None:
             touched.add(sid)
-    _refuse_locked(session, touched)
     # Written after the flush has inserted the records: the chain lock is taken as
-    # late as possible, and only the numbering, hashing and one INSERT happen under it.
-    session.info["audit_rows"] = rows
+    # late as possible, and only the data-lock check (in the lock's round trip), the
+    # numbering, hashing and one INSERT happen under it.
+    session.info["audit_rows"] = (rows, touched)
 
 
 @event.listens_for(TrialSession, "after_flush")
 def _after_flush(session: Session, _ctx: UOWTransaction) -> None:
-    _append(session, session.info.pop("audit_rows", []))
+    rows, touched = session.info.pop("audit_rows", ([], set()))
+    _append(session, rows, touched)
 
 
 def _apply_defaults(obj: Record) -> None:

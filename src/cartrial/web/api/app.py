@@ -12,15 +12,20 @@ from cartrial import __version__
 from cartrial.services.context import Sessions
 from cartrial.web.api.deps import refuse_nul_in_parameters
 from cartrial.web.api.errors import ErrorOut, install_error_handlers
+from cartrial.web.api.keep_alive import RecycleConnections
 from cartrial.web.api.routes import router
 
 __all__ = ["create_app"]
 
 
-def create_app(sessions: Sessions, *, threads: int | None = None) -> FastAPI:
+def create_app(
+    sessions: Sessions, *, threads: int | None = None, keep_alive_requests: int | None = None
+) -> FastAPI:
     """The API bound to one database (a session factory from ``cartrial.store``).
 
-    ``threads`` caps the threads running requests (anyio's default is 40).
+    ``threads`` caps the threads running requests (anyio's default is 40);
+    ``keep_alive_requests`` closes each connection after that many requests
+    (:mod:`cartrial.web.api.keep_alive`; None: never).
     """
 
     @asynccontextmanager
@@ -45,6 +50,8 @@ def create_app(sessions: Sessions, *, threads: int | None = None) -> FastAPI:
         },
     )
     app.state.sessions = sessions
+    if keep_alive_requests is not None:
+        app.add_middleware(RecycleConnections, max_requests=keep_alive_requests)
     install_error_handlers(app)
     app.include_router(router, prefix="/api/v1", dependencies=[Depends(refuse_nul_in_parameters)])
     return app

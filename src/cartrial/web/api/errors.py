@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 
 from cartrial.errors import (
     AuthenticationError,
@@ -71,6 +72,22 @@ def install_error_handlers(app: FastAPI) -> None:
                     field = exc.field
                 return _response(status, code, str(exc), field)
         return _response(400, "refused", str(exc), None)  # pragma: no cover
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:  # the server went away (a COMMIT in flight may have landed)
+            logger.warning("database connection lost: %s", exc.orig)
+            return _response(
+                503,
+                "database_unavailable",
+                (
+                    "the database connection was lost; reload before entering the change again "
+                    "(a change sent as the connection dropped may have been saved)"
+                ),
+                None,
+            )
+        logger.exception("unexpected database error", exc_info=exc)
+        return _response(500, "internal_error", "internal error; it has been logged", None)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
