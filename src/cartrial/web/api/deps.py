@@ -65,19 +65,23 @@ async def current_actor(
 ) -> Actor:
     """The actor behind the bearer token.
 
-    An API token is checked on the event loop, not in the request thread pool: it is
-    one indexed read on a pooled connection outside any transaction (about 0.2 ms;
-    the pool keeps one connection more than the worker has threads for it), and
-    handing it to a thread made every request queue twice for the worker's few
-    threads (measured: p99 102-103 ms where it was 109-127 ms; docs/store.md, Load).
-    A login session is also written (its idle clock), so it goes to a thread.
+    On PostgreSQL an API token is checked on the event loop, not in the request
+    thread pool: it is one indexed read on a pooled connection outside any
+    transaction (about 0.2 ms; the pool keeps one connection more than the worker
+    has threads for it), and handing it to a thread made every request queue twice
+    for the worker's few threads (measured: p99 102-103 ms where it was 109-127 ms;
+    docs/store.md, Load). On SQLite every transaction queues for the one write lock
+    (``BEGIN IMMEDIATE``, store.db), which must not stall the event loop, and a
+    login session is also written (its idle clock): both go to a thread.
     """
     if credentials is None or not credentials.credentials:
         raise AuthenticationError("sign in first: send 'Authorization: Bearer <token>'")
     secret = credentials.credentials
-    if secret.startswith("ct_"):
+    if not secret.startswith("ct_"):
+        return await run_in_threadpool(auth.resolve_session, sessions, secret)
+    if sessions.kw["bind"].dialect.name == "postgresql":
         return auth.resolve_api_token(sessions, secret)
-    return await run_in_threadpool(auth.resolve_session, sessions, secret)
+    return await run_in_threadpool(auth.resolve_api_token, sessions, secret)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
