@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -103,3 +105,33 @@ def test_cli_export_appends_an_export_entry_after_the_files_without_it(
         f"whole database at revision 0006 as of audit entry {exported}: {rows} row(s) of "
         f"31 table(s) to {out.resolve()}; source: cli"
     )
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)  # SQLite blocks the writer
+def test_an_export_reads_one_committed_state_while_a_site_writes(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site added after the first table was read is in no file, its audit entry neither."""
+    from cartrial.services import admin
+    from cartrial.store import archive
+
+    sessions = make_sessionmaker(engine)
+    build_world(sessions)
+    tables = archive._tables()
+
+    def tables_with_a_write_between() -> Iterator[Any]:
+        for n, table in enumerate(tables):
+            if n == 1:  # after the first table has been read
+                admin.create_site(
+                    sessions, actor=ROOT, code="LATE", name="Late site", time_zone="UTC"
+                )
+            yield table
+
+    monkeypatch.setattr(archive, "_tables", tables_with_a_write_between)
+    manifest = export_database(engine, tmp_path / "export", actor=ROOT, source="cli")
+    sites = json.loads((tmp_path / "export" / "site.json").read_text())
+    entries = json.loads((tmp_path / "export" / "audit_entry.json").read_text())
+    assert sorted(s["code"] for s in sites) == ["A", "B"]
+    assert not any("LATE" in (e["new_value"] or "") for e in entries)
+    assert manifest["audit_last_sha256"] == entries[-1]["entry_sha256"]
+    assert manifest["tables"]["audit_entry"]["rows"] == len(entries)

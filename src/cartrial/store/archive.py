@@ -7,6 +7,9 @@ archives in open formats. One JSON and one CSV file per table, and
 the audit chain's last hash. Login sessions and API tokens are not exported;
 password hashes are in the JSON only (needed to restore accounts), never in CSV.
 
+Every table is read in one snapshot, so the files and the manifest's last audit
+hash describe one committed state even while sites keep writing.
+
 Import goes into an empty database at the same revision, table by table in
 foreign-key order, bypassing the ORM so that records and audit entries arrive
 exactly as exported; the audit chain is verified afterwards.
@@ -63,7 +66,13 @@ def export_database(engine: Engine, out_dir: Path, *, actor: Actor, source: str)
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {"revision": current_revision(engine), "tables": {}}
-    with engine.connect() as conn:
+    # One snapshot for every table (11.10(b): an accurate copy): on PostgreSQL a
+    # read-only REPEATABLE READ transaction; SQLite's BEGIN IMMEDIATE (store.db)
+    # already holds every writer off until the export has read everything.
+    options: dict[str, Any] = {}
+    if engine.dialect.name == "postgresql":
+        options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    with engine.connect().execution_options(**options) as conn:
         for table in _tables():
             order = list(table.primary_key.columns)
             rows = [dict(r._mapping) for r in conn.execute(select(table).order_by(*order))]
