@@ -288,6 +288,7 @@ OPERATIONS = {
     ("get", "/api/v1/subjects/{subject_id}/casebook"),
     ("get", "/api/v1/subjects/{subject_id}/signatures"),
     # follow-up records
+    ("post", "/api/v1/subjects/{subject_id}/status"),
     ("post", "/api/v1/subjects/{subject_id}/visits/plan"),
     ("get", "/api/v1/subjects/{subject_id}/visits"),
     ("patch", "/api/v1/visits/{visit_id}"),

@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from cartrial.errors import InvalidTransition
 from cartrial.services import followup, screening
-from cartrial.services.context import Sessions, transaction
+from cartrial.services.context import Sessions
 from cartrial.store.models import AuditEntry, Death, Subject
 from cartrial.web.api import create_app
 from tests.store.http import error, ok, token
-from tests.store.trial import ROOT, World, build_world, infused, screening_record
+from tests.store.trial import World, build_world, infused, screening_record
 
 API = "/api/v1"
 
@@ -75,9 +75,13 @@ def test_a_screen_failure_s_later_death_is_refused_and_nothing_is_written(world:
         record=screening_record("S-009", anc="0.4"),
     )
     assert decision.decision == "not_eligible"
-    # No use case moves a subject to screen_failed yet: the set-up does it through the store.
-    with transaction(world.sessions, ROOT, reason="set-up: screen failure (ANC)") as s:
-        s.get(Subject, subject.id).status = "screen_failed"  # type: ignore[union-attr]
+    followup.advance_status(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject.id,
+        status="screen_failed",
+        reason="ANC 0.4 x10^9/L, below the protocol's minimum",
+    )
     with pytest.raises(InvalidTransition) as err:
         followup.record_death(
             world.sessions,

@@ -40,6 +40,7 @@ from cartrial.store.models.followup import ASSAYS
 from cartrial.units import ANALYTES
 
 __all__ = [
+    "MANUAL_STATUSES",
     "advance_status",
     "infusion_day",
     "plan_visit_rows",
@@ -285,14 +286,29 @@ def record_con_med(
     return med
 
 
+#: The status changes a site records by hand, with a reason; the others follow from
+#: a use case (enrolment, apheresis, lymphodepletion, infusion, death, withdrawal).
+MANUAL_STATUSES = ("screen_failed", "follow_up", "completed")
+
+
 def advance_status(
     sessions: Sessions, *, actor: Actor, subject_id: str, status: str, reason: str
-) -> None:
-    """Move an infused subject into follow-up, or a followed subject to completed."""
-    if status not in ("follow_up", "completed"):
-        raise InputError("status", status, "follow_up or completed")
+) -> Subject:
+    """Record a screen failure, an infused subject's entry into follow-up, or completion.
+
+    A screen failure is a consented subject who is not enrolled (CDISC SDTM DS
+    disposition "SCREEN FAILURE"; ICH E3 section 10.1 counts them apart); it is
+    final (:data:`~cartrial.store.models.TRANSITIONS`). The lifecycle decides which
+    change is allowed from the subject's status; the reason goes into the audit
+    trail (Annex 11 section 9).
+    """
+    if status not in MANUAL_STATUSES:
+        raise InputError("status", status, " or ".join(MANUAL_STATUSES))
     with transaction(sessions, actor, reason=reason) as session:
-        load_subject(session, actor, subject_id, "treatment.record").status = status
+        subject = load_subject(session, actor, subject_id, "treatment.record")
+        _check_end(subject, status)
+        subject.status = status
+    return subject
 
 
 def _check_end(subject: Subject, status: str) -> None:

@@ -104,6 +104,14 @@ class SubjectOut(_Out):
     version: int
 
 
+class StatusIn(_In):
+    status: Literal["screen_failed", "follow_up", "completed"] = Field(
+        description="screen_failed from screening (final); follow_up from infused; "
+        "completed from follow_up"
+    )
+    reason: str = Field(min_length=1, max_length=4000, description="kept in the audit trail")
+
+
 class ScreenIn(_In):
     site_id: str = Field(min_length=1, max_length=36)
     protocol_version_id: str = Field(min_length=1, max_length=36)

@@ -1,4 +1,4 @@
-"""``/subjects``: list, read, screen, sign eligibility, enrol."""
+"""``/subjects``: list, read, screen, sign eligibility, enrol, record a status change."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from cartrial.services import enrolment, read, screening
+from cartrial.services import enrolment, followup, read, screening
 from cartrial.store.models import STATUSES
 from cartrial.web.api.deps import CurrentActor, RequireInvestigator, RequireSiteStaff, SessionsDep
 from cartrial.web.api.routes.paging import Limit, Offset
@@ -16,6 +16,7 @@ from cartrial.web.api.schemas import (
     PasswordIn,
     ScreenIn,
     ScreenOut,
+    StatusIn,
     SubjectOut,
 )
 
@@ -81,5 +82,16 @@ def enrol(
     """Enrol at the assigned dose level; refused on hold, unsigned eligibility or wait."""
     subject = enrolment.enrol(
         sessions, actor=actor, subject_id=subject_id, weight_kg=body.weight_kg
+    )
+    return SubjectOut.model_validate(subject)
+
+
+@router.post("/{subject_id}/status", response_model=SubjectOut)
+def record_status(
+    subject_id: str, body: StatusIn, sessions: SessionsDep, actor: RequireSiteStaff
+) -> SubjectOut:
+    """A screen failure, entry into follow-up or completion, with its reason (audited)."""
+    subject = followup.advance_status(
+        sessions, actor=actor, subject_id=subject_id, status=body.status, reason=body.reason
     )
     return SubjectOut.model_validate(subject)
