@@ -114,8 +114,8 @@ def build_casebook(sessions: Sessions, *, actor: Actor, subject_id: str, source:
     """
     with _snapshot(sessions) as session:
         subject = load_subject(session, actor, subject_id, "subject.read")
-        site = session.get(Site, subject.site_id)
-        zone = _zone(site)
+        site = _site(session, subject)
+        zone = site.time_zone
         forms = _forms(session, subject, zone, with_history=True)
         protocol = session.get(ProtocolVersion, subject.protocol_version_id)
         head = session.execute(
@@ -125,8 +125,8 @@ def build_casebook(sessions: Sessions, *, actor: Actor, subject_id: str, source:
             subject_id=subject.id,
             subject_code=subject.code,
             subject_status=subject.status,
-            site_code=site.code if site else subject.site_id,
-            site_name=site.name if site else "",
+            site_code=site.code,
+            site_name=site.name,
             time_zone=zone,
             protocol_id=protocol.protocol_id if protocol else subject.protocol_version_id,
             protocol_label=protocol.label if protocol else "",
@@ -159,14 +159,21 @@ def list_signatures(sessions: Sessions, *, actor: Actor, subject_id: str) -> lis
     """The signatures on the subject's records with their status (21 CFR 11.50 display)."""
     with _snapshot(sessions) as session:
         subject = load_subject(session, actor, subject_id, "subject.read")
-        zone = _zone(session.get(Site, subject.site_id))
+        zone = _site(session, subject).time_zone
         forms = _forms(session, subject, zone, with_history=False)
     return [s for form in forms for r in form.walk() for s in r.signatures]
 
 
-def _zone(site: Site | None) -> str:
-    """The IANA name of the site's clock (``UTC`` for a site that cannot be read)."""
-    return site.time_zone if site is not None else "UTC"
+def _site(session: Session, subject: Subject) -> Site:
+    """The subject's site, whose clock (``time_zone``, IANA) every time is shown on (rule 7).
+
+    The foreign key makes a missing site impossible; were it missing, no casebook is
+    printed rather than one with every time labelled on a clock that is not the site's.
+    """
+    site = session.get(Site, subject.site_id)
+    if site is None:
+        raise NotFoundError("site", subject.site_id)
+    return site
 
 
 @dataclass

@@ -33,16 +33,20 @@ __all__ = [
 DEFAULT_THREADS = 2
 
 
+def _positive_int_setting(name: str, default: int) -> int:
+    """``$name`` as a positive integer, else ``default``."""
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+
+
 def threads_per_worker() -> int:
     """``$CARTRIAL_API_THREADS`` as a positive integer, else :data:`DEFAULT_THREADS`."""
-    raw = os.environ.get("CARTRIAL_API_THREADS", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_THREADS
+    return _positive_int_setting("CARTRIAL_API_THREADS", DEFAULT_THREADS)
 
 
 def keep_alive_requests() -> int:
     """``$CARTRIAL_API_KEEP_ALIVE_REQUESTS`` as a positive integer, else the default."""
-    raw = os.environ.get("CARTRIAL_API_KEEP_ALIVE_REQUESTS", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_KEEP_ALIVE_REQUESTS
+    return _positive_int_setting("CARTRIAL_API_KEEP_ALIVE_REQUESTS", DEFAULT_KEEP_ALIVE_REQUESTS)
 
 
 def app() -> FastAPI:

@@ -7,14 +7,15 @@ Every role may read; another site's subject is not found (404).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from cartrial.report.casebook import render_casebook_html
-from cartrial.services import casebook, read
+from cartrial.services import casebook
 from cartrial.web.api.deps import CurrentActor, SessionsDep
+from cartrial.web.api.routes.paging import Limit, Offset
 from cartrial.web.api.schemas import Page, SignatureOut
 
 router = APIRouter(prefix="/subjects", tags=["casebook"])
@@ -39,8 +40,8 @@ def list_signatures(
     subject_id: str,
     sessions: SessionsDep,
     actor: CurrentActor,
-    limit: Annotated[int, Query(ge=1, le=read.MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[SignatureOut]:
     """Signatures on the subject's records: printed name, role, meaning, UTC time, status."""
     items = casebook.list_signatures(sessions, actor=actor, subject_id=subject_id)
