@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from cartrial.services.context import Sessions
-from cartrial.store import db, make_engine
+from cartrial.store import db, make_engine, make_sessionmaker
 from cartrial.web.api import create_app
 from tests.store.conftest import PG_URL, postgres_unreachable
 from tests.store.trial import PASSWORD, build_world
@@ -105,3 +106,23 @@ def test_the_api_answers_503_when_the_database_connection_is_lost(
         "field": None,
     }
     assert client.get("/api/v1/subjects", headers=headers).status_code == 200
+
+
+def test_the_token_check_stays_on_the_event_loop_only_while_a_connection_is_free(
+    admin: Engine, tmp_path: Path
+) -> None:
+    from cartrial.web.api.deps import _spare_postgresql_connection
+
+    engine = make_engine(PG_URL, pool_size=1)
+    try:
+        sessions = make_sessionmaker(engine)
+        assert _spare_postgresql_connection(sessions)
+        with engine.connect() as busy:
+            busy.execute(text("SELECT 1"))
+            assert not _spare_postgresql_connection(sessions)  # it would wait: a thread
+        assert _spare_postgresql_connection(sessions)
+    finally:
+        engine.dispose()
+    sqlite = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    assert not _spare_postgresql_connection(make_sessionmaker(sqlite))  # BEGIN IMMEDIATE
+    sqlite.dispose()

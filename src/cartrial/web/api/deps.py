@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.pool import QueuePool
 from starlette.concurrency import run_in_threadpool
 
 from cartrial.errors import AuthenticationError, InputError
@@ -68,7 +69,8 @@ async def current_actor(
     On PostgreSQL an API token is checked on the event loop, not in the request
     thread pool: it is one indexed read on a pooled connection outside any
     transaction (about 0.2 ms; the pool keeps one connection more than the worker
-    has threads for it), and handing it to a thread made every request queue twice
+    has threads for it; when none is free it goes to a thread rather than have the
+    loop wait for one), and handing it to a thread made every request queue twice
     for the worker's few threads (measured: p99 102-103 ms where it was 109-127 ms;
     docs/store.md, Load). On SQLite every transaction queues for the one write lock
     (``BEGIN IMMEDIATE``, store.db), which must not stall the event loop, and a
@@ -79,9 +81,18 @@ async def current_actor(
     secret = credentials.credentials
     if not secret.startswith("ct_"):
         return await run_in_threadpool(auth.resolve_session, sessions, secret)
-    if sessions.kw["bind"].dialect.name == "postgresql":
+    if _spare_postgresql_connection(sessions):
         return auth.resolve_api_token(sessions, secret)
     return await run_in_threadpool(auth.resolve_api_token, sessions, secret)
+
+
+def _spare_postgresql_connection(sessions: Sessions) -> bool:
+    """PostgreSQL with a pooled connection free now, so the loop never waits for one."""
+    engine = sessions.kw["bind"]
+    pool = engine.pool
+    if engine.dialect.name != "postgresql" or not isinstance(pool, QueuePool):
+        return False
+    return bool(pool.checkedout() < pool.size())
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
