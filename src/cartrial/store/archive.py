@@ -33,7 +33,14 @@ from typing import Any
 from sqlalchemy import Boolean, Date, Engine, Integer, Numeric, Table, func, select
 
 from cartrial.errors import InputError
-from cartrial.store.audit import Actor, ChainReport, canonical_text, record_export, verify_chain
+from cartrial.store.audit import (
+    CHAIN_HEAD,
+    Actor,
+    ChainReport,
+    canonical_text,
+    record_export,
+    verify_chain,
+)
 from cartrial.store.db import make_sessionmaker
 from cartrial.store.migrate import current_revision
 from cartrial.store.models import Base
@@ -97,11 +104,8 @@ def export_database(engine: Engine, out_dir: Path, *, actor: Actor, source: str)
                 "json_sha256": _sha256(json_path),
                 "csv_sha256": _sha256(csv_path),
             }
-        last = conn.execute(
-            select(Base.metadata.tables["audit_entry"].c.entry_sha256)
-            .order_by(Base.metadata.tables["audit_entry"].c.seq.desc())
-            .limit(1)
-        ).scalar()
+        head = conn.execute(CHAIN_HEAD).first()
+        last = head[1] if head else None
     manifest["audit_last_sha256"] = last
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     tables = manifest["tables"]

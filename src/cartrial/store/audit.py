@@ -43,6 +43,7 @@ from cartrial.store.db import TrialSession
 from cartrial.store.models import TRANSITIONS, AuditEntry, DataLock, Record, Subject, utcnow
 
 __all__ = [
+    "CHAIN_HEAD",
     "EXPORT_SOURCES",
     "GENESIS",
     "Actor",
@@ -169,7 +170,10 @@ _LOCKED_SUBJECT = (
     .where(DataLock.subject_id.in_(bindparam("ids", expanding=True)), DataLock.lifted_at.is_(None))
     .limit(1)
 )
-_HEAD = select(AuditEntry.seq, AuditEntry.entry_sha256).order_by(AuditEntry.seq.desc()).limit(1)
+#: The chain's last entry: ``(seq, entry_sha256)``, no row on an empty trail.
+CHAIN_HEAD = (
+    select(AuditEntry.seq, AuditEntry.entry_sha256).order_by(AuditEntry.seq.desc()).limit(1)
+)
 
 
 def _chain_head(session: Session, touched: set[str]) -> tuple[int, str]:
@@ -202,7 +206,7 @@ def _chain_head(session: Session, touched: set[str]) -> tuple[int, str]:
     else:
         if dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
-        row = connection.execute(_HEAD).first()
+        row = connection.execute(CHAIN_HEAD).first()
         _refuse_locked(session, touched)
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 

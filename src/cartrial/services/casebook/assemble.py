@@ -56,7 +56,7 @@ from cartrial.services.casebook.model import (
     format_site_time,
 )
 from cartrial.services.context import Sessions, transaction
-from cartrial.store.audit import GENESIS, Actor, record_export, record_values
+from cartrial.store.audit import CHAIN_HEAD, GENESIS, Actor, record_export, record_values
 from cartrial.store.models import (
     AuditEntry,
     ProtocolVersion,
@@ -118,9 +118,7 @@ def build_casebook(sessions: Sessions, *, actor: Actor, subject_id: str, source:
         zone = site.time_zone
         forms = _forms(session, subject, zone, with_history=True)
         protocol = session.get(ProtocolVersion, subject.protocol_version_id)
-        head = session.execute(
-            select(AuditEntry.seq, AuditEntry.entry_sha256).order_by(AuditEntry.seq.desc()).limit(1)
-        ).first()
+        head = session.execute(CHAIN_HEAD).first()
         book = Casebook(
             subject_id=subject.id,
             subject_code=subject.code,

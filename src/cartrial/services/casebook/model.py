@@ -19,9 +19,10 @@ shown on the site's clock with its zone and the UTC time beside it
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from cartrial.services.site_clock import SiteClock, time_zone_named
 
 __all__ = [
     "AuditLine",
@@ -70,8 +71,7 @@ def format_site_time(moment: dt.datetime | str, time_zone: str) -> str:
     utc = format_utc(moment)
     if time_zone in _UTC_NAMES:
         return utc
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    local = aware.astimezone(zoneinfo.ZoneInfo(time_zone))
+    local = SiteClock(time_zone_named(time_zone)).local(moment)
     return f"{local:%Y-%m-%d %H:%M:%S} {time_zone} ({utc})"
 
 
