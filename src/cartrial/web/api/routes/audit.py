@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from cartrial.services import read
 from cartrial.store.audit import verify_chain
 from cartrial.web.api.deps import RequireAuditReader, SessionsDep
+from cartrial.web.api.routes.paging import page_of
 from cartrial.web.api.schemas import AuditOut, Page, VerifyOut
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -27,9 +28,7 @@ def list_audit(
     items, total = read.list_audit(
         sessions, actor=actor, table_name=table, record_id=record_id, limit=limit, offset=offset
     )
-    return Page[AuditOut](
-        items=[AuditOut.model_validate(e) for e in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(AuditOut, items, total, limit, offset)
 
 
 @router.get("/verify", response_model=VerifyOut)

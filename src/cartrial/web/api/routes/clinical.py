@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from cartrial.services import followup, read, safety, treatment
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
-from cartrial.web.api.routes.paging import Limit, Offset
+from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     AdverseEventIn,
     AdverseEventOut,
@@ -35,12 +35,7 @@ def list_adverse_events(
     items, total = read.list_adverse_events(
         sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
     )
-    return Page[AdverseEventOut](
-        items=[AdverseEventOut.model_validate(a) for a in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(AdverseEventOut, items, total, limit, offset)
 
 
 @router.post(
@@ -88,9 +83,7 @@ def list_labs(
     items, total = read.list_labs(
         sessions, actor=actor, subject_id=subject_id, test=test, limit=limit, offset=offset
     )
-    return Page[LabOut](
-        items=[LabOut.model_validate(x) for x in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(LabOut, items, total, limit, offset)
 
 
 @router.post(

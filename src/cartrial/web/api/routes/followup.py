@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from cartrial.services import followup, read
 from cartrial.store.models.followup import ASSAYS
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
-from cartrial.web.api.routes.paging import Limit, Offset
+from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     AssayResultIn,
     AssayResultOut,
@@ -39,12 +39,7 @@ def list_vital_signs(
     items, total = read.list_vital_signs(
         sessions, actor=actor, subject_id=subject_id, test=test, limit=limit, offset=offset
     )
-    return Page[VitalSignOut](
-        items=[VitalSignOut.model_validate(v) for v in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(VitalSignOut, items, total, limit, offset)
 
 
 @router.post("/subjects/{subject_id}/vital-signs", response_model=VitalSignOut, status_code=CREATED)
@@ -69,9 +64,7 @@ def list_samples(
     items, total = read.list_samples(
         sessions, actor=actor, subject_id=subject_id, analyte=analyte, limit=limit, offset=offset
     )
-    return Page[SampleOut](
-        items=[SampleOut.model_validate(x) for x in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(SampleOut, items, total, limit, offset)
 
 
 @router.post("/subjects/{subject_id}/samples", response_model=SampleOut, status_code=CREATED)
@@ -116,12 +109,7 @@ def list_assay_results(
         limit=limit,
         offset=offset,
     )
-    return Page[AssayResultOut](
-        items=[AssayResultOut.model_validate(x) for x in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(AssayResultOut, items, total, limit, offset)
 
 
 @router.get("/subjects/{subject_id}/con-meds", response_model=Page[ConMedOut])
@@ -136,9 +124,7 @@ def list_con_meds(
     items, total = read.list_con_meds(
         sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
     )
-    return Page[ConMedOut](
-        items=[ConMedOut.model_validate(x) for x in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(ConMedOut, items, total, limit, offset)
 
 
 @router.post("/subjects/{subject_id}/con-meds", response_model=ConMedOut, status_code=CREATED)

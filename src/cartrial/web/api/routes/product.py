@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from cartrial.services import product, read, treatment
 from cartrial.store.models.product import LOT_STATUSES
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
-from cartrial.web.api.routes.paging import Limit, Offset
+from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     ApheresisIn,
     ApheresisOut,
@@ -94,12 +94,7 @@ def list_apheresis(
     items, total = read.list_apheresis(
         sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
     )
-    return Page[ApheresisOut](
-        items=[ApheresisOut.model_validate(x) for x in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(ApheresisOut, items, total, limit, offset)
 
 
 @router.get("/subjects/{subject_id}/lots", response_model=Page[LotOut])
@@ -117,9 +112,7 @@ def list_lots(
     items, total = read.list_lots(
         sessions, actor=actor, subject_id=subject_id, status=status_, limit=limit, offset=offset
     )
-    return Page[LotOut](
-        items=[LotOut.model_validate(x) for x in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(LotOut, items, total, limit, offset)
 
 
 @router.get("/lots/{lot_id}/custody", response_model=Page[CustodyOut])
@@ -130,9 +123,7 @@ def list_custody(
     items, total = read.list_custody(
         sessions, actor=actor, lot_id=lot_id, limit=limit, offset=offset
     )
-    return Page[CustodyOut](
-        items=[CustodyOut.model_validate(x) for x in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(CustodyOut, items, total, limit, offset)
 
 
 @router.get("/subjects/{subject_id}/lymphodepletion", response_model=Page[LymphodepletionOut])
@@ -147,9 +138,4 @@ def list_lymphodepletion(
     items, total = read.list_lymphodepletion(
         sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
     )
-    return Page[LymphodepletionOut](
-        items=[LymphodepletionOut.model_validate(x) for x in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(LymphodepletionOut, items, total, limit, offset)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from cartrial.services import data, read
 from cartrial.store.models.oversight import QUERY_STATUSES
 from cartrial.web.api.deps import CurrentActor, SessionsDep
-from cartrial.web.api.routes.paging import Limit, Offset
+from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     DataLockIn,
     DataLockLiftIn,
@@ -39,9 +39,7 @@ def list_queries(
     items, total = read.list_queries(
         sessions, actor=actor, status=status_, limit=limit, offset=offset
     )
-    return Page[QueryOut](
-        items=[QueryOut.model_validate(q) for q in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(QueryOut, items, total, limit, offset)
 
 
 @router.get("/subjects/{subject_id}/queries", response_model=Page[QueryOut])
@@ -57,9 +55,7 @@ def list_subject_queries(
     items, total = read.list_subject_queries(
         sessions, actor=actor, subject_id=subject_id, status=status_, limit=limit, offset=offset
     )
-    return Page[QueryOut](
-        items=[QueryOut.model_validate(q) for q in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(QueryOut, items, total, limit, offset)
 
 
 @router.post(
@@ -129,9 +125,4 @@ def list_data_locks(
     items, total = read.list_data_locks(
         sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
     )
-    return Page[DataLockOut](
-        items=[DataLockOut.model_validate(x) for x in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(DataLockOut, items, total, limit, offset)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from cartrial.services import adjudication, read, safety, syndromes
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
-from cartrial.web.api.routes.paging import Limit, Offset
+from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     AdverseEventOut,
     DltIn,
@@ -91,12 +91,7 @@ def list_observations(
     items, total = read.list_ae_observations(
         sessions, actor=actor, ae_id=ae_id, limit=limit, offset=offset
     )
-    return Page[ObservationOut](
-        items=[ObservationOut.model_validate(x) for x in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(ObservationOut, items, total, limit, offset)
 
 
 @router.get("/subjects/{subject_id}/dlt-adjudications", response_model=Page[DltOut])
@@ -111,9 +106,7 @@ def list_dlt_adjudications(
     items, total = read.list_dlt_adjudications(
         sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
     )
-    return Page[DltOut](
-        items=[DltOut.model_validate(x) for x in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(DltOut, items, total, limit, offset)
 
 
 @router.get("/escalation-decisions", response_model=Page[EscalationOut])
@@ -128,12 +121,7 @@ def list_escalation_decisions(
     items, total = read.list_escalation_decisions(
         sessions, actor=actor, protocol_id=protocol_id, limit=limit, offset=offset
     )
-    return Page[EscalationOut](
-        items=[EscalationOut.model_validate(x) for x in items],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    return page_of(EscalationOut, items, total, limit, offset)
 
 
 @router.get("/holds", response_model=Page[HoldOut])
@@ -149,6 +137,4 @@ def list_holds(
     items, total = read.list_holds(
         sessions, actor=actor, protocol_id=protocol_id, active=active, limit=limit, offset=offset
     )
-    return Page[HoldOut](
-        items=[HoldOut.model_validate(x) for x in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(HoldOut, items, total, limit, offset)

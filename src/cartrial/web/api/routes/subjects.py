@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from cartrial.services import enrolment, followup, read, screening
 from cartrial.store.models import STATUSES
 from cartrial.web.api.deps import CurrentActor, RequireInvestigator, RequireSiteStaff, SessionsDep
-from cartrial.web.api.routes.paging import Limit, Offset
+from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     EnrolIn,
     Page,
@@ -38,9 +38,7 @@ def list_subjects(
     items, total = read.list_subjects(
         sessions, actor=actor, status=status_, code=code, limit=limit, offset=offset
     )
-    return Page[SubjectOut](
-        items=[SubjectOut.model_validate(s) for s in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(SubjectOut, items, total, limit, offset)
 
 
 @router.get("/{subject_id}", response_model=SubjectOut)

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from cartrial.services import followup, read
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
-from cartrial.web.api.routes.paging import Limit, Offset
+from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import Page, VisitDateIn, VisitOut
 
 router = APIRouter(tags=["visits"])
@@ -31,9 +31,7 @@ def list_visits(
     items, total = read.list_visits(
         sessions, actor=actor, subject_id=subject_id, limit=limit, offset=offset
     )
-    return Page[VisitOut](
-        items=[VisitOut.model_validate(v) for v in items], total=total, limit=limit, offset=offset
-    )
+    return page_of(VisitOut, items, total, limit, offset)
 
 
 @router.patch("/visits/{visit_id}", response_model=VisitOut)
