@@ -12,7 +12,10 @@ patient(s) inside the 28-day DLT window ...``. The dose level comes from
   DLT status adjudicated now by the safety engine from stored data
   (``yes``, ``no`` or ``pending`` with the days followed, counted in local
   days of the subject's own site; subjects not DLT-evaluable, e.g. withdrawn
-  inside the window, are left out);
+  inside the window, are left out), then every subject enrolled at a level and
+  still awaiting infusion, as pending with 0 days followed (it holds its place
+  in the cohort: a 3+3 cohort of three enrolled subjects waits for their DLT
+  windows, Storer 1989; a withdrawn subject frees its place);
 - :func:`assign_dose_from_decisions`: the latest safety-committee decision
   recorded, else the protocol's start level.
 """
@@ -116,6 +119,11 @@ def assign_dose_from_decisions(session: Session, protocol: Protocol) -> DoseAssi
 
 ESCALATION_ENGINE = "cartrial.escalation"
 
+#: Statuses of a subject enrolled at a dose level and not yet infused: it holds its
+#: slot in the cohort (pending, followed 0 days), so two sites enrolling while the
+#: product is manufactured are not both given the cohort's last place.
+AWAITING_INFUSION = ("enrolled", "apheresed", "manufacturing", "lymphodepleted")
+
 
 def assign_dose_from_engine(
     session: Session, protocol: Protocol, *, as_of: dt.datetime | None = None
@@ -135,6 +143,16 @@ def assign_dose_from_engine(
         .where(ProtocolVersion.protocol_id == protocol.id)
         .order_by(Infusion.started_at, Subject.code)
     ).all()
+    awaiting = session.scalars(
+        select(Subject)
+        .join(ProtocolVersion, ProtocolVersion.id == Subject.protocol_version_id)
+        .where(
+            ProtocolVersion.protocol_id == protocol.id,
+            Subject.status.in_(AWAITING_INFUSION),
+            Subject.dose_level.is_not(None),
+        )
+        .order_by(Subject.enrolled_at, Subject.code)
+    ).all()
     patients = []
     for subject in treated:
         verdict = assess_subject_dlt(session, subject, protocol, as_of=now)
@@ -149,6 +167,11 @@ def assign_dose_from_engine(
                 grade2_related=verdict.grade2_related,
             )
         )
+    patients += [
+        PatientOutcome(subject=s.code, level=s.dose_level, dlt="pending", days_followed=0)
+        for s in awaiting
+        if s.dose_level is not None
+    ]
     design = design_from_protocol(protocol)
     spec = protocol.escalation
     tite = bool(spec and spec.crm and spec.crm.tite and isinstance(design, Crm))

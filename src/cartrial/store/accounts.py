@@ -11,6 +11,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import numpy as np
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select
@@ -27,6 +32,7 @@ __all__ = [
     "check_password",
     "hash_password",
     "verify_login",
+    "virtual_accounts",
 ]
 
 MAX_FAILED_LOGINS = 5
@@ -43,8 +49,36 @@ def check_password(password: str) -> str:
     return password
 
 
+#: Under :func:`virtual_accounts`: a test-sized hasher and a seeded salt source.
+_VIRTUAL: ContextVar[tuple[PasswordHasher, np.random.Generator] | None] = ContextVar(
+    "cartrial_virtual_accounts", default=None
+)
+
+
+@contextmanager
+def virtual_accounts(seed: int) -> Iterator[None]:
+    """Hash the passwords of a simulation's virtual users cheaply and reproducibly.
+
+    Still argon2id, with test-sized cost (t=1, 1 MiB) and salts drawn from
+    ``seed``, so a simulated trial with a few hundred signatures runs in seconds
+    and the same seed gives the same stored hashes. Only the whole-trial
+    simulator uses it (this thread's context only); real accounts always get
+    RFC 9106's profile and a random salt (21 CFR 11.300(b)).
+    """
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    token = _VIRTUAL.set((hasher, np.random.default_rng([seed, 0xA2])))
+    try:
+        yield
+    finally:
+        _VIRTUAL.reset(token)
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password`` (salted; the text starts ``$argon2id$``)."""
+    virtual = _VIRTUAL.get()
+    if virtual is not None:
+        hasher, salts = virtual
+        return hasher.hash(check_password(password), salt=salts.bytes(16))
     return _HASHER.hash(check_password(password))
 
 

@@ -13,12 +13,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from cartrial import clock
 
 __all__ = ["Base", "Record", "UtcDateTime", "new_id", "utcnow"]
 
@@ -32,13 +33,13 @@ NAMING = {
 
 
 def new_id() -> str:
-    """A new record id (UUID4 text)."""
-    return str(uuid.uuid4())
+    """A new record id (UUID4 text; seeded under a simulation, :mod:`cartrial.clock`)."""
+    return clock.new_id()
 
 
 def utcnow() -> dt.datetime:
-    """The server's current time in UTC (never the client's clock)."""
-    return dt.datetime.now(dt.UTC)
+    """The server's current time in UTC (never the client's clock; :mod:`cartrial.clock`)."""
+    return clock.utcnow()
 
 
 class UtcDateTime(TypeDecorator[dt.datetime]):
