@@ -63,8 +63,8 @@ def compute_latent_response(
     confirmed = (pr[:, :, None] & pr[:, None, :] & later[None, :, :]).any(axis=(1, 2))
     pd_day = np.where(first < scans.size, scans[np.minimum(first, scans.size - 1)], np.inf)
     return LatentResponse(
-        responder=pr.any(axis=1),
-        confirmed_responder=confirmed,
+        responder=np.asarray(pr.any(axis=1), dtype=np.bool_),
+        confirmed_responder=np.asarray(confirmed, dtype=np.bool_),
         disease_control=alive[:, 0] & ~progressed[:, 0],
         pfs_day=np.minimum(pd_day, patients.death_day),
     )
