@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "ck_fraction_persisting": 0.05,
     "ck_beta_per_day": 0.012,
     "crs_grade": 0,
+    "crs_tocilizumab": False,
+    "crs_steroids": False,
     "crs_onset_day": INF,
     "crs_duration_days": 0.0,
     "icans_grade": 0,
@@ -54,7 +56,13 @@ DEFAULTS: dict[str, Any] = {
     "lost_to_follow_up_day": INF,
 }
 _TEXT = {"tumour_type", "sex", "screen_failure", "off_tumour_term"}
-_BOOL = {"msln_positive", "manufacturing_failed", "withdraws_before_infusion"}
+_BOOL = {
+    "msln_positive",
+    "manufacturing_failed",
+    "withdraws_before_infusion",
+    "crs_tocilizumab",
+    "crs_steroids",
+}
 _INT = {"ecog", "crs_grade", "icans_grade", "off_tumour_grade", "n_target_lesions"}
 
 

@@ -42,7 +42,7 @@ def test_crs_icans_and_off_tumour_toxicity_become_aes() -> None:
         "astct_2019",
         3,
         True,
-        "related",
+        "probable",
     )
     icans = by_term["Immune effector cell-associated neurotoxicity syndrome"]
     assert (icans.onset_date, icans.reported_grade, icans.is_serious) == (

@@ -212,3 +212,25 @@ def test_locked_subject_refuses_new_data_until_unlocked(world: World) -> None:
         reason="interim analysis done",
     )
     assert _ae(world, subject_id).reported_grade == 2
+
+
+def test_an_unknown_causality_word_is_refused_at_entry(sessions: Sessions) -> None:
+    """'related' is not on the engine's five-point scale: refused when entered, not later
+    when the DLT adjudication reads it (ICH E2A causality; cartrial.safety.events)."""
+    from cartrial.errors import InputError
+    from cartrial.services import safety
+    from tests.store.trial import build_world, infused
+
+    world = build_world(sessions)
+    subject_id = infused(world)
+    with pytest.raises(InputError, match="relatedness.*'related'.*unrelated, unlikely, possible"):
+        safety.record_adverse_event(
+            sessions,
+            actor=world.actors["coordinator"],
+            subject_id=subject_id,
+            term="Nausea",
+            onset_date=dt.date(2026, 3, 8),
+            grading_scale="ctcae_v5",
+            reported_grade=1,
+            relatedness="related",
+        )

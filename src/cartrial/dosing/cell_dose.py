@@ -98,7 +98,9 @@ def compute_cell_dose(*, rule: CellDoseRule, level: DoseLevel, weight_kg: Decima
         high = _whole(total * (1 + tolerance / 100))
         reason += (
             f"; accepted {format_scientific(Decimal(low))}-{format_scientific(Decimal(high))}"
-            f" (+/-{format_decimal(tolerance)} %)"
+            f" (+/-{format_decimal(tolerance)} %"
+            + (", assumed" if rule.tolerance_source and rule.tolerance_source.assumed else "")
+            + ")"
         )
     return CellDose(
         level=level.level,
@@ -112,6 +114,6 @@ def compute_cell_dose(*, rule: CellDoseRule, level: DoseLevel, weight_kg: Decima
         tolerance_percent=tolerance,
         min_cells=low,
         max_cells=high,
-        is_assumed=level.assumed,
+        is_assumed=level.assumed or bool(rule.tolerance_source and rule.tolerance_source.assumed),
         reason=reason,
     )

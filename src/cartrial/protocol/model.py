@@ -104,6 +104,8 @@ class CellDoseRule(Provenance):
     max_cells_per_kg: Decimal | None = Field(default=None, gt=0)
     weight_cap_kg: Decimal | None = Field(default=None, gt=0)
     tolerance_percent: Decimal | None = Field(default=None, ge=0)
+    #: Where the tolerance comes from when it is not what the block's source states.
+    tolerance_source: Provenance | None = None
 
 
 class AcceleratedTitration(Provenance):

@@ -4,7 +4,9 @@ Enrolment is refused, with the reason in the audit trail, when enrolment is on
 hold, when eligibility is not signed, or when the escalation engine says wait
 (pending DLT windows included) or stop: ``the escalation engine says wait: 3
 patient(s) inside the 28-day DLT window ...``. The dose level comes from
-``assign_dose(session, protocol) -> DoseAssignment``:
+``assign_dose(session, protocol) -> DoseAssignment``, by default
+:func:`assign_dose_for_protocol` (the engine, or the investigator's decisions
+when the protocol's levels are investigator-assigned):
 
 - :func:`assign_dose_from_engine` (the default): the live decision engine
   (:func:`cartrial.escalation.decide_next`) under the protocol's design, fed
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 from cartrial import __version__
 from cartrial.dosing.bsa import check_weight_kg
 from cartrial.errors import EnrolmentBlocked, InputError
+from cartrial.escalation.engine import NextDecision
 from cartrial.protocol.model import Protocol
 from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
@@ -58,9 +61,12 @@ from cartrial.store.models import (
 __all__ = [
     "DoseAssignment",
     "active_hold",
+    "assign_dose_for_protocol",
     "assign_dose_from_decisions",
     "assign_dose_from_engine",
+    "engine_decision",
     "enrol",
+    "has_expansion",
 ]
 
 
@@ -125,10 +131,15 @@ ESCALATION_ENGINE = "cartrial.escalation"
 AWAITING_INFUSION = ("enrolled", "apheresed", "manufacturing", "lymphodepleted")
 
 
-def assign_dose_from_engine(
+def engine_decision(
     session: Session, protocol: Protocol, *, as_of: dt.datetime | None = None
-) -> DoseAssignment:
-    """The live escalation engine's next step with the stored data (module doc)."""
+) -> NextDecision:
+    """The live escalation engine's full answer on the stored data (module doc).
+
+    One wiring for enrolment, the safety committee's review and the trial
+    summary (MTD): the protocol's design, DLT window, TITE and stagger, and the
+    subjects' DLT status adjudicated now by the safety engine.
+    """
     from cartrial.escalation import PatientOutcome, decide_next, design_from_protocol
     from cartrial.escalation.crm import Crm
     from cartrial.services.adjudication import assess_subject_dlt
@@ -175,18 +186,65 @@ def assign_dose_from_engine(
     design = design_from_protocol(protocol)
     spec = protocol.escalation
     tite = bool(spec and spec.crm and spec.crm.tite and isinstance(design, Crm))
-    result = decide_next(
+    return decide_next(
         design,
         patients,
         window_days=protocol.dlt.window_days,
         tite=tite,
         stagger_days=spec.stagger_days if spec else None,
     )
+
+
+def assign_dose_from_engine(
+    session: Session, protocol: Protocol, *, as_of: dt.datetime | None = None
+) -> DoseAssignment:
+    """The live escalation engine's next step with the stored data (module doc)."""
+    result = engine_decision(session, protocol, as_of=as_of)
     version = f"{ESCALATION_ENGINE} {__version__} ({result.design})"
     if result.action in ("wait", "stop") or result.next_level is None:
         action = "stop" if result.action == "stop" else "wait"
         return DoseAssignment(None, result.reason, version, action)
     return DoseAssignment(result.next_level, result.reason, version)
+
+
+def assign_dose_for_protocol(session: Session, protocol: Protocol) -> DoseAssignment:
+    """The protocol's own way of choosing the level: its design's engine, or the investigator.
+
+    A protocol whose levels are ``investigator_assigned`` (seed 000: "assigned by
+    the investigator") has no escalation engine and no DLT rules to feed one: its
+    level is the latest recorded decision, else the start level
+    (:func:`assign_dose_from_decisions`). Every other design asks the live engine
+    (:func:`assign_dose_from_engine`).
+    """
+    spec = protocol.escalation
+    if spec is None or spec.design == "investigator_assigned":
+        return assign_dose_from_decisions(session, protocol)
+    result = engine_decision(session, protocol)
+    version = f"{ESCALATION_ENGINE} {__version__} ({result.design})"
+    if has_expansion(protocol) and result.mtd_declared and result.mtd_level:
+        return DoseAssignment(
+            result.mtd_level,
+            f"expansion at the RP2D, level {result.mtd_level}: dose escalation ended with "
+            f"MTD level {result.mtd_level} ({result.reason}); the protocol's expansion phase "
+            "treats at the RP2D, taken as the MTD unless the protocol says otherwise",
+            version,
+            "expand",
+        )
+    if result.action in ("wait", "stop") or result.next_level is None:
+        action = "stop" if result.action == "stop" else "wait"
+        return DoseAssignment(None, result.reason, version, action)
+    return DoseAssignment(result.next_level, result.reason, version)
+
+
+def has_expansion(protocol: Protocol) -> bool:
+    """Whether dose escalation is followed by an expansion phase at the RP2D.
+
+    ``escalation.expansion_size`` > 0 (seed 001: "dose escalation phase followed
+    by dose expansion phase"); the number of expansion patients is the
+    sponsor's to enforce (planned enrolment), not the engine's.
+    """
+    spec = protocol.escalation
+    return bool(spec and spec.expansion_size)
 
 
 def active_hold(session: Session, protocol_id: str) -> EnrolmentHold | None:
@@ -204,7 +262,7 @@ def enrol(
     actor: Actor,
     subject_id: str,
     weight_kg: Decimal,
-    assign_dose: AssignDose = assign_dose_from_engine,
+    assign_dose: AssignDose = assign_dose_for_protocol,
 ) -> Subject:
     """Enrol a signed-eligible subject at the assigned level and give it its CoI id."""
     check_weight_kg(weight_kg)

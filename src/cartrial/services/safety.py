@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cartrial.errors import InputError, NotFoundError
+from cartrial.safety.events import RELATEDNESS
 from cartrial.services.access import authorize, load_subject, subject_in_scope
 from cartrial.services.context import Sessions, require_version, transaction
 from cartrial.store.audit import Actor
@@ -77,6 +78,16 @@ class EscalationOutcome:
     engine_version: str
 
 
+def _check_relatedness(value: object) -> None:
+    """Refuse a causality word the safety engine cannot read (its five-point scale).
+
+    Checked at entry, so a wrong word is the entry's error, not a failure of a
+    later DLT adjudication (ICH E2A causality; ``cartrial.safety.events``).
+    """
+    if value is not None and value not in RELATEDNESS:
+        raise InputError("relatedness", value, "one of " + ", ".join(RELATEDNESS))
+
+
 def record_adverse_event(
     sessions: Sessions,
     *,
@@ -95,6 +106,7 @@ def record_adverse_event(
         raise InputError("reported_grade", reported_grade, "a grade 1-5")
     if grading_scale not in ("ctcae_v5", "astct_2019"):
         raise InputError("grading_scale", grading_scale, "ctcae_v5 or astct_2019")
+    _check_relatedness(relatedness)
     with transaction(sessions, actor) as session:
         subject_key = subject_in_scope(session, actor, subject_id, "ae.record")
         event = AdverseEvent(
@@ -127,6 +139,8 @@ def update_adverse_event(
     unknown = sorted(set(changes) - set(AE_EDITABLE))
     if unknown:
         raise InputError("changes", unknown[0], "one of " + ", ".join(AE_EDITABLE))
+    if "relatedness" in changes:
+        _check_relatedness(changes["relatedness"])
     # A writer committing between this read and the UPDATE is the same conflict,
     # raised by the transaction (cartrial.store.conflicts) with both values.
     with transaction(sessions, actor, reason=reason) as session:

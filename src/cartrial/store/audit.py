@@ -381,9 +381,14 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: object) ->
         )
         if (sid := _subject_of(obj)) is not None and not isinstance(obj, Subject):
             touched.add(sid)
-    for obj in list(session.dirty):
-        if not isinstance(obj, Record):
-            continue
+    # The session's dirty set has no stable order (it follows the identity map), so
+    # the changes of one flush are written in (table, record id) order: the same
+    # changes always give the same trail and the same chain hashes.
+    dirty = sorted(
+        (obj for obj in session.dirty if isinstance(obj, Record)),
+        key=lambda obj: (obj.__tablename__, obj.id),
+    )
+    for obj in dirty:
         changes = _changes(obj)
         if not changes:
             continue

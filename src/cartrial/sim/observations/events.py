@@ -3,11 +3,12 @@
 - CRS and ICANS: one AE each, graded by ASTCT 2019 (Lee DW et al. Biol Blood
   Marrow Transplant 2019;25:625-638; ``grading_scale`` "astct_2019", the terms of
   :mod:`cartrial.safety.dlt`), reported at the latent grade, serious from grade 3
-  (hospital care needed; ICH E2A seriousness), related to the product. Their
+  (hospital care needed; ICH E2A seriousness), "probable" related to the product
+  (the safety engine's five-point causality scale). Their
   observations come from :mod:`cartrial.sim.observations.syndromes`.
 - On-target off-tumour toxicity (mesothelin on pleura, pericardium, peritoneum;
   ``shared/design/CLINICAL_RULES.md`` section 4): the latent CTCAE v5.0 term and
-  grade, serious from grade 3, "related".
+  grade, serious from grade 3, "probable" related.
 - Background AEs at illustrative rates (per patient, in the first 30 days):
   fatigue 40 %, nausea 25 %, anaemia 30 % (CTCAE v5.0 grades 1-2, "unlikely"
   related); rates passed in override them.
@@ -90,7 +91,7 @@ def adverse_events(
         grade = whole(row, grade_key)
         if grade > 0:
             onset = _on(day0, num(row, onset_key))
-            out.append(AdverseEventRecord(term, onset, "astct_2019", grade, grade >= 3, "related"))
+            out.append(AdverseEventRecord(term, onset, "astct_2019", grade, grade >= 3, "probable"))
     off_grade = whole(row, "off_tumour_grade")
     if off_grade > 0:
         term = text(row, "off_tumour_term")
@@ -98,7 +99,7 @@ def adverse_events(
             raise ValueError(f"off-tumour grade {off_grade} without a term")
         onset = _on(day0, num(row, "off_tumour_onset_day"))
         out.append(
-            AdverseEventRecord(term, onset, "ctcae_v5", off_grade, off_grade >= 3, "related")
+            AdverseEventRecord(term, onset, "ctcae_v5", off_grade, off_grade >= 3, "probable")
         )
     end = min(num(row, "death_day"), num(row, "withdrawal_day"), num(row, "lost_to_follow_up_day"))
     for term, rate in background_rates.items():
