@@ -306,6 +306,23 @@ class InfusionCheck:
             )
         return "every interlock passes: the infusion would be recorded"
 
+    def as_json(self) -> dict[str, object]:
+        """Plain JSON values: the shape of ``GET /subjects/{id}/infusion-check``."""
+        return {
+            "subject_id": self.subject_id,
+            "subject_code": self.subject_code,
+            "as_of": self.as_of.isoformat(),
+            "lot_id": self.lot_id,
+            "scanned_chain_of_identity_id": self.scanned_chain_of_identity_id,
+            "cells_infused": self.cells_infused,
+            "verdict": self.verdict,
+            "message": self.describe(),
+            "interlocks": [
+                {"name": i.name, "title": i.title, "state": i.state, "reason": i.reason}
+                for i in self.interlocks
+            ],
+        }
+
 
 def dry_run(
     sessions: Sessions,
