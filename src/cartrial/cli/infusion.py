@@ -86,4 +86,9 @@ def check(
         state = item.state.replace("_", " ")
         table.add_row(item.name, f"[{_STATE_STYLE[item.state]}]{state}[/]", item.reason)
     console.print(table)
-    console.print(f"verdict: {result.verdict}: {result.describe()}", markup=False, highlight=False)
+    console.print(
+        f"verdict: {result.verdict}: {result.describe()}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
