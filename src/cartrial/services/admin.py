@@ -346,6 +346,7 @@ def register_protocol_version(
     invalid protocol is a :class:`~cartrial.errors.ProtocolError` naming it, the
     line and the field, and nothing is stored.
     """
+    authorize(actor, "protocol.register")  # before parsing what may be anyone's text
     sha = hashlib.sha256(yaml_text.encode("utf-8")).hexdigest()
     if sha not in _PARSED:
         _PARSED[sha] = parse_protocol_text(yaml_text, origin).protocol
