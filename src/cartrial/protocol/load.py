@@ -27,6 +27,8 @@ __all__ = [
     "load_bundled",
     "load_protocol",
     "load_protocol_file",
+    "nearest_line",
+    "parse_yaml_with_lines",
     "register_check",
 ]
 
@@ -139,6 +141,20 @@ def _parse(text: str, origin: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
             raise ProtocolError(origin, duplicates)
         _line_map(root, (), lines)
     return data, lines
+
+
+def parse_yaml_with_lines(text: str, origin: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse YAML text, refusing duplicate keys; returns the data and each path's line.
+
+    Other YAML files cartrial validates (simulation scenarios) use this parser, so they
+    report errors the same way as protocol files.
+    """
+    return _parse(text, origin)
+
+
+def nearest_line(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
+    """The line of ``loc``, or of its nearest enclosing path that has one."""
+    return _nearest_line(lines, loc)
 
 
 def parse_protocol_text(text: str, origin: str) -> LoadedProtocol:

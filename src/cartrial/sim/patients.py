@@ -94,6 +94,8 @@ class VirtualPatients:
     crs_grade: IntArray
     crs_onset_day: FloatArray
     crs_duration_days: FloatArray
+    crs_tocilizumab: BoolArray  # tocilizumab given for the CRS (added by the patient model)
+    crs_steroids: BoolArray  # corticosteroids given for the CRS (added by the patient model)
     icans_grade: IntArray
     icans_onset_day: FloatArray
     icans_duration_days: FloatArray

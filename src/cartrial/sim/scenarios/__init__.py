@@ -1,0 +1,1 @@
+"""Bundled simulation scenarios (one YAML file per protocol id)."""
