@@ -23,6 +23,7 @@ from cartrial.cli.store import (
     site_app,
     user_app,
 )
+from cartrial.cli.trial import trial_app
 
 app = typer.Typer(
     name="cartrial",
@@ -55,3 +56,4 @@ app.command(name="import")(import_data)
 app.add_typer(safety_app, name="safety")
 app.add_typer(escalation_app, name="escalation")
 app.command(name="casebook")(casebook)
+app.add_typer(trial_app, name="trial")

@@ -53,7 +53,9 @@ normal, SD ``lesion_sd_mm * sqrt(n_target_lesions)`` on the sum (baseline
 included; sums below 0 read as 0; rounding ignored). Per scan (section 4.3):
 PD when a new lesion has appeared by the scan day or the sum is >= 20 % and
 >= 5 mm above the nadir (the smallest sum so far, baseline included); else CR
-when the sum is 0; else PR when it is >= 30 % below baseline; else SD. BOR as
+when the true sum is below ``CR_BELOW_MM`` (every lesion gone: a reader
+records 0 mm, no error) or the measured sum is 0; else PR when it is >= 30 %
+below baseline; else SD. BOR as
 :func:`cartrial.response.bor.derive_best_overall_response` (section 4.6,
 Table 3): scans up to the first PD; a CR/PR is confirmed by a later CR (or
 CR/PR for a PR) at least ``confirmation_min_days`` later with only CR/PR (SD
@@ -113,6 +115,8 @@ PLATELET_TERM = "Platelet count decreased"
 ANC_BELOW = {1: 2.0, 2: 1.5, 3: 1.0, 4: 0.5}
 PLATELETS_BELOW = {1: 150.0, 2: 75.0, 3: 50.0, 4: 25.0}
 DEFAULT_FOLLOW_UP_DAYS = 730.0
+#: A true sum of diameters below this is read as every target lesion gone (CR).
+CR_BELOW_MM = 1.0
 
 
 #: The grade after the one-day peak in the renderer's course (module docstring).
@@ -387,7 +391,8 @@ def assess_tumours(
     sd = lesion_sd_mm * np.sqrt(n_target_lesions.astype(np.float64))
     base = np.maximum(baseline_sld_mm + sd * noise[:, 0], 1.0)
     shape = np.exp(-decay_per_day[:, None] * t) + np.exp(growth_per_day[:, None] * t) - 1.0
-    obs = np.maximum(baseline_sld_mm[:, None] * shape + sd[:, None] * noise[:, 1:], 0.0)
+    true = baseline_sld_mm[:, None] * shape
+    obs = np.where(true < CR_BELOW_MM, 0.0, np.maximum(true + sd[:, None] * noise[:, 1:], 0.0))
     censor = np.minimum(np.minimum(withdrawal_day, lost_day), reading.follow_up_days)
     done = (t <= censor[:, None]) & (t < death_day[:, None])
     nadir = np.minimum.accumulate(np.concatenate([base[:, None], obs], axis=1), axis=1)[:, :-1]
