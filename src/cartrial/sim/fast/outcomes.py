@@ -347,6 +347,30 @@ def response_reading(protocol: Protocol, scan_days: list[int] | None = None) -> 
     )
 
 
+def _confirm(
+    resp: IntArray, considered: BoolArray, t: FloatArray, reading: ResponseReading
+) -> IntArray:
+    """Time-point responses with each unconfirmed CR/PR replaced by SD (Table 3)."""
+    out = resp.copy()
+    n_scans = t.shape[0]
+    for i in range(n_scans):
+        is_cr = resp[:, i] == CR
+        want = considered[:, i] & ((resp[:, i] == PR) | is_cr)
+        if not want.any():
+            continue
+        confirmed = np.zeros_like(want)
+        alive = want.copy()
+        for j in range(i + 1, n_scans):
+            rj = resp[:, j]
+            confirming = np.where(is_cr, rj == CR, (rj == CR) | (rj == PR))
+            if t[j] - t[i] >= reading.confirmation_min_days:
+                confirmed |= alive & considered[:, j] & confirming
+            between = confirming | (reading.confirmation_accept_sd & (rj == SD))
+            alive &= considered[:, j] & between
+        out[:, i] = np.where(want & ~confirmed, SD, resp[:, i])
+    return out
+
+
 @dataclass(frozen=True)
 class TumourOutcomes:
     """Per patient: BOR code (``BOR_LABELS``), PFS and OS day with event flags."""
@@ -405,22 +429,8 @@ def assess_tumours(
 
     cand = resp.copy()
     if reading.confirmation_required:
-        for i in range(n_scans):
-            is_cr = resp[:, i] == CR
-            want = considered[:, i] & ((resp[:, i] == PR) | is_cr)
-            if not want.any():
-                continue
-            confirmed = np.zeros_like(want)
-            alive = want.copy()
-            for j in range(i + 1, n_scans):
-                ok_j = considered[:, j]
-                rj = resp[:, j]
-                confirming = np.where(is_cr, rj == CR, (rj == CR) | (rj == PR))
-                if t[j] - t[i] >= reading.confirmation_min_days:
-                    confirmed |= alive & ok_j & confirming
-                between = confirming | (reading.confirmation_accept_sd & (rj == SD))
-                alive &= ok_j & between
-            cand[:, i] = np.where(want & ~confirmed, SD, resp[:, i])
+        rows = np.flatnonzero((considered & ((resp == PR) | (resp == CR))).any(axis=1))
+        cand[rows] = _confirm(resp[rows], considered[rows], t, reading)
     cand = np.where((cand == SD) & (t < reading.sd_min_days), NE, cand)
     bor = np.where(considered, cand, NE).max(axis=1, initial=NE).astype(np.int64)
 

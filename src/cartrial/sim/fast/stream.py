@@ -78,10 +78,12 @@ class StackedGenerator:
         return np.concatenate(parts)
 
     def random(self, size: int | tuple[int, ...] | None = None) -> FloatArray:
-        return self._each("random", size)
+        sub = self._sub(size)  # the commonest calls, without the generic path's overhead
+        return np.concatenate([g.random(sub) for g in self.generators])
 
     def standard_normal(self, size: int | tuple[int, ...] | None = None) -> FloatArray:
-        return self._each("standard_normal", size)
+        sub = self._sub(size)
+        return np.concatenate([g.standard_normal(sub) for g in self.generators])
 
     def standard_exponential(self, size: int | tuple[int, ...] | None = None) -> FloatArray:
         return self._each("standard_exponential", size)
