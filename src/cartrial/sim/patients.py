@@ -133,5 +133,8 @@ class VirtualPatients:
         out: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)[i]
-            out[f.name] = value.item() if hasattr(value, "item") else value
+            if isinstance(value, np.ndarray):  # a row of a 2-D field (random_effects)
+                out[f.name] = value.tolist()
+            else:
+                out[f.name] = value.item() if hasattr(value, "item") else value
         return out
