@@ -320,6 +320,13 @@ OPERATIONS = {
     ("get", "/api/v1/queries"),
     ("get", "/api/v1/subjects/{subject_id}/queries"),
     ("get", "/api/v1/subjects/{subject_id}/data-locks"),
+    ("post", "/api/v1/protocol-versions"),
+    ("get", "/api/v1/protocol-versions"),
+    ("get", "/api/v1/users/{username}/grants"),
+    ("post", "/api/v1/users/{username}/grants"),
+    ("post", "/api/v1/users/{username}/grants/revoke"),
+    ("post", "/api/v1/users/{username}/deactivate"),
+    ("get", "/api/v1/subjects/{subject_id}/infusion-check"),
 }
 
 

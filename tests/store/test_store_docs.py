@@ -17,6 +17,7 @@ def test_every_store_command_is_documented() -> None:
         f"cartrial {g} {c.name}" for g, app in groups.items() for c in app.registered_commands
     ]
     commands += ["cartrial serve", "cartrial export", "cartrial import", "cartrial casebook"]
+    commands += ["cartrial protocol register", "cartrial infusion check"]
     assert [c for c in commands if c not in DOC] == []
 
 

@@ -8,6 +8,7 @@ from cartrial import __version__
 from cartrial.cli.casebook import casebook
 from cartrial.cli.demo import demo
 from cartrial.cli.escalation import app as escalation_app
+from cartrial.cli.infusion import infusion_app
 from cartrial.cli.kinetics import kinetics_app
 from cartrial.cli.protocol import protocol_app
 from cartrial.cli.response import response_app
@@ -23,6 +24,7 @@ from cartrial.cli.store import (
     site_app,
     user_app,
 )
+from cartrial.cli.trial import trial_app
 
 app = typer.Typer(
     name="cartrial",
@@ -55,3 +57,5 @@ app.command(name="import")(import_data)
 app.add_typer(safety_app, name="safety")
 app.add_typer(escalation_app, name="escalation")
 app.command(name="casebook")(casebook)
+app.add_typer(infusion_app, name="infusion")
+app.add_typer(trial_app, name="trial")

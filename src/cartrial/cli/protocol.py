@@ -1,4 +1,9 @@
-"""``cartrial protocol``: list, show and validate protocol files."""
+"""``cartrial protocol``: list, show and validate protocol files; register one in the database.
+
+``register`` writes to the trial database chosen as for every store command
+(``--url``, else ``$CARTRIAL_DATABASE_URL``, else ``cartrial.db``), acting as
+``cli:<operating-system user>`` in the admin role (Annex 11 section 10).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import typer
 from rich.table import Table
 
 from cartrial.cli.common import console, handle_errors, print_json
+from cartrial.cli.store import Url, _cli_actor, _migrated_engine
 from cartrial.protocol import Protocol, bundled_ids, load_bundled, load_protocol, load_protocol_file
 from cartrial.protocol.model import DoseLevel
 from cartrial.protocol.provenance import Provenance
@@ -17,7 +23,8 @@ from cartrial.protocol.summary import assumed_items
 __all__ = ["protocol_app"]
 
 protocol_app = typer.Typer(
-    help="The trial protocols as code: list the bundled ones, show one, validate a file.",
+    help="The trial protocols as code: list the bundled ones, show one, validate a file, "
+    "register one in the trial database.",
     no_args_is_help=True,
 )
 
@@ -168,4 +175,45 @@ def validate(
         f"valid: {file} (id {protocol.id}, {len(protocol.eligibility.inclusion)} inclusion and "
         f"{len(protocol.eligibility.exclusion)} exclusion criteria, "
         f"{len(assumed_items(protocol))} assumed items, sha256 {loaded.sha256[:12]})"
+    )
+
+
+@protocol_app.command("register")
+@handle_errors
+def register(
+    protocol: str = typer.Argument(..., metavar="ID|FILE", help="bundled protocol id or a file"),
+    as_json: bool = typer.Option(False, "--json", help="print the version as JSON"),
+    url: Url = None,
+) -> None:
+    """Register a protocol version in the trial database (the same text again: the same one).
+
+    A changed file is a new version, never an overwrite; subjects are screened
+    under a version by its id.
+    """
+    from cartrial.services.admin import register_protocol_version
+    from cartrial.store import make_sessionmaker
+
+    loaded = load_protocol(protocol)
+    sessions = make_sessionmaker(_migrated_engine(url))
+    registration = register_protocol_version(
+        sessions, actor=_cli_actor(), yaml_text=loaded.text, origin=loaded.origin
+    )
+    version = registration.version
+    if as_json:
+        print_json(
+            {
+                "id": version.id,
+                "protocol_id": version.protocol_id,
+                "label": version.label,
+                "sha256": version.sha256,
+                "registered_at": version.registered_at.isoformat(),
+                "is_new": registration.is_new,
+            }
+        )
+        return
+    said = "registered" if registration.is_new else "already registered"
+    typer.echo(
+        f"{said}: protocol version {version.id}\n"
+        f"  protocol {version.protocol_id}, version {version.label}\n"
+        f"  sha256 {version.sha256}"
     )

@@ -117,13 +117,17 @@ def site_set_time_zone(
     typer.echo(f"site {code} now on {site.time_zone}")
 
 
-def _parse_grant(text: str) -> tuple[str, str | None]:
+def _parse_grant(text: str, name: str = "--role") -> tuple[str, str | None]:
     role, _, site = text.partition("@")
     if role not in ROLES:
         raise fail(
-            f"--role {text!r}: expected ROLE or ROLE@SITE with ROLE one of {', '.join(ROLES)}"
+            f"{name} {text!r}: expected ROLE or ROLE@SITE with ROLE one of {', '.join(ROLES)}"
         )
     return role, site or None
+
+
+def _grant_shown(role: str, site: str | None) -> str:
+    return f"{role}@{site}" if site else f"{role} (all sites)"
 
 
 @user_app.command("add")
@@ -157,8 +161,47 @@ def user_add(
         password=password,
         roles=grants,
     )
-    shown = ", ".join(f"{r}@{s}" if s else f"{r} (all sites)" for r, s in grants)
+    shown = ", ".join(_grant_shown(r, s) for r, s in grants)
     typer.echo(f"user {username} added: {shown}")
+
+
+UserName = Annotated[str, typer.Argument(help="the user's login name")]
+GrantArg = Annotated[
+    str, typer.Argument(metavar="ROLE@SITE", help="ROLE@SITE, or ROLE alone for sponsor-wide")
+]
+Reason = Annotated[str, typer.Option("--reason", help="why (kept in the audit trail)")]
+
+
+@user_app.command("grant")
+@handle_errors
+def user_grant(username: UserName, grant: GrantArg, url: Url = None) -> None:
+    """Grant an existing user a role at a site, or sponsor-wide (21 CFR 11.10(g))."""
+    role, site = _parse_grant(grant, "ROLE@SITE")
+    sessions = make_sessionmaker(_migrated_engine(url))
+    admin.grant_role(sessions, actor=_cli_actor(), username=username, role=role, site_code=site)
+    typer.echo(f"user {username} granted {_grant_shown(role, site)}")
+
+
+@user_app.command("revoke")
+@handle_errors
+def user_revoke(username: UserName, grant: GrantArg, reason: Reason, url: Url = None) -> None:
+    """Revoke a grant: kept with its revocation time, who and why audited; its sessions end."""
+    role, site = _parse_grant(grant, "ROLE@SITE")
+    sessions = make_sessionmaker(_migrated_engine(url))
+    view = admin.revoke_role(
+        sessions, actor=_cli_actor(), username=username, role=role, site_code=site, reason=reason
+    )
+    when = view.revoked_at.isoformat() if view.revoked_at else "now"
+    typer.echo(f"user {username}: {_grant_shown(role, site)} revoked at {when}")
+
+
+@user_app.command("deactivate")
+@handle_errors
+def user_deactivate(username: UserName, reason: Reason, url: Url = None) -> None:
+    """Deactivate an account (never deleted, name never reused); its sessions and tokens end."""
+    sessions = make_sessionmaker(_migrated_engine(url))
+    admin.deactivate_user(sessions, actor=_cli_actor(), username=username, reason=reason)
+    typer.echo(f"user {username} deactivated")
 
 
 @audit_app.command("verify")

@@ -30,7 +30,7 @@ The same seed gives the same answer: randomness comes only from the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,8 +41,10 @@ from cartrial.errors import InputError
 from cartrial.escalation.base import Action, Design, FloatArray, IntArray, empty_state
 
 __all__ = [
+    "CohortOutcomes",
     "OperatingCharacteristics",
     "TrialHistory",
+    "run_design",
     "simulate_trials",
     "summarise_trials",
     "true_mtd_levels",
@@ -173,17 +175,29 @@ def summarise_trials(
     )
 
 
-def run_trials(
+#: ``treat(trials, level, size) -> (dlts, grade2)``: the outcomes of one cohort per
+#: trial (``trials`` are row indices, ``level`` from 1, ``size`` patients): how many
+#: had a DLT and how many a grade >= 2 related toxicity that was not a DLT.
+CohortOutcomes = Callable[[IntArray, IntArray, IntArray], tuple[IntArray, IntArray]]
+
+
+def run_design(
     design: Design,
-    truth: FloatArray,
     n_trials: int,
-    rng: np.random.Generator,
+    treat: CohortOutcomes,
     *,
     record: bool = False,
 ) -> tuple[IntArray, IntArray, IntArray, TrialHistory | None]:
-    """Simulate ``n_trials`` trials; final counts, MTDs and (optionally) histories."""
+    """Run ``n_trials`` trials of ``design``; ``treat`` gives each cohort's outcomes.
+
+    One step per cohort for every active trial at once (``decide`` on all of
+    them, then ``treat`` on those that continue). :func:`run_trials` draws the
+    DLTs from a truth vector; :mod:`cartrial.sim.fast` from virtual patients.
+    Returns the final counts ``n`` and ``y``, the MTD per trial and (with
+    ``record``) the cohort histories.
+    """
     state = empty_state(n_trials, design.n_levels)
-    n, y, cur = state.n, state.y, state.current
+    n, y, g2, cur = state.n, state.y, state.g2, state.current
     mtd = np.zeros(n_trials, dtype=np.int64)
     active = np.arange(n_trials)
     hist_levels: list[IntArray] = []
@@ -198,9 +212,10 @@ def run_trials(
         go = active[~stop]
         level = dec.next_level[~stop]
         size = dec.cohort_size[~stop]
-        tox = rng.binomial(size, truth[level - 1]).astype(np.int64)
+        tox, tox2 = treat(go, level, size)
         n[go, level - 1] += size
         y[go, level - 1] += tox
+        g2[go, level - 1] += tox2
         cur[go] = level
         if record:
             step_levels = np.zeros(n_trials, dtype=np.int64)
@@ -222,6 +237,28 @@ def run_trials(
             mtd=mtd,
         )
     return n, y, mtd, history
+
+
+def run_trials(
+    design: Design,
+    truth: FloatArray,
+    n_trials: int,
+    rng: np.random.Generator,
+    *,
+    record: bool = False,
+) -> tuple[IntArray, IntArray, IntArray, TrialHistory | None]:
+    """Simulate ``n_trials`` trials; final counts, MTDs and (optionally) histories.
+
+    Each cohort's DLTs are one binomial draw at the level's true DLT
+    probability (no grade-2 model, so the accelerated-titration grade-2
+    trigger never fires).
+    """
+
+    def binomial(trials: IntArray, level: IntArray, size: IntArray) -> tuple[IntArray, IntArray]:
+        tox = rng.binomial(size, truth[level - 1]).astype(np.int64)
+        return tox, np.zeros_like(tox)
+
+    return run_design(design, n_trials, binomial, record=record)
 
 
 def simulate_trials(

@@ -189,6 +189,10 @@ def load_protocol_file(path: Path) -> LoadedProtocol:
         raise ProtocolError(
             str(path), [("", None, f"cannot read the file ({exc.strerror})")]
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(
+            str(path), [("", None, f"not UTF-8 text (byte {exc.start}: {exc.reason})")]
+        ) from exc
     return parse_protocol_text(text, str(path))
 
 

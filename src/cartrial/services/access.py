@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "site.manage": ("admin",),
     "user.manage": ("admin",),
     "protocol.register": ("admin", "data_manager"),
+    "protocol.read": _ALL,
     "subject.read": _ALL,
     "subject.screen": _SITE_STAFF,
     "eligibility.sign": ("investigator",),

@@ -1,10 +1,26 @@
-"""Set-up use cases: sites, user accounts, role grants, protocol versions."""
+"""Set-up use cases: sites, user accounts, role grants, protocol versions.
+
+- 21 CFR 11.100(a): accounts are deactivated, never deleted, and user names
+  never reused; 11.10(d), (g) and Annex 11 section 12: a person acts only in a
+  role granted at a site (or sponsor-wide), and a revoked grant or deactivated
+  account stops acting at once: their login sessions end and API tokens are
+  revoked in the same transaction;
+- Annex 11 section 9: a grant is revoked by setting ``revoked_at``, never
+  deleted; who revoked it and why are in the audit entry of that change (the
+  reason is required), as for a deactivation;
+- Annex 11 section 10 (change control): a protocol file is registered with its
+  text and SHA-256; the same text again is the same version, a changed text a
+  new version, never an overwrite.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cartrial.errors import InputError, NotFoundError
@@ -14,15 +30,32 @@ from cartrial.services.access import authorize
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.site_clock import time_zone_named
 from cartrial.store.accounts import hash_password
-from cartrial.store.audit import Actor
-from cartrial.store.models import ROLES, ProtocolVersion, RoleGrant, Site, Subject, User, utcnow
+from cartrial.store.audit import Actor, record_event
+from cartrial.store.models import (
+    ROLES,
+    ApiToken,
+    AuthSession,
+    ProtocolVersion,
+    RoleGrant,
+    Site,
+    Subject,
+    User,
+    utcnow,
+)
 
 __all__ = [
+    "GrantView",
+    "Registration",
     "add_user",
     "create_site",
+    "deactivate_user",
     "grant_role",
+    "list_grants",
+    "list_protocol_versions",
     "protocol_of",
     "register_protocol",
+    "register_protocol_version",
+    "revoke_role",
     "set_site_time_zone",
     "unlock_user",
 ]
@@ -111,21 +144,174 @@ def add_user(
 def _grant(session: Session, user: User, role: str, site_code: str | None) -> RoleGrant:
     if role not in ROLES:
         raise InputError("role", role, "one of " + ", ".join(ROLES))
-    grant = RoleGrant(user_id=user.id, role=role, site_id=_site_id(session, site_code))
+    site_id = _site_id(session, site_code)
+    if _active_grant(session, user, role, site_id) is not None:
+        raise InputError(
+            "role", _grant_text(role, site_code), f"a role {user.username} does not hold yet"
+        )
+    grant = RoleGrant(user_id=user.id, role=role, site_id=site_id)
     session.add(grant)
     return grant
 
 
+def _grant_text(role: str, site_code: str | None) -> str:
+    return f"{role}@{site_code}" if site_code else role
+
+
+def _active_grant(session: Session, user: User, role: str, site_id: str | None) -> RoleGrant | None:
+    return session.scalars(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == role,
+            RoleGrant.site_id.is_(None) if site_id is None else RoleGrant.site_id == site_id,
+            RoleGrant.revoked_at.is_(None),
+        )
+    ).first()
+
+
+def _user_named(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFoundError("user", username)
+    return user
+
+
+def _reason_given(reason: str, what: str) -> None:
+    if not reason.strip():
+        raise InputError("reason", reason, f"why {what} (Annex 11 section 9: kept in the trail)")
+
+
+@dataclass(frozen=True)
+class GrantView:
+    """A grant as an administrator reads it: the site by its code (None: sponsor-wide)."""
+
+    id: str
+    username: str
+    role: str
+    site: str | None
+    granted_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+def _view(session: Session, user: User, grant: RoleGrant) -> GrantView:
+    site = session.get(Site, grant.site_id) if grant.site_id is not None else None
+    return GrantView(
+        id=grant.id,
+        username=user.username,
+        role=grant.role,
+        site=site.code if site is not None else None,
+        granted_at=grant.granted_at,
+        revoked_at=grant.revoked_at,
+    )
+
+
 def grant_role(
     sessions: Sessions, *, actor: Actor, username: str, role: str, site_code: str | None
-) -> RoleGrant:
-    """Grant ``role`` at ``site_code`` (None: sponsor-wide) to an existing user."""
+) -> GrantView:
+    """Grant ``role`` at ``site_code`` (None: sponsor-wide) to an active user.
+
+    A role the user already holds there is refused, naming it (one active grant
+    per role and site, so that revoking it ends it).
+    """
     with transaction(sessions, actor) as session:
         authorize(actor, "user.manage")
-        user = session.scalars(select(User).where(User.username == username)).first()
-        if user is None:
-            raise NotFoundError("user", username)
-        return _grant(session, user, role, site_code)
+        user = _user_named(session, username)
+        if not user.is_active:
+            raise InputError("username", username, "an active account (it is deactivated)")
+        grant = _grant(session, user, role, site_code)
+        session.flush()
+        return _view(session, user, grant)
+
+
+def _end_access(
+    session: Session, user: User, *, role: str | None = None, site_id: str | None = None
+) -> None:
+    """End the user's login sessions and revoke their API tokens (in one role and site)."""
+    now = utcnow()
+    sessions_q = select(AuthSession).where(
+        AuthSession.user_id == user.id, AuthSession.ended_at.is_(None)
+    )
+    tokens_q = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if role is not None:
+        same_site = (
+            AuthSession.site_id.is_(None) if site_id is None else AuthSession.site_id == site_id
+        )
+        sessions_q = sessions_q.where(AuthSession.role == role, same_site)
+        same_site = ApiToken.site_id.is_(None) if site_id is None else ApiToken.site_id == site_id
+        tokens_q = tokens_q.where(ApiToken.role == role, same_site)
+    for row in session.scalars(sessions_q):
+        row.ended_at = now
+    for token in session.scalars(tokens_q):
+        token.revoked_at = now
+        record_event(
+            session,
+            action="update",
+            table_name="api_token",
+            record_id=token.id,
+            field="revoked_at",
+            new_value="revoked",
+        )
+
+
+def revoke_role(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    username: str,
+    role: str,
+    site_code: str | None,
+    reason: str,
+) -> GrantView:
+    """Revoke the user's active grant of ``role`` at ``site_code`` (module doc).
+
+    The grant is kept with its ``revoked_at``; the audit entry names who revoked
+    it and why. The user's sessions and API tokens in that role at that site end.
+    """
+    _reason_given(reason, "the grant is revoked")
+    if role not in ROLES:
+        raise InputError("role", role, "one of " + ", ".join(ROLES))
+    with transaction(sessions, actor, reason=reason) as session:
+        authorize(actor, "user.manage")
+        user = _user_named(session, username)
+        site_id = _site_id(session, site_code)
+        grant = _active_grant(session, user, role, site_id)
+        if grant is None:
+            raise InputError(
+                "role", _grant_text(role, site_code), f"a role {username} holds (not revoked)"
+            )
+        grant.revoked_at = utcnow()
+        _end_access(session, user, role=role, site_id=site_id)
+        session.flush()
+        return _view(session, user, grant)
+
+
+def deactivate_user(sessions: Sessions, *, actor: Actor, username: str, reason: str) -> None:
+    """Deactivate an account: it can no longer log in or act; kept, never deleted (11.100(a)).
+
+    Its sessions end and its API tokens are revoked in the same transaction; the
+    audit entry names who deactivated it and why.
+    """
+    _reason_given(reason, "the account is deactivated")
+    with transaction(sessions, actor, reason=reason) as session:
+        authorize(actor, "user.manage")
+        user = _user_named(session, username)
+        if not user.is_active:
+            raise InputError("username", username, "an active account (already deactivated)")
+        user.is_active = False
+        _end_access(session, user)
+
+
+def list_grants(sessions: Sessions, *, actor: Actor, username: str) -> list[GrantView]:
+    """Every grant the user was ever given, revoked ones included, oldest first."""
+    authorize(actor, "user.manage")
+    with sessions() as session:
+        user = _user_named(session, username)
+        grants = session.scalars(
+            select(RoleGrant)
+            .where(RoleGrant.user_id == user.id)
+            .order_by(RoleGrant.granted_at, RoleGrant.id)
+        ).all()
+        return [_view(session, user, g) for g in grants]
 
 
 def unlock_user(sessions: Sessions, *, actor: Actor, username: str, reason: str) -> None:
@@ -139,12 +325,38 @@ def unlock_user(sessions: Sessions, *, actor: Actor, username: str, reason: str)
         user.failed_logins = 0
 
 
-def register_protocol(sessions: Sessions, *, actor: Actor, yaml_text: str) -> ProtocolVersion:
-    """Store a validated protocol's YAML text and SHA-256 (the same text twice: one row)."""
+@dataclass(frozen=True)
+class Registration:
+    """A registered protocol version and whether this call stored it (False: already there)."""
+
+    version: ProtocolVersion
+    is_new: bool
+
+
+#: Column widths of ``protocol_version`` that a protocol's id and version label must fit.
+_ID_WIDTH, _LABEL_WIDTH = 64, 200
+
+
+def register_protocol_version(
+    sessions: Sessions, *, actor: Actor, yaml_text: str, origin: str = "(registered protocol)"
+) -> Registration:
+    """Validate and store a protocol's YAML text and SHA-256 (module doc, Annex 11 section 10).
+
+    ``origin`` names the text in errors (the file, or the request body): an
+    invalid protocol is a :class:`~cartrial.errors.ProtocolError` naming it, the
+    line and the field, and nothing is stored.
+    """
+    authorize(actor, "protocol.register")  # before parsing what may be anyone's text
     sha = hashlib.sha256(yaml_text.encode("utf-8")).hexdigest()
     if sha not in _PARSED:
-        _PARSED[sha] = parse_protocol_text(yaml_text, "(registered protocol)").protocol
+        _PARSED[sha] = parse_protocol_text(yaml_text, origin).protocol
     protocol = _PARSED[sha]
+    if len(protocol.id) > _ID_WIDTH:
+        raise InputError("id", protocol.id, f"a protocol id of at most {_ID_WIDTH} characters")
+    if len(protocol.version) > _LABEL_WIDTH:
+        raise InputError(
+            "version", protocol.version, f"a version label of at most {_LABEL_WIDTH} characters"
+        )
     with transaction(sessions, actor) as session:
         authorize(actor, "protocol.register")
         existing = session.scalars(
@@ -153,7 +365,7 @@ def register_protocol(sessions: Sessions, *, actor: Actor, yaml_text: str) -> Pr
             )
         ).first()
         if existing is not None:
-            return existing
+            return Registration(existing, is_new=False)
         version = ProtocolVersion(
             protocol_id=protocol.id,
             label=protocol.version,
@@ -162,7 +374,32 @@ def register_protocol(sessions: Sessions, *, actor: Actor, yaml_text: str) -> Pr
             registered_at=utcnow(),
         )
         session.add(version)
-    return version
+    return Registration(version, is_new=True)
+
+
+def register_protocol(
+    sessions: Sessions, *, actor: Actor, yaml_text: str, origin: str = "(registered protocol)"
+) -> ProtocolVersion:
+    """Store a validated protocol's YAML text and SHA-256 (the same text twice: one row)."""
+    return register_protocol_version(
+        sessions, actor=actor, yaml_text=yaml_text, origin=origin
+    ).version
+
+
+def list_protocol_versions(
+    sessions: Sessions, *, actor: Actor, limit: int = 50, offset: int = 0
+) -> tuple[Sequence[ProtocolVersion], int]:
+    """Registered protocol versions, oldest first (every role may read them)."""
+    authorize(actor, "protocol.read")
+    with sessions() as session:
+        total = session.scalar(select(func.count()).select_from(ProtocolVersion)) or 0
+        rows = session.scalars(
+            select(ProtocolVersion)
+            .order_by(ProtocolVersion.registered_at, ProtocolVersion.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return rows, total
 
 
 def protocol_of(session: Session, subject: Subject) -> Protocol:

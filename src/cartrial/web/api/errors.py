@@ -25,6 +25,7 @@ from cartrial.errors import (
     InvalidTransition,
     NotFoundError,
     PermissionDenied,
+    ProtocolError,
     format_location,
 )
 
@@ -50,6 +51,7 @@ ERROR_STATUS: list[tuple[type[CartrialError], int, str]] = [
     (InvalidTransition, 409, "invalid_transition"),
     (DataLocked, 423, "data_locked"),
     (InputError, 422, "invalid_input"),
+    (ProtocolError, 422, "invalid_protocol"),
     (CartrialError, 400, "refused"),
 ]
 
@@ -70,6 +72,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 field = exc.field if isinstance(exc, InputError) else None
                 if isinstance(exc, ConflictError):
                     field = exc.field
+                if isinstance(exc, ProtocolError):  # the first problem's YAML path
+                    field = exc.problems[0][0] or None if exc.problems else None
                 return _response(status, code, str(exc), field)
         return _response(400, "refused", str(exc), None)  # pragma: no cover
 

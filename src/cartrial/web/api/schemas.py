@@ -701,3 +701,67 @@ class WithdrawalOut(_Out):
     initiated_by: str
     reason: str
     version: int
+
+
+class ProtocolVersionOut(_Out):
+    id: str
+    protocol_id: str
+    label: str
+    sha256: str
+    registered_at: dt.datetime
+
+
+RoleName = Literal[
+    "admin",
+    "investigator",
+    "coordinator",
+    "data_manager",
+    "monitor",
+    "statistician",
+    "safety_committee",
+]
+
+
+class GrantIn(_In):
+    role: RoleName
+    site: str | None = Field(
+        default=None, min_length=1, max_length=16, description="site code; none: sponsor-wide"
+    )
+
+
+class RevokeGrantIn(GrantIn):
+    reason: str = Field(min_length=1, max_length=4000, description="kept in the audit trail")
+
+
+class DeactivateUserIn(_In):
+    reason: str = Field(min_length=1, max_length=4000, description="kept in the audit trail")
+
+
+class GrantOut(_Out):
+    id: str
+    username: str
+    role: str
+    site: str | None = Field(description="site code; none: sponsor-wide")
+    granted_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class InterlockOut(_Out):
+    name: str
+    title: str
+    state: Literal["pass", "fail", "not_checked"]
+    reason: str
+
+
+class InfusionCheckOut(BaseModel):
+    subject_id: str
+    subject_code: str
+    as_of: dt.datetime = Field(description="when the infusion would start")
+    lot_id: str | None
+    scanned_chain_of_identity_id: str | None
+    cells_infused: int | None
+    verdict: Literal["pass", "fail", "incomplete"] = Field(
+        description="fail: an interlock fails; incomplete: none fails, some not checked"
+    )
+    message: str
+    interlocks: list[InterlockOut]

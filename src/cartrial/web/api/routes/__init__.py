@@ -10,6 +10,7 @@ from cartrial.web.api.routes import (
     course,
     followup,
     product,
+    protocols,
     queries,
     safety,
     subjects,
@@ -31,6 +32,7 @@ router.include_router(queries.router)
 router.include_router(safety.router)
 router.include_router(audit.router)
 router.include_router(users.router)
+router.include_router(protocols.router)
 router.include_router(casebook.router)
 
 __all__ = ["router"]

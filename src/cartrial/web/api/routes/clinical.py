@@ -1,4 +1,4 @@
-"""Clinical data: adverse events, labs, the infusion."""
+"""Clinical data: adverse events, labs, the infusion and its dry run."""
 
 from __future__ import annotations
 
@@ -6,17 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from cartrial.services import followup, read, safety, treatment
+from cartrial.services import followup, interlocks, read, safety, treatment
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     AdverseEventIn,
     AdverseEventOut,
     AdverseEventPatch,
+    InfusionCheckOut,
     InfusionIn,
     InfusionOut,
     LabIn,
     LabOut,
+    Moment,
     Page,
 )
 
@@ -118,3 +120,30 @@ def get_infusion(subject_id: str, sessions: SessionsDep, actor: CurrentActor) ->
     return InfusionOut.model_validate(
         read.get_infusion(sessions, actor=actor, subject_id=subject_id)
     )
+
+
+@router.get("/subjects/{subject_id}/infusion-check", response_model=InfusionCheckOut)
+def check_infusion(
+    subject_id: str,
+    sessions: SessionsDep,
+    actor: CurrentActor,
+    lot_id: Annotated[str | None, Query(min_length=1, max_length=36)] = None,
+    cells: Annotated[int | None, Query(gt=0, lt=10**13)] = None,
+    scanned: Annotated[
+        str | None, Query(min_length=1, max_length=20, description="CoI id read at the bedside")
+    ] = None,
+    at: Annotated[
+        Moment | None, Query(description="when the infusion would start (default: now)")
+    ] = None,
+) -> InfusionCheckOut:
+    """Dry run: every infusion interlock with its state and reason; writes nothing."""
+    result = interlocks.dry_run(
+        sessions,
+        actor=actor,
+        subject_id=subject_id,
+        lot_id=lot_id,
+        scanned_chain_of_identity_id=scanned,
+        cells_infused=cells,
+        at=at,
+    )
+    return InfusionCheckOut.model_validate(result.as_json())

@@ -1,4 +1,9 @@
-"""User accounts: lifting a lockout (admin)."""
+"""User accounts (admin): lift a lockout, grant and revoke roles, deactivate.
+
+21 CFR 11.10(d), (g), 11.100(a), 11.300(d); Annex 11 sections 9 and 12: the
+rules are in :mod:`cartrial.services.admin`, which also checks that the actor
+is an admin (``user.manage``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,13 @@ from fastapi import APIRouter, status
 
 from cartrial.services import admin
 from cartrial.web.api.deps import CurrentActor, SessionsDep
-from cartrial.web.api.schemas import UnlockUserIn
+from cartrial.web.api.schemas import (
+    DeactivateUserIn,
+    GrantIn,
+    GrantOut,
+    RevokeGrantIn,
+    UnlockUserIn,
+)
 
 router = APIRouter(tags=["users"])
 
@@ -17,3 +28,47 @@ def unlock_user(
 ) -> None:
     """Lift a lockout after the person's identity was checked (21 CFR 11.300(d))."""
     admin.unlock_user(sessions, actor=actor, username=username, reason=body.reason)
+
+
+@router.get("/users/{username}/grants", response_model=list[GrantOut])
+def list_grants(username: str, sessions: SessionsDep, actor: CurrentActor) -> list[GrantOut]:
+    """Every grant the user was given, revoked ones included (with when they were revoked)."""
+    grants = admin.list_grants(sessions, actor=actor, username=username)
+    return [GrantOut.model_validate(g) for g in grants]
+
+
+@router.post(
+    "/users/{username}/grants", response_model=GrantOut, status_code=status.HTTP_201_CREATED
+)
+def grant_role(
+    username: str, body: GrantIn, sessions: SessionsDep, actor: CurrentActor
+) -> GrantOut:
+    """Grant a role at a site (no site: sponsor-wide); a role already held is a 422."""
+    grant = admin.grant_role(
+        sessions, actor=actor, username=username, role=body.role, site_code=body.site
+    )
+    return GrantOut.model_validate(grant)
+
+
+@router.post("/users/{username}/grants/revoke", response_model=GrantOut)
+def revoke_role(
+    username: str, body: RevokeGrantIn, sessions: SessionsDep, actor: CurrentActor
+) -> GrantOut:
+    """Revoke a grant (kept, with its revocation time; who and why audited); its sessions end."""
+    grant = admin.revoke_role(
+        sessions,
+        actor=actor,
+        username=username,
+        role=body.role,
+        site_code=body.site,
+        reason=body.reason,
+    )
+    return GrantOut.model_validate(grant)
+
+
+@router.post("/users/{username}/deactivate", status_code=status.HTTP_204_NO_CONTENT)
+def deactivate_user(
+    username: str, body: DeactivateUserIn, sessions: SessionsDep, actor: CurrentActor
+) -> None:
+    """Deactivate an account (kept; the name is never reused); its sessions and tokens end."""
+    admin.deactivate_user(sessions, actor=actor, username=username, reason=body.reason)

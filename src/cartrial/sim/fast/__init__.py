@@ -1,0 +1,1 @@
+"""Design-level simulation: thousands of whole virtual trials, vectorised, without a database."""
