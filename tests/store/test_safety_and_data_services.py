@@ -223,7 +223,7 @@ def test_an_unknown_causality_word_is_refused_at_entry(sessions: Sessions) -> No
 
     world = build_world(sessions)
     subject_id = infused(world)
-    with pytest.raises(InputError, match="relatedness.*'related'.*unrelated, unlikely, possible"):
+    with pytest.raises(InputError, match=r"relatedness.*'related'.*unrelated, unlikely, possible"):
         safety.record_adverse_event(
             sessions,
             actor=world.actors["coordinator"],
