@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from cartrial.services import screening
+from cartrial.services import enrolment, screening
 from cartrial.services.context import Sessions
 from cartrial.store.models import AuthSession
 from cartrial.web.api import create_app
@@ -111,8 +111,10 @@ def test_injection_through_filters_matches_nothing_and_bad_filters_name_the_fiel
 
 
 def test_paging_returns_total_and_the_requested_slice(client: TestClient, world: World) -> None:
+    # Three enrolled back to back: the level is the recorded decision's (the live 3+3
+    # engine would make the third wait for the first two, who hold their places).
     for n in range(1, 4):
-        enrolled(world, f"S-00{n}")
+        enrolled(world, f"S-00{n}", assign_dose=enrolment.assign_dose_from_decisions)
     dm = _token(client, "dm", "data_manager", None)
     page = client.get("/api/v1/subjects", params={"limit": 2, "offset": 2}, headers=dm).json()
     assert (page["total"], [s["code"] for s in page["items"]]) == (3, ["S-003"])

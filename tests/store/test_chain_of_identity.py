@@ -52,7 +52,7 @@ def test_the_hand_worked_check_characters_agree_with_the_standards_sum() -> None
 
 def _enrol_at(world: World, monkeypatch: pytest.MonkeyPatch, code: str, at: dt.datetime) -> str:
     monkeypatch.setattr(enrolment, "utcnow", lambda: at)
-    return coi_of(world, enrolled(world, code))
+    return coi_of(world, enrolled(world, code, assign_dose=enrolment.assign_dose_from_decisions))
 
 
 def test_the_sequence_restarts_on_the_first_of_january_of_the_sites_clock(

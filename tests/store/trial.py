@@ -87,7 +87,13 @@ def screened(world: World, code: str = "S-001") -> str:
     return subject.id
 
 
-def enrolled(world: World, code: str = "S-001", *, sign: bool = True) -> str:
+def enrolled(
+    world: World,
+    code: str = "S-001",
+    *,
+    sign: bool = True,
+    assign_dose: enrolment.AssignDose | None = None,
+) -> str:
     subject_id = screened(world, code)
     if sign:
         screening.sign_eligibility(
@@ -101,6 +107,7 @@ def enrolled(world: World, code: str = "S-001", *, sign: bool = True) -> str:
         actor=world.actors["coordinator"],
         subject_id=subject_id,
         weight_kg=Decimal(70),
+        assign_dose=assign_dose or enrolment.assign_dose_for_protocol,
     )
     return subject_id
 

@@ -239,12 +239,14 @@ def assign_dose_for_protocol(session: Session, protocol: Protocol) -> DoseAssign
 def has_expansion(protocol: Protocol) -> bool:
     """Whether dose escalation is followed by an expansion phase at the RP2D.
 
-    ``escalation.expansion_size`` > 0 (seed 001: "dose escalation phase followed
-    by dose expansion phase"); the number of expansion patients is the
-    sponsor's to enforce (planned enrolment), not the engine's.
+    Yes unless ``escalation.expansion_size`` is 0: when the size is not stated,
+    the expansion is the planned enrolment less those treated in escalation
+    (seed 001: "dose escalation phase followed by dose expansion phase", 87
+    participants, the split not stated). The number is the sponsor's to
+    enforce at enrolment, not the escalation engine's.
     """
     spec = protocol.escalation
-    return bool(spec and spec.expansion_size)
+    return spec is not None and spec.expansion_size != 0
 
 
 def active_hold(session: Session, protocol_id: str) -> EnrolmentHold | None:
