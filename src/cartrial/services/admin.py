@@ -22,6 +22,7 @@ __all__ = [
     "create_site",
     "grant_role",
     "protocol_of",
+    "protocol_of_version",
     "register_protocol",
     "set_site_time_zone",
     "unlock_user",
@@ -170,6 +171,11 @@ def protocol_of(session: Session, subject: Subject) -> Protocol:
     version = session.get(ProtocolVersion, subject.protocol_version_id)
     if version is None:
         raise NotFoundError("protocol version", subject.protocol_version_id)
+    return protocol_of_version(version)
+
+
+def protocol_of_version(version: ProtocolVersion) -> Protocol:
+    """A registered protocol version's parsed protocol (parsed once per process)."""
     if version.sha256 not in _PARSED:
         loaded: LoadedProtocol = parse_protocol_text(version.yaml_text, version.protocol_id)
         _PARSED[version.sha256] = loaded.protocol

@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,12 +56,16 @@ from cartrial.store.models import (
     utcnow,
 )
 
+if TYPE_CHECKING:
+    from cartrial.escalation import NextDecision
+
 __all__ = [
     "DoseAssignment",
     "active_hold",
     "assign_dose_from_decisions",
     "assign_dose_from_engine",
     "enrol",
+    "escalation_decision",
 ]
 
 
@@ -125,10 +130,17 @@ ESCALATION_ENGINE = "cartrial.escalation"
 AWAITING_INFUSION = ("enrolled", "apheresed", "manufacturing", "lymphodepleted")
 
 
-def assign_dose_from_engine(
+def escalation_decision(
     session: Session, protocol: Protocol, *, as_of: dt.datetime | None = None
-) -> DoseAssignment:
-    """The live escalation engine's next step with the stored data (module doc)."""
+) -> NextDecision:
+    """The live escalation engine's full answer on the stored data at ``as_of`` (module doc).
+
+    The one wiring of the engine to the store: enrolment
+    (:func:`assign_dose_from_engine`) and the trial summary
+    (:mod:`cartrial.services.trial_summary`, MTD) both call it. The answer carries
+    the action, the next level, ``mtd_level`` and ``mtd_declared``
+    (:class:`cartrial.escalation.NextDecision`).
+    """
     from cartrial.escalation import PatientOutcome, decide_next, design_from_protocol
     from cartrial.escalation.crm import Crm
     from cartrial.services.adjudication import assess_subject_dlt
@@ -175,13 +187,20 @@ def assign_dose_from_engine(
     design = design_from_protocol(protocol)
     spec = protocol.escalation
     tite = bool(spec and spec.crm and spec.crm.tite and isinstance(design, Crm))
-    result = decide_next(
+    return decide_next(
         design,
         patients,
         window_days=protocol.dlt.window_days,
         tite=tite,
         stagger_days=spec.stagger_days if spec else None,
     )
+
+
+def assign_dose_from_engine(
+    session: Session, protocol: Protocol, *, as_of: dt.datetime | None = None
+) -> DoseAssignment:
+    """The live escalation engine's next step with the stored data (module doc)."""
+    result = escalation_decision(session, protocol, as_of=as_of)
     version = f"{ESCALATION_ENGINE} {__version__} ({result.design})"
     if result.action in ("wait", "stop") or result.next_level is None:
         action = "stop" if result.action == "stop" else "wait"
