@@ -6,7 +6,8 @@ hold, when eligibility is not signed, or when the escalation engine says wait
 patient(s) inside the 28-day DLT window ...``. The dose level comes from
 ``assign_dose(session, protocol) -> DoseAssignment``:
 
-- :func:`assign_dose_from_engine` (the default): the live decision engine
+- :func:`assign_dose_from_engine` (the default): :func:`escalation_decision`, the
+  live decision engine
   (:func:`cartrial.escalation.decide_next`) under the protocol's design, fed
   with every infused subject of the protocol in order of infusion, each one's
   DLT status adjudicated now by the safety engine from stored data
