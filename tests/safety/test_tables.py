@@ -125,3 +125,16 @@ def test_cli_tables_unwritable_html_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "field '--html'" in result.stderr
     assert result.stdout == ""
+
+
+def test_swimmer_plot_marks_a_death_after_the_lane() -> None:
+    """A patient who died gets the cross 3 px after the lane's end (the x position is text:
+    adding the offset to it used to raise TypeError for any trial with a death)."""
+    from cartrial.safety.events import Death
+
+    base = tables()
+    died = base.patients[0].model_copy(
+        update={"death": Death(time=base.patients[0].infusion, cause="unknown")}
+    )
+    page = render_safety_html(base.model_copy(update={"patients": [died, *base.patients[1:]]}))
+    assert "&#x2715;</text>" in page

@@ -238,3 +238,61 @@ def test_recist_time_point_responses_are_derived_from_stored_lesions(world: Worl
     )
     assert week16.derived_response == "PD"
     assert "new" in (week16.derivation_reason or "").lower()
+
+
+def test_a_grade_3_crs_improving_within_72_hours_is_not_a_dlt_whatever_the_ae_end_date(
+    world: World,
+) -> None:
+    """D2 (CLINICAL_RULES section 2): grade >= 3 CRS not improving to <= grade 2 within
+    72 h. The course comes from the stored observations graded by ASTCT 2019: grade 3 from
+    day 1 14:00 (one vasopressor), grade 2 from day 2 20:00 (30 h later: hypotension off
+    vasopressors, low-flow oxygen). The AE itself ends a week later, which must not be read
+    as seven days at grade 3."""
+    from cartrial.services.adjudication import adjudicate_dlt
+    from cartrial.services.syndromes import record_syndrome_observation
+
+    subject_id = _infused(world)
+    coord = world.actors["coordinator"]
+    ae = safety.record_adverse_event(
+        world.sessions,
+        actor=coord,
+        subject_id=subject_id,
+        term="Cytokine release syndrome",
+        onset_date=dt.date(2026, 3, 7),
+        grading_scale="astct_2019",
+        reported_grade=3,
+        relatedness="probable",
+    )
+    series = [
+        {"kind": "temperature", "time": "2026-03-07T08:00", "celsius": "39.4"},
+        {
+            "kind": "blood_pressure",
+            "time": "2026-03-07T14:00",
+            "hypotension": True,
+            "systolic_mmhg": 78,
+            "vasopressors": [{"agent": "norepinephrine"}],
+        },
+        {"kind": "temperature", "time": "2026-03-08T20:00", "celsius": "38.6"},
+        {"kind": "blood_pressure", "time": "2026-03-08T20:00", "hypotension": True},
+        {"kind": "temperature", "time": "2026-03-10T08:00", "celsius": "36.8"},
+        {"kind": "blood_pressure", "time": "2026-03-10T08:00", "hypotension": False},
+    ]
+    for payload in series:
+        event = record_syndrome_observation(world.sessions, actor=coord, ae_id=ae.id, payload=payload)
+    assert event.derived_grade == 3
+    safety.update_adverse_event(
+        world.sessions,
+        actor=world.actors["investigator"],
+        ae_id=ae.id,
+        expected_version=event.version,
+        changes={"end_date": dt.date(2026, 3, 14)},
+        reason="resolved",
+    )
+    verdict = adjudicate_dlt(
+        world.sessions,
+        actor=world.actors["investigator"],
+        subject_id=subject_id,
+        password=PASSWORD,
+        as_of=INFUSION_AT + dt.timedelta(days=29),
+    )
+    assert (verdict.outcome, verdict.is_dlt) == ("no", False), verdict.reason

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from cartrial.cli.common import console, error_console, handle_errors, print_json
+from cartrial.cli.trial_run import simulate
 from cartrial.errors import InputError
 from cartrial.protocol.load import load_protocol
 from cartrial.sim.fast.distributed import run_batches
@@ -119,3 +120,6 @@ def oc(
     table.add_row("median OS, months", _dist(summary.median_os_months))
     console.print(table)
     console.print(f"power: {summary.power_test}")
+
+
+trial_app.command(name="simulate")(simulate)

@@ -31,7 +31,7 @@ from cartrial.safety.ctcae import grade_lab
 from cartrial.safety.dlt import assess_dlt
 from cartrial.safety.events import AdverseEvent as EngineAe
 from cartrial.safety.events import Death as EngineDeath
-from cartrial.safety.events import PatientSafety, Relatedness
+from cartrial.safety.events import GradeChange, PatientSafety, Relatedness
 from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, transaction
@@ -40,6 +40,7 @@ from cartrial.services.site_clock import clock_of
 from cartrial.store.audit import Actor
 from cartrial.store.models import (
     AdverseEvent,
+    AeObservation,
     Death,
     DltAdjudication,
     Infusion,
@@ -93,6 +94,26 @@ def _relatedness(value: str | None) -> Relatedness:
     return value  # type: ignore[return-value]
 
 
+def _syndrome_course(session: Session, ae: AdverseEvent, subject: Subject) -> list[GradeChange]:
+    """The ASTCT grade in force over time of a CRS/ICANS AE with stored observations.
+
+    The DLT rules on CRS and ICANS ask how long a grade lasted ("grade 3 that
+    does not improve to <= grade 2 within 72 h", CLINICAL_RULES section 2), which
+    the AE's onset, worst grade and end date cannot tell; the engine's own
+    timeline of the stored series can (Lee et al. 2019: each day graded from its
+    observations). Other AEs, and one without observations, have no course.
+    """
+    from cartrial.services.syndromes import grade_series
+
+    if ae.grading_scale != "astct_2019":
+        return []
+    observed = select(AeObservation.id).where(AeObservation.adverse_event_id == ae.id).limit(1)
+    if session.scalar(observed) is None:
+        return []
+    timeline = grade_series(session, ae, subject).timeline
+    return [GradeChange(time=point.time, grade=point.grade) for point in timeline]
+
+
 def patient_safety(session: Session, subject: Subject) -> PatientSafety:
     """The subject's stored safety data in the safety engine's input form, on the site's clock."""
     clock = clock_of(session, subject)
@@ -109,6 +130,7 @@ def patient_safety(session: Session, subject: Subject) -> PatientSafety:
         .where(AdverseEvent.subject_id == subject.id)
         .order_by(AdverseEvent.onset_date)
     ).all()
+    courses = {ae.id: _syndrome_course(session, ae, subject) for ae in events}
     return PatientSafety(
         id=subject.code,
         dose_level=subject.dose_level,
@@ -125,6 +147,7 @@ def patient_safety(session: Session, subject: Subject) -> PatientSafety:
                 grade=ae.derived_grade or ae.reported_grade,
                 serious=["important_medical_event"] if ae.is_serious else [],
                 related_product=_relatedness(ae.relatedness),
+                grade_course=courses[ae.id],
             )
             for ae in events
         ],

@@ -53,6 +53,7 @@ __all__ = [
     "list_grants",
     "list_protocol_versions",
     "protocol_of",
+    "protocol_of_version",
     "register_protocol",
     "register_protocol_version",
     "revoke_role",
@@ -407,6 +408,11 @@ def protocol_of(session: Session, subject: Subject) -> Protocol:
     version = session.get(ProtocolVersion, subject.protocol_version_id)
     if version is None:
         raise NotFoundError("protocol version", subject.protocol_version_id)
+    return protocol_of_version(version)
+
+
+def protocol_of_version(version: ProtocolVersion) -> Protocol:
+    """A registered protocol version's parsed protocol (parsed once per process)."""
     if version.sha256 not in _PARSED:
         loaded: LoadedProtocol = parse_protocol_text(version.yaml_text, version.protocol_id)
         _PARSED[version.sha256] = loaded.protocol

@@ -16,7 +16,14 @@ from cartrial.store.conflicts import explain
 from cartrial.store.db import TrialSession
 from cartrial.store.models import Record, Subject
 
-__all__ = ["Sessions", "refuse", "require_status", "require_version", "transaction"]
+__all__ = [
+    "Sessions",
+    "refuse",
+    "require_status",
+    "require_version",
+    "snapshot",
+    "transaction",
+]
 
 Sessions = sessionmaker[TrialSession]
 
@@ -46,6 +53,23 @@ def transaction(
         if conflict is None:
             raise
         raise conflict from exc
+
+
+@contextmanager
+def snapshot(sessions: Sessions) -> Iterator[Session]:
+    """A session whose reads all see one committed state; it never writes.
+
+    On PostgreSQL a read-only REPEATABLE READ transaction (every statement reads the
+    snapshot taken at the first one); SQLite's ``BEGIN IMMEDIATE``
+    (:mod:`cartrial.store.db`) holds every writer off until the reader is done.
+    The casebook and the trial summary read through it; the export
+    (:mod:`cartrial.store.archive`) does the same on a bare connection.
+    """
+    with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+            session.connection(execution_options=options)
+        yield session
 
 
 def refuse(session: Session, *, table_name: str, record_id: str, reasons: list[str]) -> None:

@@ -31,10 +31,12 @@ from cartrial.store.signatures import sign_record
 
 __all__ = [
     "AE_EDITABLE",
+    "EXPANSION",
     "Derivation",
     "DltVerdict",
     "EscalationOutcome",
     "lift_hold",
+    "opens_expansion",
     "place_hold",
     "record_adverse_event",
     "record_escalation_decision",
@@ -152,6 +154,17 @@ def update_adverse_event(
         for field, value in changes.items():
             setattr(event, field, value)
     return event
+
+
+#: How a committee decision that ends dose escalation and opens the expansion at the
+#: RP2D begins its reason (stored with action "stay" at that level: a "stop" would
+#: hold enrolment). Written by whoever records it, read by the trial summary.
+EXPANSION = "expansion at the RP2D"
+
+
+def opens_expansion(action: str, reason: str) -> bool:
+    """Whether a recorded decision opened the expansion phase (see :data:`EXPANSION`)."""
+    return action == "stay" and reason.startswith(EXPANSION)
 
 
 def record_escalation_decision(

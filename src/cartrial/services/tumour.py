@@ -37,7 +37,13 @@ from cartrial.store.audit import Actor
 from cartrial.store.models import Infusion, LesionMeasurement, Subject, TumourAssessment
 from cartrial.store.models.followup import LESION_KINDS
 
-__all__ = ["RESPONSE_ENGINE", "LesionInput", "derive_responses", "record_tumour_assessment"]
+__all__ = [
+    "RESPONSE_ENGINE",
+    "LesionInput",
+    "derive_responses",
+    "record_tumour_assessment",
+    "subject_assessments",
+]
 
 RESPONSE_ENGINE = f"cartrial.response {__version__} RECIST 1.1"
 
@@ -68,11 +74,12 @@ def _new_lesion(m: LesionMeasurement) -> dict[str, Any]:
     return {"id": m.lesion_code, "organ": m.location, "nodal": m.is_nodal, **size}
 
 
-def derive_responses(session: Session, subject: Subject) -> list[TumourAssessment]:
-    """Re-derive the time-point responses of the subject's follow-up assessments."""
+def _engine_input(
+    session: Session, subject: Subject
+) -> tuple[SubjectAssessments, list[TumourAssessment]] | None:
     infusion = session.scalars(select(Infusion).where(Infusion.subject_id == subject.id)).first()
     if infusion is None:
-        return []
+        return None
     day0 = infusion_day(session, subject, infusion.started_at)
     assessments: Sequence[TumourAssessment] = session.scalars(
         select(TumourAssessment)
@@ -81,8 +88,8 @@ def derive_responses(session: Session, subject: Subject) -> list[TumourAssessmen
     ).all()
     baseline = [a for a in assessments if a.assessed_on <= day0]
     follow = [a for a in assessments if a.assessed_on > day0]
-    if not baseline or not follow:
-        return []
+    if not baseline:
+        return None
     lesions: dict[str, list[LesionMeasurement]] = {}
     for m in session.scalars(
         select(LesionMeasurement).where(LesionMeasurement.subject_id == subject.id)
@@ -92,6 +99,7 @@ def derive_responses(session: Session, subject: Subject) -> list[TumourAssessmen
         "subject_id": subject.code,
         "baseline_date": baseline[-1].assessed_on,
         "reference_date": day0,
+        "dose_level": str(subject.dose_level) if subject.dose_level is not None else None,
         "lesions": [_baseline_lesion(m) for m in lesions.get(baseline[-1].id, [])],
         "assessments": [
             {
@@ -106,6 +114,27 @@ def derive_responses(session: Session, subject: Subject) -> list[TumourAssessmen
         parsed = SubjectAssessments.model_validate(data)
     except ValidationError as exc:
         raise input_error_from_validation(exc, source="tumour assessments") from exc
+    return parsed, list(follow)
+
+
+def subject_assessments(session: Session, subject: Subject) -> SubjectAssessments | None:
+    """The subject's stored assessments as the response engine's input (module steps 1-2).
+
+    ``None`` before the infusion or without a baseline assessment; the follow-up
+    list may be empty. The one wiring of stored lesions to
+    :func:`cartrial.response.assess.assess_recist`: :func:`derive_responses` and the
+    trial summary (:mod:`cartrial.services.trial_summary`) both read it.
+    """
+    found = _engine_input(session, subject)
+    return found[0] if found else None
+
+
+def derive_responses(session: Session, subject: Subject) -> list[TumourAssessment]:
+    """Re-derive the time-point responses of the subject's follow-up assessments."""
+    found = _engine_input(session, subject)
+    if found is None or not found[1]:
+        return []
+    parsed, follow = found
     protocol = protocol_of(session, subject)
     result = assess_recist(parsed, settings=settings_from_protocol(protocol.response))
     by_date = {t.date: t for t in result.timepoints}
@@ -116,7 +145,7 @@ def derive_responses(session: Session, subject: Subject) -> list[TumourAssessmen
             a.derived_response = point.overall
             a.derivation_reason = "; ".join(point.reasons)
             a.engine_version = RESPONSE_ENGINE
-    return list(follow)
+    return follow
 
 
 def record_tumour_assessment(

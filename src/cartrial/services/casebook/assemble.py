@@ -33,8 +33,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +54,7 @@ from cartrial.services.casebook.model import (
     SignatureView,
     format_site_time,
 )
-from cartrial.services.context import Sessions, transaction
+from cartrial.services.context import Sessions, snapshot, transaction
 from cartrial.store.audit import CHAIN_HEAD, GENESIS, Actor, record_export, record_values
 from cartrial.store.models import (
     AuditEntry,
@@ -75,16 +74,6 @@ __all__ = ["build_casebook", "find_subject", "list_signatures"]
 _HIDDEN = frozenset({"id", "subject_id"})  # shown in the record's heading
 _VERDICTS = "verdicts_json"  # shown as the verdict table
 _CHUNK = 500  # ids per IN list
-
-
-@contextmanager
-def _snapshot(sessions: Sessions) -> Iterator[Session]:
-    """A session whose reads all see one committed state; it never writes."""
-    with sessions() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-            session.connection(execution_options=options)
-        yield session
 
 
 def find_subject(sessions: Sessions, *, actor: Actor, key: str) -> str:
@@ -112,7 +101,7 @@ def build_casebook(sessions: Sessions, *, actor: Actor, subject_id: str, source:
 
     ``source`` is where it was asked for (``cli`` or ``api``), for the export entry.
     """
-    with _snapshot(sessions) as session:
+    with snapshot(sessions) as session:
         subject = load_subject(session, actor, subject_id, "subject.read")
         site = _site(session, subject)
         zone = site.time_zone
@@ -155,7 +144,7 @@ def build_casebook(sessions: Sessions, *, actor: Actor, subject_id: str, source:
 
 def list_signatures(sessions: Sessions, *, actor: Actor, subject_id: str) -> list[SignatureView]:
     """The signatures on the subject's records with their status (21 CFR 11.50 display)."""
-    with _snapshot(sessions) as session:
+    with snapshot(sessions) as session:
         subject = load_subject(session, actor, subject_id, "subject.read")
         zone = _site(session, subject).time_zone
         forms = _forms(session, subject, zone, with_history=False)

@@ -34,7 +34,7 @@ from cartrial.sim.observations.syndromes import (
 )
 from cartrial.sim.observations.tumour import TumourScan, tumour_assessments
 from cartrial.sim.observations.visits import visit_dates
-from cartrial.store.models import AdverseEvent, Visit
+from cartrial.store.models import AdverseEvent, TumourAssessment, Visit
 
 if TYPE_CHECKING:
     from cartrial.sim.trial.run import SimPatient, _Trial
@@ -263,7 +263,12 @@ def _record_lab(trial: _Trial, p: SimPatient, lab: LabDraw) -> None:
 
 
 def _record_scan(trial: _Trial, p: SimPatient, scan: TumourScan) -> None:
-    tumour.record_tumour_assessment(
+    """One scan; after the engine derives PD the site stops imaging (RECIST 1.1 section
+    4.3: progression ends the response assessment; the patient stays in survival
+    follow-up)."""
+    if p.progressed:
+        return
+    assessment = tumour.record_tumour_assessment(
         trial.world.sessions,
         actor=trial.world.actor("investigator", p.site),
         subject_id=p.subject_id,
@@ -271,6 +276,9 @@ def _record_scan(trial: _Trial, p: SimPatient, scan: TumourScan) -> None:
         method=scan.method,
         lesions=list(scan.lesions),
     )
+    with trial.world.sessions() as session:
+        stored = session.get(TumourAssessment, assessment.id)
+        p.progressed = stored is not None and stored.derived_response == "PD"
 
 
 def _record_ae(trial: _Trial, p: SimPatient, ae: AdverseEventRecord) -> None:

@@ -38,7 +38,7 @@ from cartrial.services.adjudication import adjudicate_dlt
 from cartrial.services.context import Sessions
 from cartrial.services.data import lock_subject
 from cartrial.services.enrolment import engine_decision, has_expansion
-from cartrial.services.safety import EscalationOutcome
+from cartrial.services.safety import EXPANSION, EscalationOutcome
 from cartrial.sim.model import at_dose, draw_patients
 from cartrial.sim.observations._common import num
 from cartrial.sim.observations.screening import screening_record
@@ -79,6 +79,7 @@ class SimPatient:
     lot_id: str = ""
     coi: str = ""
     ended: bool = False  # died, withdrawn or completed: no more events
+    progressed: bool = False  # RECIST PD derived: no more scans (survival follow-up only)
     planned_infusion: dt.date | None = None
 
 
@@ -92,6 +93,8 @@ class TrialRun:
     events: int = 0
     decisions_signed: int = 0
     patients: list[SimPatient] = field(default_factory=list)
+    #: The instant of the database lock: the data cut of the analyses.
+    data_cut: dt.datetime | None = None
     #: The latent truth at the end (each enrolled patient at the dose given), for checks.
     truth: VirtualPatients | None = None
 
@@ -414,8 +417,8 @@ class _Trial:
                 update={
                     "action": "stay",
                     "next_level": decision.mtd_level,
-                    "reason": f"MTD level {decision.mtd_level} declared ({decision.reason}); "
-                    f"expansion at the RP2D, level {decision.mtd_level}",
+                    "reason": f"{EXPANSION}, level {decision.mtd_level}: MTD level "
+                    f"{decision.mtd_level} declared ({decision.reason})",
                 }
             )
         key = (decision.action, decision.next_level)
@@ -502,5 +505,6 @@ def simulate_trial(
         trial.start()
         trial.loop()
         trial.lock_all()
+        trial.run.data_cut = clock.now()
     trial.run.truth = trial.pool
     return trial.run
