@@ -278,7 +278,9 @@ def test_a_grade_3_crs_improving_within_72_hours_is_not_a_dlt_whatever_the_ae_en
         {"kind": "blood_pressure", "time": "2026-03-10T08:00", "hypotension": False},
     ]
     for payload in series:
-        event = record_syndrome_observation(world.sessions, actor=coord, ae_id=ae.id, payload=payload)
+        event = record_syndrome_observation(
+            world.sessions, actor=coord, ae_id=ae.id, payload=payload
+        )
     assert event.derived_grade == 3
     safety.update_adverse_event(
         world.sessions,
