@@ -17,8 +17,15 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.runtime
 
+# The main job: two seed trials end to end through the services (issue 11), then where
+# their databases and pages are and how to open them.
 demo: $(VENV)/.runtime
-	$(BIN)/cartrial demo --out out
+	$(BIN)/cartrial trial simulate --protocol uclm802 --seed 1 --db out/uclm802.db --out out/uclm802 --replace
+	$(BIN)/cartrial trial simulate --protocol szugh-msln-2024 --seed 1 --db out/szugh-msln-2024.db --out out/szugh-msln-2024 --replace
+	@echo
+	@echo "Open the pages: out/uclm802/index.html and out/szugh-msln-2024/index.html"
+	@echo "Browse a trial: $(BIN)/cartrial serve --url sqlite:///out/uclm802.db  (API under /api/v1)"
+	@echo "A casebook:     $(BIN)/cartrial casebook S01-0001 --url sqlite:///out/uclm802.db --out S01-0001.html"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests bench

@@ -101,7 +101,9 @@ def _syndrome_course(session: Session, ae: AdverseEvent, subject: Subject) -> li
     does not improve to <= grade 2 within 72 h", CLINICAL_RULES section 2), which
     the AE's onset, worst grade and end date cannot tell; the engine's own
     timeline of the stored series can (Lee et al. 2019: each day graded from its
-    observations). Other AEs, and one without observations, have no course.
+    observations). Observations before the AE's onset date (a baseline
+    temperature on day 0) give the grade in force at onset. Other AEs, and one
+    without observations, have no course.
     """
     from cartrial.services.syndromes import grade_series
 
@@ -111,7 +113,11 @@ def _syndrome_course(session: Session, ae: AdverseEvent, subject: Subject) -> li
     if session.scalar(observed) is None:
         return []
     timeline = grade_series(session, ae, subject).timeline
-    return [GradeChange(time=point.time, grade=point.grade) for point in timeline]
+    onset = _midnight(ae.onset_date)
+    before = [p.grade for p in timeline if p.time < onset]
+    course = [GradeChange(time=onset, grade=before[-1])] if before else []
+    course += [GradeChange(time=p.time, grade=p.grade) for p in timeline if p.time >= onset]
+    return course
 
 
 def patient_safety(session: Session, subject: Subject) -> PatientSafety:

@@ -38,6 +38,7 @@ from cartrial.store.models import (
 )
 from cartrial.store.models.followup import ASSAYS
 from cartrial.units import ANALYTES
+from cartrial.vitals import check_vital_sign
 
 __all__ = [
     "MANUAL_STATUSES",
@@ -133,7 +134,8 @@ def record_vital(
     value: Decimal,
     unit: str,
 ) -> VitalSign:
-    """One vital sign (temperature, blood pressure, SpO2, ...)."""
+    """One vital sign (temperature, blood pressure, SpO2, ...), checked by ``cartrial.vitals``."""
+    check_vital_sign(test, value, unit)
     with transaction(sessions, actor) as session:
         subject_key = subject_in_scope(session, actor, subject_id, "ae.record")
         vital = VitalSign(

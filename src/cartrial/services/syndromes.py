@@ -16,6 +16,8 @@ grade of a day is the worst of that day's evaluations).
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 from typing import Any
 
@@ -55,16 +57,28 @@ def grade_series(session: Session, event: AdverseEvent, subject: Subject) -> Syn
 
 def _graded(session: Session, event: AdverseEvent, subject: Subject) -> tuple[SyndromeResult, int]:
     stored = session.scalars(
-        select(AeObservation.payload_json).where(AeObservation.adverse_event_id == event.id)
+        select(AeObservation.payload_json)
+        .where(AeObservation.adverse_event_id == event.id)
+        .order_by(AeObservation.observed_at, AeObservation.id)
     ).all()
-    series = [_parse(event.term, json.loads(p)) for p in stored]
     infusion = session.scalars(select(Infusion).where(Infusion.subject_id == subject.id)).first()
     day0 = clock_of(session, subject).local(infusion.started_at) if infusion else None
-    if event.term == CRS:
-        result = grade_crs(observations=series, infusion=day0, patient=subject.code)
-    else:
-        result = grade_icans(assessments=series, infusion=day0, patient=subject.code)
-    return result, len(series)
+    return _grade_texts(event.term, tuple(stored), day0, subject.code), len(stored)
+
+
+@functools.lru_cache(maxsize=4096)
+def _grade_texts(
+    term: str, payloads: tuple[str, ...], day0: dt.datetime | None, code: str
+) -> SyndromeResult:
+    """The grade of a series given as its stored texts: a pure function, so remembered.
+
+    The DLT adjudication and the live escalation engine read every subject's
+    series each time they are asked; the same texts give the same grade.
+    """
+    series = [_parse(term, json.loads(p)) for p in payloads]
+    if term == CRS:
+        return grade_crs(observations=series, infusion=day0, patient=code)
+    return grade_icans(assessments=series, infusion=day0, patient=code)
 
 
 def record_syndrome_observation(

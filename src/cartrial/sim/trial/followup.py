@@ -16,9 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy import select
 
 from cartrial.services import followup, safety, syndromes, tumour
@@ -116,16 +118,16 @@ def schedule_follow_up(trial: _Trial, p: SimPatient) -> None:
             select(Visit.visit_code, Visit.id).where(Visit.subject_id == p.subject_id)
         ).all()
     stored = {code: visit_id for code, visit_id in rows}
+    episodes = _episode_days(row)
     for visit in visit_dates(protocol, day0, p.rng, from_day=1):
         if visit.actual_date is None or visit.visit_id not in stored:
             continue
-        cal.at(
-            p.site.at(visit.actual_date, 9),
-            "visit",
-            _guard(
-                p, functools.partial(_visit, trial, p, stored[visit.visit_id], visit.actual_date)
-            ),
+        study_day = (visit.actual_date - day0).days
+        vitals = None if study_day in episodes else _normal_vitals(p.rng)
+        enter = functools.partial(
+            _visit, trial, p, stored[visit.visit_id], visit.actual_date, vitals
         )
+        cal.at(p.site.at(visit.actual_date, 9), "visit", _guard(p, enter))
 
     # DLT adjudication the day after the window closes, then follow-up.
     window = protocol.dlt.window_days if protocol.dlt else 28
@@ -319,7 +321,60 @@ def _record_sample(trial: _Trial, p: SimPatient, sample: Any) -> None:
         )
 
 
-def _visit(trial: _Trial, p: SimPatient, visit_id: str, actual: dt.date) -> None:
+def _episode_days(row: Mapping[str, object]) -> set[int]:
+    """Study days inside a CRS or ICANS episode: their vital signs are the episode's own
+    observations (the syndrome series), not a visit's routine set."""
+    days: set[int] = set()
+    for grade, onset, duration in (
+        ("crs_grade", "crs_onset_day", "crs_duration_days"),
+        ("icans_grade", "icans_onset_day", "icans_duration_days"),
+    ):
+        if num(row, grade) > 0:
+            first = math.floor(num(row, onset))
+            days.update(range(first, first + max(1, round(num(row, duration))) + 1))
+    return days
+
+
+#: A routine visit's vital signs: test -> (unit, mean, SD, decimals); normal adult values
+#: (assumed: the simulator's illustration of a well patient between episodes).
+_ROUTINE_VITALS = {
+    "temperature": ("C", 36.8, 0.3, 1),
+    "systolic_bp": ("mmHg", 122.0, 12.0, 0),
+    "diastolic_bp": ("mmHg", 76.0, 8.0, 0),
+    "pulse": ("/min", 78.0, 10.0, 0),
+    "spo2": ("%", 97.5, 1.0, 0),
+}
+
+
+def _normal_vitals(rng: np.random.Generator) -> list[tuple[str, Decimal, str]]:
+    out = []
+    for test, (unit, mean, sd, places) in _ROUTINE_VITALS.items():
+        value = float(rng.normal(mean, sd))
+        if test == "spo2":
+            value = min(value, 100.0)
+        out.append((test, Decimal(f"{value:.{places}f}"), unit))
+    return out
+
+
+def _visit(
+    trial: _Trial,
+    p: SimPatient,
+    visit_id: str,
+    actual: dt.date,
+    vitals: list[tuple[str, Decimal, str]] | None,
+) -> None:
+    if vitals:
+        at = p.site.at(actual, 9, 15)
+        for test, value, unit in vitals:
+            followup.record_vital(
+                trial.world.sessions,
+                actor=trial.world.actor("coordinator", p.site),
+                subject_id=p.subject_id,
+                measured_at=at,
+                test=test,
+                value=value,
+                unit=unit,
+            )
     with trial.world.sessions() as s:
         visit = s.get(Visit, visit_id)
         assert visit is not None

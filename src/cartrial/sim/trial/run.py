@@ -73,13 +73,14 @@ class SimPatient:
     consent_date: dt.date
     rng: np.random.Generator
     subject_id: str = ""
-    waited_days: int = 0
     dose_level: int | None = None
     infusion_at: dt.datetime | None = None
     lot_id: str = ""
     coi: str = ""
     ended: bool = False  # died, withdrawn or completed: no more events
     progressed: bool = False  # RECIST PD derived: no more scans (survival follow-up only)
+    waiting_since: dt.datetime | None = None
+    retry_scheduled: bool = False
     planned_infusion: dt.date | None = None
 
 
@@ -121,6 +122,7 @@ class _Trial:
         self.target = world.protocol.planned_enrolment or pool.n
         self.accrual_open = True
         self.last_decision: tuple[str, int | None] | None = None
+        self.waiting: list[SimPatient] = []
         self.arrival_rng = np.random.default_rng(seed_sequence.spawn(1)[0])
 
     # --- accrual -------------------------------------------------------------------------
@@ -201,7 +203,11 @@ class _Trial:
         self._try_enrol(p)
 
     def _try_enrol(self, p: SimPatient) -> None:
+        p.retry_scheduled = False
+        if p.ended:
+            return
         if self.enrolled >= self.target:
+            self._leave_queue(p)
             self._withdraw(p, "enrolment complete before a place was free", "sponsor")
             return
         row = self.pool.row(p.index)
@@ -215,6 +221,7 @@ class _Trial:
         except EnrolmentBlocked as blocked:
             self._wait_for_place(p, str(blocked))
             return
+        self._leave_queue(p)
         self.enrolled += 1
         if self.enrolled >= self.target:
             self.accrual_open = False
@@ -226,21 +233,64 @@ class _Trial:
             self.pool, p.index, at_dose(self.pool.take(np.array([p.index])), dose, self.scenario)
         )
         self._plan_treatment(p)
+        self.offer_place()  # the next in line may fit the same cohort
 
+    # --- the waiting list ---------------------------------------------------------------
+    # A signed-eligible patient the engine cannot place yet waits in line. The site asks
+    # again for the first in line when something may have changed (a DLT adjudication,
+    # a committee decision, an enrolment) and weekly (a stagger ends with time alone);
+    # a patient who waits longer than MAX_WAIT_DAYS, or who drops out meanwhile (the
+    # scenario's no-show probability), is withdrawn, as at a real site.
     def _wait_for_place(self, p: SimPatient, why: str) -> None:
         if " says stop" in why:
             self.accrual_open = False
+            self._leave_queue(p)
             self._withdraw(p, "enrolment closed: the escalation engine says stop", "sponsor")
+            for other in list(self.waiting):
+                self._leave_queue(other)
+                self._withdraw(
+                    other, "enrolment closed: the escalation engine says stop", "sponsor"
+                )
             return
-        lost = self.scenario.operations.no_show_while_waiting.value
-        if p.waited_days >= MAX_WAIT_DAYS or p.rng.random() < lost:
-            self._withdraw(
-                p, f"no place in a cohort after {p.waited_days} days of waiting", "subject"
+        now = self.calendar.clock.now()
+        if p not in self.waiting:
+            self.waiting.append(p)
+            p.waiting_since = now
+            lost = self.scenario.operations.no_show_while_waiting.value
+            days = MAX_WAIT_DAYS
+            if p.rng.random() < lost:
+                days = int(p.rng.integers(RETRY_DAYS, MAX_WAIT_DAYS))
+            self.calendar.at(
+                now + dt.timedelta(days=days),
+                "waited too long",
+                functools.partial(self._give_up, p),
             )
+        if self.waiting and self.waiting[0] is p:
+            self._retry(p, now + dt.timedelta(days=RETRY_DAYS))
+
+    def _retry(self, p: SimPatient, when: dt.datetime) -> None:
+        if p.retry_scheduled or p.ended:
             return
-        p.waited_days += RETRY_DAYS
-        day = p.site.today(self.calendar.clock.now()) + dt.timedelta(days=RETRY_DAYS)
-        self.calendar.at(p.site.at(day, 15), "enrol retry", lambda: self._try_enrol(p))
+        p.retry_scheduled = True
+        self.calendar.at(when, "enrol retry", functools.partial(self._try_enrol, p))
+
+    def offer_place(self) -> None:
+        """Ask the engine again for the first patient in line (something changed)."""
+        if self.waiting:
+            self._retry(self.waiting[0], self.calendar.clock.now() + dt.timedelta(hours=1))
+
+    def _give_up(self, p: SimPatient) -> None:
+        if p in self.waiting and not p.ended:
+            waited = (
+                self.calendar.clock.now() - (p.waiting_since or self.calendar.clock.now())
+            ).days
+            self._leave_queue(p)
+            self._withdraw(p, f"no place in a cohort after {waited} days of waiting", "subject")
+            self.offer_place()
+
+    def _leave_queue(self, p: SimPatient) -> None:
+        if p in self.waiting:
+            self.waiting.remove(p)
 
     def _withdraw(self, p: SimPatient, reason: str, by: str) -> None:
         if p.ended:
@@ -402,6 +452,7 @@ class _Trial:
             password=PASSWORD,
         )
         self.review_escalation()
+        self.offer_place()
 
     def review_escalation(self) -> None:
         """The safety committee signs the engine's decision when it moves the trial on."""
