@@ -149,3 +149,39 @@ def test_a_withdrawn_subject_frees_its_place_in_the_cohort(world: World) -> None
     )
     subject = _enrol_fourth(world, INFUSION_AT)
     assert subject.dose_level == 1
+
+
+def test_after_the_committee_opens_the_expansion_patients_are_enrolled_in_parallel(
+    world: World,
+) -> None:
+    """Seed 001: "dose escalation phase followed by dose expansion phase". Once the safety
+    committee has signed the decision that ends escalation at the RP2D, a third subject is
+    enrolled at that level while two are still awaiting their product, where the 3+3
+    engine alone would make it wait (test_subjects_enrolled_and_awaiting_infusion_...)."""
+    from cartrial.services import safety
+
+    safety.record_escalation_decision(
+        world.sessions,
+        actor=world.actors["safety_committee"],
+        protocol_id="store-test",
+        outcome=safety.EscalationOutcome(
+            current_level=1,
+            action="stay",
+            next_level=1,
+            reason=f"{safety.EXPANSION}, level 1: MTD level 1 declared (0 DLTs in 6 at level 1)",
+            engine_version="test",
+        ),
+        password=PASSWORD,
+    )
+    for n in (1, 2):
+        enrolled(world, f"S-00{n}")
+    third = enrolled(world, "S-003")  # the protocol's own assignment (assign_dose_for_protocol)
+    with world.sessions() as s:
+        subject = s.get(Subject, third)
+        assert subject is not None and subject.dose_level == 1
+        reason = s.scalars(
+            select(AuditEntry.reason).where(
+                AuditEntry.field == "dose_level", AuditEntry.record_id == subject.id
+            )
+        ).one()
+    assert reason is not None and "expansion at the RP2D, level 1" in reason

@@ -10,7 +10,10 @@
   (:mod:`cartrial.services.site_clock`). AE onset and end, withdrawal and death
   dates are entered as the site's calendar dates and taken at 00:00 of that
   day; ``is_serious`` becomes the seriousness criterion "important medical
-  event"; a death without a recorded cause class is "unknown".
+  event"; a death without a recorded cause class is "unknown". An AE's grade
+  is the engine's derived grade where one was derived, else the reported one;
+  an AE whose derived grade is 0 (a CRS/ICANS series that does not meet the
+  ASTCT definition, or not yet) is not an adverse event for the engine.
 - :func:`assess_subject_dlt`: :func:`cartrial.safety.dlt.assess_dlt` under the
   protocol's DLT spec, as a :class:`~cartrial.services.safety.DltVerdict`.
 """
@@ -150,12 +153,13 @@ def patient_safety(session: Session, subject: Subject) -> PatientSafety:
                 term=ae.term,
                 onset=_midnight(ae.onset_date),
                 resolution=_midnight(ae.end_date) if ae.end_date else None,
-                grade=ae.derived_grade or ae.reported_grade,
+                grade=ae.reported_grade if ae.derived_grade is None else ae.derived_grade,
                 serious=["important_medical_event"] if ae.is_serious else [],
                 related_product=_relatedness(ae.relatedness),
                 grade_course=courses[ae.id],
             )
             for ae in events
+            if ae.derived_grade != 0
         ],
     )
 

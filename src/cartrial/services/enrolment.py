@@ -45,6 +45,7 @@ from cartrial.services.identity import (
     compute_chain_of_identity_id,
     sequence_of,
 )
+from cartrial.services.safety import opens_expansion
 from cartrial.services.screening import eligibility_problem
 from cartrial.services.site_clock import clock_of
 from cartrial.store.audit import Actor
@@ -207,8 +208,25 @@ def assign_dose_from_engine(
     return DoseAssignment(result.next_level, result.reason, version)
 
 
+def _latest_decision(session: Session, protocol: Protocol) -> EscalationDecision | None:
+    return session.scalars(
+        select(EscalationDecision)
+        .where(EscalationDecision.protocol_id == protocol.id)
+        .order_by(EscalationDecision.decided_at.desc())
+        .limit(1)
+    ).first()
+
+
 def assign_dose_for_protocol(session: Session, protocol: Protocol) -> DoseAssignment:
     """The protocol's own way of choosing the level: its design's engine, or the investigator.
+
+    Once the safety committee has recorded the decision that ends dose
+    escalation and opens the expansion at the RP2D
+    (:func:`cartrial.services.safety.opens_expansion`), expansion patients are
+    enrolled at that level in parallel: the escalation design no longer gates
+    each one on the DLT windows of the others (seed 001: "dose escalation phase
+    followed by dose expansion phase"). Safety monitoring of the expansion (a
+    DLT-rate stopping boundary) is the committee's, outside this function.
 
     A protocol whose levels are ``investigator_assigned`` (seed 000: "assigned by
     the investigator") has no escalation engine and no DLT rules to feed one: its
@@ -219,6 +237,14 @@ def assign_dose_for_protocol(session: Session, protocol: Protocol) -> DoseAssign
     spec = protocol.escalation
     if spec is None or spec.design == "investigator_assigned":
         return assign_dose_from_decisions(session, protocol)
+    latest = _latest_decision(session, protocol)
+    if latest is not None and latest.next_level and opens_expansion(latest.action, latest.reason):
+        return DoseAssignment(
+            latest.next_level,
+            f"committee decision of {latest.decided_at:%Y-%m-%d}: {latest.reason}",
+            latest.engine_version,
+            "expand",
+        )
     result = engine_decision(session, protocol)
     version = f"{ESCALATION_ENGINE} {__version__} ({result.design})"
     if has_expansion(protocol) and result.mtd_declared and result.mtd_level:

@@ -216,7 +216,31 @@ def _decisions(session: Session, protocol_id: str) -> list[DecisionRow]:
     return out
 
 
-def _mtd(session: Session, protocol: Protocol, cut: dt.datetime) -> DoseAnswer:
+def _mtd(
+    session: Session, protocol: Protocol, cut: dt.datetime, decisions: list[DecisionRow]
+) -> DoseAnswer:
+    """The MTD: the one declared when dose escalation ended (the signed committee decision
+    that opened the expansion), else the live engine's answer on the data at the cut.
+
+    Expansion patients at the RP2D are not dose-finding data: the MTD of a trial
+    with an expansion is the one dose escalation declared (seed 001: "dose
+    escalation phase followed by dose expansion phase").
+    """
+    opened = next(
+        (
+            d
+            for d in decisions
+            if d.signature_valid and opens_expansion(d.action, d.reason) and d.next_level
+        ),
+        None,
+    )
+    if opened is not None:
+        return DoseAnswer(
+            level=opened.next_level,
+            declared=True,
+            rule=f"declared at the end of dose escalation, signed by the safety committee on "
+            f"{opened.decided_at.isoformat()}: {opened.reason}",
+        )
     try:
         answer = engine_decision(session, protocol, as_of=cut)
     except InputError as exc:
@@ -339,7 +363,7 @@ def trial_analysis(
         screened, failures = _screening(session, subjects)
         dlt_evaluable, by_level = _dlts(session, subjects)
         decisions = _decisions(session, protocol_id)
-        mtd = _mtd(session, protocol, cut)
+        mtd = _mtd(session, protocol, cut, decisions)
         patients = [patient_safety(session, s) for s in infused]
         tables, note = _safety_tables(protocol, patients)
         found = efficacy(session, protocol, infused, cut)

@@ -192,6 +192,7 @@ class Operations(StrictModel):
     manufacturing_failure: Probability
     vein_to_vein_days: LogNormal
     withdrawal_before_infusion: Probability
+    #: patients consented and screened per month at each site (arrivals)
     accrual_per_month_per_site: Positive
     n_sites: Count
     no_show_while_waiting: Probability

@@ -50,7 +50,8 @@ class PatientSource(Protocol):
 class ScenarioSource:
     """A scenario's patient model (:mod:`cartrial.sim.model`) as a :class:`PatientSource`.
 
-    Accrual is ``operations.accrual_per_month_per_site`` times ``n_sites``; the
+    Accrual (patients consented and screened per month) is
+    ``operations.accrual_per_month_per_site`` times ``n_sites``; the
     measurement error is ``tumour.lesion_measurement_sd_mm``.
     """
 

@@ -14,12 +14,10 @@ at once. At the RP2D (the declared MTD) the expansion cohort follows: the
 protocol's ``escalation.expansion_size``, else ``planned_enrolment`` minus the
 patients infused in escalation. No RP2D, no expansion.
 
-Calendar (days from the first consent): consents are a Poisson process whose
-rate makes the enrolled (eligible) patients arrive at the scenario's accrual
-rate (``accrual_per_month`` is read as participants enrolled per month, as the
-uclm802 scenario's reason derives it from the planned enrolment; consents per
-month = accrual / P(pass screening), that probability from a fixed-seed pilot
-draw of the scenario). Consents continue while the escalation pauses (a patient
+Calendar (days from the first consent): consents are a Poisson process at the
+scenario's accrual rate (``accrual_per_month``: patients consented and screened
+per month, the same reading as the service path's arrivals,
+:mod:`cartrial.sim.trial.run`). Consents continue while the escalation pauses (a patient
 waits for the next slot); a patient's product is ready at consent + apheresis
 + vein-to-vein time. In escalation a cohort's first infusion waits until the
 previous cohort's last patient completes the DLT window, and each further
@@ -139,7 +137,6 @@ def make_plan(
     m = max(planned or 0, escalation_cap) + (expansion or 0)
     pilot = source.draw(np.random.default_rng(PILOT_SEED), PILOT_PATIENTS)
     infused = max(float(infused_mask(pilot).mean()), 0.05)
-    eligible = max(float((pilot.screen_failure == "").mean()), 0.01)
     return FastPlan(
         protocol_id=protocol.id,
         design=design,
@@ -152,7 +149,7 @@ def make_plan(
         stagger_days=float(spec.stagger_days or 0) if spec is not None else 0.0,
         max_infused=m,
         chunk=math.ceil((m + 1.5 * math.sqrt(m)) / infused),
-        consent_gap_days=DAYS_PER_MONTH * eligible / source.accrual_per_month,
+        consent_gap_days=DAYS_PER_MONTH / source.accrual_per_month,
         orr_threshold=orr_threshold,
         alpha=alpha,
     )

@@ -38,7 +38,7 @@ from cartrial.services.adjudication import adjudicate_dlt
 from cartrial.services.context import Sessions
 from cartrial.services.data import lock_subject
 from cartrial.services.enrolment import engine_decision, has_expansion
-from cartrial.services.safety import EXPANSION, EscalationOutcome
+from cartrial.services.safety import EXPANSION, EscalationOutcome, opens_expansion
 from cartrial.sim.model import at_dose, draw_patients
 from cartrial.sim.observations._common import num
 from cartrial.sim.observations.screening import screening_record
@@ -59,6 +59,9 @@ MAX_WAIT_DAYS = 56
 #: (store.models.oversight.ESCALATION_ACTIONS): "expand" (more patients at the same
 #: level) is stored as "stay"; the reason keeps the engine's own sentence.
 ENGINE_TO_STORED_ACTION = {"expand": "stay", "de-escalate": "deescalate"}
+#: Signed-eligible patients already waiting for a place beyond which a site consents no
+#: one new (assumed: slot allocation in dose escalation keeps a short waiting list).
+MAX_WAITING = 2
 #: How often the site asks the engine again for a patient who waits (assumed: weekly).
 RETRY_DAYS = 7
 
@@ -93,6 +96,7 @@ class TrialRun:
     arrivals: int = 0
     events: int = 0
     decisions_signed: int = 0
+    referrals_declined: int = 0
     patients: list[SimPatient] = field(default_factory=list)
     #: The instant of the database lock: the data cut of the analyses.
     data_cut: dt.datetime | None = None
@@ -123,6 +127,7 @@ class _Trial:
         self.accrual_open = True
         self.last_decision: tuple[str, int | None] | None = None
         self.waiting: list[SimPatient] = []
+        self.expansion_open = False
         self.arrival_rng = np.random.default_rng(seed_sequence.spawn(1)[0])
 
     # --- accrual -------------------------------------------------------------------------
@@ -138,6 +143,12 @@ class _Trial:
 
     def _arrive(self, site: SimSite) -> None:
         if not self.accrual_open or self.run.arrivals >= self.pool.n:
+            return
+        if len(self.waiting) >= MAX_WAITING:
+            # No place in sight: the site does not consent another patient for now (the
+            # sponsor allocates slots during dose escalation); the referral goes elsewhere.
+            self.run.referrals_declined += 1
+            self._next_arrival(site, self.calendar.clock.now())
             return
         index = self.run.arrivals
         self.run.arrivals += 1
@@ -457,7 +468,7 @@ class _Trial:
     def review_escalation(self) -> None:
         """The safety committee signs the engine's decision when it moves the trial on."""
         spec = self.protocol.escalation
-        if spec is None or spec.design == "investigator_assigned":
+        if spec is None or spec.design == "investigator_assigned" or self.expansion_open:
             return
         with self.world.sessions() as session:
             decision = engine_decision(session, self.protocol, as_of=self.calendar.clock.now())
@@ -476,20 +487,22 @@ class _Trial:
         if key == self.last_decision:
             return
         self.last_decision = key
+        outcome = EscalationOutcome(
+            current_level=decision.current_level or 0,
+            action=ENGINE_TO_STORED_ACTION.get(decision.action, decision.action),
+            next_level=decision.next_level,
+            reason=decision.reason,
+            engine_version=f"cartrial.escalation ({decision.design})",
+        )
         safety.record_escalation_decision(
             self.world.sessions,
             actor=self.world.actor("safety_committee"),
             protocol_id=self.protocol.id,
-            outcome=EscalationOutcome(
-                current_level=decision.current_level or 0,
-                action=ENGINE_TO_STORED_ACTION.get(decision.action, decision.action),
-                next_level=decision.next_level,
-                reason=decision.reason,
-                engine_version=f"cartrial.escalation ({decision.design})",
-            ),
+            outcome=outcome,
             password=PASSWORD,
         )
         self.run.decisions_signed += 1
+        self.expansion_open = opens_expansion(outcome.action, outcome.reason)
         if decision.action == "stop":
             self.accrual_open = False
 
