@@ -221,6 +221,9 @@ class _Trial:
             self._leave_queue(p)
             self._withdraw(p, "enrolment complete before a place was free", "sponsor")
             return
+        # The committee reviews the engine's answer before a place is given, so every
+        # change of level is signed before the patient it applies to is enrolled.
+        self.review_escalation()
         row = self.pool.row(p.index)
         try:
             subject = enrolment.enrol(
