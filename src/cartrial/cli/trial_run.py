@@ -53,7 +53,7 @@ def simulate(
     from cartrial.protocol.load import load_protocol
     from cartrial.sim.scenario import load_scenario
     from cartrial.sim.trial.database import simulation_engine
-    from cartrial.sim.trial.run import simulate_trial
+    from cartrial.sim.trial.run import RunProgress, simulate_trial
     from cartrial.store import make_sessionmaker
 
     loaded = load_protocol(protocol)
@@ -74,19 +74,26 @@ def simulate(
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:,.0f} events"),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} enrolled"),
+        TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(),
         console=console,
         disable=as_json or not console.is_terminal,
     ) as bar:
-        task = bar.add_task(f"simulating {loaded.protocol.id}", total=None)
+        target = loaded.protocol.planned_enrolment or 1
+        task = bar.add_task(f"simulating {loaded.protocol.id}", total=target, status="")
+
+        def show(at: RunProgress) -> None:
+            status = f"{at.events:,} events, study date {at.now:%Y-%m-%d}"
+            bar.update(task, completed=at.enrolled, total=at.target, status=status)
+
         run = simulate_trial(
             sessions,
             loaded=loaded,
             scenario=chosen,
             seed=seed,
             max_arrivals=max_arrivals,
-            progress=lambda done, _total: bar.update(task, completed=done),
+            progress=show,
         )
     elapsed = time.perf_counter() - started
     from cartrial.report.trial_console import headline, print_summary

@@ -49,7 +49,7 @@ from cartrial.sim.trial.followup import schedule_follow_up
 from cartrial.sim.trial.world import PASSWORD, SimSite, SimWorld, build_world, site_zone_for
 from cartrial.store.accounts import virtual_accounts
 
-__all__ = ["SimPatient", "TrialRun", "simulate_trial"]
+__all__ = ["RunProgress", "SimPatient", "TrialRun", "simulate_trial"]
 
 #: The first consent of every simulated trial (site time 09:00 on its first site).
 FIRST_DAY = dt.date(2026, 1, 5)
@@ -87,6 +87,16 @@ class SimPatient:
     planned_infusion: dt.date | None = None
 
 
+@dataclass(frozen=True)
+class RunProgress:
+    """Where a running simulation is: events run, enrolled of the target, simulated date."""
+
+    events: int
+    enrolled: int
+    target: int
+    now: dt.datetime
+
+
 @dataclass
 class TrialRun:
     """What the run did (counts of service calls); the findings are read from the database."""
@@ -112,7 +122,7 @@ class _Trial:
         pool: VirtualPatients,
         calendar: Calendar,
         seed_sequence: np.random.SeedSequence,
-        progress: Callable[[int, int], None] | None,
+        progress: Callable[[RunProgress], None] | None,
     ) -> None:
         self.world = world
         self.protocol = world.protocol
@@ -521,12 +531,15 @@ class _Trial:
             )
 
     def loop(self) -> None:
-        total_guess = max(1, self.target * 120)
         while len(self.calendar):
             self.calendar.run_next()
             self.run.events += 1
             if self.progress and self.run.events % 50 == 0:
-                self.progress(self.run.events, total_guess)
+                self.progress(
+                    RunProgress(
+                        self.run.events, self.enrolled, self.target, self.calendar.clock.now()
+                    )
+                )
 
 
 def _replace_row(pool: VirtualPatients, index: int, one: VirtualPatients) -> VirtualPatients:
@@ -548,7 +561,7 @@ def simulate_trial(
     scenario: Scenario,
     seed: int,
     max_arrivals: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[RunProgress], None] | None = None,
 ) -> TrialRun:
     """Run the whole trial of ``loaded`` under ``scenario`` into the migrated database."""
     protocol = loaded.protocol
