@@ -33,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cartrial import __version__
+from cartrial.actor import Actor
 from cartrial.dosing.bsa import check_weight_kg
 from cartrial.errors import EnrolmentBlocked, InputError
 from cartrial.escalation.engine import NextDecision
@@ -47,7 +48,6 @@ from cartrial.services.identity import (
 )
 from cartrial.services.screening import eligibility_problem
 from cartrial.services.site_clock import clock_of
-from cartrial.store.audit import Actor
 from cartrial.store.models import (
     EnrolmentHold,
     EscalationDecision,
