@@ -33,7 +33,7 @@ def exported(tmp_path: Path, sqlite_template: Path) -> Path:
 
 def test_export_writes_json_csv_and_a_manifest_without_credentials_in_csv(exported: Path) -> None:
     manifest = json.loads((exported / "manifest.json").read_text())
-    assert manifest["revision"] == "0006"
+    assert manifest["revision"] == "0008"
     assert manifest["tables"]["subject"]["rows"] == 1
     assert manifest["tables"]["audit_entry"]["rows"] > 20
     assert "auth_session" not in manifest["tables"]
