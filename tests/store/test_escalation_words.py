@@ -81,3 +81,25 @@ def test_a_downgrade_that_would_rewrite_a_signed_word_is_refused(engine: Engine)
     assert refused.value.value == "de-escalate"
     assert decision.id in refused.value.expected
     assert current_revision(engine) == "0008"
+
+
+def test_a_decision_stored_before_0008_keeps_its_word_through_the_upgrade(engine: Engine) -> None:
+    from sqlalchemy import text
+
+    from cartrial.store.migrate import upgrade
+
+    assert downgrade(engine, "0007") == "0007"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO escalation_decision (id, version, protocol_id, current_level, "
+                "action, next_level, reason, engine_version, decided_at) VALUES ('d1', 1, "
+                "'uclm802', 2, 'deescalate', 1, '2 DLTs in 3', 'cartrial.escalation', "
+                "'2026-03-01 09:00:00')"
+            )
+        )
+    assert upgrade(engine) == "0008"
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT action FROM escalation_decision WHERE id = 'd1'"))
+        assert kept.scalar_one() == "deescalate"
+    assert downgrade(engine, "0007") == "0007"  # only 0007's words are stored: allowed
