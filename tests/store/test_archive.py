@@ -102,7 +102,7 @@ def test_cli_export_appends_an_export_entry_after_the_files_without_it(
     assert (last.username or "").startswith("cli:")
     # 33 tables less login sessions and API tokens: 31.
     assert last.new_value == (
-        f"whole database at revision 0006 as of audit entry {exported}: {rows} row(s) of "
+        f"whole database at revision 0008 as of audit entry {exported}: {rows} row(s) of "
         f"31 table(s) to {out.resolve()}; source: cli"
     )
 
