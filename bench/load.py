@@ -36,10 +36,10 @@ from sqlalchemy import create_engine, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cartrial.actor import Actor  # noqa: E402
 from cartrial.eligibility.record import ScreeningRecord  # noqa: E402
 from cartrial.services import admin, auth, screening  # noqa: E402
 from cartrial.store import make_engine, make_sessionmaker, upgrade, verify_chain  # noqa: E402
-from cartrial.store.audit import Actor  # noqa: E402
 from cartrial.store.models import AdverseEvent, AuditEntry, LabResult  # noqa: E402
 
 PROTOCOL = ROOT / "tests" / "store" / "data" / "store-protocol.yaml"

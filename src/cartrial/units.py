@@ -57,6 +57,7 @@ __all__ = [
     "ANALYTES",
     "Analyte",
     "Quantity",
+    "check_unit",
     "convert",
     "litre_spellings",
     "normalise_unit",
@@ -241,6 +242,24 @@ ANALYTES: dict[str, Analyte] = {
         _analyte("phosphate", "mmol/L", {"mmol/L": _ONE, "mg/dL": Decimal("0.3229")}),
     ]
 }
+
+
+def check_unit(analyte: str, unit: str, *, field: str) -> str:
+    """The table spelling of ``unit`` for ``analyte``; an unknown unit is an error naming ``field``.
+
+    The one unit policy of cartrial: the CTCAE engine (``cartrial safety
+    grade-lab``), the store's ``record_lab`` and the protocol loader all read a
+    unit through it, so a unit refused by one is refused by all (issue 12:
+    ``bananas`` for ALT was graded by the CLI because the ULN-relative rows
+    never converted it). The error names the field, the value and the units of
+    the test (:class:`~cartrial.errors.UnknownUnitError`).
+
+    >>> check_unit("alt", "IU/l", field="unit")
+    'IU/L'
+    """
+    if analyte not in ANALYTES:
+        raise NotFoundError("laboratory test", analyte, ANALYTES)
+    return ANALYTES[analyte].spelling(unit, field=field)
 
 
 def convert(

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import sessionmaker
 
+from cartrial.actor import Actor
 from cartrial.store import make_engine, make_sessionmaker, upgrade
-from cartrial.store.audit import Actor
 from cartrial.store.db import TrialSession
 
 PG_URL = os.environ.get(

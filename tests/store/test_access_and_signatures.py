@@ -7,14 +7,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from cartrial.actor import Actor
 from cartrial.errors import AuthenticationError, NotFoundError, PermissionDenied
 from cartrial.services import safety, screening
 from cartrial.services.access import PERMISSIONS, authorize
 from cartrial.services.context import Sessions, transaction
 from cartrial.store.accounts import MAX_FAILED_LOGINS, hash_password, verify_login
-from cartrial.store.audit import Actor
-from cartrial.store.models import ROLES, AuditEntry, EligibilityDecision, Signature, User
+from cartrial.store.models import AuditEntry, EligibilityDecision, Signature, User
 from cartrial.store.signatures import signature_status
+from cartrial.vocabulary import ROLES
 from tests.store.trial import PASSWORD, World, build_world, screened
 
 

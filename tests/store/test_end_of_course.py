@@ -3,7 +3,7 @@
 FDA guidance "Long Term Follow-up After Administration of Human Gene Therapy
 Products" (2020): subjects given gene-modified cells are followed for up to 15
 years, so a death after ``completed`` is recorded; a screen failure is not
-followed and its later death is refused (``store.models.TRANSITIONS``).
+followed and its later death is refused (``cartrial.vocabulary.TRANSITIONS``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``POST /subjects/{id}/status``: a screen failure, follow-up and completion, with a reason.
 
-The lifecycle (``store.models.TRANSITIONS``) decides what may follow what; a
+The lifecycle (``cartrial.vocabulary.TRANSITIONS``) decides what may follow what; a
 screen failure is final (CDISC SDTM DS "SCREEN FAILURE"), so such a subject can
 be neither enrolled nor given a death record.
 """

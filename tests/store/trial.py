@@ -13,11 +13,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from cartrial.actor import Actor
 from cartrial.eligibility.record import ScreeningRecord
 from cartrial.services import admin, enrolment, product, screening, treatment
 from cartrial.services.context import Sessions
 from cartrial.store.accounts import actor_for
-from cartrial.store.audit import Actor
 from cartrial.store.models import User
 
 PROTOCOL = Path(__file__).parent / "data" / "store-protocol.yaml"

@@ -26,14 +26,14 @@ from cartrial.cli.common import (
 )
 from cartrial.errors import InputError, input_error_from_validation
 from cartrial.escalation.boin import Boin, compute_boundary_table
-from cartrial.escalation.crm import Crm
-from cartrial.escalation.designs import DESIGNS, DesignOptions, build_design, design_from_protocol
-from cartrial.escalation.engine import NextDecision, PatientOutcome, decide_next
+from cartrial.escalation.designs import DESIGNS, DesignOptions, build_design
+from cartrial.escalation.engine import NextDecision, PatientOutcome
 from cartrial.escalation.exact import enumerate_trials
 from cartrial.escalation.i3plus3 import I3Plus3
 from cartrial.escalation.interval import IntervalDesign
 from cartrial.escalation.isotonic import select_mtd_isotonic
 from cartrial.escalation.plot import plot_operating_characteristics
+from cartrial.escalation.protocol_decision import decide_for_protocol
 from cartrial.escalation.simulate import OperatingCharacteristics, simulate_trials
 from cartrial.escalation.sweep import SweepSpec, run_sweep
 from cartrial.protocol.load import load_protocol
@@ -44,7 +44,6 @@ app = typer.Typer(
 )
 
 DESIGN_HELP = "Design: " + "; ".join(f"{k} = {v}" for k, v in DESIGNS.items())
-DEFAULT_WINDOW_DAYS = 28
 
 
 def parse_floats(field: str, text: str) -> list[float]:
@@ -134,17 +133,14 @@ def next_dose(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The next step of a running trial: escalate, stay, de-escalate, expand, stop or wait."""
-    loaded = load_protocol(protocol).protocol
-    chosen = design_from_protocol(
-        loaded, design=design, target=target, cohort_size=cohort_size, n_cohorts=n_cohorts
-    )
-    window = loaded.dlt.window_days if loaded.dlt else DEFAULT_WINDOW_DAYS
-    if tite is None:
-        spec = loaded.escalation
-        tite = bool(spec and spec.crm and spec.crm.tite and isinstance(chosen, Crm))
-    stagger = loaded.escalation.stagger_days if loaded.escalation else None
-    result = decide_next(
-        chosen, read_patients(data), window_days=window, tite=tite, stagger_days=stagger
+    result = decide_for_protocol(
+        load_protocol(protocol).protocol,
+        read_patients(data),
+        design=design,
+        target=target,
+        cohort_size=cohort_size,
+        n_cohorts=n_cohorts,
+        tite=tite,
     )
     if as_json:
         print_json(result)

@@ -15,14 +15,14 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine, inspect
 
+from cartrial.actor import Actor
 from cartrial.cli.common import fail, handle_errors
 from cartrial.services import admin
 from cartrial.store import make_engine, make_sessionmaker, upgrade, verify_chain
 from cartrial.store.archive import export_database, import_database
-from cartrial.store.audit import Actor
 from cartrial.store.db import database_url
 from cartrial.store.migrate import current_revision, head_revision
-from cartrial.store.models import ROLES
+from cartrial.vocabulary import ROLES
 
 __all__ = [
     "audit_app",

@@ -9,6 +9,7 @@ from cartrial.escalation.base import Action, Design, TrialState
 from cartrial.escalation.designs import DESIGNS, DesignOptions, build_design, design_from_protocol
 from cartrial.escalation.engine import NextDecision, PatientOutcome, decide_next
 from cartrial.escalation.exact import enumerate_trials
+from cartrial.escalation.protocol_decision import decide_for_protocol
 from cartrial.escalation.simulate import OperatingCharacteristics, simulate_trials
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "PatientOutcome",
     "TrialState",
     "build_design",
+    "decide_for_protocol",
     "decide_next",
     "design_from_protocol",
     "enumerate_trials",

@@ -28,6 +28,8 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from cartrial.vocabulary import ESCALATION_ACTIONS
+
 __all__ = [
     "Action",
     "Decisions",
@@ -56,7 +58,8 @@ class Action(IntEnum):
 
     @property
     def label(self) -> str:
-        return ("escalate", "stay", "de-escalate", "expand", "stop", "wait")[self.value]
+        """The word of :data:`cartrial.vocabulary.ESCALATION_ACTIONS` (stored as said)."""
+        return ESCALATION_ACTIONS[self.value]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ Grading a laboratory value (:func:`grade_lab`):
    read as normal (the reason says so).
 3. Keep the thresholds whose condition holds (``baseline_normal``,
    ``baseline_abnormal``, ``anticoagulated``, ``not_anticoagulated``, ``always``).
+   The value's unit (and ``reference_unit``) must be one of the analyte's units
+   in :mod:`cartrial.units`, whether or not a threshold converts it.
 4. Compare exactly (Decimal). A threshold whose ULN or LLN is not given is
    skipped; the grade stands only if it is at least the grade of every skipped
    threshold (ANC 0.3 x10^9/L is grade 4 without an LLN, 1.7 needs it).
@@ -45,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cartrial.errors import InputError, UnknownUnitError
 from cartrial.safety.inputs import InputModel, Timestamp
-from cartrial.units import ANALYTES, convert, format_decimal, normalise_unit
+from cartrial.units import ANALYTES, check_unit, convert, format_decimal, normalise_unit
 
 __all__ = [
     "CtcaeTable",
@@ -57,6 +59,7 @@ __all__ = [
     "LabRecord",
     "Threshold",
     "grade_lab",
+    "grade_lab_record",
     "grade_lab_records",
     "load_ctcae",
 ]
@@ -205,6 +208,11 @@ def grade_lab(
         raise InputError(f"{field}term", term, "a CTCAE v5.0 term graded from a laboratory value")
     if value < 0:
         raise InputError(f"{field}value", value, "a value >= 0")
+    # One unit policy (cartrial.units.check_unit): a unit the table does not know
+    # is refused even where every threshold is ULN-relative and nothing converts.
+    check_unit(lab.analyte, unit, field=f"{field}unit")
+    if reference_unit is not None:
+        check_unit(lab.analyte, reference_unit, field=f"{field}reference_unit")
     ref_unit = reference_unit or unit
     refs_raw = {"ULN": uln, "LLN": lln, "baseline": baseline}
     refs = {
@@ -314,27 +322,33 @@ class GradedLab(LabGrade):
     unit: str
 
 
+def grade_lab_record(record: LabRecord, *, field: str = "") -> GradedLab:
+    """Grade one :class:`LabRecord`: the one place its fields become :func:`grade_lab`'s.
+
+    Both ``cartrial safety grade-lab`` (a file's rows) and the store's
+    ``record_lab`` (a stored row, via :func:`cartrial.safety.lab_input.lab_record`)
+    grade through here, so the baseline, the anticoagulation flag, ULN/LLN and
+    the units reach the engine the same way (issue 12).
+    """
+    g = grade_lab(
+        term=record.term,
+        value=record.value,
+        unit=record.unit,
+        uln=record.uln,
+        lln=record.lln,
+        baseline=record.baseline,
+        reference_unit=record.reference_unit,
+        on_anticoagulation=record.on_anticoagulation,
+        field=field,
+    )
+    return GradedLab(
+        **g.model_dump(),
+        time=record.time.isoformat() if record.time else None,
+        value=record.value,
+        unit=record.unit,
+    )
+
+
 def grade_lab_records(records: list[LabRecord]) -> list[GradedLab]:
     """Grade every record; the first bad record raises before anything is returned."""
-    out = []
-    for i, r in enumerate(records):
-        g = grade_lab(
-            term=r.term,
-            value=r.value,
-            unit=r.unit,
-            uln=r.uln,
-            lln=r.lln,
-            baseline=r.baseline,
-            reference_unit=r.reference_unit,
-            on_anticoagulation=r.on_anticoagulation,
-            field=f"labs[{i}].",
-        )
-        out.append(
-            GradedLab(
-                **g.model_dump(),
-                time=r.time.isoformat() if r.time else None,
-                value=r.value,
-                unit=r.unit,
-            )
-        )
-    return out
+    return [grade_lab_record(r, field=f"labs[{i}].") for i, r in enumerate(records)]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from cartrial.actor import Actor
 from cartrial.errors import NotFoundError, PermissionDenied
-from cartrial.store.audit import Actor
 from cartrial.store.models import Subject
 
 __all__ = ["PERMISSIONS", "authorize", "load_subject", "subject_in_scope"]

@@ -1,7 +1,8 @@
 """The safety engine (``cartrial.safety``) on stored data: lab grades and DLT adjudication.
 
-- :func:`derive_lab_grade`: CTCAE v5.0 grade of one lab value
-  (:func:`cartrial.safety.ctcae.grade_lab`) as a stored derivation.
+- :func:`derive_lab_grade`: CTCAE v5.0 grade of one lab record
+  (:func:`cartrial.safety.ctcae.grade_lab_record`, as ``safety grade-lab``) as a
+  stored derivation.
 - :func:`patient_safety`: a subject's stored records as the engine's
   ``PatientSafety`` input. The engine counts study days on the site's clock
   (protocol DLT section: the window is ``window_days`` calendar days from the
@@ -21,16 +22,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cartrial import __version__
+from cartrial.actor import Actor
 from cartrial.errors import InputError
 from cartrial.protocol.model import Protocol
-from cartrial.safety.ctcae import grade_lab
+from cartrial.safety.ctcae import LabRecord, grade_lab_record
 from cartrial.safety.dlt import assess_dlt
 from cartrial.safety.events import AdverseEvent as EngineAe
 from cartrial.safety.events import Death as EngineDeath
@@ -40,7 +41,6 @@ from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.safety import Derivation, DltVerdict
 from cartrial.services.site_clock import clock_of
-from cartrial.store.audit import Actor
 from cartrial.store.models import (
     AdverseEvent,
     AeObservation,
@@ -52,8 +52,8 @@ from cartrial.store.models import (
     Withdrawal,
     utcnow,
 )
-from cartrial.store.models.oversight import DLT_OUTCOMES
 from cartrial.store.signatures import sign_record
+from cartrial.vocabulary import DLT_OUTCOMES
 
 __all__ = [
     "SAFETY_ENGINE",
@@ -66,21 +66,17 @@ __all__ = [
 SAFETY_ENGINE = f"cartrial.safety {__version__}"
 
 
-def derive_lab_grade(
-    *,
-    term: str,
-    value: Decimal,
-    unit: str,
-    uln: Decimal | None = None,
-    lln: Decimal | None = None,
-    baseline: Decimal | None = None,
-) -> Derivation:
-    """The CTCAE v5.0 grade of one value, with the engine's reason as the engine words it.
+def derive_lab_grade(record: LabRecord) -> Derivation:
+    """The CTCAE v5.0 grade of one lab record, with the engine's reason as the engine words it.
 
-    The reason already opens with the CTCAE term (``Platelet count decreased grade 4:
-    20 x10^9/L < 25 x10^9/L (CTCAE v5.0: <25.0 x 10e9 /L)``), so it is stored as is.
+    ``record`` is the engine's input as :func:`cartrial.safety.lab_input.lab_record`
+    builds it from the stored row (term, value, unit, ULN, LLN, baseline,
+    anticoagulation), graded by :func:`cartrial.safety.ctcae.grade_lab_record`,
+    the call ``cartrial safety grade-lab`` makes. The reason already opens with
+    the CTCAE term (``Platelet count decreased grade 4: 20 x10^9/L < 25 x10^9/L
+    (CTCAE v5.0: <25.0 x 10e9 /L)``), so it is stored as is.
     """
-    graded = grade_lab(term=term, value=value, unit=unit, uln=uln, lln=lln, baseline=baseline)
+    graded = grade_lab_record(record)
     return Derivation(graded.grade, graded.reason, f"{SAFETY_ENGINE} CTCAE v5.0")
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
 from cartrial.protocol.load import LoadedProtocol, parse_protocol_text
 from cartrial.protocol.model import Protocol
@@ -30,9 +31,8 @@ from cartrial.services.access import authorize
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.site_clock import time_zone_named
 from cartrial.store.accounts import hash_password
-from cartrial.store.audit import Actor, record_event
+from cartrial.store.audit import record_event
 from cartrial.store.models import (
-    ROLES,
     ApiToken,
     AuthSession,
     ProtocolVersion,
@@ -42,6 +42,7 @@ from cartrial.store.models import (
     User,
     utcnow,
 )
+from cartrial.vocabulary import ROLES
 
 __all__ = [
     "GrantView",

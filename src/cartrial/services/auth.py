@@ -15,10 +15,11 @@ import secrets
 
 from sqlalchemy import Engine, bindparam, select
 
+from cartrial.actor import Actor
 from cartrial.errors import AuthenticationError, NotFoundError
 from cartrial.services.context import Sessions, transaction
 from cartrial.store.accounts import actor_for, verify_login
-from cartrial.store.audit import Actor, record_event
+from cartrial.store.audit import record_event
 from cartrial.store.models import IDLE_TIMEOUT, ApiToken, AuthSession, User, utcnow
 
 __all__ = [

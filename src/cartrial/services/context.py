@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from cartrial.actor import Actor
 from cartrial.errors import ConflictError, InputError
-from cartrial.store.audit import Actor, canonical_text
+from cartrial.store.audit import canonical_text
 from cartrial.store.conflicts import explain
 from cartrial.store.db import TrialSession
 from cartrial.store.models import Record, Subject

@@ -7,10 +7,10 @@ check runs at every flush, :mod:`cartrial.store.audit`); locking is signed
 
 from __future__ import annotations
 
+from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
 from cartrial.services.access import load_subject
 from cartrial.services.context import Sessions, transaction
-from cartrial.store.audit import Actor
 from cartrial.store.models import DataLock, DataQuery, utcnow
 from cartrial.store.signatures import sign_record
 

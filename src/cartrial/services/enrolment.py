@@ -33,8 +33,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cartrial import __version__
+from cartrial.actor import Actor
 from cartrial.dosing.bsa import check_weight_kg
-from cartrial.errors import EnrolmentBlocked, InputError
+from cartrial.errors import EnrolmentBlocked
 from cartrial.escalation.engine import NextDecision
 from cartrial.protocol.model import Protocol
 from cartrial.services.access import load_subject
@@ -48,7 +49,6 @@ from cartrial.services.identity import (
 from cartrial.services.safety import opens_expansion
 from cartrial.services.screening import eligibility_problem
 from cartrial.services.site_clock import clock_of
-from cartrial.store.audit import Actor
 from cartrial.store.models import (
     EnrolmentHold,
     EscalationDecision,
@@ -138,15 +138,17 @@ def engine_decision(
     """The live escalation engine's full answer on the stored data (module doc).
 
     One wiring for enrolment, the safety committee's review and the trial
-    summary (MTD): the protocol's design, DLT window, TITE and stagger, and the
-    subjects' DLT status adjudicated now by the safety engine.
+    summary (MTD): the subjects' DLT status adjudicated now by the safety engine,
+    decided by :func:`cartrial.escalation.protocol_decision.decide_for_protocol`
+    (the protocol's design, DLT window, TITE and stagger; ``cartrial escalation
+    next`` calls it too). A protocol without a DLT window is refused there.
     """
-    from cartrial.escalation import PatientOutcome, decide_next, design_from_protocol
-    from cartrial.escalation.crm import Crm
+    from cartrial.escalation import PatientOutcome
+    from cartrial.escalation.protocol_decision import decide_for_protocol
     from cartrial.services.adjudication import assess_subject_dlt
 
-    if protocol.dlt is None:
-        raise InputError("protocol.dlt", None, f"a DLT window in protocol {protocol.id}")
+    if protocol.dlt is None:  # refused before reading the store; the same words as the engine's
+        return decide_for_protocol(protocol, [])
     now = as_of or utcnow()
     treated = session.scalars(
         select(Subject)
@@ -184,16 +186,7 @@ def engine_decision(
         for s in awaiting
         if s.dose_level is not None
     ]
-    design = design_from_protocol(protocol)
-    spec = protocol.escalation
-    tite = bool(spec and spec.crm and spec.crm.tite and isinstance(design, Crm))
-    return decide_next(
-        design,
-        patients,
-        window_days=protocol.dlt.window_days,
-        tite=tite,
-        stagger_days=spec.stagger_days if spec else None,
-    )
+    return decide_for_protocol(protocol, patients)
 
 
 def assign_dose_from_engine(

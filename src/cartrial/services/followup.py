@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cartrial.actor import Actor
 from cartrial.dosing.calendar import study_date
 from cartrial.errors import InputError, InvalidTransition, NotFoundError
 from cartrial.services.access import load_subject, subject_in_scope
@@ -21,9 +22,7 @@ from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, require_version, transaction
 from cartrial.services.safety import Derivation
 from cartrial.services.site_clock import clock_of
-from cartrial.store.audit import Actor
 from cartrial.store.models import (
-    TRANSITIONS,
     AdverseEvent,
     AssayResult,
     ConMed,
@@ -36,9 +35,9 @@ from cartrial.store.models import (
     VitalSign,
     Withdrawal,
 )
-from cartrial.store.models.followup import ASSAYS
-from cartrial.units import ANALYTES
+from cartrial.units import ANALYTES, check_unit
 from cartrial.vitals import check_vital_sign
+from cartrial.vocabulary import ASSAYS, TRANSITIONS
 
 __all__ = [
     "MANUAL_STATUSES",
@@ -158,35 +157,67 @@ def record_lab(
     ctcae_term: str | None = None,
     uln: Decimal | None = None,
     lln: Decimal | None = None,
+    baseline: Decimal | None = None,
+    on_anticoagulation: bool = False,
 ) -> LabResult:
     """One lab value; with ``ctcae_term`` the safety engine grades it (CTCAE v5.0).
 
-    A test that :data:`cartrial.units.ANALYTES` knows must come in one of its
-    units (an unknown unit is an error naming ``unit``, never converted by guess);
-    other tests are stored with the unit as entered.
+    Units follow the one policy of :func:`cartrial.units.check_unit`: a test that
+    :data:`cartrial.units.ANALYTES` knows must come in one of its units (an
+    unknown unit is an error naming ``unit``, never converted by guess); other
+    tests are stored with the unit as entered. A CTCAE term must grade the test
+    recorded (``ALT increased`` for ``alt``).
+
+    ``uln``, ``lln`` and ``baseline`` are in ``unit`` and are stored with the
+    value; the grade is derived from the stored columns through
+    :func:`cartrial.safety.lab_input.lab_record`, the input ``cartrial safety
+    grade-lab`` grades. No baseline given means none: the value is graded as if
+    the baseline was normal and the reason says so; cartrial does not pick an
+    earlier stored value as the baseline, which is the protocol's definition
+    (:mod:`cartrial.safety.lab_input`).
     """
     if test in ANALYTES:
-        ANALYTES[test].factor_for(unit, field="unit")
+        check_unit(test, unit, field="unit")
+    lab = LabResult(
+        collected_at=collected_at,
+        test=test,
+        value=value,
+        unit=unit,
+        ctcae_term=ctcae_term,
+        uln=uln,
+        lln=lln,
+        baseline=baseline,
+        on_anticoagulation=on_anticoagulation,
+    )
     if derivation is None and ctcae_term is not None:
-        from cartrial.services.adjudication import derive_lab_grade
-
-        try:
-            derivation = derive_lab_grade(term=ctcae_term, value=value, unit=unit, uln=uln, lln=lln)
-        except InputError as exc:
-            if exc.field != "term":
-                raise
-            raise InputError("ctcae_term", exc.value, exc.expected) from exc
+        derivation = _grade(lab)
     with transaction(sessions, actor) as session:
-        subject_key = subject_in_scope(session, actor, subject_id, "ae.record")
-        lab = LabResult(
-            subject_id=subject_key, collected_at=collected_at, test=test, value=value, unit=unit
-        )
+        lab.subject_id = subject_in_scope(session, actor, subject_id, "ae.record")
         if derivation is not None:
             lab.derived_grade = derivation.grade
             lab.derivation_reason = derivation.reason
             lab.engine_version = derivation.engine_version
         session.add(lab)
     return lab
+
+
+def _grade(lab: LabResult) -> Derivation:
+    from cartrial.safety.ctcae import load_ctcae
+    from cartrial.safety.lab_input import lab_record
+    from cartrial.services.adjudication import derive_lab_grade
+
+    try:
+        term = load_ctcae().find(lab.ctcae_term or "", field="ctcae_term")
+        graded = term.lab
+        if graded is not None and lab.test in ANALYTES and graded.analyte != lab.test:
+            raise InputError(
+                "ctcae_term", lab.ctcae_term, f"a CTCAE v5.0 term graded from {lab.test}"
+            )
+        return derive_lab_grade(lab_record(lab))
+    except InputError as exc:
+        if exc.field != "term":
+            raise
+        raise InputError("ctcae_term", exc.value, exc.expected) from exc
 
 
 def record_sample(
@@ -300,7 +331,7 @@ def advance_status(
 
     A screen failure is a consented subject who is not enrolled (CDISC SDTM DS
     disposition "SCREEN FAILURE"; ICH E3 section 10.1 counts them apart); it is
-    final (:data:`~cartrial.store.models.TRANSITIONS`). The lifecycle decides which
+    final (:data:`~cartrial.vocabulary.TRANSITIONS`). The lifecycle decides which
     change is allowed from the subject's status; the reason goes into the audit
     trail (Annex 11 section 9).
     """
@@ -331,7 +362,7 @@ def record_death(
     Recordable at any status before the end and after it: ``completed`` (long-term
     follow-up of gene-modified cell therapy, FDA guidance 2020, up to 15 years) and
     ``withdrawn``; not after ``screen_failed`` (such a death is not collected) or a
-    first death (:data:`~cartrial.store.models.TRANSITIONS` says why).
+    first death (:data:`~cartrial.vocabulary.TRANSITIONS` says why).
     """
     with transaction(sessions, actor, reason=f"death: {cause}") as session:
         subject = load_subject(session, actor, subject_id, "ae.record")

@@ -40,6 +40,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cartrial.actor import Actor
 from cartrial.dosing.cell_dose import compute_cell_dose, format_scientific
 from cartrial.errors import InputError, NotFoundError
 from cartrial.protocol.model import Protocol
@@ -49,7 +50,7 @@ from cartrial.services.context import Sessions
 from cartrial.services.enrolment import active_hold
 from cartrial.services.screening import eligibility_problem
 from cartrial.services.site_clock import elapsed_hours
-from cartrial.store.audit import Actor, canonical_text
+from cartrial.store.audit import canonical_text
 from cartrial.store.models import LymphodepletionDose, ProductLot, Subject, utcnow
 
 __all__ = [

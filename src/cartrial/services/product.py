@@ -11,10 +11,10 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
 from cartrial.services.access import load_subject
 from cartrial.services.context import Sessions, require_status, transaction
-from cartrial.store.audit import Actor
 from cartrial.store.models import Apheresis, CustodyEvent, ProductLot, Subject, utcnow
 
 __all__ = ["record_apheresis", "record_custody", "register_lot", "release_lot"]

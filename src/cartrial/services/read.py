@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
 from cartrial.services.access import authorize, load_subject
 from cartrial.services.context import Sessions
-from cartrial.store.audit import Actor
 from cartrial.store.models import (
     AdverseEvent,
     AeObservation,

@@ -16,11 +16,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
 from cartrial.safety.events import RELATEDNESS
 from cartrial.services.access import authorize, load_subject, subject_in_scope
 from cartrial.services.context import Sessions, require_version, transaction
-from cartrial.store.audit import Actor
 from cartrial.store.models import (
     AdverseEvent,
     EnrolmentHold,
@@ -28,6 +28,7 @@ from cartrial.store.models import (
     utcnow,
 )
 from cartrial.store.signatures import sign_record
+from cartrial.vocabulary import ESCALATION_ACTIONS
 
 __all__ = [
     "AE_EDITABLE",
@@ -175,7 +176,13 @@ def record_escalation_decision(
     outcome: EscalationOutcome,
     password: str,
 ) -> EscalationDecision:
-    """The safety committee approves the engine's decision; ``stop`` holds enrolment."""
+    """The safety committee approves the engine's decision; ``stop`` holds enrolment.
+
+    ``outcome.action`` is the engine's own word (:data:`cartrial.vocabulary.ESCALATION_ACTIONS`);
+    the old spelling ``deescalate`` is kept only in decisions recorded before revision 0008.
+    """
+    if outcome.action not in ESCALATION_ACTIONS:
+        raise InputError("action", outcome.action, "one of " + ", ".join(ESCALATION_ACTIONS))
     with transaction(sessions, actor) as session:
         authorize(actor, "escalation.decide")
         decision = EscalationDecision(

@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cartrial import __version__
+from cartrial.actor import Actor
 from cartrial.eligibility.record import ScreeningRecord
 from cartrial.eligibility.screen import screen_subject
 from cartrial.errors import InputError, NotFoundError
 from cartrial.services.access import authorize, load_subject
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, transaction
-from cartrial.store.audit import Actor
 from cartrial.store.models import (
     EligibilityDecision,
     ProtocolVersion,

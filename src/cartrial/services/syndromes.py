@@ -25,6 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError, input_error_from_validation
 from cartrial.safety.astct import SyndromeResult, grade_crs, grade_icans
 from cartrial.safety.astct_input import CrsObservation, IcansAssessment
@@ -33,7 +34,6 @@ from cartrial.services.access import load_subject
 from cartrial.services.adjudication import SAFETY_ENGINE
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.site_clock import clock_of
-from cartrial.store.audit import Actor
 from cartrial.store.models import AdverseEvent, AeObservation, Infusion, Subject
 
 __all__ = ["grade_series", "record_syndrome_observation"]

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from cartrial.actor import Actor
 from cartrial.errors import InfusionRefused, InputError
 from cartrial.services import interlocks
 from cartrial.services.access import load_subject
@@ -27,7 +28,6 @@ from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, refuse, require_status, transaction
 from cartrial.services.followup import infusion_day, plan_visit_rows
 from cartrial.services.interlocks import InfusionPlan
-from cartrial.store.audit import Actor
 from cartrial.store.models import Infusion, LymphodepletionDose, ProductLot, Subject
 
 __all__ = ["check_infusion", "record_infusion", "record_lymphodepletion_dose"]

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cartrial import __version__
+from cartrial.actor import Actor
 from cartrial.errors import InputError, input_error_from_validation
 from cartrial.response.assess import assess_recist
 from cartrial.response.lesions import SubjectAssessments
@@ -33,9 +34,8 @@ from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.followup import infusion_day
-from cartrial.store.audit import Actor
 from cartrial.store.models import Infusion, LesionMeasurement, Subject, TumourAssessment
-from cartrial.store.models.followup import LESION_KINDS
+from cartrial.vocabulary import LESION_KINDS
 
 __all__ = [
     "RESPONSE_ENGINE",

@@ -6,7 +6,8 @@ every flush (:mod:`cartrial.store.audit`), accounts (:mod:`cartrial.store.accoun
 and e-signatures (:mod:`cartrial.store.signatures`). See docs/store.md.
 """
 
-from cartrial.store.audit import Actor, ChainReport, verify_chain
+from cartrial.actor import Actor
+from cartrial.store.audit import ChainReport, verify_chain
 from cartrial.store.db import DEFAULT_URL, database_url, make_engine, make_sessionmaker
 from cartrial.store.migrate import upgrade
 

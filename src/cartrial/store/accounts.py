@@ -21,9 +21,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cartrial.actor import Actor
 from cartrial.errors import AuthenticationError, InputError, PermissionDenied
-from cartrial.store.audit import Actor, record_event
-from cartrial.store.models import ROLES, RoleGrant, Site, User, utcnow
+from cartrial.store.audit import record_event
+from cartrial.store.models import RoleGrant, Site, User, utcnow
+from cartrial.vocabulary import ROLES
 
 __all__ = [
     "MAX_FAILED_LOGINS",

@@ -12,7 +12,7 @@ Rules implemented (TRIAL_DATA.md section 1.6 row 5):
    that was empty (a visit's actual date) is that field's first entry.
 3. Trial data are never hard-deleted: a DELETE is refused here and by database
    triggers (21 CFR 11.10(c), protection of records).
-4. A subject's status only moves along :data:`~cartrial.store.models.TRANSITIONS`
+4. A subject's status only moves along :data:`~cartrial.vocabulary.TRANSITIONS`
    (21 CFR 11.10(f), operational sequence checks); a locked subject's data cannot
    change.
 5. Entry ``n`` stores ``sha256(entry n-1's hash + entry n's fields)``;
@@ -38,9 +38,11 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, event, inspect, select, text
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
+from cartrial.actor import SYSTEM, Actor
 from cartrial.errors import CartrialError, DataLocked, InputError, InvalidTransition
 from cartrial.store.db import TrialSession
-from cartrial.store.models import TRANSITIONS, AuditEntry, DataLock, Record, Subject, utcnow
+from cartrial.store.models import AuditEntry, DataLock, Record, Subject, utcnow
+from cartrial.vocabulary import TRANSITIONS
 
 __all__ = [
     "CHAIN_HEAD",
@@ -60,19 +62,6 @@ __all__ = [
 GENESIS = "0" * 64
 _ADVISORY_KEY = 7_202_611  # any constant: one chain per database
 REDACTED = "[redacted]"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: the user, the role they act in and the site (None: sponsor-wide)."""
-
-    user_id: str | None
-    username: str
-    role: str | None
-    site_id: str | None = None
-
-
-SYSTEM = Actor(user_id=None, username="system", role=None)
 
 
 def canonical_text(value: Any) -> str | None:

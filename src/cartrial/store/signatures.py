@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from cartrial.errors import AuthenticationError, InputError
 from cartrial.store.accounts import password_matches
 from cartrial.store.audit import Actor, record_event, record_sha256
-from cartrial.store.models import SIGNATURE_MEANINGS, Base, Record, Signature, User, utcnow
+from cartrial.store.models import Base, Record, Signature, User, utcnow
+from cartrial.vocabulary import SIGNATURE_MEANINGS
 
 __all__ = ["SignatureStatus", "find_signatures", "sign_record", "signature_status"]
 

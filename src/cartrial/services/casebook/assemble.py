@@ -41,6 +41,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cartrial import __version__
+from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
 from cartrial.services.access import authorize, load_subject
 from cartrial.services.casebook.forms import FORMS, FormSpec, TableSpec
@@ -55,7 +56,7 @@ from cartrial.services.casebook.model import (
     format_site_time,
 )
 from cartrial.services.context import Sessions, snapshot, transaction
-from cartrial.store.audit import CHAIN_HEAD, GENESIS, Actor, record_export, record_values
+from cartrial.store.audit import CHAIN_HEAD, GENESIS, record_export, record_values
 from cartrial.store.models import (
     AuditEntry,
     ProtocolVersion,

@@ -55,10 +55,6 @@ __all__ = ["RunProgress", "SimPatient", "TrialRun", "simulate_trial"]
 FIRST_DAY = dt.date(2026, 1, 5)
 #: How long a patient waits for a place in a cohort before being lost (assumed: 8 weeks).
 MAX_WAIT_DAYS = 56
-#: The engine's words (cartrial.escalation.engine) -> the stored decision's vocabulary
-#: (store.models.oversight.ESCALATION_ACTIONS): "expand" (more patients at the same
-#: level) is stored as "stay"; the reason keeps the engine's own sentence.
-ENGINE_TO_STORED_ACTION = {"expand": "stay", "de-escalate": "deescalate"}
 #: Signed-eligible patients already waiting for a place beyond which a site consents no
 #: one new (assumed: slot allocation in dose escalation keeps a short waiting list).
 MAX_WAITING = 2
@@ -502,7 +498,7 @@ class _Trial:
         self.last_decision = key
         outcome = EscalationOutcome(
             current_level=decision.current_level or 0,
-            action=ENGINE_TO_STORED_ACTION.get(decision.action, decision.action),
+            action=decision.action,
             next_level=decision.next_level,
             reason=decision.reason,
             engine_version=f"cartrial.escalation ({decision.design})",

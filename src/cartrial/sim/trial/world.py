@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from cartrial.actor import Actor
 from cartrial.protocol.model import Protocol
 from cartrial.services import admin
 from cartrial.services.context import Sessions
 from cartrial.store.accounts import actor_for
-from cartrial.store.audit import Actor
 from cartrial.store.models import User
 
 __all__ = ["ADMIN", "PASSWORD", "SimSite", "SimWorld", "build_world", "site_zone_for"]

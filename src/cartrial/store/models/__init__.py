@@ -1,6 +1,6 @@
 """Every table of the trial database (import this package to register them all)."""
 
-from cartrial.store.models.access import ROLES, SIGNATURE_MEANINGS, RoleGrant, Signature, Site, User
+from cartrial.store.models.access import RoleGrant, Signature, Site, User
 from cartrial.store.models.audit import AuditEntry
 from cartrial.store.models.base import Base, Record, new_id, utcnow
 from cartrial.store.models.clinical import AdverseEvent, AeObservation, LabResult, Visit, VitalSign
@@ -18,8 +18,6 @@ from cartrial.store.models.product import Apheresis, CustodyEvent, ProductLot
 from cartrial.store.models.sessions import IDLE_TIMEOUT, ApiToken, AuthSession
 from cartrial.store.models.treatment import Infusion, LymphodepletionDose
 from cartrial.store.models.trial import (
-    STATUSES,
-    TRANSITIONS,
     EligibilityDecision,
     EnrolmentHold,
     ProtocolVersion,
@@ -29,10 +27,6 @@ from cartrial.store.models.trial import (
 
 __all__ = [
     "IDLE_TIMEOUT",
-    "ROLES",
-    "SIGNATURE_MEANINGS",
-    "STATUSES",
-    "TRANSITIONS",
     "AdverseEvent",
     "AeObservation",
     "Apheresis",

@@ -17,27 +17,9 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cartrial.store.models.base import Record, UtcDateTime, utcnow
+from cartrial.vocabulary import ROLES, SIGNATURE_MEANINGS
 
-__all__ = ["ROLES", "SIGNATURE_MEANINGS", "RoleGrant", "Signature", "Site", "User"]
-
-#: Roles of issue 7; "sponsor-wide" is a grant without a site, not a role.
-ROLES = (
-    "admin",
-    "investigator",
-    "coordinator",
-    "data_manager",
-    "monitor",
-    "statistician",
-    "safety_committee",
-)
-
-#: Signature meanings (21 CFR 11.50(a)(3)): code -> the statement the signer attests.
-SIGNATURE_MEANINGS = {
-    "eligibility": "I confirm this subject's eligibility",
-    "dlt": "I adjudicate this DLT",
-    "escalation": "I approve this escalation decision",
-    "lock": "I approve locking these data",
-}
+__all__ = ["RoleGrant", "Signature", "Site", "User"]
 
 
 def _in(column: str, values: tuple[str, ...] | list[str]) -> str:

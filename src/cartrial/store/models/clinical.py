@@ -12,13 +12,13 @@ from decimal import Decimal
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from cartrial.store.models.access import _in
 from cartrial.store.models.base import Record, UtcDateTime
+from cartrial.vocabulary import GRADING_SCALES
 
 __all__ = ["AdverseEvent", "AeObservation", "LabResult", "Visit", "VitalSign"]
-
-GRADING_SCALES = ("ctcae_v5", "astct_2019")
 
 
 class Visit(Record):
@@ -43,6 +43,15 @@ class VitalSign(Record):
 
 
 class LabResult(Record):
+    """One laboratory value with what CTCAE v5.0 grades it against (revision 0007).
+
+    ``uln``, ``lln`` and ``baseline`` are in ``unit``; ``on_anticoagulation`` picks
+    the INR rows "if on anticoagulation" (CTCAE v5.0, INR increased). The grade is
+    derived from exactly these columns by
+    :func:`cartrial.safety.lab_input.lab_record` (the one assembly of the engine's
+    input, shared with ``cartrial safety grade-lab``).
+    """
+
     __tablename__ = "lab_result"
 
     subject_id: Mapped[str] = mapped_column(ForeignKey("subject.id"), index=True)
@@ -50,6 +59,11 @@ class LabResult(Record):
     test: Mapped[str] = mapped_column(String(32))
     value: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     unit: Mapped[str] = mapped_column(String(16))
+    ctcae_term: Mapped[str | None] = mapped_column(String(200))
+    uln: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    lln: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    baseline: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    on_anticoagulation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     derived_grade: Mapped[int | None] = mapped_column(Integer)
     derivation_reason: Mapped[str | None] = mapped_column(Text)
     engine_version: Mapped[str | None] = mapped_column(String(64))

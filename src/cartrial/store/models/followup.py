@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cartrial.store.models.access import _in
 from cartrial.store.models.base import Record, UtcDateTime
+from cartrial.vocabulary import ASSAYS, LESION_KINDS
 
 __all__ = [
     "AssayResult",
@@ -25,9 +26,6 @@ __all__ = [
     "TumourAssessment",
     "Withdrawal",
 ]
-
-LESION_KINDS = ("target", "non_target", "new")
-ASSAYS = ("car_transgene_qpcr", "car_t_flow", "cytokines", "anti_drug_antibody")
 
 
 class TumourAssessment(Record):

@@ -9,12 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cartrial.store.models.access import _in
 from cartrial.store.models.base import Record, UtcDateTime, utcnow
+from cartrial.vocabulary import (
+    DLT_OUTCOMES,
+    ESCALATION_ACTIONS,
+    LEGACY_ESCALATION_ACTIONS,
+    QUERY_STATUSES,
+)
 
-__all__ = ["QUERY_STATUSES", "DataLock", "DataQuery", "DltAdjudication", "EscalationDecision"]
-
-QUERY_STATUSES = ("open", "answered", "closed")
-DLT_OUTCOMES = ("yes", "no", "pending", "not_evaluable")
-ESCALATION_ACTIONS = ("escalate", "stay", "deescalate", "wait", "stop")
+__all__ = ["DataLock", "DataQuery", "DltAdjudication", "EscalationDecision"]
 
 
 class DltAdjudication(Record):
@@ -38,10 +40,19 @@ class DltAdjudication(Record):
 
 
 class EscalationDecision(Record):
-    """A dose-escalation decision from the engine, approved by the safety committee."""
+    """A dose-escalation decision from the engine, approved by the safety committee.
+
+    ``action`` is the engine's own word (:data:`cartrial.vocabulary.ESCALATION_ACTIONS`);
+    decisions recorded before revision 0008 may hold the old spelling ``deescalate``
+    (:data:`~cartrial.vocabulary.LEGACY_ESCALATION_ACTIONS`), kept as signed.
+    """
 
     __tablename__ = "escalation_decision"
-    __table_args__ = (CheckConstraint(_in("action", ESCALATION_ACTIONS), name="action"),)
+    __table_args__ = (
+        CheckConstraint(
+            _in("action", ESCALATION_ACTIONS + LEGACY_ESCALATION_ACTIONS), name="action"
+        ),
+    )
 
     protocol_id: Mapped[str] = mapped_column(String(64), index=True)
     current_level: Mapped[int] = mapped_column(Integer)

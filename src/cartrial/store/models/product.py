@@ -16,10 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cartrial.store.models.access import _in
 from cartrial.store.models.base import Record, UtcDateTime
+from cartrial.vocabulary import LOT_STATUSES
 
-__all__ = ["LOT_STATUSES", "Apheresis", "CustodyEvent", "ProductLot"]
-
-LOT_STATUSES = ("manufacturing", "released", "rejected")
+__all__ = ["Apheresis", "CustodyEvent", "ProductLot"]
 
 
 class Apheresis(Record):

@@ -1,8 +1,9 @@
 """Protocol versions, subjects and their lifecycle, screening, eligibility, holds.
 
 The subject status is a server-enforced state machine (21 CFR 11.10(f),
-operational sequence checks): :data:`TRANSITIONS` lists every allowed change
-and :func:`cartrial.store.audit` refuses any other before it reaches the database.
+operational sequence checks): :data:`cartrial.vocabulary.TRANSITIONS` lists every
+allowed change and :func:`cartrial.store.audit` refuses any other before it reaches
+the database.
 """
 
 from __future__ import annotations
@@ -15,42 +16,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cartrial.store.models.access import _in
 from cartrial.store.models.base import Record, UtcDateTime, utcnow
+from cartrial.vocabulary import STATUSES
 
 __all__ = [
-    "STATUSES",
-    "TRANSITIONS",
     "EligibilityDecision",
     "EnrolmentHold",
     "ProtocolVersion",
     "ScreeningEntry",
     "Subject",
 ]
-
-#: Allowed next statuses of a subject (issue 7's lifecycle).
-#:
-#: A death may be recorded after the end of treatment: from ``completed`` and from
-#: ``withdrawn``. Subjects given gene-modified cells are followed for up to 15
-#: years (FDA guidance "Long Term Follow-up After Administration of Human Gene
-#: Therapy Products", January 2020), so a death after the main study is completed
-#: is trial data. ``screen_failed`` stays final: a screen failure never received the
-#: product, so the guidance's follow-up (of subjects exposed to it) does not apply,
-#: the protocol does not follow them after screening, and a later death is not
-#: collected; recording one would put a subject back in the trial's data without a
-#: protocol reason. ``died`` is final.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "screening": ("screen_failed", "enrolled", "withdrawn", "died"),
-    "screen_failed": (),
-    "enrolled": ("apheresed", "withdrawn", "died"),
-    "apheresed": ("manufacturing", "withdrawn", "died"),
-    "manufacturing": ("lymphodepleted", "withdrawn", "died"),
-    "lymphodepleted": ("infused", "withdrawn", "died"),
-    "infused": ("follow_up", "withdrawn", "died"),
-    "follow_up": ("completed", "withdrawn", "died"),
-    "completed": ("died",),
-    "withdrawn": ("died",),
-    "died": (),
-}
-STATUSES = tuple(TRANSITIONS)
 
 
 class ProtocolVersion(Record):

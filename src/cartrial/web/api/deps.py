@@ -16,11 +16,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.pool import QueuePool
 from starlette.concurrency import run_in_threadpool
 
+from cartrial.actor import Actor
 from cartrial.errors import AuthenticationError, InputError
 from cartrial.services import auth
 from cartrial.services.access import authorize
 from cartrial.services.context import Sessions
-from cartrial.store.audit import Actor
 
 __all__ = [
     "CurrentActor",

@@ -187,6 +187,20 @@ class LabIn(_In):
     lln: Decimal | None = Field(
         default=None, gt=0, le=Decimal("1e9"), allow_inf_nan=False, description="in `unit`"
     )
+    baseline: Decimal | None = Field(
+        default=None,
+        ge=0,
+        le=Decimal("1e9"),
+        allow_inf_nan=False,
+        description="the subject's baseline value of the test, in `unit`: CTCAE v5.0 grades "
+        "ALT, AST, ALP, GGT and bilirubin increased against it when it was abnormal; "
+        "not given, the value is graded as if the baseline was normal",
+    )
+    on_anticoagulation: bool = Field(
+        default=False,
+        description="the subject is on anticoagulation (CTCAE v5.0 INR increased: "
+        "the rows 'if on anticoagulation')",
+    )
 
 
 class LabOut(_Out):
@@ -196,6 +210,11 @@ class LabOut(_Out):
     test: str
     value: Decimal
     unit: str
+    ctcae_term: str | None
+    uln: Decimal | None
+    lln: Decimal | None
+    baseline: Decimal | None
+    on_anticoagulation: bool
     derived_grade: int | None
     derivation_reason: str | None
     engine_version: str | None
@@ -380,7 +399,9 @@ class ObservationOut(_Out):
 class EscalationIn(_In):
     protocol_id: str = Field(min_length=1, max_length=64)
     current_level: int = Field(ge=1, le=100)
-    action: Literal["escalate", "stay", "deescalate", "wait", "stop"]
+    action: Literal["escalate", "stay", "de-escalate", "expand", "stop", "wait"] = Field(
+        description="the escalation engine's word (cartrial.vocabulary.ESCALATION_ACTIONS)"
+    )
     next_level: int | None = Field(default=None, ge=1, le=100)
     reason: str = Field(min_length=1, max_length=4000)
     engine_version: str = Field(min_length=1, max_length=64)

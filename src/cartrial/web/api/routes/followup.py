@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from cartrial.services import followup, read
-from cartrial.store.models.followup import ASSAYS
+from cartrial.vocabulary import ASSAYS
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from cartrial.services import product, read, treatment
-from cartrial.store.models.product import LOT_STATUSES
+from cartrial.vocabulary import LOT_STATUSES
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from cartrial.services import data, read
-from cartrial.store.models.oversight import QUERY_STATUSES
+from cartrial.vocabulary import QUERY_STATUSES
 from cartrial.web.api.deps import CurrentActor, SessionsDep
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (

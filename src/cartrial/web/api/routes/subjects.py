@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from cartrial.services import enrolment, followup, read, screening
-from cartrial.store.models import STATUSES
+from cartrial.vocabulary import STATUSES
 from cartrial.web.api.deps import CurrentActor, RequireInvestigator, RequireSiteStaff, SessionsDep
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
