@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cartrial.cli.common import console, handle_errors, print_json
+from cartrial.cli.common import console, handle_errors, print_json, print_table
 from cartrial.cli.store import Url, _cli_actor, _migrated_engine
 from cartrial.protocol import Protocol, bundled_ids, load_bundled, load_protocol, load_protocol_file
 from cartrial.protocol.model import DoseLevel
@@ -70,7 +70,7 @@ def list_protocols() -> None:
             str(protocol.planned_enrolment) if protocol.planned_enrolment else "-",
             str(len(assumed_items(protocol))),
         )
-    console.print(table)
+    print_table(table)
 
 
 def _summary_lines(protocol: Protocol) -> list[str]:
