@@ -10,7 +10,7 @@ import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -27,6 +27,11 @@ console = Console()
 error_console = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
+
+Url = Annotated[
+    str | None,
+    typer.Option("--url", help="database URL (default: $CARTRIAL_DATABASE_URL or cartrial.db)"),
+]
 
 
 def fail(message: str) -> typer.Exit:

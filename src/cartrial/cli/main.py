@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib
 from typing import Any, NamedTuple
 
-import click
 import typer
-from typer.core import TyperGroup, TyperOption
+from typer._click import Context  # the click typer bundles (typer >= 0.29)
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from cartrial import __version__
 
@@ -102,21 +102,24 @@ COMMANDS: dict[str, LazyCommand] = {
 }
 
 
-def load_command(name: str) -> click.Command:
-    """Import the module of command ``name`` and build its click command."""
+def load_command(name: str) -> TyperCommand | TyperGroup:
+    """Import the module of command ``name`` and build its command (or group)."""
     spec = COMMANDS[name]
     target = getattr(importlib.import_module(spec.module), spec.attribute)
+    command: TyperCommand | TyperGroup
     if isinstance(target, typer.Typer):
-        command: click.Command = typer.main.get_group(target)
+        command = typer.main.get_group(target)
     else:
         single = typer.Typer(add_completion=False)
         single.command(name=name)(target)
-        command = typer.main.get_command(single)
+        built = typer.main.get_command(single)
+        assert isinstance(built, TyperCommand)
+        command = built
     command.name = name
     return command
 
 
-class _Placeholder(click.Command):
+class _Placeholder(TyperCommand):
     """Stands in for a command not imported yet: its name and one-line help only."""
 
 
@@ -128,15 +131,13 @@ class LazyGroup(TyperGroup):
         for name, spec in COMMANDS.items():
             self.commands.setdefault(name, _Placeholder(name, help=spec.help))
 
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Any, list[str]]:
         if args and isinstance(self.commands.get(args[0]), _Placeholder):
             self.commands[args[0]] = load_command(args[0])
         return super().resolve_command(ctx, args)
 
 
-def _flag_type(self: TyperOption, ctx: click.Context) -> str | None:
+def _flag_type(self: TyperOption, ctx: Context) -> str | None:
     """No ``<bool>`` next to a flag in ``--help``: a flag takes no value."""
     if self.is_flag:
         return None
