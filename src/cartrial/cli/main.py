@@ -16,6 +16,7 @@ from typer._click import Context  # the click typer bundles (typer >= 0.29)
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from cartrial import __version__
+from cartrial.errors import CartrialError
 
 
 class LazyCommand(NamedTuple):
@@ -133,7 +134,11 @@ class LazyGroup(TyperGroup):
 
     def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Any, list[str]]:
         if args and isinstance(self.commands.get(args[0]), _Placeholder):
-            self.commands[args[0]] = load_command(args[0])
+            try:
+                self.commands[args[0]] = load_command(args[0])
+            except CartrialError as exc:  # an optional dependency missing: named, exit 2
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from exc
         return super().resolve_command(ctx, args)
 
 

@@ -232,7 +232,12 @@ def serve(
     """Serve the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json)."""
     import os
 
-    import uvicorn
+    from cartrial.extras import MissingExtraError
+
+    try:
+        import uvicorn
+    except ImportError as exc:
+        raise MissingExtraError("uvicorn") from exc
 
     engine = _migrated_engine(url)
     if current_revision(engine) != head_revision():
