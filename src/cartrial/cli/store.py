@@ -237,7 +237,7 @@ def serve(
     try:
         import uvicorn
     except ImportError as exc:
-        raise MissingExtraError("uvicorn") from exc
+        raise fail(str(MissingExtraError("uvicorn"))) from exc
 
     engine = _migrated_engine(url)
     if current_revision(engine) != head_revision():
