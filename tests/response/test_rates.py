@@ -88,3 +88,12 @@ def test_orr_within_a_window_needs_the_confirmation_inside_it() -> None:
     s = subject([tgt("T1", "liver", 20)], [visit(42, {"T1": 10}), visit(70, {"T1": 10})])
     assert derive_subject_best_response(s).best_overall_response == "PR"
     assert derive_subject_best_response(s, window_days=56).best_overall_response == "SD"
+
+
+def test_clopper_pearson_matches_r_binom_test_2_of_6_and_the_edges() -> None:
+    # R 4.x: binom.test(2, 6)$conf.int -> 0.04327187 0.77722190
+    low, high = compute_clopper_pearson(successes=2, n=6)
+    assert (round(low, 8), round(high, 8)) == (0.04327187, 0.7772219)
+    # x = 0 and x = n by hand: upper 1 - 0.025^(1/6), lower 0.025^(1/6)
+    assert compute_clopper_pearson(successes=0, n=6) == (0.0, pytest.approx(1 - 0.025 ** (1 / 6)))
+    assert compute_clopper_pearson(successes=6, n=6) == (pytest.approx(0.025 ** (1 / 6)), 1.0)

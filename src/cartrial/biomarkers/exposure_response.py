@@ -26,10 +26,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from matplotlib.figure import Figure
 from scipy import stats
 
 from cartrial.errors import InputError
+from cartrial.extras import MissingExtraError
+
+try:
+    from matplotlib.figure import Figure
+except ImportError as exc:
+    raise MissingExtraError("matplotlib") from exc
 
 __all__ = [
     "ExposureResponse",

@@ -14,8 +14,8 @@ from typing import Annotated
 
 import typer
 
-from cartrial.cli.common import handle_errors
-from cartrial.cli.store import Url, _cli_actor, _migrated_engine
+from cartrial.cli.common import Url, handle_errors
+from cartrial.cli.store import _cli_actor, _migrated_engine
 from cartrial.report.casebook import write_casebook_html
 from cartrial.services.casebook import build_casebook, find_subject
 from cartrial.store import make_sessionmaker

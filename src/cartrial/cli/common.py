@@ -10,11 +10,14 @@ import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.markup import escape
+from rich.measure import Measurement
+from rich.table import Column, Table
 
 from cartrial.errors import CartrialError, InputError, input_error_from_validation
 
@@ -26,10 +29,15 @@ error_console = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
 
+Url = Annotated[
+    str | None,
+    typer.Option("--url", help="database URL (default: $CARTRIAL_DATABASE_URL or cartrial.db)"),
+]
+
 
 def fail(message: str) -> typer.Exit:
     """Print ``message`` on stderr and return the exit to raise (code 2)."""
-    error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    error_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -73,3 +81,66 @@ def print_json(payload: BaseModel | list[BaseModel] | dict[str, Any] | list[Any]
     else:
         text = json.dumps(payload, indent=2, default=str)
     typer.echo(text)
+
+
+_TEXT_COLUMN = 40  # a column wider than this wraps its cells instead of taking a chunk alone
+
+
+def print_table(table: Table, *, keys: int = 1, out: Console | None = None) -> None:
+    """Print ``table``; when it is wider than the terminal, in several narrower tables.
+
+    Each part repeats the first ``keys`` columns (the row's identity) and takes as many of
+    the others as fit, so no header is squeezed into a column of a few letters and no
+    number is cut short ("7.5…").
+    """
+    target = out or console
+    width = target.width
+    columns = table.columns
+    needed = [_column_width(target, table, c) for c in columns]
+    if _table_width(needed) <= width or len(columns) <= keys + 1:
+        target.print(table)
+        return
+    key_ids = list(range(keys))
+    parts: list[list[int]] = []
+    current: list[int] = []
+    for index in range(keys, len(columns)):
+        trial = [*current, index]
+        if current and _table_width([needed[i] for i in key_ids + trial]) > width:
+            parts.append(current)
+            trial = [index]
+        current = trial
+    parts.append(current)
+    for number, part in enumerate(parts, start=1):
+        piece = Table(
+            title=table.title if number == 1 else "(continued)",
+            caption=table.caption if number == len(parts) else None,
+            box=table.box,
+            show_lines=table.show_lines,
+        )
+        for i in key_ids + part:
+            column = columns[i]
+            text = needed[i] >= _TEXT_COLUMN
+            piece.add_column(
+                column.header,
+                justify=column.justify,
+                style=column.style,
+                no_wrap=not text,
+                min_width=None if text else needed[i],
+                max_width=_TEXT_COLUMN if text else None,
+                overflow="fold",
+            )
+        cells = [list(columns[i].cells) for i in key_ids + part]
+        for row in zip(*cells, strict=True):
+            piece.add_row(*row)
+        target.print(piece)
+
+
+def _column_width(out: Console, table: Table, column: Column) -> int:
+    widths = [Measurement.get(out, out.options, column.header).maximum]
+    widths += [Measurement.get(out, out.options, cell).maximum for cell in column.cells]
+    return min(max(widths), _TEXT_COLUMN)
+
+
+def _table_width(columns: list[int]) -> int:
+    # two spaces of padding and one rule per column, plus the closing rule
+    return sum(columns) + 3 * len(columns) + 1

@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cartrial.cli.common import console, handle_errors, print_json
-from cartrial.cli.store import Url, _cli_actor, _migrated_engine
+from cartrial.cli.common import Url, console, handle_errors, print_json
+from cartrial.cli.store import _cli_actor, _migrated_engine
 from cartrial.errors import InputError
 from cartrial.services.casebook import find_subject
 from cartrial.services.interlocks import dry_run, find_lot

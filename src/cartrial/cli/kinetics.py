@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from cartrial.cli.common import console, handle_errors, print_json, read_json_file
+from cartrial.cli.common import handle_errors, print_json, print_table, read_json_file
+from cartrial.display import significant
 from cartrial.errors import InputError
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ SETTINGS_HELP = "JSON file of NCA settings (docs/kinetics.md); options given her
 
 
 def _fmt(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:.4g}"
+    return "-" if math.isnan(value) else significant(value, 4)
 
 
 @kinetics_app.command("nca")
@@ -123,7 +124,7 @@ def nca(
             _fmt(row["half_life"]),
             "; ".join(notes),
         )
-    console.print(table)
+    print_table(table)
 
 
 @kinetics_app.command("summary")
@@ -145,14 +146,19 @@ def summary(
         records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
         print_json(records)
         return
-    table = Table(title=f"NCA summary by {by.value}")
+    title = f"NCA summary by {by.value}"
+    pairs = frame[["analyte", "matrix"]].drop_duplicates()
+    if len(pairs) == 1:  # one analyte in one matrix: named once in the title
+        title += f" ({pairs.iloc[0]['analyte']}, {pairs.iloc[0]['matrix']})"
+        frame = frame.drop(columns=["analyte", "matrix"])
+    table = Table(title=title)
     for column in frame.columns:
         table.add_column(str(column))
     for _, row in frame.iterrows():
         table.add_row(
             *[_fmt(v) if isinstance(v, float) else str(v) for v in row.to_list()],
         )
-    console.print(table)
+    print_table(table, keys=list(frame.columns).index("parameter") + 1)
 
 
 @kinetics_app.command("plot")

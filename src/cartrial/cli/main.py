@@ -1,37 +1,169 @@
-"""The ``cartrial`` command: one sub-command group per domain package."""
+"""The ``cartrial`` command: one sub-command group per domain package.
+
+Start-up is kept cheap: this module imports only typer and the list below. A command's
+module (and with it scipy, pandas, lifelines, SQLAlchemy...) is imported when that command
+runs or its own ``--help`` is asked for; ``cartrial --help`` shows the one-line help kept
+here (``tests/cli/test_startup.py`` checks it against each command's own).
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any, NamedTuple
+
 import typer
+from typer._click import Context  # the click typer bundles (typer >= 0.29)
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from cartrial import __version__
-from cartrial.cli.casebook import casebook
-from cartrial.cli.demo import demo
-from cartrial.cli.escalation import app as escalation_app
-from cartrial.cli.infusion import infusion_app
-from cartrial.cli.kinetics import kinetics_app
-from cartrial.cli.protocol import protocol_app
-from cartrial.cli.response import response_app
-from cartrial.cli.safety import safety_app
-from cartrial.cli.schedule import schedule
-from cartrial.cli.screen import screen
-from cartrial.cli.store import (
-    audit_app,
-    db_app,
-    export_data,
-    import_data,
-    serve,
-    site_app,
-    user_app,
-)
-from cartrial.cli.trial import trial_app
+from cartrial.errors import CartrialError
+
+
+class LazyCommand(NamedTuple):
+    """Where a command lives and the line ``cartrial --help`` shows for it."""
+
+    module: str
+    attribute: str
+    help: str
+
+
+# Commands and sub-command groups register below, one line each (keeps merges trivial).
+# Order is the order ``cartrial --help`` lists them in.
+COMMANDS: dict[str, LazyCommand] = {
+    "demo": LazyCommand(
+        "cartrial.cli.demo",
+        "demo",
+        "Screen a reproducible synthetic cohort against every bundled protocol.",
+    ),
+    "screen": LazyCommand(
+        "cartrial.cli.screen",
+        "screen",
+        "Screen subjects against a protocol: every criterion met or not met (inclusion), "
+        "excluded or not excluded (exclusion), or needs review.",
+    ),
+    "schedule": LazyCommand(
+        "cartrial.cli.schedule",
+        "schedule",
+        "BSA, lymphodepletion doses with renal adjustment, cell dose, infusion timing, calendar.",
+    ),
+    "serve": LazyCommand(
+        "cartrial.cli.store",
+        "serve",
+        "Serve the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json).",
+    ),
+    "export": LazyCommand(
+        "cartrial.cli.store",
+        "export_data",
+        "Export all trial data, audit trail included, as JSON and CSV with a manifest (audited).",
+    ),
+    "import": LazyCommand(
+        "cartrial.cli.store",
+        "import_data",
+        "Import an export into an empty database at the same revision; verify the audit chain.",
+    ),
+    "casebook": LazyCommand(
+        "cartrial.cli.casebook",
+        "casebook",
+        "Write a subject's casebook: every record, signature and audit entry, as HTML.",
+    ),
+    "protocol": LazyCommand(
+        "cartrial.cli.protocol",
+        "protocol_app",
+        "The trial protocols as code: list the bundled ones, show one, validate a file, "
+        "register one in the trial database.",
+    ),
+    "kinetics": LazyCommand(
+        "cartrial.cli.kinetics",
+        "kinetics_app",
+        "Cellular kinetics: NCA of CAR transgene levels (PKNCA rules).",
+    ),
+    "response": LazyCommand(
+        "cartrial.cli.response",
+        "response_app",
+        "Tumour response: RECIST 1.1, iRECIST, mRECIST per subject; the study's summary.",
+    ),
+    "db": LazyCommand("cartrial.cli.store", "db_app", "Create and migrate the trial database."),
+    "site": LazyCommand("cartrial.cli.store", "site_app", "Register trial sites."),
+    "user": LazyCommand("cartrial.cli.store", "user_app", "Manage user accounts and their roles."),
+    "audit": LazyCommand("cartrial.cli.store", "audit_app", "Check the audit trail."),
+    "safety": LazyCommand(
+        "cartrial.cli.safety",
+        "safety_app",
+        "Safety: ASTCT CRS/ICANS grading, CTCAE v5.0 lab grading, TEAE and DLT adjudication.",
+    ),
+    "escalation": LazyCommand(
+        "cartrial.cli.escalation",
+        "app",
+        "Dose escalation: next dose, boundaries, MTD selection, simulation.",
+    ),
+    "infusion": LazyCommand(
+        "cartrial.cli.infusion", "infusion_app", "The CAR-T infusion: check its interlocks."
+    ),
+    "trial": LazyCommand("cartrial.cli.trial", "trial_app", "Whole virtual trials of a protocol."),
+}
+
+
+def load_command(name: str) -> TyperCommand | TyperGroup:
+    """Import the module of command ``name`` and build its command (or group)."""
+    spec = COMMANDS[name]
+    target = getattr(importlib.import_module(spec.module), spec.attribute)
+    command: TyperCommand | TyperGroup
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_group(target)
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name=name)(target)
+        built = typer.main.get_command(single)
+        assert isinstance(built, TyperCommand)
+        command = built
+    command.name = name
+    return command
+
+
+class _Placeholder(TyperCommand):
+    """Stands in for a command not imported yet: its name and one-line help only."""
+
+
+class LazyGroup(TyperGroup):
+    """A group whose commands are imported only when one of them is resolved."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, spec in COMMANDS.items():
+            self.commands.setdefault(name, _Placeholder(name, help=spec.help))
+
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        if args and isinstance(self.commands.get(args[0]), _Placeholder):
+            try:
+                self.commands[args[0]] = load_command(args[0])
+            except CartrialError as exc:  # an optional dependency missing: named, exit 2
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from exc
+        return super().resolve_command(ctx, args)
+
+
+def _flag_type(self: TyperOption, ctx: Context) -> str | None:
+    """No ``<bool>`` next to a flag in ``--help``: a flag takes no value."""
+    if self.is_flag:
+        return None
+    return _option_type(self, ctx)
+
+
+_option_type = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="cartrial",
+    cls=LazyGroup,
     help="Run and analyse a first-in-human CAR-T cell therapy trial in solid tumours.",
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+@app.callback()
+def _root() -> None:
+    """Run and analyse a first-in-human CAR-T cell therapy trial in solid tumours."""
 
 
 @app.command()
@@ -40,22 +172,5 @@ def version() -> None:
     typer.echo(__version__)
 
 
-# Commands and sub-command groups register below, one line each (keeps merges trivial).
-app.command(name="demo")(demo)
-app.command(name="screen")(screen)
-app.add_typer(protocol_app, name="protocol")
-app.command(name="schedule")(schedule)
-app.add_typer(kinetics_app, name="kinetics")
-app.add_typer(response_app, name="response")
-app.add_typer(db_app, name="db")
-app.add_typer(site_app, name="site")
-app.add_typer(user_app, name="user")
-app.add_typer(audit_app, name="audit")
-app.command(name="serve")(serve)
-app.command(name="export")(export_data)
-app.command(name="import")(import_data)
-app.add_typer(safety_app, name="safety")
-app.add_typer(escalation_app, name="escalation")
-app.command(name="casebook")(casebook)
-app.add_typer(infusion_app, name="infusion")
-app.add_typer(trial_app, name="trial")
+if __name__ == "__main__":
+    app()

@@ -13,8 +13,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cartrial.cli.common import console, handle_errors, print_json
-from cartrial.cli.store import Url, _cli_actor, _migrated_engine
+from cartrial.cli.common import Url, console, handle_errors, print_json, print_table
 from cartrial.protocol import Protocol, bundled_ids, load_bundled, load_protocol, load_protocol_file
 from cartrial.protocol.model import DoseLevel
 from cartrial.protocol.provenance import Provenance
@@ -70,7 +69,7 @@ def list_protocols() -> None:
             str(protocol.planned_enrolment) if protocol.planned_enrolment else "-",
             str(len(assumed_items(protocol))),
         )
-    console.print(table)
+    print_table(table)
 
 
 def _summary_lines(protocol: Protocol) -> list[str]:
@@ -190,6 +189,7 @@ def register(
     A changed file is a new version, never an overwrite; subjects are screened
     under a version by its id.
     """
+    from cartrial.cli.store import _cli_actor, _migrated_engine
     from cartrial.services.admin import register_protocol_version
     from cartrial.store import make_sessionmaker
 

@@ -13,7 +13,8 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from cartrial.cli.common import console, handle_errors, print_json, read_json_file
+from cartrial.cli.common import console, handle_errors, print_json, print_table, read_json_file
+from cartrial.display import landmark_label
 from cartrial.errors import InputError, input_error_from_validation
 from cartrial.protocol.load import load_protocol
 from cartrial.response.assess import SubjectRecist, assess_recist
@@ -101,7 +102,7 @@ def _render_recist(result: SubjectRecist) -> None:
             ", ".join(tp.new_lesions + [f"{x}?" for x in tp.equivocal_new_lesions]),
             tp.overall,
         )
-    console.print(table)
+    print_table(table)
     _print_reasons(result, "Best overall response")
 
 
@@ -153,7 +154,7 @@ def _render_irecist(result: SubjectIRecist) -> None:
             str(tp.new_lesion_target_sum_mm),
             tp.overall,
         )
-    console.print(table)
+    print_table(table)
     _print_reasons(result, "i-best overall response")
 
 
@@ -201,7 +202,7 @@ def _render_summary(summary: StudySummary) -> None:
             f"{r.os.days}{'' if r.os.event else '+'}",
             "" if r.dor is None else f"{r.dor.days}{'' if r.dor.event else '+'}",
         )
-    console.print(table)
+    print_table(table)
     for title, rates in (
         ("whole follow-up", summary.rates),
         (f"within {summary.window_days} days", summary.rates_in_window),
@@ -218,7 +219,7 @@ def _render_summary(summary: StudySummary) -> None:
                 f"{100 * e.rate:.1f}%",
                 f"{100 * e.ci_low:.1f}-{100 * e.ci_high:.1f}%",
             )
-        console.print(table)
+        print_table(table)
     table = Table(title="Kaplan-Meier (days; log-log 95% CI)")
     for column in ("endpoint", "group", "n", "events", "median", "95% CI", "landmark rate"):
         table.add_column(column)
@@ -235,9 +236,9 @@ def _render_summary(summary: StudySummary) -> None:
                 str(k.events),
                 "NR" if k.median is None else f"{k.median:g}",
                 f"{_fmt_or(k.median_ci_low)}-{_fmt_or(k.median_ci_high)}",
-                f"day {landmark.time:g}: {rate}",
+                f"{landmark_label(landmark.time)}: {rate}",
             )
-    console.print(table)
+    print_table(table)
 
 
 def _fmt_or(value: float | None) -> str:

@@ -30,7 +30,7 @@ def criteria_table(result: ScreeningResult) -> Table:
     style = _DECISION_STYLE[result.decision]
     table = Table(
         title=f"{result.subject_id} x {result.protocol_id} (v{result.protocol_version}): "
-        f"[{style}]{result.decision}[/]",
+        f"[{style}]{_words(result.decision)}[/]",
         caption=result.reason,
         show_lines=False,
     )
@@ -38,7 +38,7 @@ def criteria_table(result: ScreeningResult) -> Table:
     table.add_column("verdict", no_wrap=True)
     table.add_column("reason")
     for c in result.criteria:
-        table.add_row(c.id, f"[{_VERDICT_STYLE[c.verdict]}]{c.verdict}[/]", c.reason)
+        table.add_row(c.id, f"[{_VERDICT_STYLE[c.verdict]}]{c.label}[/]", c.reason)
     return table
 
 
@@ -74,6 +74,10 @@ def reasons_table(summaries: list[ProtocolSummary]) -> Table:
     return table
 
 
+def _words(code: str) -> str:
+    return code.replace("_", " ")
+
+
 def _short(text: str, width: int = 70) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
@@ -94,7 +98,8 @@ def screen(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON")] = False,
 ) -> None:
-    """Screen subjects against a protocol: every criterion met, not met or needs review."""
+    """Screen subjects against a protocol: every criterion met or not met (inclusion), \
+excluded or not excluded (exclusion), or needs review."""
     protocols = _protocols(protocol)
     records = load_screening_records(path)
     results = screen_cohort(records, protocols)
@@ -117,7 +122,7 @@ def screen(
             subjects.add_column(p.id)
         for i, record in enumerate(records):
             row = results[i * len(protocols) : (i + 1) * len(protocols)]
-            cells = [f"[{_DECISION_STYLE[r.decision]}]{r.decision}[/]" for r in row]
+            cells = [f"[{_DECISION_STYLE[r.decision]}]{_words(r.decision)}[/]" for r in row]
             subjects.add_row(record.subject_id, *cells)
         console.print(subjects)
         summaries = summarise_screening(results)

@@ -16,7 +16,7 @@ import typer
 from sqlalchemy import Engine, inspect
 
 from cartrial.actor import Actor
-from cartrial.cli.common import fail, handle_errors
+from cartrial.cli.common import Url, fail, handle_errors
 from cartrial.services import admin
 from cartrial.store import make_engine, make_sessionmaker, upgrade, verify_chain
 from cartrial.store.archive import export_database, import_database
@@ -38,11 +38,6 @@ db_app = typer.Typer(help="Create and migrate the trial database.", no_args_is_h
 site_app = typer.Typer(help="Register trial sites.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage user accounts and their roles.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the audit trail.", no_args_is_help=True)
-
-Url = Annotated[
-    str | None,
-    typer.Option("--url", help="database URL (default: $CARTRIAL_DATABASE_URL or cartrial.db)"),
-]
 
 
 def _cli_actor() -> Actor:
@@ -237,7 +232,12 @@ def serve(
     """Serve the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json)."""
     import os
 
-    import uvicorn
+    from cartrial.extras import MissingExtraError
+
+    try:
+        import uvicorn
+    except ImportError as exc:
+        raise fail(str(MissingExtraError("uvicorn"))) from exc
 
     engine = _migrated_engine(url)
     if current_revision(engine) != head_revision():

@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from cartrial.cli.common import console, error_console, handle_errors, print_json
+from cartrial.cli.common import console, error_console, handle_errors, print_json, print_table
 from cartrial.cli.trial_run import simulate
 from cartrial.errors import InputError
 from cartrial.protocol.load import load_protocol
@@ -118,7 +118,7 @@ def oc(
     table.add_row(f"power: ORR > {orr_threshold:g} %", _est(summary.power, True))
     table.add_row("median PFS, months", _dist(summary.median_pfs_months))
     table.add_row("median OS, months", _dist(summary.median_os_months))
-    console.print(table)
+    print_table(table)
     console.print(f"power: {summary.power_test}")
 
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from cartrial.display import significant
 from cartrial.dosing.renal import compute_creatinine_clearance_cockcroft_gault
 from cartrial.eligibility.paths import resolve
 from cartrial.eligibility.record import Lab, PriorTherapy, ScreeningRecord
@@ -251,7 +252,7 @@ def _evaluate_crcl(rule: CreatinineClearanceRule, record: ScreeningRecord) -> Ou
         ok,
         f"Cockcroft-Gault creatinine clearance {shown} mL/min (age {age}, "
         f"{format_decimal(record.weight_kg)} kg, {record.sex}, creatinine "
-        f"{format_decimal(scr)} mg/dL) is {_is(ok, wanted)}",
+        f"{significant(scr)} mg/dL) is {_is(ok, wanted)}",
     )
 
 

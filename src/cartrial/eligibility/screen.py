@@ -6,6 +6,9 @@ Per criterion (in the protocol's order):
 - exclusion: the rule states the excluding condition as worded; true ->
   ``not_met`` (the subject is excluded), false -> ``met``, unknown -> ``needs_review``.
 
+Shown to people (:func:`verdict_label`), an exclusion criterion reads "excluded" /
+"not excluded" rather than "not met" / "met"; the stored verdicts keep met/not_met.
+
 Overall: ``not_eligible`` when any criterion is not met; otherwise
 ``incomplete`` when any needs review (missing data or investigator judgement)
 or the protocol's eligibility list is known to be incomplete; otherwise
@@ -24,10 +27,26 @@ from cartrial.eligibility.rules import evaluate_rule
 from cartrial.protocol.criteria import Criterion
 from cartrial.protocol.model import Protocol
 
-__all__ = ["CriterionVerdict", "ScreeningResult", "screen_subject"]
+__all__ = ["CriterionVerdict", "ScreeningResult", "screen_subject", "verdict_label"]
 
 Verdict = Literal["met", "not_met", "needs_review"]
 Decision = Literal["eligible", "not_eligible", "incomplete"]
+
+
+_EXCLUSION_LABELS = {"met": "not excluded", "not_met": "excluded", "needs_review": "needs review"}
+
+
+def verdict_label(kind: str, verdict: str) -> str:
+    """The words a person reads for a verdict: exclusions say excluded / not excluded.
+
+    >>> verdict_label("exclusion", "not_met"), verdict_label("exclusion", "met")
+    ('excluded', 'not excluded')
+    >>> verdict_label("inclusion", "not_met"), verdict_label("inclusion", "needs_review")
+    ('not met', 'needs review')
+    """
+    if kind == "exclusion":
+        return _EXCLUSION_LABELS.get(verdict, verdict.replace("_", " "))
+    return verdict.replace("_", " ")
 
 
 class CriterionVerdict(BaseModel):
@@ -40,6 +59,11 @@ class CriterionVerdict(BaseModel):
     reason: str
     interpretation: str | None = None
     assumed: bool = False
+
+    @property
+    def label(self) -> str:
+        """The verdict as shown: "excluded" / "not excluded" for an exclusion criterion."""
+        return verdict_label(self.type, self.verdict)
 
 
 class ScreeningResult(BaseModel):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cartrial.errors import InputError
 from cartrial.escalation.simulate import OperatingCharacteristics
+from cartrial.extras import MissingExtraError
 
 __all__ = ["plot_operating_characteristics"]
 
@@ -29,7 +30,7 @@ def plot_operating_characteristics(
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise InputError("--plot", str(path), "matplotlib installed") from exc
+        raise MissingExtraError("matplotlib") from exc
     if not scenarios:
         raise InputError("--plot", str(path), "at least one scenario to plot")
     rows = len(scenarios)

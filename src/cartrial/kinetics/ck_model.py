@@ -92,7 +92,8 @@ def log_likelihood(
     p: CkParameters, sigma: float, time: FloatArray, conc: FloatArray, lloq: FloatArray
 ) -> float:
     """M3 log-likelihood: density for quantified samples (conc > 0), CDF for BLQ (conc == 0)."""
-    log_pred = np.log(predict(p, time))
+    with np.errstate(divide="ignore"):  # a prediction of 0 is log 0 = -inf: impossible
+        log_pred = np.log(predict(p, time))
     quantified = conc > 0
     z_obs = (np.log(conc[quantified]) - log_pred[quantified]) / sigma
     z_blq = (np.log(lloq[~quantified]) - log_pred[~quantified]) / sigma

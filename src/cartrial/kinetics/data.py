@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.errors import InputError
+from cartrial.extras import MissingExtraError
 from cartrial.kinetics.profiles import Profiles
 from cartrial.units import normalise_unit, spelling_index
 
@@ -86,7 +87,9 @@ def load_samples(path: Path) -> pd.DataFrame:
         else:
             raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     except ImportError as exc:
-        raise InputError("file", str(path), f"a CSV file (parquet needs pyarrow: {exc})") from exc
+        if "pyarrow" in str(exc) or "parquet" in str(exc):
+            raise MissingExtraError("pyarrow") from exc
+        raise
     except (OSError, ValueError) as exc:
         raise InputError("file", str(path), f"a readable CSV or parquet table ({exc})") from exc
     return validate_samples(raw, source=path.name)

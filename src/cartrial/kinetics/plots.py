@@ -18,9 +18,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from scipy import stats
+
+from cartrial.extras import MissingExtraError
+
+try:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+except ImportError as exc:
+    raise MissingExtraError("matplotlib") from exc
 
 from cartrial.kinetics.ck_model import CkFit, predict
 from cartrial.kinetics.profiles import FloatArray

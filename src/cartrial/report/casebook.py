@@ -24,6 +24,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from cartrial.eligibility.screen import verdict_label
 from cartrial.services.casebook.model import Casebook, format_site_time
 
 __all__ = ["css_string", "pretty_json", "render_casebook_html", "write_casebook_html"]
@@ -69,6 +70,7 @@ _ENV = Environment(
 _ENV.filters["site_time"] = format_site_time
 _ENV.filters["css_string"] = css_string
 _ENV.filters["pretty_json"] = pretty_json
+_ENV.filters["verdict_label"] = lambda verdict, kind: verdict_label(kind, verdict)
 
 
 def running_header(book: Casebook) -> str:

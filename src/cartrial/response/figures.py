@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import io
 
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+from cartrial.extras import MissingExtraError
+
+try:
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+except ImportError as exc:
+    raise MissingExtraError("matplotlib") from exc
 
 from cartrial.response.summary import StudySummary
 from cartrial.survival.km import DAYS_PER_MONTH, KaplanMeierSummary

@@ -11,7 +11,8 @@ inside the window when confirmation is required.
 
 CI: Clopper CJ, Pearson ES, Biometrika 1934;26:404-413, the exact interval from beta
 quantiles: lower = B(alpha/2; x, n - x + 1), upper = B(1 - alpha/2; x + 1, n - x), with
-lower = 0 when x = 0 and upper = 1 when x = n.
+lower = 0 when x = 0 and upper = 1 when x = n; computed by statsmodels'
+``proportion_confint(method="beta")``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from scipy.stats import beta
 
 from cartrial.errors import InputError
 from cartrial.response.bor import Timepoint, derive_best_overall_response
@@ -82,10 +82,10 @@ def compute_clopper_pearson(
         raise InputError("successes", successes, f"an integer from 0 to n = {n} (n >= 1)")
     if not 0 < confidence < 1:
         raise InputError("confidence", confidence, "a level strictly between 0 and 1")
-    alpha = 1 - confidence
-    low = 0.0 if successes == 0 else float(beta.ppf(alpha / 2, successes, n - successes + 1))
-    high = 1.0 if successes == n else float(beta.ppf(1 - alpha / 2, successes + 1, n - successes))
-    return low, high
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(successes, n, alpha=1 - confidence, method="beta")
+    return float(low), float(high)
 
 
 def derive_subject_best_response(

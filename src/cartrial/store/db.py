@@ -25,6 +25,8 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from cartrial.extras import require
+
 __all__ = [
     "DEFAULT_URL",
     "PING_AFTER_IDLE_SECONDS",
@@ -97,6 +99,8 @@ def make_engine(
     ``pool_size`` the PostgreSQL connections kept open (overflow as many again).
     """
     resolved = database_url(url)
+    if resolved.startswith("postgresql+psycopg"):
+        require("psycopg")  # a clear message naming the [postgres] extra when missing
     if resolved.startswith("sqlite"):
         engine = create_engine(resolved, connect_args={"check_same_thread": False})
         _sqlite_begin_immediate(engine)
