@@ -181,10 +181,10 @@ def parse_protocol_text(text: str, origin: str) -> LoadedProtocol:
     return LoadedProtocol(protocol, text, origin)
 
 
-def load_protocol_file(path: Path) -> LoadedProtocol:
-    """Load and validate a protocol file."""
+def read_yaml_file(path: Path) -> str:
+    """The text of a YAML file, or a :class:`ProtocolError` naming the file and why not."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProtocolError(
             str(path), [("", None, f"cannot read the file ({exc.strerror})")]
@@ -193,15 +193,34 @@ def load_protocol_file(path: Path) -> LoadedProtocol:
         raise ProtocolError(
             str(path), [("", None, f"not UTF-8 text (byte {exc.start}: {exc.reason})")]
         ) from exc
-    return parse_protocol_text(text, str(path))
+
+
+def bundled_yaml_names(package: str) -> list[str]:
+    """The names (without ``.yaml``) of the YAML files shipped in ``package``, sorted."""
+    folder = resources.files(package)
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
+
+
+def bundled_yaml_text(package: str, name: str) -> str:
+    """The text of ``name``.yaml shipped in ``package``."""
+    return resources.files(package).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def is_file_reference(id_or_path: str) -> bool:
+    """Whether a command-line value names a file (ends in .yaml/.yml or exists), not an id."""
+    return id_or_path.endswith((".yaml", ".yml")) or Path(id_or_path).is_file()
+
+
+def load_protocol_file(path: Path) -> LoadedProtocol:
+    """Load and validate a protocol file."""
+    return parse_protocol_text(read_yaml_file(path), str(path))
 
 
 def bundled_ids() -> list[str]:
     """Ids of the protocols shipped with cartrial, sorted."""
-    folder = resources.files(_BUNDLED_PACKAGE)
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
+    return bundled_yaml_names(_BUNDLED_PACKAGE)
 
 
 @functools.cache
@@ -209,15 +228,14 @@ def load_bundled(protocol_id: str) -> LoadedProtocol:
     """Load a bundled protocol by id (validated once per process)."""
     if protocol_id not in bundled_ids():
         raise NotFoundError("protocol", protocol_id, bundled_ids())
-    resource = resources.files(_BUNDLED_PACKAGE).joinpath(f"{protocol_id}.yaml")
-    return parse_protocol_text(resource.read_text(encoding="utf-8"), f"{protocol_id}.yaml")
+    text = bundled_yaml_text(_BUNDLED_PACKAGE, protocol_id)
+    return parse_protocol_text(text, f"{protocol_id}.yaml")
 
 
 def load_protocol(id_or_path: str) -> LoadedProtocol:
     """A bundled protocol by id, or a protocol file by path."""
-    candidate = Path(id_or_path)
-    if id_or_path.endswith((".yaml", ".yml")) or candidate.is_file():
-        return load_protocol_file(candidate)
+    if is_file_reference(id_or_path):
+        return load_protocol_file(Path(id_or_path))
     return load_bundled(id_or_path)
 
 

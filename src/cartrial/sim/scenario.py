@@ -22,14 +22,20 @@ from __future__ import annotations
 
 import functools
 import itertools
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, model_validator
 
 from cartrial.errors import NotFoundError, ProtocolError, format_location
-from cartrial.protocol.load import nearest_line, parse_yaml_with_lines
+from cartrial.protocol.load import (
+    bundled_yaml_names,
+    bundled_yaml_text,
+    is_file_reference,
+    nearest_line,
+    parse_yaml_with_lines,
+    read_yaml_file,
+)
 from cartrial.protocol.provenance import Provenance, StrictModel
 from cartrial.sim.patients import SCREEN_FAILURE_REASONS
 from cartrial.vocabulary import TumourType
@@ -371,21 +377,12 @@ def parse_scenario_text(text: str, origin: str) -> Scenario:
 
 def load_scenario_file(path: Path) -> Scenario:
     """Load and validate a scenario file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProtocolError(
-            str(path), [("", None, f"cannot read the file ({exc.strerror})")]
-        ) from exc
-    return parse_scenario_text(text, str(path))
+    return parse_scenario_text(read_yaml_file(path), str(path))
 
 
 def bundled_scenario_ids() -> list[str]:
     """Protocol ids with a bundled scenario, sorted."""
-    folder = resources.files(_BUNDLED_PACKAGE)
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
+    return bundled_yaml_names(_BUNDLED_PACKAGE)
 
 
 @functools.cache
@@ -393,13 +390,12 @@ def bundled_scenario(protocol_id: str) -> Scenario:
     """The bundled scenario of a protocol (validated once per process)."""
     if protocol_id not in bundled_scenario_ids():
         raise NotFoundError("scenario", protocol_id, bundled_scenario_ids())
-    resource = resources.files(_BUNDLED_PACKAGE).joinpath(f"{protocol_id}.yaml")
-    return parse_scenario_text(resource.read_text(encoding="utf-8"), f"{protocol_id}.yaml")
+    text = bundled_yaml_text(_BUNDLED_PACKAGE, protocol_id)
+    return parse_scenario_text(text, f"{protocol_id}.yaml")
 
 
 def load_scenario(id_or_path: str) -> Scenario:
     """A bundled scenario by protocol id, or a scenario file by path."""
-    candidate = Path(id_or_path)
-    if id_or_path.endswith((".yaml", ".yml")) or candidate.is_file():
-        return load_scenario_file(candidate)
+    if is_file_reference(id_or_path):
+        return load_scenario_file(Path(id_or_path))
     return bundled_scenario(id_or_path)
