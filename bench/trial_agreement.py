@@ -35,6 +35,7 @@ Run: ``PYTHONPATH=src python bench/trial_agreement.py [--trials K] [--fast N]
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import math
 import tempfile
@@ -61,6 +62,7 @@ from cartrial.sim.fast.trials import (
     simulate_trials,
     spawn_seeds,
 )
+from cartrial.sim.model import at_dose, draw_patients
 from cartrial.sim.scenario import load_scenario
 from cartrial.sim.trial.database import simulation_engine
 from cartrial.sim.trial.run import simulate_trial
@@ -146,6 +148,8 @@ def run_service_trial(seed: int, cache: Path, protocol_id: str = PROTOCOL) -> Pa
                 msln = json.loads(screens[subj.id]).get("msln", {}).get("result")
                 per_subject[subj.code] = {
                     "index": i,
+                    "consent": next(p.consent_date for p in run.patients if p.code == subj.code),
+                    "infusion_at": inf.started_at if inf is not None else None,
                     "status": subj.status,
                     "msln": msln,
                     "enrolled": subj.enrolled_at is not None,
@@ -369,6 +373,18 @@ def compare(
         lv = [int(s["dose_level"]) for s in infused if key in s]
         rows.append(_pooled_km(name, day, event, lv, times))
     # --- per trial: the design
+    spans = []
+    for t in service:
+        subs = list(t["subjects"].values())
+        infusions = [s["infusion_at"] for s in subs if s.get("infusion_at")]
+        if infusions and all("consent" in s for s in subs):
+            first = min(dt.date.fromisoformat(str(s["consent"])[:10]) for s in subs)
+            last = max(dt.date.fromisoformat(str(x)[:10]) for x in infusions)
+            window = plan.dlt.window_days
+            spans.append(((last - first).days + window) / DAYS_PER_MONTH)
+    if spans:
+        rows.append(_per_trial("duration, first consent to last DLT window (months)",
+                               fast.duration_months, spans))  # fmt: skip
     for level in range(1, n_levels + 1):
         p = float((fast.rp2d == level).mean())
         hits = sum(1 for t in service if t["rp2d"] == level)
@@ -420,6 +436,48 @@ def compare(
     return rows
 
 
+def same_patients(plan: FastPlan, service: list[Record]) -> None:
+    """The fast path's DLT reading against the service's signed adjudication, patient by
+    patient: each cached patient's full latent row is drawn again as ``simulate_trial``
+    draws its pool (checked against the cached truth), at the dose it was given."""
+    protocol = load_protocol(PROTOCOL).protocol
+    scenario = load_scenario(PROTOCOL)
+    counts: dict[tuple[str, str], int] = {}
+    differ: list[str] = []
+    for t in service:
+        pool_seed, _ = np.random.SeedSequence(t["seed"]).spawn(2)
+        pool = draw_patients(
+            scenario, np.random.default_rng(pool_seed), 4 * (protocol.planned_enrolment or 20)
+        )
+        for code, s in sorted(t["subjects"].items()):
+            if not s["infused"]:
+                continue
+            dose = float(protocol.dose_level(int(s["dose_level"])).cells_per_kg)
+            p = at_dose(pool.take(np.array([s["index"]])), np.array([dose]), scenario)
+            assert int(p.crs_grade[0]) == s["truth"]["crs_grade"], "pool drawn differently"
+            out = assess_dlts(p, plan.dlt)
+            fast = "yes" if out.dlt[0] else ("no" if out.evaluable[0] else "not_evaluable")
+            key = (fast, str(s["dlt"]))
+            counts[key] = counts.get(key, 0) + 1
+            if fast != s["dlt"]:
+                end = min(p.death_day[0], p.withdrawal_day[0], p.lost_to_follow_up_day[0])
+                differ.append(
+                    f"| seed {t['seed']} {code} | {fast} | {s['dlt']} | CRS {p.crs_grade[0]} "
+                    f"from day {p.crs_onset_day[0]:.1f}; {p.off_tumour_term[0] or '-'} "
+                    f"{p.off_tumour_grade[0]} day {p.off_tumour_onset_day[0]:.1f}; ANC "
+                    f"{p.anc_nadir_10e9_per_l[0]:.2f} / platelets "
+                    f"{p.platelet_nadir_10e9_per_l[0]:.0f} on day {p.cytopenia_nadir_day[0]:.1f}, "
+                    f"recovered day {p.cytopenia_recovery_day[0]:.1f}; off study day {end:.1f} |"
+                )
+    print("\n| fast reading \\ service adjudication | yes | no | not_evaluable |")
+    print("|---|---|---|---|")
+    for fast in ("yes", "no", "not_evaluable"):
+        cells = " | ".join(str(counts.get((fast, x), 0)) for x in ("yes", "no", "not_evaluable"))
+        print(f"| {fast} | {cells} |")
+    print("\n| patient | fast | service | latent |\n|---|---|---|---|")
+    print("\n".join(differ))
+
+
 def print_table(rows: list[Row], k: int, n_fast: int) -> None:
     print(
         f"\n| quantity | fast path ({n_fast:,} trials) | service path ({k} trials) | n | "
@@ -466,6 +524,7 @@ def main() -> None:
         f"\nservice path: {len(service)} trials, {took:.0f} s here "
         f"(cached in {args.cache}); fast path: {fast.n_trials:,} trials, {fast_took:.1f} s"
     )
+    same_patients(plan, service)
     flagged = [r.name for r in rows if abs(r.z) > 3]
     print("flagged |z| > 3: " + (", ".join(flagged) if flagged else "none"))
 
