@@ -137,6 +137,13 @@ def _km(times: list[tuple[float, bool]]) -> tuple[float, float, float]:
     return median, se, km.landmarks[0].survival or math.nan
 
 
+def _z(difference: float, se: float) -> str:
+    """z, or why there is none (PFS events fall on scan days: a median's CI can be one day)."""
+    if not se > 0:
+        return "n/a (the KM median's 95% CI is a single day)"
+    return f"{difference / se:+.1f}"
+
+
 def _rate(hits: int, n: int, p0: float) -> str:
     z = (hits / n - p0) / math.sqrt(p0 * (1 - p0) / n) if n and 0 < p0 < 1 else math.nan
     return f"{hits / n:.1%} ({hits}/{n}) | {p0:.1%} | {z:+.1f}"
@@ -218,11 +225,11 @@ def service_rows(
     six_model = model(lambda p: np.mean(p.death_day > 182.625))
     out["median PFS"] = (
         f"{m_pfs / 7:.1f} weeks (KM, n={len(pfs)}) | {model_pfs / 7:.1f} weeks | "
-        f"{(m_pfs - model_pfs) / se_pfs:+.1f}"
+        f"{_z(m_pfs - model_pfs, se_pfs)}"
     )
     out["median OS"] = (
         f"{m_os / DAYS_PER_MONTH:.1f} months (KM, n={len(os_)}) | "
-        f"{model_os / DAYS_PER_MONTH:.1f} months | {(m_os - model_os) / se_os:+.1f}"
+        f"{model_os / DAYS_PER_MONTH:.1f} months | {_z(m_os - model_os, se_os)}"
     )
     se_six = math.sqrt(six_model * (1 - six_model) / len(os_))
     out["6-month OS"] = f"{six:.0%} (KM) | {six_model:.0%} | {(six - six_model) / se_six:+.1f}"
