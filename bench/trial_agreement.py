@@ -485,7 +485,7 @@ def print_table(rows: list[Row], k: int, n_fast: int) -> None:
     )
     print("|---|---|---|---|---|---|")
     for r in rows:
-        flag = " **|z| > 3**" if abs(r.z) > 3 else ""
+        flag = " **(\\|z\\| > 3)**" if abs(r.z) > 3 else ""
         print(
             f"| {r.name} | {r.fast:.3f} | {r.service:.3f} | {r.n} | {r.se:.3f} | {r.z:+.2f}{flag} |"
         )
