@@ -39,11 +39,13 @@ product-related. Rule by rule:
   model has no duration for these events, so they are taken to last longer
   than ``min_duration_hours``.
 
-A patient without a DLT is DLT-evaluable only when followed (alive, on study)
-through the window, as :func:`cartrial.safety.dlt.assess_dlt` decides;
-non-evaluable patients are replaced in escalation. ``grade2`` is a grade >= 2
-product-related toxicity in the window that is not a DLT (the accelerated
-titration trigger, Simon et al. 1997).
+Only events that start while the patient is followed (before death, withdrawal
+or loss to follow-up) count, as a site can record no other. A patient without a
+DLT is DLT-evaluable only when followed (alive, on study) through the window,
+as :func:`cartrial.safety.dlt.assess_dlt` decides; non-evaluable patients are
+replaced in escalation. ``grade2`` is a grade >= 2 product-related toxicity in
+the window that is not a DLT (the accelerated titration trigger, Simon et al.
+1997).
 
 **Tumour response and survival** (:func:`assess_tumours`): RECIST 1.1
 (Eisenhauer et al., Eur J Cancer 2009;45:228-247) on the Stein/Wilkerson g-d
@@ -231,7 +233,7 @@ def _syndrome(
     duration: FloatArray,
     after_peak: int,
     rule: SyndromeRule,
-    window: float,
+    window: float | FloatArray,
 ) -> BoolArray:
     hit = (grade >= rule.min_grade) & (onset <= window)
     days = np.maximum(np.round(np.nan_to_num(duration)), 1.0)
@@ -256,16 +258,20 @@ def _cytopenia_grade_at_least(
 def assess_dlts(p: VirtualPatients, reading: DltReading) -> DltOutcomes:
     """The DLT outcome of every patient at the dose in ``p`` (module docstring, "DLT")."""
     w = reading.window_days
-    crs_in = p.crs_onset_day <= w
-    icans_in = p.icans_onset_day <= w
-    off_in = (p.off_tumour_onset_day <= w) & (p.off_tumour_grade > 0)
+    # An event counts only if it starts while the patient is followed (no site records a
+    # toxicity that begins after death, withdrawal or loss to follow-up).
+    followed = np.minimum(np.minimum(p.death_day, p.withdrawal_day), p.lost_to_follow_up_day)
+    seen = np.minimum(followed, w)
+    crs_in = p.crs_onset_day <= seen
+    icans_in = p.icans_onset_day <= seen
+    off_in = (p.off_tumour_onset_day <= seen) & (p.off_tumour_grade > 0)
     dlt = np.zeros(p.n, dtype=bool)
     if reading.any_grade5:
         dlt |= (crs_in & (p.crs_grade >= 5)) | (icans_in & (p.icans_grade >= 5))
         dlt |= off_in & (p.off_tumour_grade >= 5)
     for rule in reading.crs:
         dlt |= _syndrome(
-            p.crs_grade, p.crs_onset_day, p.crs_duration_days, CRS_GRADE_AFTER_PEAK, rule, w
+            p.crs_grade, p.crs_onset_day, p.crs_duration_days, CRS_GRADE_AFTER_PEAK, rule, seen
         )
     for rule in reading.icans:
         dlt |= _syndrome(
@@ -274,7 +280,7 @@ def assess_dlts(p: VirtualPatients, reading: DltReading) -> DltOutcomes:
             p.icans_duration_days,
             ICANS_GRADE_AFTER_PEAK,
             rule,
-            w,
+            seen,
         )
     named: set[str] = set()
     for terms, min_grade in reading.terms:
@@ -291,7 +297,7 @@ def assess_dlts(p: VirtualPatients, reading: DltReading) -> DltOutcomes:
         if c.platelets:
             low |= _cytopenia_grade_at_least(p.platelet_nadir_10e9_per_l, PLATELETS_BELOW, c.grade)
         after = p.cytopenia_nadir_day + c.after_day if c.from_onset else c.after_day
-        dlt |= low & (p.cytopenia_nadir_day <= w) & (p.cytopenia_recovery_day > after)
+        dlt |= low & (p.cytopenia_nadir_day <= seen) & (p.cytopenia_recovery_day > after)
     if reading.other_min_grade is not None:
         unnamed = ~np.isin(p.off_tumour_term, [*named, *reading.other_excused])
         dlt |= off_in & unnamed & (p.off_tumour_grade >= reading.other_min_grade)
@@ -300,7 +306,6 @@ def assess_dlts(p: VirtualPatients, reading: DltReading) -> DltOutcomes:
         | (icans_in & (p.icans_grade >= 2))
         | (off_in & (p.off_tumour_grade >= 2))
     ) & ~dlt
-    followed = np.minimum(np.minimum(p.death_day, p.withdrawal_day), p.lost_to_follow_up_day)
     return DltOutcomes(
         dlt=dlt,
         grade2=grade2,

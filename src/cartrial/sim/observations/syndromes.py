@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -46,7 +48,7 @@ import numpy as np
 from cartrial.safety.dlt import CRS, ICANS
 from cartrial.sim.observations._common import PatientRow, local_time, num, whole
 
-__all__ = ["ConMedRecord", "SyndromeCourse", "render_crs", "render_icans"]
+__all__ = ["ConMedRecord", "SyndromeCourse", "abnormal", "render_crs", "render_icans"]
 
 
 @dataclass(frozen=True)
@@ -315,3 +317,27 @@ def render_icans(
         observations=tuple(out),
         con_meds=tuple(con_meds),
     )
+
+
+def abnormal(observation: Mapping[str, Any]) -> bool:
+    """An observation that grades a CRS or ICANS at 1 or more (ASTCT 2019, as rendered by
+    this module): fever, hypotension, oxygen support, an ICE score under 10, a seizure,
+    an unarousable patient, a death. The site opens the AE at the first one (the
+    diagnosis); every series from it on grades >= 1."""
+    kind = observation.get("kind")
+    if kind == "temperature":
+        return Decimal(str(observation["celsius"])) >= Decimal("38.0")
+    if kind == "blood_pressure":
+        return bool(observation.get("hypotension"))
+    if kind == "oxygen":
+        return str(observation.get("device", "none")) != "none"
+    if kind == "death":
+        return True
+    if kind is None:  # an ICANS assessment
+        ice = observation.get("ice")
+        return (
+            "ice_unable" in observation
+            or "seizure" in observation
+            or (isinstance(ice, Mapping) and sum(int(v) for v in ice.values()) < 10)
+        )
+    return False

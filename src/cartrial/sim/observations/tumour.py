@@ -36,9 +36,17 @@ from cartrial.protocol.model import Protocol
 from cartrial.services.tumour import LesionInput
 from cartrial.sim.observations._common import PatientRow, num, whole
 
-__all__ = ["DEFAULT_MEASUREMENT_SD_MM", "TumourScan", "sld_ratio", "tumour_assessments"]
+__all__ = [
+    "DEFAULT_MEASUREMENT_SD_MM",
+    "LESION_SCATTER_SD",
+    "TumourScan",
+    "sld_ratio",
+    "tumour_assessments",
+]
 
 DEFAULT_MEASUREMENT_SD_MM = 2.0
+#: SD of the lesion-level scatter ``u`` (log scale) around the patient's SLD ratio.
+LESION_SCATTER_SD = 0.1
 _TOO_SMALL_MM = 5.0
 _ORGANS = ("liver", "lung", "peritoneum", "lymph node", "pleura", "adrenal gland")
 _FIRST_SCAN_DAY = 42
@@ -94,7 +102,7 @@ def tumour_assessments(
     rng: np.random.Generator,
     *,
     measurement_sd_mm: float = DEFAULT_MEASUREMENT_SD_MM,
-    lesion_scatter_sd: float = 0.1,
+    lesion_scatter_sd: float = LESION_SCATTER_SD,
     scan_days: Sequence[int] | None = None,
     baseline_day: int = -14,
     method: str = "ct",

@@ -31,6 +31,7 @@ from cartrial.sim.observations.labs import LabDraw, post_infusion_labs
 from cartrial.sim.observations.syndromes import (
     ConMedRecord,
     SyndromeCourse,
+    abnormal,
     render_crs,
     render_icans,
 )
@@ -94,9 +95,19 @@ def schedule_follow_up(trial: _Trial, p: SimPatient) -> None:
     for lab in post_infusion_labs(row, p.infusion_at, p.rng, site_tz=zone):
         cal.at(lab.collected_at, "lab", _guard(p, functools.partial(_record_lab, trial, p, lab)))
 
-    # CAR-T, cytokine and anti-drug antibody samples with their results.
+    # CAR-T, cytokine and anti-drug antibody samples with their results; the qPCR's LLOQ
+    # and residual error, like the lesions' measurement error below, are the scenario's.
+    kinetics = trial.scenario.kinetics
     samples = [
-        *kinetics_render.qpcr_samples(row, protocol, p.code, p.infusion_at, p.rng),
+        *kinetics_render.qpcr_samples(
+            row,
+            protocol,
+            p.code,
+            p.infusion_at,
+            p.rng,
+            lloq=Decimal(repr(kinetics.lloq_copies_per_ug.value)),
+            residual_sd_log=kinetics.reference.residual_sd_log.value,
+        ),
         *kinetics_render.cytokine_samples(row, protocol, p.code, p.infusion_at, p.rng),
         *kinetics_render.ada_samples(row, protocol, p.code, p.infusion_at, p.rng),
     ]
@@ -105,7 +116,8 @@ def schedule_follow_up(trial: _Trial, p: SimPatient) -> None:
         cal.at(sample.collected_at, "sample", _guard(p, record))
 
     # Tumour assessments: the baseline scan before lymphodepletion, then the scans.
-    for scan in tumour_assessments(row, protocol, day0, p.rng):
+    measurement_sd = trial.scenario.tumour.lesion_measurement_sd_mm.value
+    for scan in tumour_assessments(row, protocol, day0, p.rng, measurement_sd_mm=measurement_sd):
         cal.at(
             p.site.at(scan.assessed_on, 15),
             "tumour assessment",
@@ -180,7 +192,14 @@ def _schedule_syndrome(trial: _Trial, p: SimPatient, course: SyndromeCourse) -> 
         )
         holder["id"] = event.id
 
-    onset_at = max(p.site.at(course.onset_date, 7), first)
+    # The site opens the AE when the syndrome is diagnosed: at its first abnormal
+    # observation (not before: an open CRS/ICANS AE whose stored series grades 0 so far
+    # is a state the safety engine refuses), entering the earlier series with it.
+    diagnosed = min(
+        (_naive_to_utc(p, o["time"]) for o in course.observations if abnormal(o)),
+        default=first,
+    )
+    onset_at = max(p.site.at(course.onset_date, 7), diagnosed)
     cal.at(onset_at, "syndrome AE", _guard(p, open_ae))
 
     def observe(payload: dict[str, Any]) -> None:
