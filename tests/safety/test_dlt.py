@@ -364,6 +364,18 @@ def test_dlt_withdrawn_before_day_28_without_dlt_is_not_evaluable() -> None:
     )
 
 
+def test_dlt_withdrawn_on_day_15_is_not_evaluable_when_adjudicated_after_the_window() -> None:
+    """The adjudication on day 29 is the last contact the services pass; the subject left on
+    day 15, so follow-up ended there (CLINICAL_RULES section 2: evaluable = completed the
+    window or had a DLT)."""
+    result = adjudicate(patient(last_contact="2026-03-30T10:00", withdrawn="2026-03-16T00:00"))
+    assert (result.outcome, result.evaluable_reason) == (
+        "not_evaluable",
+        "not DLT-evaluable: withdrawn on day 15, before the end of the 28-day DLT window, "
+        "without a DLT",
+    )
+
+
 def test_dlt_death_on_day_28_completes_the_window() -> None:
     result = adjudicate(
         patient(last_contact=None, death={"time": "2026-03-29T10:00", "cause": "other"})

@@ -298,3 +298,30 @@ def test_a_grade_3_crs_improving_within_72_hours_is_not_a_dlt_whatever_the_ae_en
         as_of=INFUSION_AT + dt.timedelta(days=29),
     )
     assert (verdict.outcome, verdict.is_dlt) == ("no", False), verdict.reason
+
+
+def test_a_grade_4_crs_dated_the_day_of_the_infusion_is_a_dlt(world: World) -> None:
+    """D2: any grade 4 CRS. The AE is dated (no time) on the day of the infusion; as a
+    date-only onset on the first dose date it is treatment-emergent (CDISC ADaM), not before
+    the cells because midnight precedes the 10:00 infusion."""
+    from cartrial.services.adjudication import adjudicate_dlt
+
+    subject_id = _infused(world)
+    safety.record_adverse_event(
+        world.sessions,
+        actor=world.actors["coordinator"],
+        subject_id=subject_id,
+        term="Cytokine release syndrome",
+        onset_date=INFUSION_AT.date(),
+        grading_scale="astct_2019",
+        reported_grade=4,
+        relatedness="definite",
+    )
+    verdict = adjudicate_dlt(
+        world.sessions,
+        actor=world.actors["investigator"],
+        subject_id=subject_id,
+        password=PASSWORD,
+        as_of=INFUSION_AT + dt.timedelta(days=29),
+    )
+    assert (verdict.outcome, verdict.rule_id) == ("yes", "D2"), verdict.reason

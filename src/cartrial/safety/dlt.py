@@ -443,7 +443,13 @@ def _followed(patient: PatientSafety, infusion: datetime, n: int) -> tuple[Outco
             f"not DLT-evaluable: died on day {day} ({cause}) before the end of the "
             f"{n}-day DLT window without a DLT"
         )
-    ends = [t for t in (patient.last_contact, patient.death and patient.death.time) if t]
+    # Follow-up ends at a withdrawal: a later last contact (the adjudication itself) does
+    # not make a subject who left on day 10 evaluable (CLINICAL_RULES section 2:
+    # evaluable = completed the window or had a DLT).
+    last = patient.last_contact
+    if patient.withdrawn is not None and (last is None or patient.withdrawn < last):
+        last = patient.withdrawn
+    ends = [t for t in (last, patient.death and patient.death.time) if t]
     day = max((study_day(t, infusion) or 0 for t in ends), default=0)
     if day >= n:
         return "no", f"DLT-evaluable: followed through the {n}-day DLT window without a DLT"

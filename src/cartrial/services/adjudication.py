@@ -80,6 +80,20 @@ def derive_lab_grade(record: LabRecord) -> Derivation:
     return Derivation(graded.grade, graded.reason, f"{SAFETY_ENGINE} CTCAE v5.0")
 
 
+def _onset(onset_date: dt.date, infusion: dt.datetime | None) -> dt.datetime:
+    """A date-only AE onset as an instant on the site's clock.
+
+    Midnight of the date, except on the day of the infusion: an AE dated that day
+    is taken as starting at the infusion, so it is treatment-emergent and inside
+    the DLT window (the date-only convention for events on the first dose date:
+    CDISC ADaM, an onset date equal to the treatment start date counts as
+    treatment-emergent; midnight would place every day-0 event before the cells).
+    """
+    if infusion is not None and onset_date == infusion.date():
+        return infusion
+    return _midnight(onset_date)
+
+
 def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
@@ -93,7 +107,9 @@ def _relatedness(value: str | None) -> Relatedness:
     return value  # type: ignore[return-value]
 
 
-def _syndrome_course(session: Session, ae: AdverseEvent, subject: Subject) -> list[GradeChange]:
+def _syndrome_course(
+    session: Session, ae: AdverseEvent, subject: Subject, infusion: dt.datetime | None
+) -> list[GradeChange]:
     """The ASTCT grade in force over time of a CRS/ICANS AE with stored observations.
 
     The DLT rules on CRS and ICANS ask how long a grade lasted ("grade 3 that
@@ -112,7 +128,7 @@ def _syndrome_course(session: Session, ae: AdverseEvent, subject: Subject) -> li
     if session.scalar(observed) is None:
         return []
     timeline = grade_series(session, ae, subject).timeline
-    onset = _midnight(ae.onset_date)
+    onset = _onset(ae.onset_date, infusion)
     before = [p.grade for p in timeline if p.time < onset]
     course = [GradeChange(time=onset, grade=before[-1])] if before else []
     course += [GradeChange(time=p.time, grade=p.grade) for p in timeline if p.time >= onset]
@@ -135,19 +151,20 @@ def patient_safety(session: Session, subject: Subject) -> PatientSafety:
         .where(AdverseEvent.subject_id == subject.id)
         .order_by(AdverseEvent.onset_date)
     ).all()
-    courses = {ae.id: _syndrome_course(session, ae, subject) for ae in events}
+    day0 = clock.local(infusion.started_at) if infusion else None
+    courses = {ae.id: _syndrome_course(session, ae, subject, day0) for ae in events}
     return PatientSafety(
         id=subject.code,
         dose_level=subject.dose_level,
         first_lymphodepletion=clock.local(min(ld)) if ld else None,
-        infusion=clock.local(infusion.started_at) if infusion else None,
+        infusion=day0,
         withdrawn=_midnight(withdrawal.withdrawn_on) if withdrawal else None,
         death=EngineDeath(time=_midnight(death.died_on), cause="unknown") if death else None,
         adverse_events=[
             EngineAe(
                 id=ae.id,
                 term=ae.term,
-                onset=_midnight(ae.onset_date),
+                onset=_onset(ae.onset_date, day0),
                 resolution=_midnight(ae.end_date) if ae.end_date else None,
                 grade=ae.reported_grade if ae.derived_grade is None else ae.derived_grade,
                 serious=["important_medical_event"] if ae.is_serious else [],

@@ -11,7 +11,8 @@ next infused patients of the stream at that level's dose
 DLT-evaluable is replaced. The design runs through
 :func:`cartrial.escalation.simulate.run_design` for every trial of the batch
 at once. At the RP2D (the declared MTD) the expansion cohort follows: the
-protocol's ``escalation.expansion_size``, else ``planned_enrolment`` minus the
+protocol's ``escalation.expansion_size``, else the planned enrolment (enrolled
+participants, turned into infused ones with the scenario's P(infused | enrolled)) minus the
 patients infused in escalation. No RP2D, no expansion.
 
 Calendar (days from the first consent): consents are a Poisson process at the
@@ -137,6 +138,12 @@ def make_plan(
     m = max(planned or 0, escalation_cap) + (expansion or 0)
     pilot = source.draw(np.random.default_rng(PILOT_SEED), PILOT_PATIENTS)
     infused = max(float(infused_mask(pilot).mean()), 0.05)
+    if planned is not None:
+        # The planned enrolment counts enrolled participants (registry "Enrollment"), as the
+        # service path does; the stream here is of infused patients, so the target is the
+        # planned number times P(infused | enrolled) of the scenario (pilot draw).
+        enrolled = max(float((pilot.screen_failure == "").mean()), 0.01)
+        planned = round(planned * min(infused / enrolled, 1.0))
     return FastPlan(
         protocol_id=protocol.id,
         design=design,
