@@ -37,6 +37,27 @@ def test_3plus3_waits_when_pending_outcome_decides_between_escalate_and_expand()
     assert [a.action for a in got.alternatives] == ["escalate", "expand"]
 
 
+def test_3plus3_completes_a_cohort_of_three_while_two_are_pending():
+    """Storer 1989: three patients are treated at a level, then the rule is applied. Two
+    patients at level 2 still inside their windows (0 DLTs known there) do not hold the
+    third place of their cohort; a third pending patient fills it and then the engine
+    waits (2 DLTs in 3 would de-escalate, 0 would escalate)."""
+    done = [(1, "no", 28)] * 3
+    got = decide_next(
+        ThreePlusThree(n_levels=3),
+        pts(*done, (2, "pending", 10), (2, "pending", 3)),
+        window_days=28,
+    )
+    assert (got.action, got.next_level, got.cohort_size) == ("stay", 2, 1)
+    assert got.reason.startswith("cohort at level 2 has 2 of 3 patients, all inside the")
+    full = decide_next(
+        ThreePlusThree(n_levels=3),
+        pts(*done, (2, "pending", 10), (2, "pending", 3), (2, "pending", 1)),
+        window_days=28,
+    )
+    assert full.action == "wait"
+
+
 def test_3plus3_decides_when_no_pending_outcome_can_change_it():
     got = decide_next(
         ThreePlusThree(n_levels=3),

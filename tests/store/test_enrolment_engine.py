@@ -125,20 +125,19 @@ def test_an_engine_that_says_stop_is_quoted_once_as_stop_in_the_refusal_and_the_
 
 
 def test_subjects_enrolled_and_awaiting_infusion_hold_their_places(world: World) -> None:
-    """Two subjects enrolled at level 1 and still awaiting their product count as pending:
-    with two DLTs among them 3+3 would stop (Storer 1989), so the engine waits (Rolling-6
-    reading, Skolnik 2008) instead of giving the next place at level 1 as if no one were
-    treated."""
-    for n in (1, 2):
+    """Three subjects enrolled at level 1 and still awaiting their product fill the 3+3
+    cohort (Storer 1989: three treated, then the rule); a fourth waits for their DLT windows
+    instead of being given a place at level 1 as if no one were treated."""
+    for n in (1, 2, 3):
         enrolled(world, f"S-00{n}")
-    with pytest.raises(EnrolmentBlocked, match=r"wait: 2 patient\(s\) inside the 28-day"):
+    with pytest.raises(EnrolmentBlocked, match=r"wait: 3 patient\(s\) inside the 28-day"):
         _enrol_fourth(world, INFUSION_AT)
 
 
 def test_a_withdrawn_subject_frees_its_place_in_the_cohort(world: World) -> None:
     from cartrial.services import followup
 
-    ids = [enrolled(world, f"S-00{n}") for n in (1, 2)]
+    ids = [enrolled(world, f"S-00{n}") for n in (1, 2, 3)]
     followup.withdraw(
         world.sessions,
         actor=world.actors["coordinator"],

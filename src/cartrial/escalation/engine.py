@@ -228,6 +228,36 @@ def _decide(
         )
         return _answer(design, state, 0, current, counts, note=note)
 
+    # A cohort already begun is completed before its outcomes are waited for, unless the
+    # data known so far calls for a stop or a de-escalation (3+3: three patients are
+    # treated at a level, then the rule is applied, Storer 1989; the same completion
+    # rule as the fixed-cohort designs above). The design, asked on the known data,
+    # gives the cohort's size at the current level; single-patient stages (accelerated
+    # titration) have size 1 and so still wait for their patient.
+    pending_here = int(pend[current - 1]) if current else 0
+    wanted = int(known.cohort_size[0])
+    if (
+        cohort is None
+        and not risky
+        and int(known.next_level[0]) == current
+        and 0 < pending_here < wanted
+    ):
+        missing = wanted - pending_here
+        return NextDecision(
+            design=design.name,
+            action="stay",
+            current_level=current,
+            next_level=current,
+            cohort_size=missing,
+            mtd_declared=False,
+            mtd_level=None,
+            reason=f"cohort at level {current} has {pending_here} of {wanted} patients, all "
+            f"inside the {window}: treat {missing} more at level {current} to complete it "
+            f"before the rule is applied (no DLT known at this level calls for a stop or a "
+            f"de-escalation), per {design.name}",
+            **counts,
+        )
+
     alternatives = []
     for key in distinct:
         row = keys.index(key)
