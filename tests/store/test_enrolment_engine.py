@@ -184,3 +184,38 @@ def test_after_the_committee_opens_the_expansion_patients_are_enrolled_in_parall
             )
         ).one()
     assert reason is not None and "expansion at the RP2D, level 1" in reason
+
+
+def test_when_escalation_declares_the_mtd_enrolment_waits_for_the_committee(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The expansion at the RP2D opens with the safety committee's signed decision, not with
+    the engine's MTD alone (seed 001: escalation, then expansion; the committee declares the
+    RP2D). Until then an eligible subject waits, and the message says for whom."""
+    from cartrial.escalation.engine import NextDecision
+
+    declared = NextDecision(
+        design="3+3",
+        action="stop",
+        current_level=2,
+        next_level=None,
+        cohort_size=None,
+        mtd_declared=True,
+        mtd_level=2,
+        reason="1 DLT in 6 at level 2 (level 3 exceeded the MTD): level 2 is the MTD, per 3+3",
+        treated=[3, 6, 3],
+        dlts=[0, 1, 2],
+        pending=[0, 0, 0],
+    )
+    monkeypatch.setattr(enrolment, "engine_decision", lambda *a, **k: declared)
+    subject_id = screened(world, "S-009")
+    screening.sign_eligibility(
+        world.sessions, actor=world.actors["investigator"], subject_id=subject_id, password=PASSWORD
+    )
+    with pytest.raises(EnrolmentBlocked, match="opens when the safety committee records"):
+        enrolment.enrol(
+            world.sessions,
+            actor=world.actors["coordinator"],
+            subject_id=subject_id,
+            weight_kg=Decimal(70),
+        )

@@ -242,12 +242,11 @@ def assign_dose_for_protocol(session: Session, protocol: Protocol) -> DoseAssign
     version = f"{ESCALATION_ENGINE} {__version__} ({result.design})"
     if has_expansion(protocol) and result.mtd_declared and result.mtd_level:
         return DoseAssignment(
-            result.mtd_level,
-            f"expansion at the RP2D, level {result.mtd_level}: dose escalation ended with "
-            f"MTD level {result.mtd_level} ({result.reason}); the protocol's expansion phase "
-            "treats at the RP2D, taken as the MTD unless the protocol says otherwise",
+            None,
+            f"wait: dose escalation ended with MTD level {result.mtd_level} ({result.reason}); "
+            "the expansion at the RP2D opens when the safety committee records its decision",
             version,
-            "expand",
+            "wait",
         )
     if result.action in ("wait", "stop") or result.next_level is None:
         action = "stop" if result.action == "stop" else "wait"

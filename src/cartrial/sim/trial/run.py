@@ -131,7 +131,7 @@ class _Trial:
         self.enrolled = 0
         self.target = world.protocol.planned_enrolment or pool.n
         self.accrual_open = True
-        self.last_decision: tuple[str, int | None] | None = None
+        self.last_decision: tuple[str, int | None, bool] | None = None
         self.waiting: list[SimPatient] = []
         self.expansion_open = False
         self.arrival_rng = np.random.default_rng(seed_sequence.spawn(1)[0])
@@ -492,7 +492,11 @@ class _Trial:
                     f"{decision.mtd_level} declared ({decision.reason})",
                 }
             )
-        key = (decision.action, decision.next_level)
+        key = (
+            decision.action,
+            decision.next_level,
+            opens_expansion(decision.action, decision.reason),
+        )
         if key == self.last_decision:
             return
         self.last_decision = key
