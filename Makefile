@@ -9,9 +9,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The demo writes HTML pages with embedded figures: the core package and the [plots] extra.
+# The demo writes HTML pages with embedded figures ([plots]) and ends by showing how to browse
+# a trial with `cartrial serve` ([server]).
 $(VENV)/.runtime: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[plots]'
+	$(BIN)/python -m pip install --quiet -e '.[plots,server]'
 	touch $@
 
 # The tests use everything: [dev] brings every extra ([all]) and the tools.

@@ -134,3 +134,33 @@ def test_the_engines_graded_the_syndromes_to_the_simulated_truth(
         int(truth.crs_grade[p.index] > 0) + int(truth.icans_grade[p.index] > 0) for p in infused
     )
     assert checked == expected
+
+
+def test_the_crs_table_counts_tocilizumab_from_the_stored_series(tmp_path: Path) -> None:
+    """The safety page's CRS table counts the patients given tocilizumab for CRS; the count
+    equals the subjects whose stored CRS series holds a tocilizumab record (Lee et al. 2019:
+    anti-cytokine therapy is part of the CRS record), not 'not recorded'. The whole
+    szugh-msln-2024 trial (20 enrolled), so that someone is given it."""
+    import json
+
+    from cartrial.services.trial_summary import trial_analysis
+    from cartrial.store.models import AeObservation
+
+    sessions = _fresh(tmp_path / "whole.db")
+    loaded = load_protocol(PROTOCOL)
+    run = simulate_trial(sessions, loaded=loaded, scenario=load_scenario(PROTOCOL), seed=1)
+    with sessions() as s:
+        given = {
+            subject_id
+            for subject_id, payload in s.execute(
+                select(AdverseEvent.subject_id, AeObservation.payload_json)
+                .join(AeObservation, AeObservation.adverse_event_id == AdverseEvent.id)
+                .where(AdverseEvent.term == "Cytokine release syndrome")
+            )
+            if json.loads(payload).get("agent") == "tocilizumab"
+        }
+    analysis = trial_analysis(sessions, PROTOCOL, as_of=run.data_cut)
+    assert analysis.safety_tables is not None
+    overall = next(row for row in analysis.safety_tables.crs if row.group == "overall")
+    assert given, "the whole trial gives tocilizumab to someone (seed 1)"
+    assert overall.tocilizumab == len(given)

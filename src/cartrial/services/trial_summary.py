@@ -49,6 +49,7 @@ from cartrial.errors import InputError, NotFoundError
 from cartrial.protocol.model import Protocol
 from cartrial.response.rates import compute_clopper_pearson
 from cartrial.response.summary import StudySummary
+from cartrial.safety.astct import SyndromeResult
 from cartrial.safety.dlt import CRS, ICANS
 from cartrial.safety.events import PatientSafety
 from cartrial.safety.tables import SafetyTables, compute_safety_tables
@@ -57,6 +58,7 @@ from cartrial.services.admin import protocol_of_version
 from cartrial.services.context import Sessions, snapshot
 from cartrial.services.enrolment import engine_decision
 from cartrial.services.safety import opens_expansion
+from cartrial.services.syndromes import grade_series
 from cartrial.services.trial_efficacy import efficacy
 from cartrial.services.trial_kinetics import kinetics_nca, kinetics_samples
 from cartrial.services.trial_model import (
@@ -72,6 +74,7 @@ from cartrial.services.trial_model import (
 )
 from cartrial.store.audit import CHAIN_HEAD, GENESIS
 from cartrial.store.models import (
+    AdverseEvent,
     DltAdjudication,
     EligibilityDecision,
     EscalationDecision,
@@ -324,15 +327,44 @@ def _syndrome(patients: list[PatientSafety], term: str, name: str) -> SyndromeRa
     )
 
 
+def _crs_treatment(session: Session, subjects: Sequence[Subject]) -> dict[str, SyndromeResult]:
+    """Tocilizumab and corticosteroids given for CRS, from each subject's stored CRS series.
+
+    The ASTCT engine reads them from the series' medication records (Lee et al.
+    2019: anti-cytokine therapy and steroids are part of the CRS record); a
+    subject without a CRS series is absent (none given for CRS).
+    """
+    out: dict[str, SyndromeResult] = {}
+    for subject in subjects:
+        events = session.scalars(
+            select(AdverseEvent).where(
+                AdverseEvent.subject_id == subject.id,
+                AdverseEvent.term == CRS,
+                AdverseEvent.grading_scale == "astct_2019",
+            )
+        ).all()
+        for event in events:
+            result = grade_series(session, event, subject)
+            seen = out.get(subject.code)
+            if seen is None or result.tocilizumab or result.corticosteroids:
+                out[subject.code] = result
+    return out
+
+
 def _safety_tables(
-    protocol: Protocol, patients: list[PatientSafety]
+    protocol: Protocol, patients: list[PatientSafety], crs: dict[str, SyndromeResult]
 ) -> tuple[SafetyTables | None, str]:
     if not patients:
         return None, "no infused subject"
     if protocol.windows is None:
         return None, f"protocol {protocol.id} defines no TEAE window ('windows:')"
-    tables = compute_safety_tables(patients=patients, protocol=protocol, by_dose_level=True)
-    return tables, "safety population: infused subjects, their stored records (patient_safety)"
+    tables = compute_safety_tables(
+        patients=patients, protocol=protocol, by_dose_level=True, crs_treatment=crs
+    )
+    return tables, (
+        "safety population: infused subjects, their stored records (patient_safety); "
+        "tocilizumab and corticosteroids from the stored CRS series (ASTCT engine)"
+    )
 
 
 def trial_analysis(
@@ -365,7 +397,7 @@ def trial_analysis(
         decisions = _decisions(session, protocol_id)
         mtd = _mtd(session, protocol, cut, decisions)
         patients = [patient_safety(session, s) for s in infused]
-        tables, note = _safety_tables(protocol, patients)
+        tables, note = _safety_tables(protocol, patients, _crs_treatment(session, infused))
         found = efficacy(session, protocol, infused, cut)
         samples = kinetics_samples(session, subjects, infusions)
         nca, nca_frame = kinetics_nca(samples)
