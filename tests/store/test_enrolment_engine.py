@@ -219,3 +219,30 @@ def test_when_escalation_declares_the_mtd_enrolment_waits_for_the_committee(
             subject_id=subject_id,
             weight_kg=Decimal(70),
         )
+
+
+def test_the_investigators_signed_adjudication_is_what_the_engine_counts(world: World) -> None:
+    """The engine's verdict for S-001 is "no DLT", but the investigator adjudicates and signs
+    a DLT (the decision of record, 21 CFR 11.50): 1 DLT in 3 at level 1 makes 3+3 expand
+    level 1 to six (Storer 1989), not escalate as three DLT-free patients would."""
+    from cartrial.services.adjudication import adjudicate_dlt
+    from cartrial.services.safety import DltVerdict
+
+    _treat_three(world)
+    with world.sessions() as s:
+        first = s.scalars(select(Subject).where(Subject.code == "S-001")).one()
+    adjudicate_dlt(
+        world.sessions,
+        actor=world.actors["investigator"],
+        subject_id=first.id,
+        password=PASSWORD,
+        verdict=DltVerdict(
+            is_dlt=True,
+            rule_id="investigator",
+            reason="grade 3 hepatotoxicity judged dose-limiting by the investigator",
+            engine_version="investigator",
+            outcome="yes",
+        ),
+    )
+    subject = _enrol_fourth(world, INFUSION_AT + dt.timedelta(days=29))
+    assert subject.dose_level == 1

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import get_args
 
 from sqlalchemy import select
@@ -52,7 +53,7 @@ from cartrial.store.models import (
     Withdrawal,
     utcnow,
 )
-from cartrial.store.signatures import sign_record
+from cartrial.store.signatures import find_signatures, sign_record, signature_status
 from cartrial.vocabulary import DLT_OUTCOMES
 
 __all__ = [
@@ -203,6 +204,29 @@ def assess_subject_dlt(
         days_followed=result.days_followed,
         grade2_related=result.grade2_related,
     )
+
+
+def signed_dlt_adjudications(
+    session: Session, subject_ids: Sequence[str]
+) -> dict[str, DltAdjudication]:
+    """Each subject's latest DLT adjudication that carries a valid signature.
+
+    The signed adjudication is the record of decision (21 CFR 11.50/11.70: the
+    signature is bound to the content it signs); one whose content changed
+    after signing, or that was never signed, does not count.
+    """
+    latest: dict[str, DltAdjudication] = {}
+    if not subject_ids:
+        return latest
+    for row in session.scalars(
+        select(DltAdjudication)
+        .where(DltAdjudication.subject_id.in_(list(subject_ids)))
+        .order_by(DltAdjudication.adjudicated_at, DltAdjudication.id)
+    ):
+        signatures = find_signatures(session, row, "dlt")
+        if signatures and signature_status(session, signatures[-1]).is_valid:
+            latest[row.subject_id] = row
+    return latest
 
 
 def adjudicate_dlt(

@@ -138,14 +138,16 @@ def engine_decision(
     """The live escalation engine's full answer on the stored data (module doc).
 
     One wiring for enrolment, the safety committee's review and the trial
-    summary (MTD): the subjects' DLT status adjudicated now by the safety engine,
+    summary (MTD): each subject's signed DLT adjudication where there is one (the
+    investigator's decision of record, even where it differs from the engine's
+    verdict), else the DLT status adjudicated now by the safety engine,
     decided by :func:`cartrial.escalation.protocol_decision.decide_for_protocol`
     (the protocol's design, DLT window, TITE and stagger; ``cartrial escalation
     next`` calls it too). A protocol without a DLT window is refused there.
     """
     from cartrial.escalation import PatientOutcome
     from cartrial.escalation.protocol_decision import decide_for_protocol
-    from cartrial.services.adjudication import assess_subject_dlt
+    from cartrial.services.adjudication import assess_subject_dlt, signed_dlt_adjudications
 
     if protocol.dlt is None:  # refused before reading the store; the same words as the engine's
         return decide_for_protocol(protocol, [])
@@ -167,17 +169,24 @@ def engine_decision(
         )
         .order_by(Subject.enrolled_at, Subject.code)
     ).all()
+    signed = signed_dlt_adjudications(session, [s.id for s in treated])
     patients = []
     for subject in treated:
         verdict = assess_subject_dlt(session, subject, protocol, as_of=now)
-        if verdict.outcome == "not_evaluable" or subject.dose_level is None:
+        outcome, followed = verdict.outcome, verdict.days_followed
+        if (record := signed.get(subject.id)) is not None:
+            # The investigator's signed adjudication is the record of decision, also
+            # where it differs from the engine's verdict (21 CFR 11.50).
+            outcome = record.outcome
+            followed = max(followed or 0, protocol.dlt.window_days)
+        if outcome == "not_evaluable" or subject.dose_level is None:
             continue
         patients.append(
             PatientOutcome(
                 subject=subject.code,
                 level=subject.dose_level,
-                dlt=verdict.outcome,
-                days_followed=verdict.days_followed,
+                dlt=outcome,
+                days_followed=followed,
                 grade2_related=verdict.grade2_related,
             )
         )

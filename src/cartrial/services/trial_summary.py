@@ -53,7 +53,7 @@ from cartrial.safety.astct import SyndromeResult
 from cartrial.safety.dlt import CRS, ICANS
 from cartrial.safety.events import PatientSafety
 from cartrial.safety.tables import SafetyTables, compute_safety_tables
-from cartrial.services.adjudication import patient_safety
+from cartrial.services.adjudication import patient_safety, signed_dlt_adjudications
 from cartrial.services.admin import protocol_of_version
 from cartrial.services.context import Sessions, snapshot
 from cartrial.services.enrolment import engine_decision
@@ -166,15 +166,7 @@ def _screening(
 
 def _dlts(session: Session, subjects: Sequence[Subject]) -> tuple[Count, dict[int, LevelDlts]]:
     codes = {s.id: s.code for s in subjects}
-    latest: dict[str, DltAdjudication] = {}
-    for row in session.scalars(
-        select(DltAdjudication)
-        .where(DltAdjudication.subject_id.in_(list(codes)))
-        .order_by(DltAdjudication.adjudicated_at, DltAdjudication.id)
-    ):
-        signatures = find_signatures(session, row, "dlt")
-        if signatures and signature_status(session, signatures[-1]).is_valid:
-            latest[row.subject_id] = row
+    latest = signed_dlt_adjudications(session, list(codes))
     evaluable = [r for r in latest.values() if r.outcome in ("yes", "no")]
     levels: dict[int, list[DltAdjudication]] = {}
     for r in evaluable:
