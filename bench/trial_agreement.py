@@ -52,7 +52,7 @@ from sqlalchemy import select
 from cartrial.protocol.load import load_protocol
 from cartrial.services.trial_summary import trial_analysis
 from cartrial.sim.fast.km import km_medians
-from cartrial.sim.fast.outcomes import CR, PR, SD, assess_dlts, assess_tumours
+from cartrial.sim.fast.outcomes import CR, PR, SD, assess_dlts, assess_patient_tumours
 from cartrial.sim.fast.source import ScenarioSource
 from cartrial.sim.fast.stream import infused_mask
 from cartrial.sim.fast.trials import (
@@ -274,15 +274,8 @@ def per_patient(plan: FastPlan, n: int, seed: int = 11) -> PerPatient:
     for dose in plan.doses:
         p = plan.source.at_dose(pool, np.full(pool.n, dose))
         tox = assess_dlts(p, plan.dlt)
-        tum = assess_tumours(
-            baseline_sld_mm=p.baseline_sld_mm,
-            n_target_lesions=p.n_target_lesions,
-            growth_per_day=p.tumour_growth_per_day,
-            decay_per_day=p.tumour_decay_per_day,
-            new_lesion_day=p.new_lesion_day,
-            death_day=p.death_day,
-            withdrawal_day=p.withdrawal_day,
-            lost_day=p.lost_to_follow_up_day,
+        tum = assess_patient_tumours(
+            p,
             noise=rng.standard_normal((p.n, 1 + scans)),
             lesion_sd_mm=plan.source.lesion_sd_mm,
             reading=plan.response,

@@ -95,6 +95,7 @@ __all__ = [
     "ResponseReading",
     "TumourOutcomes",
     "assess_dlts",
+    "assess_patient_tumours",
     "assess_tumours",
     "dlt_reading",
     "response_reading",
@@ -450,4 +451,23 @@ def assess_tumours(
         pfs_event=pfs_event,
         os_day=np.where(os_event, death_day, censor),
         os_event=os_event,
+    )
+
+
+def assess_patient_tumours(
+    patients: VirtualPatients, *, noise: FloatArray, lesion_sd_mm: float, reading: ResponseReading
+) -> TumourOutcomes:
+    """:func:`assess_tumours` on the latent fields of ``patients`` (at their doses)."""
+    return assess_tumours(
+        baseline_sld_mm=patients.baseline_sld_mm,
+        n_target_lesions=patients.n_target_lesions,
+        growth_per_day=patients.tumour_growth_per_day,
+        decay_per_day=patients.tumour_decay_per_day,
+        new_lesion_day=patients.new_lesion_day,
+        death_day=patients.death_day,
+        withdrawal_day=patients.withdrawal_day,
+        lost_day=patients.lost_to_follow_up_day,
+        noise=noise,
+        lesion_sd_mm=lesion_sd_mm,
+        reading=reading,
     )

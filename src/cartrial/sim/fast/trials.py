@@ -64,7 +64,7 @@ from cartrial.sim.fast.outcomes import (
     DltReading,
     ResponseReading,
     assess_dlts,
-    assess_tumours,
+    assess_patient_tumours,
     dlt_reading,
     response_reading,
 )
@@ -333,15 +333,8 @@ def simulate_batch(plan: FastPlan, seeds: Sequence[np.random.SeedSequence]) -> T
     trial, pos = np.nonzero(at_rp2d)
     p = plan.source.at_dose(st.patients.take(st.rows[trial, pos]), plan.doses[mtd[trial] - 1])
     tox = assess_dlts(p, plan.dlt)
-    tum = assess_tumours(
-        baseline_sld_mm=p.baseline_sld_mm,
-        n_target_lesions=p.n_target_lesions,
-        growth_per_day=p.tumour_growth_per_day,
-        decay_per_day=p.tumour_decay_per_day,
-        new_lesion_day=p.new_lesion_day,
-        death_day=p.death_day,
-        withdrawal_day=p.withdrawal_day,
-        lost_day=p.lost_to_follow_up_day,
+    tum = assess_patient_tumours(
+        p,
         noise=st.noise[trial * m + pos],
         lesion_sd_mm=plan.source.lesion_sd_mm,
         reading=plan.response,

@@ -27,6 +27,7 @@ from cartrial.services import followup, safety, syndromes, tumour
 from cartrial.sim.observations import kinetics as kinetics_render
 from cartrial.sim.observations._common import num
 from cartrial.sim.observations.events import AdverseEventRecord, adverse_events
+from cartrial.sim.observations.kinetics import SampleDraw
 from cartrial.sim.observations.labs import LabDraw, post_infusion_labs
 from cartrial.sim.observations.syndromes import (
     ConMedRecord,
@@ -236,36 +237,23 @@ def _schedule_syndrome(trial: _Trial, p: SimPatient, course: SyndromeCourse) -> 
     cal.at(
         last + dt.timedelta(hours=12),
         "syndrome resolved",
-        _guard(p, lambda: _close_ae(trial, holder["id"], end_date)),
+        _guard(p, lambda: _close_ae(trial, p, holder["id"], end_date)),
     )
 
 
-def _close_ae(trial: _Trial, ae_id: str, end_date: dt.date) -> None:
+def _close_ae(trial: _Trial, p: SimPatient, ae_id: str, end_date: dt.date) -> None:
     with trial.world.sessions() as s:
         event = s.get(AdverseEvent, ae_id)
         assert event is not None
         version = event.version
-        subject_site = event.subject_id
-    del subject_site
     safety.update_adverse_event(
         trial.world.sessions,
-        actor=trial.world.actor("investigator", _site_of(trial, ae_id)),
+        actor=trial.world.actor("investigator", p.site),
         ae_id=ae_id,
         expected_version=version,
         changes={"end_date": end_date},
         reason="event resolved",
     )
-
-
-def _site_of(trial: _Trial, ae_id: str) -> Any:
-    with trial.world.sessions() as s:
-        event = s.get(AdverseEvent, ae_id)
-        assert event is not None
-        subject_id = event.subject_id
-    for p in trial.run.patients:
-        if p.subject_id == subject_id:
-            return p.site
-    raise LookupError(subject_id)
 
 
 def _record_lab(trial: _Trial, p: SimPatient, lab: LabDraw) -> None:
@@ -316,7 +304,7 @@ def _record_ae(trial: _Trial, p: SimPatient, ae: AdverseEventRecord) -> None:
     )
 
 
-def _record_sample(trial: _Trial, p: SimPatient, sample: Any) -> None:
+def _record_sample(trial: _Trial, p: SimPatient, sample: SampleDraw) -> None:
     stored = followup.record_sample(
         trial.world.sessions,
         actor=trial.world.actor("coordinator", p.site),
