@@ -77,6 +77,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "kinetics_app",
         "Cellular kinetics: NCA of CAR transgene levels (PKNCA rules).",
     ),
+    "landscape": LazyCommand(
+        "cartrial.cli.landscape",
+        "landscape_app",
+        "CAR-T trials in solid tumours (the review) and pooled response rates.",
+    ),
     "response": LazyCommand(
         "cartrial.cli.response",
         "response_app",
