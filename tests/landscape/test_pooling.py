@@ -119,3 +119,13 @@ def test_glmm_recovers_known_mu_and_tau_from_simulated_studies() -> None:
 def test_a_count_above_n_names_the_study() -> None:
     with pytest.raises(InputError, match=r"s9\.events"):
         Study("s9", 5, 4)
+
+
+def test_glmm_i2_uses_the_typical_within_study_variance() -> None:
+    """Higgins and Thompson's I^2 from the GLMM's tau^2, computed by hand."""
+    x, n = np.array([1.0, 4.0, 9.0, 2.0, 12.0]), np.array([15.0, 12.0, 14.0, 20.0, 16.0])
+    pooled = pool_proportions(_studies((1, 4, 9, 2, 12), (15, 12, 14, 20, 16)))
+    w = 1 / (1 / x + 1 / (n - x))
+    typical = 4 * w.sum() / (w.sum() ** 2 - (w**2).sum())
+    assert pooled.i2 == pytest.approx(pooled.tau2 / (pooled.tau2 + typical), rel=1e-12)
+    assert 0 < pooled.i2 < 1  # type: ignore[operator]

@@ -281,6 +281,7 @@ def _glmm(
     if at_bound:
         tau = 0.0
         rule += "; tau^2 at its lower bound 0"
+    i2 = _i2_from_tau2(tau * tau, x, n)
     return PooledProportion(
         "glmm",
         "random",
@@ -292,10 +293,23 @@ def _glmm(
         float(special.expit(mu + z * se)),
         confidence,
         tau * tau,
+        i2,
         None,
-        None,
-        rule + f"; Gauss-Hermite quadrature, {_QUADRATURE_NODES} nodes; Wald interval for mu",
+        rule
+        + "; I^2 from tau^2 and the typical logit variance"
+        + f"; Gauss-Hermite quadrature, {_QUADRATURE_NODES} nodes; Wald interval for mu",
     )
+
+
+def _i2_from_tau2(tau2: float, x: NDArray[np.float64], n: NDArray[np.float64]) -> float:
+    """I^2 = tau^2 / (tau^2 + s^2), s^2 the typical within-study variance of the logits
+    (Higgins and Thompson 2002, Stat. Med. 21:1539, eq. 9), as metafor reports for ``rma.glmm``."""
+    zero_cell = (x == 0) | (x == n)
+    xa, na = x + 0.5 * zero_cell, n + 1.0 * zero_cell
+    w = 1 / (1 / xa + 1 / (na - xa))
+    k = len(x)
+    typical = (k - 1) * np.sum(w) / (np.sum(w) ** 2 - np.sum(w**2))
+    return float(tau2 / (tau2 + typical))
 
 
 def _glmm_standard_error(
