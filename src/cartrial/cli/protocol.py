@@ -217,3 +217,12 @@ def register(
         f"  protocol {version.protocol_id}, version {version.label}\n"
         f"  sha256 {version.sha256}"
     )
+
+
+def _register_import_ctgov() -> None:
+    from cartrial.cli.ctgov import import_ctgov
+
+    protocol_app.command("import-ctgov")(import_ctgov)
+
+
+_register_import_ctgov()
