@@ -6,7 +6,8 @@ kinetics need. These come with an extra (``pip install 'cartrial[all]'`` for eve
 - ``plots``: matplotlib (figures in the pages, ``kinetics plot``, ``escalation sweep --plot``);
 - ``server``: uvicorn (``cartrial serve``);
 - ``postgres``: the psycopg driver (a ``postgresql://`` database URL);
-- ``parquet``: pyarrow (parquet sample tables).
+- ``parquet``: pyarrow (parquet sample tables);
+- ``interop``: odmlib and lxml (CDISC ODM 1.3.2 export and import).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "uvicorn": ("server", "to serve the REST API"),
     "psycopg": ("postgres", "to use a PostgreSQL database"),
     "pyarrow": ("parquet", "to read parquet tables"),
+    "odmlib": ("interop", "to write and read CDISC ODM 1.3.2"),
+    "lxml": ("interop", "to read CDISC ODM 1.3.2"),
 }
 
 

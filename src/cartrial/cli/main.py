@@ -77,6 +77,12 @@ COMMANDS: dict[str, LazyCommand] = {
         "kinetics_app",
         "Cellular kinetics: NCA of CAR transgene levels (PKNCA rules).",
     ),
+    "redcap": LazyCommand(
+        "cartrial.cli.interop",
+        "redcap_app",
+        "REDCap data dictionaries and record imports.",
+    ),
+    "odm": LazyCommand("cartrial.cli.interop", "odm_app", "CDISC ODM 1.3.2 export and import."),
     "landscape": LazyCommand(
         "cartrial.cli.landscape",
         "landscape_app",

@@ -47,7 +47,9 @@ def transaction(
         with sessions() as session, session.begin():
             info = session.info
             session.info["actor"] = actor
-            session.info["reason"] = reason
+            # A batch (an import) sets its reason on every session it makes; a use case's own
+            # reason, when it gives one, wins.
+            session.info["reason"] = reason if reason is not None else session.info.get("reason")
             yield session
     except (StaleDataError, IntegrityError) as exc:
         conflict = explain(sessions, info, exc)
