@@ -276,3 +276,48 @@ def test_an_odm_file_that_breaks_the_schema_names_its_line(tmp_path: Path) -> No
     )
     with pytest.raises(InputError, match=r"bad\.xml:line \d.*Bogus"):
         validate_odm(bad)
+
+
+def test_a_malformed_dictionary_or_odm_file_exits_2_naming_the_place(tmp_path: Path) -> None:
+    dictionary = tmp_path / "dictionary.csv"
+    dictionary.write_text("Variable,Form\nrecord_id,screening\n")
+    records = tmp_path / "records.csv"
+    records.write_text("record_id\nS01-0001\n")
+    result = runner.invoke(
+        app,
+        [
+            "redcap",
+            "import",
+            str(records),
+            "--dictionary",
+            str(dictionary),
+            "--user",
+            "u",
+            "--role",
+            "coordinator",
+            "--reason",
+            "r",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "dictionary.csv:row 1" in result.output and "Variable / Field Name" in result.output
+    broken = tmp_path / "broken.xml"
+    broken.write_text('<?xml version="1.0"?>\n<ODM>\n  <Study>\n</ODM>\n')
+    result = runner.invoke(
+        app,
+        [
+            "odm",
+            "import",
+            str(broken),
+            "--protocol",
+            PROTOCOL,
+            "--user",
+            "u",
+            "--role",
+            "coordinator",
+            "--reason",
+            "r",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "broken.xml:line 4" in " ".join(result.output.split()), result.output
