@@ -172,7 +172,7 @@ def plot(
 ) -> None:
     """Spaghetti plot and geometric mean profile (95% CI) per analyte and matrix, log axis."""
     from cartrial.kinetics.data import load_samples
-    from cartrial.kinetics.plots import plot_mean_profile, plot_spaghetti
+    from cartrial.report.figures.kinetics import plot_mean_profile, plot_spaghetti
 
     samples = load_samples(file)
     out.mkdir(parents=True, exist_ok=True)
@@ -196,7 +196,7 @@ def fit(
     """Fit the multiphasic kinetic model per subject (BLQ censored); print JSON."""
     from cartrial.kinetics.ck_model import fit_ck_model
     from cartrial.kinetics.data import build_profiles, load_samples
-    from cartrial.kinetics.plots import plot_ck_fit
+    from cartrial.report.figures.kinetics import plot_ck_fit
 
     profiles = build_profiles(load_samples(file))
     results: list[dict[str, object]] = []
