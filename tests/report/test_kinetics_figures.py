@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cartrial.kinetics.ck_model import fit_ck_model
+from cartrial.kinetics.ck_fit import fit_ck_model
 from cartrial.report.figures.kinetics import plot_ck_fit, plot_mean_profile, plot_spaghetti
 
 

@@ -25,7 +25,8 @@ try:
 except ImportError as exc:
     raise MissingExtraError("matplotlib") from exc
 
-from cartrial.kinetics.ck_model import CkFit, predict
+from cartrial.kinetics.ck_fit import CkFit
+from cartrial.kinetics.ck_model import predict
 from cartrial.kinetics.mean_profile import compute_geometric_mean_profile, select_samples
 from cartrial.kinetics.profiles import FloatArray
 
