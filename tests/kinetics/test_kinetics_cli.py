@@ -170,14 +170,23 @@ def test_fit_reports_estimates_or_why_not(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    fits = {r["subject"]: r for r in json.loads(result.output)}
+    fits = {r["subject"]: r for r in json.loads(result.stdout)}
+    assert fits["S01"]["status"] == "not fitted"
     assert fits["S01"]["reason"] == (
-        "not fitted: field 'conc': got 4, expected at least 7 quantified samples after day 0 "
-        "(7 parameters)"
+        "not fitted: field 'conc': got 4, expected at least 6 quantified samples after day 0 "
+        "(the monophasic model's 4 parameters and 2 degrees of freedom for the residual SD)"
     )
     # day 1 (20 < LLOQ 50) and day 90 (BLQ) are censored; day 0 is not fitted
-    assert (fits["S03"]["n_censored"], fits["S03"]["n_quantified"]) == (2, 7)
-    assert set(fits["S03"]["estimates"]) == {"cmax", "tmax", "rho", "alpha", "beta", "fb", "sigma"}
+    s03 = fits["S03"]
+    assert (s03["n_censored"], s03["n_quantified"]) == (2, 7)
+    # 7 quantified samples: the biphasic form (6 parameters) needs 8
+    assert s03["considered"]["biphasic"] is None
+    assert s03["form"] in {"biphasic_fixed_terminal", "monophasic"}
+    assert s03["status"] in {"fitted", "withheld"}
+    assert {"cmax", "tmax", "rho", "alpha", "sigma"} <= set(s03["estimates"])
+    assert "fb" not in s03["estimates"]
+    assert result.stderr.startswith("3 profiles: ")
+    assert result.stderr.endswith("2 not fitted (too few quantified samples)\n")
     assert Path(fits["S03"]["figure"]).exists()
 
 

@@ -19,7 +19,6 @@ from cartrial.safety.astct import grade_crs
 from cartrial.safety.astct_input import load_crs_file
 from cartrial.safety.events import SafetyFile
 from cartrial.safety.inputs import parse_input
-from cartrial.safety.report import render_safety_html
 from cartrial.safety.tables import SafetyTables, compute_safety_tables, percent
 
 DATA = Path(__file__).parent.parent / "data" / "safety"
@@ -87,14 +86,6 @@ def test_sae_and_aesi_listings_hold_teaes_only() -> None:
     assert [f.ae_id for f in t.aesi] == ["P01-1", "P02-1"]
 
 
-def test_html_report_has_tables_and_swimmer_plot() -> None:
-    page = render_safety_html(tables())
-    assert "<svg" in page
-    assert "P01 (DL1)" in page
-    assert "CRS grade 3, day 2.3 to 5.4" in page
-    assert "Cytokine release syndrome" in page
-
-
 def test_cli_tables_json_and_html(tmp_path: Path) -> None:
     out = tmp_path / "safety.html"
     result = CliRunner().invoke(
@@ -125,16 +116,3 @@ def test_cli_tables_unwritable_html_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "field '--html'" in result.stderr
     assert result.stdout == ""
-
-
-def test_swimmer_plot_marks_a_death_after_the_lane() -> None:
-    """A patient who died gets the cross 3 px after the lane's end (the x position is text:
-    adding the offset to it used to raise TypeError for any trial with a death)."""
-    from cartrial.safety.events import Death
-
-    base = tables()
-    died = base.patients[0].model_copy(
-        update={"death": Death(time=base.patients[0].infusion, cause="unknown")}
-    )
-    page = render_safety_html(base.model_copy(update={"patients": [died, *base.patients[1:]]}))
-    assert "&#x2715;</text>" in page

@@ -32,11 +32,11 @@ from cartrial.escalation.exact import enumerate_trials
 from cartrial.escalation.i3plus3 import I3Plus3
 from cartrial.escalation.interval import IntervalDesign
 from cartrial.escalation.isotonic import select_mtd_isotonic
-from cartrial.escalation.plot import plot_operating_characteristics
 from cartrial.escalation.protocol_decision import decide_for_protocol
 from cartrial.escalation.simulate import OperatingCharacteristics, simulate_trials
 from cartrial.escalation.sweep import SweepSpec, run_sweep
 from cartrial.protocol.load import load_protocol
+from cartrial.report.figures.operating_characteristics import plot_operating_characteristics
 
 app = typer.Typer(
     help="Dose escalation: next dose, boundaries, MTD selection, simulation.",

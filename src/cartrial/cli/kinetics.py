@@ -172,7 +172,7 @@ def plot(
 ) -> None:
     """Spaghetti plot and geometric mean profile (95% CI) per analyte and matrix, log axis."""
     from cartrial.kinetics.data import load_samples
-    from cartrial.kinetics.plots import plot_mean_profile, plot_spaghetti
+    from cartrial.report.figures.kinetics import plot_mean_profile, plot_spaghetti
 
     samples = load_samples(file)
     out.mkdir(parents=True, exist_ok=True)
@@ -193,13 +193,18 @@ def fit(
     file: Path = typer.Argument(..., help="Sample table (CSV or parquet)."),
     plot_dir: Path | None = typer.Option(None, "--plot-dir", help="Write one fit figure each."),
 ) -> None:
-    """Fit the multiphasic kinetic model per subject (BLQ censored); print JSON."""
-    from cartrial.kinetics.ck_model import fit_ck_model
+    """Fit the multiphasic kinetic model per subject (BLQ censored, form chosen by AICc); JSON.
+
+    Each profile is fitted, withheld (flagged: the data cannot support the fit) or not
+    fitted (too few quantified samples); the counts go to stderr.
+    """
+    from cartrial.kinetics.ck_fit import CkFit, count_fits, fit_ck_model
     from cartrial.kinetics.data import build_profiles, load_samples
-    from cartrial.kinetics.plots import plot_ck_fit
+    from cartrial.report.figures.kinetics import plot_ck_fit
 
     profiles = build_profiles(load_samples(file))
     results: list[dict[str, object]] = []
+    fits: list[CkFit | None] = []
     if plot_dir is not None:
         plot_dir.mkdir(parents=True, exist_ok=True)
     for i, key in enumerate(profiles.keys.to_dict(orient="records")):
@@ -208,21 +213,34 @@ def fit(
         try:
             result = fit_ck_model(profiles.time[i], profiles.conc[i], lloq)
         except InputError as exc:
+            record["status"] = "not fitted"
             record["reason"] = f"not fitted: {exc}"
             results.append(record)
+            fits.append(None)
             continue
+        fits.append(result)
         record.update(
+            status="fitted" if result.supported else "withheld",
+            form=result.form,
             estimates=result.estimates,
+            intervals={k: list(v) for k, v in result.intervals.items()},
             standard_errors=result.standard_errors,
+            sigma_ml=result.sigma_ml,
             log_likelihood=result.log_likelihood,
+            aicc=result.aicc,
+            considered=result.considered,
             n_quantified=result.n_quantified,
             n_censored=result.n_censored,
+            degrees_of_freedom=result.degrees_of_freedom,
             converged=result.converged,
+            flags=list(result.flags),
+            reason=result.reason,
             message=result.message,
             method=result.method,
         )
         if plot_dir is not None:
             name = f"{key['subject']}_{key['analyte']}_{key['matrix']}_fit.png"
+            status = "" if result.supported else " (withheld)"
             record["figure"] = str(
                 plot_ck_fit(
                     result,
@@ -230,9 +248,11 @@ def fit(
                     profiles.conc[i],
                     lloq,
                     plot_dir / name,
-                    title=f"{key['subject']} {key['analyte']} ({key['matrix']})",
+                    title=f"{key['subject']} {key['analyte']} ({key['matrix']}), "
+                    f"{result.form}{status}",
                     unit=str(key["unit"]),
                 )
             )
         results.append(record)
+    typer.echo(count_fits(fits).describe(), err=True)
     print_json(results)

@@ -288,7 +288,7 @@ def summary_command(
             require_valid_baseline(subject, source=str(f))
     summary = summarise_study(subjects, settings=config, window_days=window_days)
     if html is not None:
-        from cartrial.response.html import render_summary_html
+        from cartrial.report.response_page import render_summary_html
 
         html.write_text(render_summary_html(summary), encoding="utf-8")
     if json:

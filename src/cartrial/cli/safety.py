@@ -14,13 +14,13 @@ import typer
 from cartrial.cli.common import handle_errors, print_json, read_json_file
 from cartrial.errors import InputError
 from cartrial.protocol.load import load_protocol
+from cartrial.report.safety_page import render_safety_html
 from cartrial.safety.astct import SyndromeResult, grade_crs, grade_icans
 from cartrial.safety.astct_input import load_crs_file, load_icans_file
 from cartrial.safety.ctcae import LabFile, grade_lab_records
 from cartrial.safety.dlt import DltResult, assess_dlts, escalation_rows
 from cartrial.safety.events import SafetyFile, classify_adverse_events
 from cartrial.safety.inputs import parse_input
-from cartrial.safety.report import render_safety_html
 from cartrial.safety.tables import SafetyTables, compute_safety_tables, percent
 
 __all__ = ["safety_app"]

@@ -1,21 +1,30 @@
-"""Multiphasic cellular kinetic model of CAR-T cells, fitted per subject with censored BLQ.
+"""Multiphasic cellular kinetic model of CAR-T cells: equations and censored likelihood.
 
 Model (Stein AM, Grupp SA, Levine JE et al. "Tisagenlecleucel model-based
 cellular kinetic analysis of chimeric antigen receptor-T cells", CPT
 Pharmacometrics Syst Pharmacol 2019;8:285-295): CAR-T cells expand at a constant
-rate up to Tmax; afterwards effector cells contract quickly while a fraction
+rate up to Tmax; afterwards effector cells contract quickly while a fraction FB
 becomes memory cells that persist. The closed form used here is the solution of
 its effector/memory equations after the peak, a bi-exponential:
 
 - ``t <= Tmax``: ``C(t) = Cmax exp(-rho (Tmax - t))`` (expansion, rate ``rho``);
-- ``t > Tmax``: ``C(t) = Cmax [FB exp(-alpha (t - Tmax)) + (1 - FB) exp(-beta (t - Tmax))]``
-  (contraction at ``alpha``, persistence at ``beta < alpha``, ``FB`` the fraction
-  that contracts).
+- ``t > Tmax``: ``C(t) = Cmax [(1 - FB) exp(-alpha (t - Tmax)) + FB exp(-beta (t - Tmax))]``
+  (contraction at ``alpha``, persistence at ``beta < alpha``; ``FB`` is
+  :attr:`CkParameters.fraction_persisting`, the published FB: the share that persists).
+
+Three forms are fitted (:mod:`cartrial.kinetics.ck_fit` chooses between them):
+
+- ``biphasic``: the model above, 6 structural parameters;
+- ``biphasic_fixed_terminal``: ``beta`` fixed at Stein 2019's typical 0.0032/day
+  (:data:`TYPICAL_BETA`, a terminal half-life of 217 days), 5 structural parameters: a
+  population value where the sampling ends before the terminal slope can be seen;
+- ``monophasic``: no persistence phase seen (``FB = 0``, ``beta`` not estimated), 4
+  structural parameters.
 
 Assumptions: one infusion at day 0; samples at or before day 0 (pre-infusion) are not fitted; the
 residual error is additive on the log scale (``ln C_obs = ln C(t) + e``,
 ``e ~ N(0, sigma^2)``, i.e. proportional); ``alpha > beta`` (enforced by
-estimating ``alpha - beta > 0``) so the two phases are identifiable.
+estimating ``ln(alpha - beta)``) so the two phases are identifiable.
 
 Likelihood: BLQ samples are censored, not dropped and not set to LLOQ/2 (Beal SL,
 "Ways to fit a PK model with some data below the quantification limit",
@@ -24,59 +33,57 @@ J Pharmacokinet Pharmacodyn 2001;28:481-504, method M3):
 - quantified ``y = ln C_obs``: ``ln phi((y - ln C(t)) / sigma) - ln sigma``;
 - BLQ with limit ``L``: ``ln Phi((ln L - ln C(t)) / sigma)``.
 
-Estimation: maximum likelihood on transformed parameters (logs, logit ``FB``) by
-Nelder-Mead from several starting values and a BFGS polish (SciPy); standard
-errors from the inverse of a central-difference Hessian, carried to the natural
-scale by the delta method.
+Estimation is on unconstrained parameters (:class:`ModelForm`): logs of the positive
+parameters, ``ln(alpha - beta)``, the logit of FB and ``ln sigma``.
 
 >>> round(float(predict(CkParameters(cmax=1e4, tmax=10, rho=0.5, alpha=0.3,
-...     beta=0.01, fb=0.9), np.array([10.0]))[0]), 6)
+...     beta=0.01, fraction_persisting=0.1), np.array([10.0]))[0]), 6)
 10000.0
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
-from cartrial.errors import InputError
 from cartrial.kinetics.profiles import FloatArray
 
-__all__ = ["CkFit", "CkParameters", "fit_ck_model", "log_likelihood", "predict"]
+__all__ = [
+    "BIPHASIC",
+    "FIXED_TERMINAL",
+    "FORMS",
+    "MONOPHASIC",
+    "TYPICAL_BETA",
+    "CkParameters",
+    "ModelForm",
+    "log_likelihood",
+    "log_predict",
+    "predict",
+]
 
-NAMES = ("cmax", "tmax", "rho", "alpha", "beta", "fb", "sigma")
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+TYPICAL_BETA = 0.0032  # per day: Stein 2019 Table 1, typical terminal rate (SIMULATOR_ANCHORS P2)
 
 
 @dataclass(frozen=True)
 class CkParameters:
-    """Model parameters on the natural scale (time in days, rates per day)."""
+    """Model parameters on the natural scale (time in days, rates per day).
+
+    ``fraction_persisting`` is Stein 2019's FB (the share that becomes persisting memory
+    cells); 0 is the monophasic form, where ``beta`` plays no part.
+    """
 
     cmax: float
     tmax: float
     rho: float
     alpha: float
-    beta: float
-    fb: float
-
-
-@dataclass(frozen=True)
-class CkFit:
-    """A per-subject fit: estimates and standard errors by name, and how it was obtained."""
-
-    parameters: CkParameters
-    sigma: float
-    estimates: dict[str, float]
-    standard_errors: dict[str, float]
-    log_likelihood: float
-    n_quantified: int
-    n_censored: int
-    converged: bool
-    message: str
-    method: str = "ML, log scale, BLQ censored (Beal 2001 M3)"
+    beta: float = 0.0
+    fraction_persisting: float = 0.0
 
 
 def predict(p: CkParameters, time: FloatArray) -> FloatArray:
@@ -84,144 +91,147 @@ def predict(p: CkParameters, time: FloatArray) -> FloatArray:
     dt = time - p.tmax
     rising = p.cmax * np.exp(p.rho * np.minimum(dt, 0.0))
     after = np.maximum(dt, 0.0)
-    falling = p.cmax * (p.fb * np.exp(-p.alpha * after) + (1 - p.fb) * np.exp(-p.beta * after))
+    contracting = 1 - p.fraction_persisting
+    falling = p.cmax * (
+        contracting * np.exp(-p.alpha * after) + (1 - contracting) * np.exp(-p.beta * after)
+    )
     return np.asarray(np.where(dt <= 0, rising, falling), dtype=np.float64)
+
+
+def log_predict(p: CkParameters, time: FloatArray) -> FloatArray:
+    """``ln C(t)``, computed on the log scale so that no phase underflows.
+
+    After the peak, ``ln C = ln Cmax - beta t' + ln((1 - FB) exp(-(alpha - beta) t') + FB)``
+    (``t' = t - Tmax``, ``alpha > beta``); with ``FB = 0`` it is ``ln Cmax - alpha t'``.
+    """
+    dt = time - p.tmax
+    after = np.maximum(dt, 0.0)
+    fb = p.fraction_persisting
+    if np.all(fb == 0):
+        falling = -p.alpha * after
+    else:
+        falling = np.log((1 - fb) * np.exp((p.beta - p.alpha) * after) + fb) - p.beta * after
+    return np.asarray(np.log(p.cmax) + np.where(dt <= 0, p.rho * dt, falling), dtype=np.float64)
 
 
 def log_likelihood(
     p: CkParameters, sigma: float, time: FloatArray, conc: FloatArray, lloq: FloatArray
 ) -> float:
     """M3 log-likelihood: density for quantified samples (conc > 0), CDF for BLQ (conc == 0)."""
-    with np.errstate(divide="ignore"):  # a prediction of 0 is log 0 = -inf: impossible
-        log_pred = np.log(predict(p, time))
+    log_pred = log_predict(p, time)
     quantified = conc > 0
     z_obs = (np.log(conc[quantified]) - log_pred[quantified]) / sigma
-    z_blq = (np.log(lloq[~quantified]) - log_pred[~quantified]) / sigma
     total = -0.5 * float(z_obs @ z_obs) - quantified.sum() * (_HALF_LOG_2PI + math.log(sigma))
+    if quantified.all():
+        return float(total)
+    z_blq = (np.log(lloq[~quantified]) - log_pred[~quantified]) / sigma
     return float(total + special.log_ndtr(z_blq).sum())
 
 
-def _unpack(theta: FloatArray) -> tuple[CkParameters, float]:
-    beta = math.exp(theta[4])
-    return (
-        CkParameters(
-            cmax=math.exp(theta[0]),
-            tmax=math.exp(theta[1]),
-            rho=math.exp(theta[2]),
-            alpha=beta + math.exp(theta[3]),
-            beta=beta,
-            fb=float(special.expit(theta[5])),
-        ),
-        math.exp(theta[6]),
+def _value(x: object) -> float:
+    """A parameter as the model receives it: a float, or an array of them (broadcast)."""
+    return cast(float, x)
+
+
+def _biphasic(theta: FloatArray) -> CkParameters:
+    beta = np.exp(theta[4])
+    return CkParameters(
+        cmax=_value(np.exp(theta[0])),
+        tmax=_value(np.exp(theta[1])),
+        rho=_value(np.exp(theta[2])),
+        alpha=_value(beta + np.exp(theta[3])),
+        beta=_value(beta),
+        fraction_persisting=_value(special.expit(theta[5])),
     )
 
 
-def _natural(theta: FloatArray) -> FloatArray:
-    p, sigma = _unpack(theta)
-    return np.array([p.cmax, p.tmax, p.rho, p.alpha, p.beta, p.fb, sigma])
+def _fixed_terminal(theta: FloatArray) -> CkParameters:
+    return CkParameters(
+        cmax=_value(np.exp(theta[0])),
+        tmax=_value(np.exp(theta[1])),
+        rho=_value(np.exp(theta[2])),
+        alpha=_value(TYPICAL_BETA + np.exp(theta[3])),
+        beta=TYPICAL_BETA,
+        fraction_persisting=_value(special.expit(theta[4])),
+    )
 
 
-def _hessian(func: object, x: FloatArray, step: float = 1e-4) -> FloatArray:
-    assert callable(func)
-    n = x.size
-    h = np.zeros((n, n))
-    for i in range(n):
-        for j in range(i, n):
-            ei = np.zeros(n)
-            ej = np.zeros(n)
-            ei[i] = step
-            ej[j] = step
-            value = (
-                func(x + ei + ej) - func(x + ei - ej) - func(x - ei + ej) + func(x - ei - ej)
-            ) / (4 * step * step)
-            h[i, j] = h[j, i] = value
-    return h
+def _fixed_terminal_reported(theta: FloatArray) -> FloatArray:
+    alpha = TYPICAL_BETA + np.exp(theta[3])
+    return np.array([theta[0], theta[1], theta[2], np.log(alpha), theta[4]])
 
 
-def _jacobian(x: FloatArray, step: float = 1e-6) -> FloatArray:
-    n = x.size
-    jac = np.zeros((n, n))
-    for j in range(n):
-        e = np.zeros(n)
-        e[j] = step
-        jac[:, j] = (_natural(x + e) - _natural(x - e)) / (2 * step)
-    return jac
+def _monophasic(theta: FloatArray) -> CkParameters:
+    return CkParameters(
+        cmax=_value(np.exp(theta[0])),
+        tmax=_value(np.exp(theta[1])),
+        rho=_value(np.exp(theta[2])),
+        alpha=_value(np.exp(theta[3])),
+    )
 
 
-def fit_ck_model(time: FloatArray, conc: FloatArray, lloq: FloatArray | float) -> CkFit:
-    """Fit the model to one subject (conc 0 = BLQ, NaN = missing; ``lloq`` per sample or one).
+def _biphasic_reported(theta: FloatArray) -> FloatArray:
+    """ln cmax, ln tmax, ln rho, ln alpha, ln beta, logit FB: the scales of the intervals."""
+    alpha = np.exp(theta[4]) + np.exp(theta[3])
+    return np.array([theta[0], theta[1], theta[2], np.log(alpha), theta[4], theta[5]])
 
-    Raises :class:`~cartrial.errors.InputError` with fewer quantified samples after
-    day 0 than the 7 parameters (with fewer, the fit interpolates the data, sigma
-    goes to 0 and the likelihood has no maximum).
+
+def _monophasic_reported(theta: FloatArray) -> FloatArray:
+    return np.asarray(theta[:4], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class ModelForm:
+    """One form of the model: its structural parameters and their unconstrained scale.
+
+    ``theta`` is the structural vector followed by ``ln sigma``, indexed on its first axis
+    (a batch of vectors is ``theta[i]`` of shape ``(m, 1)``: every parameter broadcasts
+    against the sample times); ``reported`` maps the structural part to the scale each
+    interval is built on (``scales``: ``log`` or ``logit``).
     """
-    t = np.asarray(time, dtype=float)
-    c = np.asarray(conc, dtype=float)
-    limit = np.broadcast_to(np.asarray(lloq, dtype=float), t.shape)
-    use = (t > 0) & ~np.isnan(c)
-    t, c, limit = t[use], c[use], limit[use]
-    if np.any((c == 0) & ~(limit > 0)):
-        raise InputError("lloq", None, "an LLOQ > 0 for every BLQ sample (censoring needs it)")
-    n_q = int((c > 0).sum())
-    if n_q < len(NAMES):
-        raise InputError("conc", n_q, "at least 7 quantified samples after day 0 (7 parameters)")
 
-    def objective(theta: FloatArray) -> float:
-        p, sigma = _unpack(theta)
-        value = -log_likelihood(p, sigma, t, c, limit)
-        return value if math.isfinite(value) else 1e300
+    name: str
+    description: str
+    names: tuple[str, ...]
+    scales: tuple[str, ...]
+    unpack: Callable[[FloatArray], CkParameters]
+    reported: Callable[[FloatArray], FloatArray]
 
-    i_max = int(np.argmax(c))
-    cmax0, tmax0 = float(c[i_max]), float(t[i_max])
-    best: optimize.OptimizeResult | None = None
-    for tmax_start in dict.fromkeys((tmax0, max(tmax0 * 0.7, 0.5), tmax0 * 1.3)):
-        for alpha_start in (0.1, 0.4):
-            x0 = np.array(
-                [
-                    math.log(cmax0),
-                    math.log(tmax_start),
-                    math.log(0.5),
-                    math.log(alpha_start),
-                    math.log(0.01),
-                    special.logit(0.9),
-                    math.log(0.3),
-                ]
-            )
-            res = optimize.minimize(
-                objective,
-                x0,
-                method="Nelder-Mead",
-                options={"maxiter": 6000, "maxfev": 6000, "xatol": 1e-8, "fatol": 1e-10},
-            )
-            if best is None or res.fun < best.fun:
-                best = res
-    assert best is not None
-    polished = optimize.minimize(objective, best.x, method="BFGS")
-    final = polished if polished.fun <= best.fun else best
-    theta = np.asarray(final.x, dtype=float)
-    p, sigma = _unpack(theta)
-    natural = _natural(theta)
-    try:
-        cov_theta = np.linalg.inv(_hessian(objective, theta))
-        jac = _jacobian(theta)
-        cov = jac @ cov_theta @ jac.T
-        variances = np.diag(cov)
-        se = np.where(variances > 0, np.sqrt(np.abs(variances)), np.nan)
-        hessian_ok = bool(np.all(variances > 0))
-    except np.linalg.LinAlgError:
-        se = np.full(len(NAMES), np.nan)
-        hessian_ok = False
-    message = str(final.message)
-    if not hessian_ok:
-        message += "; Hessian not positive definite: standard errors not available"
-    return CkFit(
-        parameters=p,
-        sigma=sigma,
-        estimates=dict(zip(NAMES, natural.tolist(), strict=True)),
-        standard_errors=dict(zip(NAMES, se.tolist(), strict=True)),
-        log_likelihood=-float(final.fun),
-        n_quantified=n_q,
-        n_censored=int((c == 0).sum()),
-        converged=bool(best.success) and hessian_ok,
-        message=message,
-    )
+    @property
+    def n_structural(self) -> int:
+        return len(self.names)
+
+    def natural(self, theta: FloatArray) -> dict[str, float]:
+        """The structural parameters by name on the natural scale."""
+        p = self.unpack(np.asarray(theta, dtype=np.float64))
+        return {name: float(getattr(p, name)) for name in self.names}
+
+
+BIPHASIC = ModelForm(
+    name="biphasic",
+    description="expansion, then contraction and persistence (Stein 2019)",
+    names=("cmax", "tmax", "rho", "alpha", "beta", "fraction_persisting"),
+    scales=("log", "log", "log", "log", "log", "logit"),
+    unpack=_biphasic,
+    reported=_biphasic_reported,
+)
+FIXED_TERMINAL = ModelForm(
+    name="biphasic_fixed_terminal",
+    description=(
+        "expansion, contraction and persistence, the terminal rate fixed at the typical "
+        "beta of Stein 2019 Table 1 (0.0032/day): the sampling too short to estimate it"
+    ),
+    names=("cmax", "tmax", "rho", "alpha", "fraction_persisting"),
+    scales=("log", "log", "log", "log", "logit"),
+    unpack=_fixed_terminal,
+    reported=_fixed_terminal_reported,
+)
+MONOPHASIC = ModelForm(
+    name="monophasic",
+    description="expansion, then contraction; persistence phase not seen (FB = 0)",
+    names=("cmax", "tmax", "rho", "alpha"),
+    scales=("log", "log", "log", "log"),
+    unpack=_monophasic,
+    reported=_monophasic_reported,
+)
+FORMS = (BIPHASIC, FIXED_TERMINAL, MONOPHASIC)

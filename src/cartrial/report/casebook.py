@@ -13,64 +13,18 @@
   engine supports them (WeasyPrint, Chromium 131+), and each form repeats it
   at its top for the others.
 
-Every value is escaped (autoescape on, whatever the template's name): a stored
-``<script>`` prints as text.
+Every value is escaped (:mod:`cartrial.report.environment`: autoescape on, whatever the
+template's name): a stored ``<script>`` prints as text.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
-from cartrial.eligibility.screen import verdict_label
+from cartrial.report.environment import render
 from cartrial.services.casebook.model import Casebook, format_site_time
 
-__all__ = ["css_string", "pretty_json", "render_casebook_html", "write_casebook_html"]
-
-_CSS_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;-_()#/@")
-
-
-def css_string(text: str) -> str:
-    """``text`` for a double-quoted CSS string: anything but plain characters as a hex escape.
-
-    >>> css_string('S-001 "</style>')
-    'S-001 \\\\22 \\\\3c /style\\\\3e '
-    """
-    return "".join(c if c in _CSS_SAFE else f"\\{ord(c):x} " for c in text)
-
-
-def pretty_json(text: str | None) -> str:
-    """Stored JSON text indented for reading; anything else unchanged.
-
-    >>> print(pretty_json('{"b": 1, "a": [2]}'))
-    {
-      "b": 1,
-      "a": [
-        2
-      ]
-    }
-    """
-    if text is None:
-        return ""
-    try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
-        return text
-
-
-_ENV = Environment(
-    loader=PackageLoader("cartrial.report", "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_ENV.filters["site_time"] = format_site_time
-_ENV.filters["css_string"] = css_string
-_ENV.filters["pretty_json"] = pretty_json
-_ENV.filters["verdict_label"] = lambda verdict, kind: verdict_label(kind, verdict)
+__all__ = ["render_casebook_html", "running_header", "write_casebook_html"]
 
 
 def running_header(book: Casebook) -> str:
@@ -85,7 +39,8 @@ def running_header(book: Casebook) -> str:
 def render_casebook_html(book: Casebook) -> str:
     """The casebook as one HTML page (no scripts, no external resources)."""
     records = book.records()
-    return _ENV.get_template("casebook.html.j2").render(
+    return render(
+        "casebook.html.j2",
         book=book,
         running=running_header(book),
         record_count=len(records),

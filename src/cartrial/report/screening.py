@@ -5,21 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from cartrial import __version__
 from cartrial.eligibility.batch import ProtocolSummary
 from cartrial.eligibility.screen import ScreeningResult
 from cartrial.protocol.model import Protocol
+from cartrial.report.environment import render
 
 __all__ = ["render_screening_html", "write_screening_html"]
-
-_ENV = Environment(
-    loader=PackageLoader("cartrial.report", "templates"),
-    autoescape=select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 def render_screening_html(
@@ -34,7 +26,8 @@ def render_screening_html(
     by_subject: dict[str, dict[str, ScreeningResult]] = {}
     for result in results:
         by_subject.setdefault(result.subject_id, {})[result.protocol_id] = result
-    return _ENV.get_template("screening.html.j2").render(
+    return render(
+        "screening.html.j2",
         title=title,
         note=note,
         protocols=protocols,

@@ -8,14 +8,14 @@ it came from, in a tooltip (``title``) and in a rule column or note beside it.
 Pages (one directory, linked by a navigation bar):
 
 - ``index.html``: the summary (counts, MTD, RP2D, CRS/ICANS, ORR/DCR, medians);
-- ``safety.html``: :func:`cartrial.safety.report.render_safety_html` on the
+- ``safety.html``: :func:`cartrial.report.safety_page.render_safety_html` on the
   safety tables of every infused subject (TEAE by term and worst grade by dose
   level, CRS/ICANS, DLTs; CTCAE v5.0 and ASTCT 2019 grades);
-- ``response.html``: :func:`cartrial.response.html.render_summary_html` on the
+- ``response.html``: :func:`cartrial.report.response_page.render_summary_html` on the
   engine's study summary (RECIST 1.1 BOR, ORR/DCR with Clopper-Pearson CIs,
   Kaplan-Meier);
 - ``kinetics.html``: NCA by dose level and subject, spaghetti plot
-  (:func:`cartrial.kinetics.plots.plot_spaghetti`) embedded as a base64 PNG;
+  (:func:`cartrial.report.figures.kinetics.plot_spaghetti`) embedded as a base64 PNG;
 - ``escalation.html``: the signed decisions with their reasons and signatures,
   DLTs per level, MTD and RP2D.
 """
@@ -26,23 +26,18 @@ import base64
 import tempfile
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from cartrial.kinetics.plots import plot_spaghetti
-from cartrial.response.html import render_summary_html
-from cartrial.safety.report import render_safety_html
+from cartrial.report.environment import ENVIRONMENT, render
+from cartrial.report.figures.kinetics import plot_spaghetti
+from cartrial.report.response_page import render_summary_html
+from cartrial.report.safety_page import render_safety_html
 from cartrial.services.trial_summary import TrialAnalysis
 
 __all__ = ["PAGES", "write_trial_pages"]
 
 PAGES = ("index.html", "safety.html", "response.html", "kinetics.html", "escalation.html")
 
-_ENV = Environment(
-    loader=PackageLoader("cartrial.report", "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-)
 _NAV = Markup(
     '<nav style="margin-bottom: 1em">'
     + "".join(
@@ -69,7 +64,7 @@ def _framed(page: str, analysis: TrialAnalysis, notes: list[str]) -> str:
 
 
 def _note_page(analysis: TrialAnalysis, title: str, note: str) -> str:
-    return _ENV.from_string(
+    return ENVIRONMENT.from_string(
         '{% extends "trial_base.html.j2" %}{% block body %}<p>{{ note }}</p>{% endblock %}'
     ).render(s=analysis.summary, title=title, note=note)
 
@@ -112,15 +107,13 @@ def write_trial_pages(analysis: TrialAnalysis, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     s = analysis.summary
     texts = {
-        "index.html": _ENV.get_template("trial_index.html.j2").render(s=s, title="Trial summary"),
+        "index.html": render("trial_index.html.j2", s=s, title="Trial summary"),
         "safety.html": _safety(analysis),
         "response.html": _response(analysis),
-        "kinetics.html": _ENV.get_template("trial_kinetics.html.j2").render(
-            s=s, title="Cellular kinetics", spaghetti=_spaghetti(analysis)
+        "kinetics.html": render(
+            "trial_kinetics.html.j2", s=s, title="Cellular kinetics", spaghetti=_spaghetti(analysis)
         ),
-        "escalation.html": _ENV.get_template("trial_escalation.html.j2").render(
-            s=s, title="Dose escalation"
-        ),
+        "escalation.html": render("trial_escalation.html.j2", s=s, title="Dose escalation"),
     }
     paths = []
     for name in PAGES:

@@ -1,10 +1,10 @@
-"""Swimmer plot of CRS and ICANS grades over time, one lane per patient (SVG geometry).
+"""The lanes of the CRS/ICANS swimmer plot: one per patient, grade segments in study days.
 
 Each patient is a bar from the first lymphodepleting dose (or infusion) to the
 last contact or death, in study days (infusion = day 0). CRS and ICANS AE
 records draw their grade course on two thin tracks over the bar, coloured by
-grade; a cross marks death. The geometry is computed here and drawn by the
-HTML template, so the figure needs no plotting library.
+grade; a cross marks death. The lanes are data: they are placed and drawn by
+:mod:`cartrial.report.figures.toxicity_swimmer` and the safety page's template.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from pydantic import BaseModel
 
 from cartrial.safety.events import PatientSafety, study_day
 
-__all__ = ["GRADE_COLOURS", "Lane", "Segment", "compute_swimmer_lanes"]
+__all__ = ["Lane", "Segment", "compute_swimmer_lanes"]
 
-GRADE_COLOURS = {1: "#fcd34d", 2: "#f59e0b", 3: "#dc2626", 4: "#7f1d1d", 5: "#111827"}
 _TERMS = {
     "Cytokine release syndrome": "CRS",
     "Immune effector cell-associated neurotoxicity syndrome": "ICANS",

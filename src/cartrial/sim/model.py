@@ -433,7 +433,7 @@ def car_level(patients: VirtualPatients, days: FloatArray) -> FloatArray:
         rho=column(np.log(patients.ck_fold_expansion) / patients.ck_tmax_days),
         alpha=column(patients.ck_alpha_per_day),
         beta=column(patients.ck_beta_per_day),
-        fb=column(1.0 - patients.ck_fraction_persisting),  # ck_model's fb is the contracting share
+        fraction_persisting=column(patients.ck_fraction_persisting),
     )
     level = predict(params, t)
     return np.asarray(np.where(np.isfinite(tmax), level, 0.0), dtype=np.float64)

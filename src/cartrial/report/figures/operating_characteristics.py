@@ -3,8 +3,9 @@
 One row per scenario, two panels: the probability of selecting each level as
 the MTD (and of no selection, at level "none"), and the mean number of patients
 treated at each level, with one bar per design and the true MTD level(s)
-shaded. A rendering adapter over :class:`OperatingCharacteristics`; matplotlib
-is imported only when a figure is asked for.
+shaded. Only drawing: the characteristics are computed by
+:mod:`cartrial.escalation.simulate` (or :mod:`cartrial.escalation.exact`); matplotlib is
+imported only when a figure is asked for.
 """
 
 from __future__ import annotations

@@ -2,11 +2,9 @@
 
 Conventions: concentrations on a log axis (CAR levels span 4-6 decades); the LLOQ
 drawn as a dashed line; BLQ samples drawn as open markers *on* the LLOQ line (a
-log axis has no 0) and never used as a number. The geometric mean profile uses the
-quantified samples at each nominal day (n and the number BLQ are in the table
-:func:`compute_geometric_mean_profile` returns); its confidence interval is
-``exp(mean(ln x) +/- t(1 - a/2, n - 1) s / sqrt(n))`` (the t interval of the
-log values, back-transformed; e.g. Julious & Debarnot, J Biopharm Stat 2000).
+log axis has no 0) and never used as a number. The geometric mean profile and its
+interval are computed by :func:`cartrial.kinetics.mean_profile.compute_geometric_mean_profile`
+(the rule is there); the model curve by :func:`cartrial.kinetics.ck_model.predict`.
 
 Figures are built with matplotlib's object API (no global pyplot state), so they
 can be drawn from a web request or a test.
@@ -18,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cartrial.extras import MissingExtraError
 
@@ -28,20 +25,16 @@ try:
 except ImportError as exc:
     raise MissingExtraError("matplotlib") from exc
 
-from cartrial.kinetics.ck_model import CkFit, predict
+from cartrial.kinetics.ck_fit import CkFit
+from cartrial.kinetics.ck_model import predict
+from cartrial.kinetics.mean_profile import compute_geometric_mean_profile, select_samples
 from cartrial.kinetics.profiles import FloatArray
 
 __all__ = [
-    "compute_geometric_mean_profile",
     "plot_ck_fit",
     "plot_mean_profile",
     "plot_spaghetti",
 ]
-
-
-def _select(samples: pd.DataFrame, analyte: str, matrix: str) -> pd.DataFrame:
-    part = samples[(samples["analyte"] == analyte) & (samples["matrix"] == matrix)]
-    return part[~part["conc"].isna()]
 
 
 def _log_axis(ax: Axes, unit: str) -> None:
@@ -59,7 +52,7 @@ def plot_spaghetti(
     by: str = "dose_level",
 ) -> Path:
     """One panel per ``by`` group: each subject's profile, BLQ on the LLOQ line."""
-    data = _select(samples, analyte, matrix)
+    data = select_samples(samples, analyte, matrix)
     groups = sorted(data[by].unique()) or [""]
     fig = Figure(figsize=(4.5 * len(groups), 4))
     axes = np.atleast_1d(fig.subplots(1, len(groups), sharey=True, squeeze=False)[0])
@@ -84,46 +77,6 @@ def plot_spaghetti(
     return path
 
 
-def compute_geometric_mean_profile(
-    samples: pd.DataFrame,
-    *,
-    analyte: str = "car_copies",
-    matrix: str = "blood",
-    by: str = "dose_level",
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """Per group and nominal day: n quantified, n BLQ, geometric mean and its CI (module rule).
-
-    >>> frame = pd.DataFrame({"analyte": "car_copies", "matrix": "blood", "dose_level": "1",
-    ...     "nominal_day": 7.0, "time": 7.0, "conc": [10.0, 1000.0, 0.0]})
-    >>> row = compute_geometric_mean_profile(frame).iloc[0]
-    >>> float(round(row["geometric_mean"], 9)), int(row["n_quantified"]), int(row["n_blq"])
-    (100.0, 2, 1)
-    """
-    data = _select(samples, analyte, matrix).copy()
-    data["day"] = data["nominal_day"].where(~data["nominal_day"].isna(), data["time"])
-    rows: list[dict[str, object]] = []
-    for (group, _), part in data.groupby([by, "day"], sort=True):
-        values = part["conc"].to_numpy(dtype=float)
-        logs = np.log(values[values > 0])
-        n = int(logs.size)
-        row: dict[str, object] = {
-            by: group,
-            "nominal_day": float(part["day"].iloc[0]),
-            "n_quantified": n,
-            "n_blq": int((values == 0).sum()),
-            "geometric_mean": float(np.exp(logs.mean())) if n else np.nan,
-            "ci_lower": np.nan,
-            "ci_upper": np.nan,
-        }
-        if n >= 2:
-            half = stats.t.ppf(0.5 + confidence / 2, n - 1) * logs.std(ddof=1) / np.sqrt(n)
-            row["ci_lower"] = float(np.exp(logs.mean() - half))
-            row["ci_upper"] = float(np.exp(logs.mean() + half))
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
 def plot_mean_profile(
     samples: pd.DataFrame,
     path: Path,
@@ -134,7 +87,7 @@ def plot_mean_profile(
 ) -> Path:
     """Geometric mean profile with its 95% CI, one line per ``by`` group, LLOQ dashed."""
     table = compute_geometric_mean_profile(samples, analyte=analyte, matrix=matrix, by=by)
-    data = _select(samples, analyte, matrix)
+    data = select_samples(samples, analyte, matrix)
     fig = Figure(figsize=(6, 4))
     ax = fig.subplots()
     for group, part in table.groupby(by, sort=True):
