@@ -127,7 +127,7 @@ def pool(
     trials = select_trials(load_landscape().trials, target=target, route=route)
     groups = pooled_by(trials, chosen, group_by=group_by, use_text_counts=text_counts)
     if plot is not None:
-        from cartrial.report.landscape_forest import write_forest_plot
+        from cartrial.report.figures.forest import write_forest_plot
 
         write_forest_plot([g for g in groups if g.studies], plot)
     if as_json:
