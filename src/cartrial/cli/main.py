@@ -86,7 +86,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "landscape": LazyCommand(
         "cartrial.cli.landscape",
         "landscape_app",
-        "CAR-T trials in solid tumours (the review) and pooled response rates.",
+        "CAR-T trials in solid tumours (Guo et al. 2025) and pooled response rates.",
     ),
     "response": LazyCommand(
         "cartrial.cli.response",
