@@ -59,8 +59,10 @@ VITAL_SIGNS: dict[str, VitalSignSpec] = {
             Decimal(80),
         ),
         VitalSignSpec("spo2", "OXYSAT", "%", {"%": _ONE}, Decimal(50), Decimal(100)),
-        VitalSignSpec("weight", "WEIGHT", "kg", {"kg": _ONE}, Decimal(20), Decimal(300)),
-        VitalSignSpec("height", "HEIGHT", "cm", {"cm": _ONE}, Decimal(100), Decimal(250)),
+        # Body weight and height: the one plausible range, also what dosing accepts
+        # (cartrial.dosing.bsa): from a newborn to the heaviest and tallest adults recorded.
+        VitalSignSpec("weight", "WEIGHT", "kg", {"kg": _ONE}, Decimal(2), Decimal(400)),
+        VitalSignSpec("height", "HEIGHT", "cm", {"cm": _ONE}, Decimal(45), Decimal(275)),
     )
 }
 

@@ -85,7 +85,7 @@ def test_impossible_weight_or_height_names_the_field(weight: str, height: str, f
     assert info.value.field == field
 
 
-weights = st.decimals(min_value=D("1"), max_value=D("400"), places=1)
+weights = st.decimals(min_value=D("2"), max_value=D("400"), places=1)
 heights = st.decimals(min_value=D("50"), max_value=D("275"), places=1)
 
 

@@ -90,8 +90,8 @@ def test_unknown_dose_level_names_the_field(protocol: Protocol) -> None:
 
 
 @given(
-    w1=st.decimals(min_value=D(1), max_value=D(400), places=2),
-    w2=st.decimals(min_value=D(1), max_value=D(400), places=2),
+    w1=st.decimals(min_value=D(2), max_value=D(400), places=2),
+    w2=st.decimals(min_value=D(2), max_value=D(400), places=2),
     level=st.integers(min_value=1, max_value=4),
 )
 def test_cells_never_decrease_with_weight_and_respect_the_cap(

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Column, Table
 
-from cartrial.errors import CartrialError, InputError, input_error_from_validation
+from cartrial.errors import CartrialError, input_error_from_validation
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -52,24 +52,25 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(str(exc)) from exc
         except ValidationError as exc:
             raise fail(str(input_error_from_validation(exc))) from exc
+        except Exception as exc:
+            # A database that cannot be opened (a missing directory or file, a PostgreSQL
+            # database that does not exist, a refused connection) is bad input, not a crash.
+            # Matched by name so that the CLI's startup does not import SQLAlchemy.
+            if type(exc).__name__ == "OperationalError" and type(exc).__module__.startswith(
+                "sqlalchemy"
+            ):
+                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                raise fail(f"cannot open the database: {reason}") from exc
+            raise
 
     return wrapper
 
 
 def read_json_file(path: Path) -> Any:
     """Parse a JSON file; malformed JSON is an :class:`InputError` naming line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError("file", str(path), f"a readable file ({exc.strerror})") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"(JSON line {exc.lineno}, column {exc.colno})",
-            str(path),
-            f"valid JSON ({exc.msg})",
-        ) from exc
+    from cartrial.jsontext import parse_json_text, read_text_file
+
+    return parse_json_text(read_text_file(path), str(path))
 
 
 def print_json(payload: BaseModel | list[BaseModel] | dict[str, Any] | list[Any]) -> None:
@@ -93,7 +94,9 @@ def print_table(table: Table, *, keys: int = 1, out: Console | None = None) -> N
     the others as fit, so no header is squeezed into a column of a few letters and no
     number is cut short ("7.5…").
     """
-    target = out or console
+    # A console made now reads the terminal width (or $COLUMNS) of this call; the module's
+    # console keeps the width it found when it was first imported.
+    target = out or Console()
     width = target.width
     columns = table.columns
     needed = [_column_width(target, table, c) for c in columns]

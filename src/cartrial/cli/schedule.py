@@ -45,10 +45,13 @@ def _decimal(field: str, text: str, expected: str) -> Decimal:
 
 
 def _date(text: str) -> date:
+    from cartrial.dates import check_date
+
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InputError("infusion_date", text, "a calendar date as YYYY-MM-DD") from None
+    return check_date(day, "clinical", field="infusion_date")
 
 
 def _time(text: str) -> time:

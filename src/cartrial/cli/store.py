@@ -45,6 +45,13 @@ def _cli_actor() -> Actor:
 
 
 def _migrated_engine(url: str | None) -> Engine:
+    from sqlalchemy.engine import make_url
+
+    resolved = make_url(database_url(url))
+    if resolved.drivername.startswith("sqlite") and resolved.database not in (None, "", ":memory:"):
+        if not Path(resolved.database).is_file():
+            # SQLite would create an empty file here; refuse instead of leaving one behind.
+            raise fail(f"{database_url(url)}: no such database file (run `cartrial db init`)")
     engine = make_engine(url)
     if current_revision(engine) is None:
         raise fail(f"{database_url(url)} has no trial schema: run `cartrial db init` first")

@@ -31,6 +31,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from cartrial.errors import InputError
+from cartrial.vitals import VITAL_SIGNS
 
 __all__ = [
     "BSA_PRECISION_M2",
@@ -47,9 +48,11 @@ BsaFormula = Literal["mosteller", "dubois"]
 
 BSA_PRECISION_M2 = Decimal("0.001")
 
-_MAX_WEIGHT_KG = Decimal(400)
-_MIN_HEIGHT_CM = Decimal(50)
-_MAX_HEIGHT_CM = Decimal(275)
+# The plausible ranges of body weight and height are cartrial.vitals' (one range per quantity).
+_MIN_WEIGHT_KG = VITAL_SIGNS["weight"].low
+_MAX_WEIGHT_KG = VITAL_SIGNS["weight"].high
+_MIN_HEIGHT_CM = VITAL_SIGNS["height"].low
+_MAX_HEIGHT_CM = VITAL_SIGNS["height"].high
 
 _SOURCES: dict[str, str] = {
     "mosteller": "Mosteller, N Engl J Med 1987;317:1098",
@@ -75,9 +78,11 @@ class BsaResult(BaseModel):
 
 def check_weight_kg(weight_kg: Decimal) -> Decimal:
     """Return ``weight_kg`` if it is a plausible body weight, else raise :class:`InputError`."""
-    if not weight_kg.is_finite() or not Decimal(0) < weight_kg <= _MAX_WEIGHT_KG:
+    if not weight_kg.is_finite() or not _MIN_WEIGHT_KG <= weight_kg <= _MAX_WEIGHT_KG:
         raise InputError(
-            "weight_kg", str(weight_kg), f"a body weight in kg above 0 and at most {_MAX_WEIGHT_KG}"
+            "weight_kg",
+            str(weight_kg),
+            f"a body weight from {_MIN_WEIGHT_KG} to {_MAX_WEIGHT_KG} kg",
         )
     return weight_kg
 

@@ -7,7 +7,6 @@ partial is reported.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from cartrial.eligibility.record import ScreeningRecord
 from cartrial.eligibility.screen import ScreeningResult, screen_subject
 from cartrial.errors import InputError, input_error_from_validation
+from cartrial.jsontext import parse_json_text, read_text_file
 from cartrial.protocol.model import Protocol
 
 __all__ = [
@@ -35,12 +35,7 @@ def _validate(data: object, source: str) -> ScreeningRecord:
 
 
 def _parse_json(text: str, source: str) -> object:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"(line {exc.lineno}, column {exc.colno})", source, f"valid JSON ({exc.msg})"
-        ) from exc
+    return parse_json_text(text, source)
 
 
 def load_screening_records(path: Path) -> list[ScreeningRecord]:
@@ -50,10 +45,7 @@ def load_screening_records(path: Path) -> list[ScreeningRecord]:
         if not files:
             raise InputError("path", str(path), "a directory holding .json or .jsonl records")
         return [record for file in files for record in load_screening_records(file)]
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError("path", str(path), f"a readable file ({exc.strerror})") from exc
+    text = read_text_file(path, field="path")
     if path.suffix == ".jsonl":
         records = []
         for number, line in enumerate(text.splitlines(), start=1):

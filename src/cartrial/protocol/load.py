@@ -125,8 +125,26 @@ def _duplicate_keys(
             _duplicate_keys(item, (*path, index), out)
 
 
+def _refuse_aliases(text: str, origin: str) -> None:
+    """Refuse YAML anchors and aliases (``&a`` / ``*a``) before anything is built.
+
+    An alias shares a node; nested aliases multiply it ("billion laughs": nine levels of nine
+    aliases are 387 million nodes), which every walk of the document would expand. A protocol
+    or scenario file never needs them, so the first alias is an error naming its line, found
+    by one linear pass over the parser's events.
+    """
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark is not None else None
+            raise ProtocolError(
+                origin,
+                [("", line, f"YAML alias *{event.anchor} (anchors and aliases are not accepted)")],
+            )
+
+
 def _parse(text: str, origin: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
     try:
+        _refuse_aliases(text, origin)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
