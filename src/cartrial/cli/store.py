@@ -51,7 +51,7 @@ def _migrated_engine(url: str | None) -> Engine:
     if resolved.drivername.startswith("sqlite") and resolved.database not in (None, "", ":memory:"):
         if not Path(resolved.database).is_file():
             # SQLite would create an empty file here; refuse instead of leaving one behind.
-            raise fail(f"{database_url(url)}: no such database file (run `cartrial db init`)")
+            raise fail(f"{database_url(url)}: no such database file: run `cartrial db init` first")
     engine = make_engine(url)
     if current_revision(engine) is None:
         raise fail(f"{database_url(url)} has no trial schema: run `cartrial db init` first")
@@ -209,14 +209,22 @@ def user_deactivate(username: UserName, reason: Reason, url: Url = None) -> None
 @audit_app.command("verify")
 @handle_errors
 def audit_verify(url: Url = None) -> None:
-    """Recompute the audit trail's hash chain; exit 1 naming the first broken entry."""
+    """Recompute the hash chain and replay the trail against every table; exit 1 on a fault.
+
+    The chain shows the trail was not edited; the replay shows no table was changed without
+    an entry in it (direct SQL), naming table, record, field and both values.
+    """
+    from cartrial.store.audit_replay import replay_trail
+
     sessions = make_sessionmaker(_migrated_engine(url))
     with sessions() as session:
         report = verify_chain(session)
-    if not report.is_intact:
-        typer.echo(report.describe())
-        raise typer.Exit(1)
+        replay = replay_trail(session) if report.is_intact else None
     typer.echo(report.describe())
+    if replay is not None:
+        typer.echo(replay.describe())
+    if not report.is_intact or (replay is not None and not replay.matches):
+        raise typer.Exit(1)
 
 
 def serve(
