@@ -48,10 +48,10 @@ def _migrated_engine(url: str | None) -> Engine:
     from sqlalchemy.engine import make_url
 
     resolved = make_url(database_url(url))
-    if resolved.drivername.startswith("sqlite") and resolved.database not in (None, "", ":memory:"):
-        if not Path(resolved.database).is_file():
-            # SQLite would create an empty file here; refuse instead of leaving one behind.
-            raise fail(f"{database_url(url)}: no such database file: run `cartrial db init` first")
+    file = resolved.database if resolved.drivername.startswith("sqlite") else None
+    if file not in (None, "", ":memory:") and not Path(str(file)).is_file():
+        # SQLite would create an empty file here; refuse instead of leaving one behind.
+        raise fail(f"{database_url(url)}: no such database file: run `cartrial db init` first")
     engine = make_engine(url)
     if current_revision(engine) is None:
         raise fail(f"{database_url(url)} has no trial schema: run `cartrial db init` first")
@@ -87,6 +87,71 @@ TimeZone = Annotated[
         help="IANA time zone of the site's clock, e.g. Asia/Shanghai (study days count on it)",
     ),
 ]
+
+
+def _verified(url: str) -> tuple[bool, str]:
+    """The audit chain and the replay of ``url``: (all good, what was found)."""
+    from cartrial.store.audit_replay import replay_trail
+
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            chain = verify_chain(session)
+            replay = replay_trail(session) if chain.is_intact else None
+    finally:
+        engine.dispose()
+    lines = [chain.describe()] + ([replay.describe()] if replay is not None else [])
+    return chain.is_intact and replay is not None and replay.matches, "\n".join(lines)
+
+
+@db_app.command("backup")
+@handle_errors
+def db_backup(
+    out: Annotated[Path, typer.Option("--out", help="the backup file to write (new)")],
+    url: Url = None,
+) -> None:
+    """A consistent copy of the database (SQLite online backup; pg_dump), then verified."""
+    from cartrial.store.backup import backup_database
+
+    resolved = database_url(url)
+    _migrated_engine(url).dispose()
+    ok, found = _verified(resolved)
+    if not ok:
+        raise fail(f"the database does not verify; no backup written:\n{found}")
+    result = backup_database(resolved, out)
+    if result.kind == "sqlite":
+        ok, found = _verified(f"sqlite:///{out}")
+        if not ok:
+            out.unlink()
+            raise fail(f"the backup does not verify and was removed:\n{found}")
+    typer.echo(
+        f"backup {out} ({result.kind}, {result.size_bytes:,} bytes) of a database where\n{found}"
+    )
+
+
+@db_app.command("restore")
+@handle_errors
+def db_restore(
+    backup: Annotated[Path, typer.Argument(help="a file written by `cartrial db backup`")],
+    url: Url = None,
+) -> None:
+    """Restore a backup into a new database, then verify its chain and its tables."""
+    from cartrial.store.backup import restore_database
+
+    resolved = database_url(url)
+    restore_database(backup, resolved)
+    ok, found = _verified(resolved)
+    if not ok:
+        if resolved.startswith("sqlite"):
+            Path(make_url_database(resolved)).unlink(missing_ok=True)
+        raise fail(f"the restored database does not verify (removed where it was a file):\n{found}")
+    typer.echo(f"restored {backup} into {resolved}:\n{found}")
+
+
+def make_url_database(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return str(make_url(url).database)
 
 
 @site_app.command("add")
