@@ -273,23 +273,75 @@ def user_deactivate(username: UserName, reason: Reason, url: Url = None) -> None
 
 @audit_app.command("verify")
 @handle_errors
-def audit_verify(url: Url = None) -> None:
+def audit_verify(
+    url: Url = None,
+    checkpoints: Annotated[
+        Path | None, typer.Option("--checkpoints", help="a directory of signed checkpoints")
+    ] = None,
+    public_key: Annotated[
+        Path | None, typer.Option("--public-key", help="the checkpoints' Ed25519 public key")
+    ] = None,
+) -> None:
     """Recompute the hash chain and replay the trail against every table; exit 1 on a fault.
 
     The chain shows the trail was not edited; the replay shows no table was changed without
-    an entry in it (direct SQL), naming table, record, field and both values.
+    an entry in it (direct SQL), naming table, record, field and both values; signed
+    checkpoints (``--checkpoints``) show the trail was not cut short or rewritten at its end.
     """
     from cartrial.store.audit_replay import replay_trail
+    from cartrial.store.checkpoints import CheckpointProblem, verify_checkpoints
 
+    if (checkpoints is None) != (public_key is None):
+        raise fail("--checkpoints and --public-key go together")
     sessions = make_sessionmaker(_migrated_engine(url))
+    problems: list[CheckpointProblem] = []
+    checked = 0
     with sessions() as session:
         report = verify_chain(session)
         replay = replay_trail(session) if report.is_intact else None
+        if checkpoints is not None and public_key is not None:
+            checked, problems = verify_checkpoints(session, public_key, checkpoints)
     typer.echo(report.describe())
     if replay is not None:
         typer.echo(replay.describe())
-    if not report.is_intact or (replay is not None and not replay.matches):
+    if checkpoints is not None:
+        if problems:
+            typer.echo(f"{len(problems)} of {checked} signed checkpoints fail:")
+            for problem in problems:
+                typer.echo(f"  {problem.describe()}")
+        else:
+            typer.echo(f"{checked} signed checkpoints match the trail")
+    if not report.is_intact or (replay is not None and not replay.matches) or problems:
         raise typer.Exit(1)
+
+
+@audit_app.command("keygen")
+@handle_errors
+def audit_keygen(
+    private_key: Annotated[Path, typer.Option("--private-key", help="new private key file")],
+    public_key: Annotated[Path, typer.Option("--public-key", help="new public key file")],
+) -> None:
+    """Make the Ed25519 key pair that signs checkpoints (keep the private key off the server)."""
+    from cartrial.store.checkpoints import generate_keys
+
+    generate_keys(private_key, public_key)
+    typer.echo(f"private key {private_key} (mode 600), public key {public_key}")
+
+
+@audit_app.command("checkpoint")
+@handle_errors
+def audit_checkpoint(
+    key: Annotated[Path, typer.Option("--key", help="the Ed25519 private key (PEM)")],
+    directory: Annotated[Path, typer.Option("--dir", help="where checkpoints are kept")],
+    url: Url = None,
+) -> None:
+    """Sign the audit chain's head into a checkpoint file kept outside the database."""
+    from cartrial.store.checkpoints import write_checkpoint
+
+    sessions = make_sessionmaker(_migrated_engine(url))
+    with sessions() as session:
+        out = write_checkpoint(session, key, directory)
+    typer.echo(f"checkpoint {out}")
 
 
 def serve(
