@@ -31,7 +31,7 @@ from cartrial.escalation.engine import NextDecision, PatientOutcome
 from cartrial.escalation.exact import enumerate_trials
 from cartrial.escalation.i3plus3 import I3Plus3
 from cartrial.escalation.interval import IntervalDesign
-from cartrial.escalation.isotonic import select_mtd_isotonic
+from cartrial.escalation.mtd_summary import summarise_mtd
 from cartrial.escalation.plot import plot_operating_characteristics
 from cartrial.escalation.protocol_decision import decide_for_protocol
 from cartrial.escalation.simulate import OperatingCharacteristics, simulate_trials
@@ -187,14 +187,20 @@ def select_mtd(
     n: str = typer.Option(..., help="Patients treated per level, e.g. 3,6,9."),
     dlt: str = typer.Option(..., help="DLTs per level, e.g. 0,1,3."),
     bound_mtd: bool = typer.Option(False, help="MTD estimate must be below lambda_d (BOIN)."),
+    estimator: str = typer.Option(
+        "patients",
+        help="Isotonic weights: patients (y/n by n, default) or r_boin (R BOIN select.mtd).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The MTD by isotonic regression (elimination rule applied), with the estimates."""
+    """The MTD by isotonic regression (elimination rule applied), with select.mtd's table."""
     ns, ys = parse_ints("n", n), parse_ints("dlt", dlt)
     if len(ns) != len(ys) or not ns:
         raise InputError("dlt", dlt, f"one DLT count per level ({len(ns)} levels in --n)")
     if any(y > m or y < 0 for y, m in zip(ys, ns, strict=True)):
         raise InputError("dlt", dlt, "DLT counts between 0 and the patients treated")
+    if estimator not in ("patients", "r_boin"):
+        raise InputError("estimator", estimator, "patients or r_boin")
     total = max(sum(ns), 1)
     chosen: IntervalDesign
     if design == "boin":
@@ -204,28 +210,52 @@ def select_mtd(
     else:
         raise InputError("design", design, "boin or i3plus3")
     n_arr, y_arr = np.array([ns]), np.array([ys])
-    selected, est = select_mtd_isotonic(
-        n=n_arr,
-        y=y_arr,
+    result = summarise_mtd(
+        n=ns,
+        y=ys,
         target=target,
-        eliminated=chosen.eliminated(n_arr, y_arr),
+        eliminated=[bool(v) for v in chosen.eliminated(n_arr, y_arr)[0]],
         bound=chosen.mtd_bound,
+        estimator="r_boin" if estimator == "r_boin" else "patients",
     )
-    mtd = int(selected[0])
-    payload = {
-        "design": chosen.name,
-        "target": target,
-        "mtd_level": mtd or None,
-        "isotonic_estimates": [None if np.isnan(v) else round(float(v), 6) for v in est[0]],
-    }
     if as_json:
-        print_json(payload)
+        estimates = [row.isotonic_estimate for row in result.levels]
+        print_json(
+            {
+                "design": chosen.name,
+                **result.model_dump(mode="json"),
+                "isotonic_estimates": [None if v is None else round(v, 6) for v in estimates],
+            }
+        )
         return
+    mtd = result.mtd_level
     console.print(f"MTD: {'level ' + str(mtd) if mtd else 'none'}")
-    out = Table("level", "n", "DLT", "isotonic estimate")
-    for i, v in enumerate(est[0]):
-        out.add_row(str(i + 1), str(ns[i]), str(ys[i]), "-" if np.isnan(v) else f"{v:.3f}")
+    out = Table(
+        "level",
+        "n",
+        "DLT",
+        "isotonic estimate",
+        "posterior (R BOIN)",
+        "95% interval",
+        "P(overdose)",
+    )
+
+    def fmt(v: float | None) -> str:
+        return "----" if v is None else f"{v:.2f}"
+
+    for row in result.levels:
+        interval = "----" if row.ci_low is None else f"({fmt(row.ci_low)}, {fmt(row.ci_high)})"
+        out.add_row(
+            str(row.level),
+            str(row.n),
+            str(row.dlt),
+            "-" if row.isotonic_estimate is None else f"{row.isotonic_estimate:.3f}",
+            fmt(row.posterior_estimate),
+            interval,
+            fmt(row.p_overdose),
+        )
     console.print(out)
+    console.print(result.rule, highlight=False, soft_wrap=True)
 
 
 def render_oc(oc: OperatingCharacteristics) -> None:
@@ -285,6 +315,9 @@ def simulate(
         None, help="Accelerated titration: single-patient levels before 3+3."
     ),
     bound_mtd: bool | None = typer.Option(None, help="BOIN: MTD estimate below lambda_d."),
+    mtd_estimator: str | None = typer.Option(
+        None, help="BOIN/i3+3 MTD selection weights: patients (default) or r_boin."
+    ),
     prior_var: float | None = typer.Option(None, help="CRM: prior variance of a (1.34)."),
     skeleton_halfwidth: float | None = typer.Option(
         None, help="CRM: Lee-Cheung indifference half-width (0.05)."
@@ -308,6 +341,7 @@ def simulate(
         mtd_requires_six=mtd_requires_six,
         max_single_patient_levels=max_single_patient_levels,
         bound_mtd=bound_mtd,
+        mtd_estimator=mtd_estimator,
         prior_var=prior_var,
         skeleton_halfwidth=skeleton_halfwidth,
         prior_mtd_level=prior_mtd_level,

@@ -20,6 +20,7 @@ from cartrial.escalation.base import Design
 from cartrial.escalation.boin import Boin
 from cartrial.escalation.crm import Crm, compute_skeleton_lee_cheung
 from cartrial.escalation.i3plus3 import I3Plus3
+from cartrial.escalation.isotonic import MtdEstimator
 from cartrial.escalation.three_plus_three import ThreePlusThree
 from cartrial.protocol.model import Protocol
 
@@ -58,6 +59,7 @@ class DesignOptions(BaseModel):
     extra_safe: bool = False
     n_earlystop: int | None = Field(default=None, ge=1)
     bound_mtd: bool = False
+    mtd_estimator: MtdEstimator = "patients"
     cutoff_eli: float = Field(default=0.95, gt=0, lt=1)
     eps1: float = Field(default=0.05, ge=0, lt=1)
     eps2: float = Field(default=0.05, ge=0, lt=1)
@@ -120,6 +122,7 @@ def build_design(
                 "extra_safe": opts.extra_safe,
                 "n_earlystop": opts.n_earlystop,
                 "bound_mtd": opts.bound_mtd,
+                "mtd_estimator": opts.mtd_estimator,
                 "cutoff_eli": opts.cutoff_eli,
             }
             if name == "boin":
