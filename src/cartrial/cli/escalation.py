@@ -26,6 +26,7 @@ from cartrial.cli.common import (
 )
 from cartrial.errors import InputError, input_error_from_validation
 from cartrial.escalation.boin import Boin, compute_boundary_table
+from cartrial.escalation.crm import CrmSummary
 from cartrial.escalation.designs import DESIGNS, DesignOptions, build_design
 from cartrial.escalation.engine import NextDecision, PatientOutcome
 from cartrial.escalation.exact import enumerate_trials
@@ -116,6 +117,33 @@ def render_next(result: NextDecision) -> None:
     for i, (t, d, p) in enumerate(zip(result.treated, result.dlts, result.pending, strict=True)):
         table.add_row(str(i + 1), str(t), str(d), str(p))
     console.print(table)
+    if result.crm is not None:
+        render_crm(result.crm)
+
+
+def render_crm(crm: CrmSummary) -> None:
+    """The CRM's estimate as fields: parameter mean and variance, per level p and interval."""
+
+    def fmt(v: float | None, digits: int = 3) -> str:
+        return "-" if v is None else f"{v:.{digits}f}"
+
+    console.print(
+        f"CRM ({crm.method}, {crm.model} model): a mean {fmt(crm.parameter_mean, 4)}, "
+        f"variance {fmt(crm.parameter_variance, 4)}",
+        highlight=False,
+    )
+    table = Table("level", "skeleton", "P(DLT)", "90% interval", "plug-in", "normal 90%")
+    for level in crm.levels:
+        table.add_row(
+            str(level.level),
+            f"{level.skeleton:g}",
+            fmt(level.estimate),
+            f"({fmt(level.low)}, {fmt(level.high)})",
+            fmt(level.plug_in),
+            f"({fmt(level.low_normal)}, {fmt(level.high_normal)})",
+        )
+    console.print(table)
+    console.print(crm.interval, highlight=False, soft_wrap=True)
 
 
 @app.command("next")
@@ -304,6 +332,12 @@ def simulate(
     skeleton: str | None = typer.Option(None, help="CRM skeleton, e.g. 0.05,0.12,0.25."),
     crm_model: str | None = typer.Option(None, help="CRM model: power or logistic."),
     overdose_stop: bool | None = typer.Option(None, help="CRM: stop if P(p1 > target) > 0.9."),
+    crm_method: str | None = typer.Option(
+        None, help="CRM estimation: bayes (default) or mle (maximum likelihood, two-stage)."
+    ),
+    coherent: bool | None = typer.Option(
+        None, help="CRM: no escalation after a cohort with DLT rate >= target."
+    ),
     extra_safe: bool | None = typer.Option(None, help="BOIN/i3+3: extra-safe stopping rule."),
     n_earlystop: int | None = typer.Option(
         None, help="BOIN/i3+3: stop when a level has this many."
@@ -334,6 +368,8 @@ def simulate(
         skeleton=skeleton,
         crm_model=crm_model,
         overdose_stop=overdose_stop,
+        crm_method=crm_method,
+        coherent=coherent,
         extra_safe=extra_safe,
         n_earlystop=n_earlystop,
         p_saf=p_saf,

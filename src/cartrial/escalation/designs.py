@@ -69,6 +69,8 @@ class DesignOptions(BaseModel):
     crm_model: Literal["power", "logistic"] = "power"
     prior_var: float = Field(default=1.34, gt=0)
     overdose_stop: bool = False
+    crm_method: Literal["bayes", "mle"] = "bayes"
+    coherent: bool = False
 
 
 def build_design(
@@ -142,6 +144,8 @@ def build_design(
             model=model,
             prior_var=opts.prior_var,
             overdose_stop=opts.overdose_stop,
+            method=opts.crm_method,
+            coherent=opts.coherent,
         )
     except ValueError as exc:
         raise InputError("design parameters", name, str(exc)) from exc
