@@ -27,7 +27,13 @@ from cartrial.cli.common import (
 from cartrial.errors import InputError, input_error_from_validation
 from cartrial.escalation.boin import Boin, compute_boundary_table
 from cartrial.escalation.crm import CrmSummary
-from cartrial.escalation.designs import DESIGNS, DesignOptions, build_design
+from cartrial.escalation.designs import (
+    DESIGNS,
+    THREE_PLUS_THREE_VARIANTS,
+    DesignOptions,
+    build_design,
+    three_plus_three_variant,
+)
 from cartrial.escalation.engine import NextDecision, PatientOutcome
 from cartrial.escalation.exact import enumerate_trials
 from cartrial.escalation.i3plus3 import I3Plus3
@@ -344,7 +350,15 @@ def simulate(
     ),
     p_saf: float | None = typer.Option(None, help="BOIN p.saf (0.6 x target)."),
     p_tox: float | None = typer.Option(None, help="BOIN p.tox (1.4 x target)."),
+    variant: str | None = typer.Option(
+        None,
+        help="3+3 / accelerated titration variant: with-deescalation (default) or "
+        "without-deescalation (Lin & Shih 2001).",
+    ),
     mtd_requires_six: bool | None = typer.Option(None, help="3+3: the MTD needs 6 patients."),
+    deescalation_expands_lower_level: bool | None = typer.Option(
+        None, help="3+3: an exceeded level's lower level is expanded to 6 before it is the MTD."
+    ),
     max_single_patient_levels: int | None = typer.Option(
         None, help="Accelerated titration: single-patient levels before 3+3."
     ),
@@ -364,6 +378,9 @@ def simulate(
 ) -> None:
     """Operating characteristics of a design in one scenario, with Monte-Carlo standard errors."""
     p = parse_floats("truth", truth)
+    mtd_requires_six, deescalation_expands_lower_level = resolve_variant(
+        variant, mtd_requires_six, deescalation_expands_lower_level
+    )
     opts = options_from_flags(
         skeleton=skeleton,
         crm_model=crm_model,
@@ -375,6 +392,7 @@ def simulate(
         p_saf=p_saf,
         p_tox=p_tox,
         mtd_requires_six=mtd_requires_six,
+        deescalation_expands_lower_level=deescalation_expands_lower_level,
         max_single_patient_levels=max_single_patient_levels,
         bound_mtd=bound_mtd,
         mtd_estimator=mtd_estimator,
@@ -408,6 +426,33 @@ def simulate(
         print_json(oc)
     else:
         render_oc(oc)
+        if design in ("3plus3", "atd"):
+            name = three_plus_three_variant(
+                opts.mtd_requires_six, opts.deescalation_expands_lower_level
+            )
+            console.print(f"3+3 variant: {name}", highlight=False)
+
+
+def resolve_variant(
+    variant: str | None, mtd_requires_six: bool | None, deescalation: bool | None
+) -> tuple[bool | None, bool | None]:
+    """The two 3+3 fields from ``--variant`` and the field options (a contradiction is refused)."""
+    if variant is None:
+        return mtd_requires_six, deescalation
+    if variant not in THREE_PLUS_THREE_VARIANTS:
+        raise InputError("variant", variant, "one of " + ", ".join(THREE_PLUS_THREE_VARIANTS))
+    six, expand = THREE_PLUS_THREE_VARIANTS[variant]
+    for field, given, implied in (
+        ("mtd_requires_six", mtd_requires_six, six),
+        ("deescalation_expands_lower_level", deescalation, expand),
+    ):
+        if given is not None and given != implied:
+            raise InputError(
+                field,
+                given,
+                f"{str(implied).lower()}, as --variant {variant} states, or no --variant",
+            )
+    return six, expand
 
 
 @app.command()

@@ -24,7 +24,14 @@ from cartrial.escalation.isotonic import MtdEstimator
 from cartrial.escalation.three_plus_three import ThreePlusThree
 from cartrial.protocol.model import Protocol
 
-__all__ = ["DESIGNS", "DesignOptions", "build_design", "design_from_protocol"]
+__all__ = [
+    "DESIGNS",
+    "THREE_PLUS_THREE_VARIANTS",
+    "DesignOptions",
+    "build_design",
+    "design_from_protocol",
+    "three_plus_three_variant",
+]
 
 #: Design names accepted by ``--design`` and what each is.
 DESIGNS: dict[str, str] = {
@@ -42,6 +49,33 @@ _PROTOCOL_NAMES = {
     "crm": "crm",
     "i3plus3": "i3plus3",
 }
+
+
+THREE_PLUS_THREE_VARIANTS: dict[str, tuple[bool, bool]] = {
+    "with-deescalation": (True, True),
+    "without-deescalation": (False, False),
+}
+"""The two textbook 3+3 variants -> (``mtd_requires_six``, ``deescalation_expands_lower_level``).
+
+Lin Y, Shih WJ, Biostatistics 2001;2:203-215, section 2: the traditional 3+3 "with
+dose de-escalation" (Le Tourneau et al., JNCI 2009; the level below an exceeded
+level is expanded to 6 before it is declared, and the declared MTD always has 6
+patients) and "without dose de-escalation" (the level below the first exceeded
+level is the MTD with the 3 or 6 patients it has; no confirmation cohort at the
+highest level). Protocols (``escalation.three_plus_three``) and sweep files
+(``options``) state the two fields; any other combination is neither variant.
+"""
+
+
+def three_plus_three_variant(mtd_requires_six: bool, deescalation_expands_lower_level: bool) -> str:
+    """The textbook variant these two fields make, or a description of the hybrid."""
+    for name, fields in THREE_PLUS_THREE_VARIANTS.items():
+        if fields == (mtd_requires_six, deescalation_expands_lower_level):
+            return name
+    return (
+        f"mtd_requires_six={str(mtd_requires_six).lower()}, deescalation_expands_lower_level="
+        f"{str(deescalation_expands_lower_level).lower()} (neither textbook variant)"
+    )
 
 
 class DesignOptions(BaseModel):
