@@ -149,7 +149,7 @@ def render_crm(crm: CrmSummary) -> None:
             f"({fmt(level.low_normal)}, {fmt(level.high_normal)})",
         )
     console.print(table)
-    console.print(crm.interval, highlight=False, soft_wrap=True)
+    console.print(crm.interval, highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command("next")

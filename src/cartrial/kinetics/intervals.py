@@ -176,13 +176,17 @@ def long_table(
                 flags if code in LAMBDA_Z_CODES else None,
             )
         )
-    table = pd.concat(parts, ignore_index=True)
+    table = pd.concat(parts, ignore_index=True).drop(columns=["unit"], errors="ignore")
     units = {code: spec.unit for code, spec in PARAMETER_CODES.items()}
     conc_of_row = np.tile(np.asarray(conc_units, dtype=object), len(parts))
-    table["unit"] = [
-        units[code].format(c=conc, t=time_unit)
-        for code, conc in zip(table["parameter"], conc_of_row, strict=True)
-    ]
+    table.insert(
+        list(table.columns).index("value") + 1,
+        "unit",
+        [
+            units[code].format(c=conc, t=time_unit)
+            for code, conc in zip(table["parameter"], conc_of_row, strict=True)
+        ],
+    )
     return table
 
 
