@@ -112,7 +112,8 @@ def test_an_excluded_sample_is_left_out_and_named_with_its_reason() -> None:
     assert table[(table["parameter"] == "CMAX") & (table["end"] == 7)]["exclusion"].iloc[0] == ""
 
 
-def test_exclusion_reason_must_be_text_not_a_bare_flag() -> None:
+@pytest.mark.parametrize("flag", ["true", "no"])
+def test_exclusion_reason_must_be_text_not_a_bare_flag(flag: str) -> None:
     frame = pd.DataFrame(
         {
             "subject": ["S1", "S1"],
@@ -121,7 +122,7 @@ def test_exclusion_reason_must_be_text_not_a_bare_flag() -> None:
             "actual_day": ["0", "7"],
             "value": ["0", "10"],
             "unit": ["copies/ug gDNA"] * 2,
-            "exclude": ["", "true"],
+            "exclude": ["", flag],
         }
     )
     with pytest.raises(InputError) as caught:

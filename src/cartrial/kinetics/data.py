@@ -23,8 +23,9 @@ the analyte's canonical unit with the factors below (1 ug = 1000 ng;
 (:mod:`cartrial.units`). Bad input raises :class:`~cartrial.errors.InputError`
 naming the row: an unknown analyte or matrix, a value without a unit or with a
 unit not listed for its analyte, a negative value, an unparseable time or value,
-two samples of one profile at the same time, an exclusion without a reason
-(``true``, ``yes``, ``1``, ``x``: say why).
+two samples of one profile at the same time, an ``exclude`` cell holding a bare
+flag instead of a reason (``true``, ``yes``, ``1``, ``x``, ``no``, ``false``, ``0``:
+say why, or leave it empty).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ _OPTIONAL = (
     "tumour_type",
     "exclude",
 )
-_BARE_FLAGS = _TRUE | {"x", "excluded", "exclude"}
+_BARE_FLAGS = (_TRUE | _FALSE | {"x", "excluded", "exclude", "included", "include"}) - {""}
 
 
 def load_samples(path: Path) -> pd.DataFrame:
@@ -193,7 +194,7 @@ def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFram
         raise _fail(source, row, "lloq", frame["lloq"].iloc[row], "a limit >= 0")
 
     exclude = frame["exclude"].str.strip()
-    row = _first(exclude.str.lower().isin(_BARE_FLAGS - {""}))
+    row = _first(exclude.str.lower().isin(_BARE_FLAGS))
     if row is not None:
         raise _fail(
             source,
