@@ -170,3 +170,23 @@ def test_cli_next_prints_the_crm_estimate_as_fields(tmp_path) -> None:
     assert crm["parameter_variance"] > 0
     assert len(crm["levels"]) >= 2
     assert {"estimate", "low", "high", "plug_in"} <= set(crm["levels"][0])
+
+
+def test_live_engine_applies_coherence_to_the_last_cohort_at_the_current_level() -> None:
+    from cartrial.escalation.engine import PatientOutcome, decide_next
+
+    def patient(level: int, dlt: str) -> PatientOutcome:
+        return PatientOutcome(level=level, dlt=dlt, days_followed=28)
+
+    # 0/3 at level 1, then 1/3 at level 2: the unrestricted CRM escalates to 3 (see above)
+    patients = [patient(1, "no")] * 3 + [patient(2, "no"), patient(2, "yes"), patient(2, "no")]
+    free = decide_next(Crm(n_levels=5, target=0.3, skeleton=SKELETON), patients, window_days=28)
+    assert (free.action, free.next_level) == ("escalate", 3)
+    coherent = Crm(n_levels=5, target=0.3, skeleton=SKELETON, coherent=True)
+    held = decide_next(coherent, patients, window_days=28)
+    assert (held.action, held.next_level) == ("stay", 2)
+    assert "coherence" in held.reason
+    assert held.crm is not None and held.crm.parameter_mean is not None
+    # the DLT-pending third patient: either outcome keeps level 2 (1/3 or 2/3 >= 0.3)
+    pending = [*patients[:5], PatientOutcome(level=2, dlt="pending", days_followed=5)]
+    assert decide_next(coherent, pending, window_days=28).next_level == 2
