@@ -276,3 +276,22 @@ def test_boin_exact_allocation_matches_textbook_conduct(truth):
     oc = enumerate_trials(design, truth=truth, target=0.3)
     assert oc.mean_patients == pytest.approx(pts, abs=1e-12)
     assert oc.early_stop == pytest.approx(stopped, abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 12), st.integers(0, 12)), min_size=1, max_size=6))
+def test_r_boin_isotonic_estimates_equal_textbook_pava_with_inverse_variance_weights(levels):
+    # R BOIN select.mtd: pava((y + 0.05)/(n + 0.1), wt = 1/var),
+    # var = (y + 0.05)(n - y + 0.05) / ((n + 0.1)^2 (n + 1.1))
+    from cartrial.escalation.isotonic import compute_isotonic_estimates
+
+    n = [a for a, _ in levels]
+    y = [min(b, a) for a, b in levels]
+    rates = [(b + 0.05) / (a + 0.1) for a, b in zip(n, y, strict=True)]
+    var = [
+        (b + 0.05) * (a - b + 0.05) / ((a + 0.1) ** 2 * (a + 1.1))
+        for a, b in zip(n, y, strict=True)
+    ]
+    got = compute_isotonic_estimates(np.array([n]), np.array([y]), estimator="r_boin")[0]
+    expected = pava(rates, [1 / v for v in var])
+    assert list(got) == pytest.approx(expected, abs=1e-9)

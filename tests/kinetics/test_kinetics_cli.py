@@ -230,3 +230,42 @@ def test_invalid_settings_file_exits_2_naming_the_field(tmp_path: Path) -> None:
     result = runner.invoke(app, ["kinetics", "nca", data, "--settings", str(settings)])
     assert result.exit_code == 2
     assert "field 'min_hl_points'" in result.output
+
+
+def test_nca_long_table_csv_has_pp_codes_for_each_interval(tmp_path: Path) -> None:
+    out = tmp_path / "pp.csv"
+    result = runner.invoke(
+        app,
+        [
+            "kinetics",
+            "nca",
+            str(_write(tmp_path, GOOD_ROWS)),
+            "--auc-method",
+            "linear",
+            "--interval",
+            "0-14",
+            "--interval",
+            "0-28",
+            "--long",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    table = pd.read_csv(out, keep_default_na=False)
+    s01 = table[(table["subject"] == "S01") & (table["parameter"] == "AUCLST")]
+    # [0, 14]: 3500 + 3850; [0, 28]: + 385 (no day-28 sample)
+    assert dict(zip(s01["end"].astype(str), s01["value"].astype(float), strict=True)) == {
+        "14.0": 7350.0,
+        "28.0": 7735.0,
+        "inf": 7735.0 + 7 * (10 + 1) / 2 * 2,
+    }
+
+
+def test_nca_bad_interval_is_refused_with_its_option(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["kinetics", "nca", str(_write(tmp_path, GOOD_ROWS)), "--interval", "28"]
+    )
+    assert result.exit_code == 2
+    assert "--interval" in result.output

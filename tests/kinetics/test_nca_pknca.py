@@ -37,6 +37,7 @@ PKNCA_NAMES = {
     "span.ratio": "span_ratio",
     "auclast_0_24": "auclast_partial",
     "aucint.last_0_24": "aucint_partial",
+    "aucall_0_24": "aucall_partial",
 }
 
 

@@ -26,12 +26,19 @@ from cartrial.cli.common import (
 )
 from cartrial.errors import InputError, input_error_from_validation
 from cartrial.escalation.boin import Boin, compute_boundary_table
-from cartrial.escalation.designs import DESIGNS, DesignOptions, build_design
+from cartrial.escalation.crm import CrmSummary
+from cartrial.escalation.designs import (
+    DESIGNS,
+    THREE_PLUS_THREE_VARIANTS,
+    DesignOptions,
+    build_design,
+    three_plus_three_variant,
+)
 from cartrial.escalation.engine import NextDecision, PatientOutcome
 from cartrial.escalation.exact import enumerate_trials
 from cartrial.escalation.i3plus3 import I3Plus3
 from cartrial.escalation.interval import IntervalDesign
-from cartrial.escalation.isotonic import select_mtd_isotonic
+from cartrial.escalation.mtd_summary import summarise_mtd
 from cartrial.escalation.protocol_decision import decide_for_protocol
 from cartrial.escalation.simulate import OperatingCharacteristics, simulate_trials
 from cartrial.escalation.sweep import SweepSpec, run_sweep
@@ -116,6 +123,33 @@ def render_next(result: NextDecision) -> None:
     for i, (t, d, p) in enumerate(zip(result.treated, result.dlts, result.pending, strict=True)):
         table.add_row(str(i + 1), str(t), str(d), str(p))
     console.print(table)
+    if result.crm is not None:
+        render_crm(result.crm)
+
+
+def render_crm(crm: CrmSummary) -> None:
+    """The CRM's estimate as fields: parameter mean and variance, per level p and interval."""
+
+    def fmt(v: float | None, digits: int = 3) -> str:
+        return "-" if v is None else f"{v:.{digits}f}"
+
+    console.print(
+        f"CRM ({crm.method}, {crm.model} model): a mean {fmt(crm.parameter_mean, 4)}, "
+        f"variance {fmt(crm.parameter_variance, 4)}",
+        highlight=False,
+    )
+    table = Table("level", "skeleton", "P(DLT)", "90% interval", "plug-in", "normal 90%")
+    for level in crm.levels:
+        table.add_row(
+            str(level.level),
+            f"{level.skeleton:g}",
+            fmt(level.estimate),
+            f"({fmt(level.low)}, {fmt(level.high)})",
+            fmt(level.plug_in),
+            f"({fmt(level.low_normal)}, {fmt(level.high_normal)})",
+        )
+    console.print(table)
+    console.print(crm.interval, highlight=False, soft_wrap=True, markup=False)
 
 
 @app.command("next")
@@ -187,14 +221,20 @@ def select_mtd(
     n: str = typer.Option(..., help="Patients treated per level, e.g. 3,6,9."),
     dlt: str = typer.Option(..., help="DLTs per level, e.g. 0,1,3."),
     bound_mtd: bool = typer.Option(False, help="MTD estimate must be below lambda_d (BOIN)."),
+    estimator: str = typer.Option(
+        "patients",
+        help="Isotonic weights: patients (y/n by n, default) or r_boin (R BOIN select.mtd).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The MTD by isotonic regression (elimination rule applied), with the estimates."""
+    """The MTD by isotonic regression (elimination rule applied), with select.mtd's table."""
     ns, ys = parse_ints("n", n), parse_ints("dlt", dlt)
     if len(ns) != len(ys) or not ns:
         raise InputError("dlt", dlt, f"one DLT count per level ({len(ns)} levels in --n)")
     if any(y > m or y < 0 for y, m in zip(ys, ns, strict=True)):
         raise InputError("dlt", dlt, "DLT counts between 0 and the patients treated")
+    if estimator not in ("patients", "r_boin"):
+        raise InputError("estimator", estimator, "patients or r_boin")
     total = max(sum(ns), 1)
     chosen: IntervalDesign
     if design == "boin":
@@ -204,28 +244,52 @@ def select_mtd(
     else:
         raise InputError("design", design, "boin or i3plus3")
     n_arr, y_arr = np.array([ns]), np.array([ys])
-    selected, est = select_mtd_isotonic(
-        n=n_arr,
-        y=y_arr,
+    result = summarise_mtd(
+        n=ns,
+        y=ys,
         target=target,
-        eliminated=chosen.eliminated(n_arr, y_arr),
+        eliminated=[bool(v) for v in chosen.eliminated(n_arr, y_arr)[0]],
         bound=chosen.mtd_bound,
+        estimator="r_boin" if estimator == "r_boin" else "patients",
     )
-    mtd = int(selected[0])
-    payload = {
-        "design": chosen.name,
-        "target": target,
-        "mtd_level": mtd or None,
-        "isotonic_estimates": [None if np.isnan(v) else round(float(v), 6) for v in est[0]],
-    }
     if as_json:
-        print_json(payload)
+        estimates = [row.isotonic_estimate for row in result.levels]
+        print_json(
+            {
+                "design": chosen.name,
+                **result.model_dump(mode="json"),
+                "isotonic_estimates": [None if v is None else round(v, 6) for v in estimates],
+            }
+        )
         return
+    mtd = result.mtd_level
     console.print(f"MTD: {'level ' + str(mtd) if mtd else 'none'}")
-    out = Table("level", "n", "DLT", "isotonic estimate")
-    for i, v in enumerate(est[0]):
-        out.add_row(str(i + 1), str(ns[i]), str(ys[i]), "-" if np.isnan(v) else f"{v:.3f}")
+    out = Table(
+        "level",
+        "n",
+        "DLT",
+        "isotonic estimate",
+        "posterior (R BOIN)",
+        "95% interval",
+        "P(overdose)",
+    )
+
+    def fmt(v: float | None) -> str:
+        return "----" if v is None else f"{v:.2f}"
+
+    for row in result.levels:
+        interval = "----" if row.ci_low is None else f"({fmt(row.ci_low)}, {fmt(row.ci_high)})"
+        out.add_row(
+            str(row.level),
+            str(row.n),
+            str(row.dlt),
+            "-" if row.isotonic_estimate is None else f"{row.isotonic_estimate:.3f}",
+            fmt(row.posterior_estimate),
+            interval,
+            fmt(row.p_overdose),
+        )
     console.print(out)
+    console.print(result.rule, highlight=False, soft_wrap=True)
 
 
 def render_oc(oc: OperatingCharacteristics) -> None:
@@ -274,17 +338,34 @@ def simulate(
     skeleton: str | None = typer.Option(None, help="CRM skeleton, e.g. 0.05,0.12,0.25."),
     crm_model: str | None = typer.Option(None, help="CRM model: power or logistic."),
     overdose_stop: bool | None = typer.Option(None, help="CRM: stop if P(p1 > target) > 0.9."),
+    crm_method: str | None = typer.Option(
+        None, help="CRM estimation: bayes (default) or mle (maximum likelihood, two-stage)."
+    ),
+    coherent: bool | None = typer.Option(
+        None, help="CRM: no escalation after a cohort with DLT rate >= target."
+    ),
     extra_safe: bool | None = typer.Option(None, help="BOIN/i3+3: extra-safe stopping rule."),
     n_earlystop: int | None = typer.Option(
         None, help="BOIN/i3+3: stop when a level has this many."
     ),
     p_saf: float | None = typer.Option(None, help="BOIN p.saf (0.6 x target)."),
     p_tox: float | None = typer.Option(None, help="BOIN p.tox (1.4 x target)."),
+    variant: str | None = typer.Option(
+        None,
+        help="3+3 / accelerated titration variant: with-deescalation (default) or "
+        "without-deescalation (Lin & Shih 2001).",
+    ),
     mtd_requires_six: bool | None = typer.Option(None, help="3+3: the MTD needs 6 patients."),
+    deescalation_expands_lower_level: bool | None = typer.Option(
+        None, help="3+3: an exceeded level's lower level is expanded to 6 before it is the MTD."
+    ),
     max_single_patient_levels: int | None = typer.Option(
         None, help="Accelerated titration: single-patient levels before 3+3."
     ),
     bound_mtd: bool | None = typer.Option(None, help="BOIN: MTD estimate below lambda_d."),
+    mtd_estimator: str | None = typer.Option(
+        None, help="BOIN/i3+3 MTD selection weights: patients (default) or r_boin."
+    ),
     prior_var: float | None = typer.Option(None, help="CRM: prior variance of a (1.34)."),
     skeleton_halfwidth: float | None = typer.Option(
         None, help="CRM: Lee-Cheung indifference half-width (0.05)."
@@ -297,17 +378,24 @@ def simulate(
 ) -> None:
     """Operating characteristics of a design in one scenario, with Monte-Carlo standard errors."""
     p = parse_floats("truth", truth)
+    mtd_requires_six, deescalation_expands_lower_level = resolve_variant(
+        variant, mtd_requires_six, deescalation_expands_lower_level
+    )
     opts = options_from_flags(
         skeleton=skeleton,
         crm_model=crm_model,
         overdose_stop=overdose_stop,
+        crm_method=crm_method,
+        coherent=coherent,
         extra_safe=extra_safe,
         n_earlystop=n_earlystop,
         p_saf=p_saf,
         p_tox=p_tox,
         mtd_requires_six=mtd_requires_six,
+        deescalation_expands_lower_level=deescalation_expands_lower_level,
         max_single_patient_levels=max_single_patient_levels,
         bound_mtd=bound_mtd,
+        mtd_estimator=mtd_estimator,
         prior_var=prior_var,
         skeleton_halfwidth=skeleton_halfwidth,
         prior_mtd_level=prior_mtd_level,
@@ -338,6 +426,33 @@ def simulate(
         print_json(oc)
     else:
         render_oc(oc)
+        if design in ("3plus3", "atd"):
+            name = three_plus_three_variant(
+                opts.mtd_requires_six, opts.deescalation_expands_lower_level
+            )
+            console.print(f"3+3 variant: {name}", highlight=False)
+
+
+def resolve_variant(
+    variant: str | None, mtd_requires_six: bool | None, deescalation: bool | None
+) -> tuple[bool | None, bool | None]:
+    """The two 3+3 fields from ``--variant`` and the field options (a contradiction is refused)."""
+    if variant is None:
+        return mtd_requires_six, deescalation
+    if variant not in THREE_PLUS_THREE_VARIANTS:
+        raise InputError("variant", variant, "one of " + ", ".join(THREE_PLUS_THREE_VARIANTS))
+    six, expand = THREE_PLUS_THREE_VARIANTS[variant]
+    for field, given, implied in (
+        ("mtd_requires_six", mtd_requires_six, six),
+        ("deescalation_expands_lower_level", deescalation, expand),
+    ):
+        if given is not None and given != implied:
+            raise InputError(
+                field,
+                given,
+                f"{str(implied).lower()}, as --variant {variant} states, or no --variant",
+            )
+    return six, expand
 
 
 @app.command()

@@ -20,6 +20,7 @@ from cartrial.errors import InputError
 
 if TYPE_CHECKING:
     from cartrial.kinetics.nca import NcaTable
+    from cartrial.kinetics.profiles import Profiles
 
 kinetics_app = typer.Typer(
     help="Cellular kinetics: NCA of CAR transgene levels (PKNCA rules).",
@@ -32,9 +33,26 @@ class AucMethodChoice(StrEnum):
     linear = "linear"
 
 
+class PartialChoice(StrEnum):
+    aucint_last = "aucint.last"
+    auclast = "auclast"
+    aucall = "aucall"
+
+
 class GroupChoice(StrEnum):
     dose_level = "dose_level"
     tumour_type = "tumour_type"
+
+
+def _interval(text: str) -> tuple[float, float]:
+    """``"0-28"`` -> (0, 28); anything else is an InputError naming ``--interval``."""
+    first, sep, last = text.partition("-")
+    try:
+        if not sep:
+            raise ValueError(text)
+        return float(first), float(last)
+    except ValueError:
+        raise InputError("--interval", text, "START-END in days, e.g. 0-28") from None
 
 
 def _run(
@@ -42,8 +60,19 @@ def _run(
     auc_method: AucMethodChoice | None,
     partial_end: float | None,
     settings_file: Path | None,
+    **overrides: Any,
 ) -> NcaTable:
     """Settings: the JSON file's fields (if any), then the command-line options given."""
+    return _run_profiles(file, auc_method, partial_end, settings_file, **overrides)[1]
+
+
+def _run_profiles(
+    file: Path,
+    auc_method: AucMethodChoice | None,
+    partial_end: float | None,
+    settings_file: Path | None,
+    **overrides: Any,
+) -> tuple[Profiles, NcaTable]:
     from cartrial.kinetics.data import build_profiles, load_samples
     from cartrial.kinetics.nca import compute_nca
     from cartrial.kinetics.settings import NcaSettings
@@ -58,8 +87,10 @@ def _run(
         fields["auc_method"] = auc_method.value
     if partial_end is not None:
         fields["partial_end"] = partial_end
+    fields.update({k: v for k, v in overrides.items() if v is not None})
     settings = NcaSettings(**fields)
-    return compute_nca(build_profiles(load_samples(file)), settings)
+    profiles = build_profiles(load_samples(file))
+    return profiles, compute_nca(profiles, settings)
 
 
 SETTINGS_HELP = "JSON file of NCA settings (docs/kinetics.md); options given here override it."
@@ -79,14 +110,39 @@ def nca(
     partial_end: float | None = typer.Option(
         None, "--partial-end", help="End of the partial AUC (days; default 28)."
     ),
+    partial_convention: PartialChoice | None = typer.Option(
+        None,
+        "--partial-convention",
+        help="Which area is the partial AUC: aucint.last (default), auclast or aucall.",
+    ),
+    intervals: list[str] | None = typer.Option(
+        None, "--interval", help="An interval of the long table, START-END days (repeatable)."
+    ),
     settings_file: Path | None = typer.Option(None, "--settings", help=SETTINGS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print every result as JSON."),
     csv_out: Path | None = typer.Option(None, "--csv", help="Write the results table to this CSV."),
+    long_out: Path | None = typer.Option(
+        None, "--long", help="Write the long table (PP codes, every interval) to this CSV."
+    ),
 ) -> None:
     """Cmax, Tmax, Tlast, AUCs, lambda_z and half-life per subject, analyte and matrix."""
-    result = _run(file, auc_method, partial_end, settings_file)
+    from cartrial.kinetics.intervals import long_table
+
+    profiles, result = _run_profiles(
+        file,
+        auc_method,
+        partial_end,
+        settings_file,
+        partial_convention=partial_convention.value if partial_convention else None,
+        intervals=tuple(_interval(t) for t in intervals) if intervals else None,
+    )
     end = result.settings.partial_end
     partial = f"AUC0-{end:g}d" if end is not None else "AUC partial"
+    if long_out is not None:
+        long = long_table(profiles, result.settings, whole=result)
+        long.to_csv(long_out, index=False)
+        typer.echo(f"wrote {len(long)} parameter values to {long_out}")
+        return
     if csv_out is not None:
         result.to_frame().to_csv(csv_out, index=False)
         typer.echo(f"wrote {len(result.keys)} profiles to {csv_out}")
@@ -101,7 +157,8 @@ def nca(
             }
         )
         return
-    table = Table(title=f"NCA ({result.settings.auc_method}); {partial} = AUCint")
+    convention = result.settings.partial_convention
+    table = Table(title=f"NCA ({result.settings.auc_method}); {partial} = PKNCA {convention}")
     for header in ("subject", "analyte", "matrix", "Cmax", "Tmax", "Tlast", "AUClast"):
         table.add_column(header)
     for header in (partial, "AUCinf,obs", "t1/2", "flags / reasons"):
@@ -119,7 +176,7 @@ def nca(
             _fmt(row["tmax"]),
             _fmt(row["tlast"]),
             _fmt(row["auclast"]),
-            _fmt(row["aucint_partial"]),
+            _fmt(row["auc_partial"]),
             _fmt(row["aucinf_obs"]),
             _fmt(row["half_life"]),
             "; ".join(notes),

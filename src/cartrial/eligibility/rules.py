@@ -17,9 +17,15 @@ Conventions (stated here because the seeds' wording leaves them implicit):
 - *"P or N half-lives, whichever is shorter"*: the washout is the shorter of
   the two; with the half-life unknown, a gap of at least P settles it (the
   shorter washout cannot exceed P), a shorter gap needs review.
-- *Reference "infusion"* when no infusion date is planned yet: the consent date
-  is the earliest possible infusion date, so an event outside the window before
-  consent is outside it before any later infusion; otherwise review.
+- *Reference "infusion"* when no infusion date is planned yet: the earliest
+  possible infusion date is consent plus the protocol's lymphodepletion lead time
+  (:mod:`cartrial.eligibility.infusion`; the consent date when the protocol has no
+  lymphodepletion), so an event outside the window before that date is outside it
+  before any later infusion (a washout it completes is met); otherwise review.
+- *Supportive care before a blood count* (G-CSF, transfusions) only raises the
+  count, so a value below a minimum threshold fails the criterion whatever support
+  preceded it; only a passing value sampled within the protocol's interval after
+  support needs review (repeat the test).
 - *Reference "enrollment"* without an enrolment date uses the consent date and
   says so in the reason.
 - A laboratory criterion uses the most recent result of the test.
@@ -171,6 +177,26 @@ def _support_voids(rule: LabRule, lab: Lab, record: ScreeningRecord) -> Outcome 
 
 
 def _evaluate_lab(rule: LabRule, record: ScreeningRecord) -> Outcome:
+    """A lab criterion; supportive care voids only a passing value (module conventions)."""
+    outcome = _compare_lab(rule, record)
+    lab = record.latest_lab(rule.test)
+    if outcome.value is None or lab is None:
+        return outcome
+    voided = _support_voids(rule, lab, record)
+    if voided is None:
+        return outcome
+    if outcome.value is False and rule.op in (">", ">="):
+        return Outcome(
+            False,
+            f"{outcome.reason}; {voided.reason.split(': repeat')[0]}, "
+            "but support can only raise a count, so it fails all the same",
+        )
+    if outcome.value is False:
+        return outcome
+    return voided
+
+
+def _compare_lab(rule: LabRule, record: ScreeningRecord) -> Outcome:
     label = _lab_label(rule.test)
     symbol = _SYMBOL[rule.op]
     lab = record.latest_lab(rule.test)
@@ -182,9 +208,6 @@ def _evaluate_lab(rule: LabRule, record: ScreeningRecord) -> Outcome:
         wanted = f"{symbol} {format_decimal(multiple)} x {'ULN' if rule.times_uln else 'LLN'}"
     if lab is None:
         return Outcome(None, f"no {label} result (required {wanted})")
-    voided = _support_voids(rule, lab, record)
-    if voided is not None:
-        return voided
     index = record.labs.index(lab)
     field = f"labs[{index}]"
     measured = f"{label} {format_decimal(lab.value)} {lab.unit}" + (
@@ -278,7 +301,9 @@ def _evaluate_field(rule: FieldRule, record: ScreeningRecord) -> Outcome:
     )
 
 
-def _reference(reference: ReferenceDate, record: ScreeningRecord) -> tuple[dt.date, str, bool]:
+def _reference(
+    reference: ReferenceDate, record: ScreeningRecord, earliest: dt.date | None
+) -> tuple[dt.date, str, bool]:
     """The reference date, how to name it, and whether it is only a lower bound."""
     if reference == "consent":
         return record.consent_date, f"consent ({record.consent_date})", False
@@ -288,6 +313,14 @@ def _reference(reference: ReferenceDate, record: ScreeningRecord) -> tuple[dt.da
         return record.consent_date, f"consent ({record.consent_date}; no enrolment date)", False
     if record.planned_infusion_date is not None:
         return record.planned_infusion_date, f"infusion ({record.planned_infusion_date})", False
+    if earliest is not None and earliest > record.consent_date:
+        lead = (earliest - record.consent_date).days
+        return (
+            earliest,
+            f"the earliest possible infusion ({earliest}: consent {record.consent_date} + "
+            f"{lead} days of lymphodepletion lead time; infusion not yet planned)",
+            True,
+        )
     return record.consent_date, f"consent ({record.consent_date}; infusion not yet planned)", True
 
 
@@ -300,9 +333,11 @@ def _window_start(reference: dt.date, period: Period) -> dt.date:
     )
 
 
-def _evaluate_within(rule: WithinRule, record: ScreeningRecord) -> Outcome:
+def _evaluate_within(
+    rule: WithinRule, record: ScreeningRecord, earliest: dt.date | None
+) -> Outcome:
     label = rule.label or rule.field
-    ref, ref_name, lower_bound = _reference(rule.reference, record)
+    ref, ref_name, lower_bound = _reference(rule.reference, record, earliest)
     start = _window_start(ref, rule.period)
     value = resolve(record, rule.field)
     if value is None:
@@ -352,11 +387,13 @@ def _therapy_name(therapy: PriorTherapy) -> str:
     return f"{therapy.therapy_class.value}{agent}"
 
 
-def _evaluate_washout(rule: WashoutRule, record: ScreeningRecord) -> Outcome:
+def _evaluate_washout(
+    rule: WashoutRule, record: ScreeningRecord, earliest: dt.date | None
+) -> Outcome:
     wanted = ", ".join(rule.classes)
     if record.prior_therapies is None:
         return Outcome(None, f"prior therapy history not recorded (washout of {wanted})")
-    ref, ref_name, lower_bound = _reference(rule.reference, record)
+    ref, ref_name, lower_bound = _reference(rule.reference, record, earliest)
     outcomes: list[Outcome] = []
     for therapy in record.prior_therapies:
         if therapy.therapy_class not in rule.classes:
@@ -422,8 +459,8 @@ def _washout_of(
     if within and lower_bound:
         return Outcome(
             None,
-            f"{name} ended {therapy.end_date}; washout ({described}) must be "
-            "complete by the infusion, not yet planned",
+            f"{name} ended {therapy.end_date}, {gap} days before {ref_name}; washout "
+            f"({described}) must be complete by the infusion, not yet planned",
         )
     return Outcome(
         within,
@@ -461,8 +498,16 @@ def _combine_all(outcomes: list[Outcome]) -> Outcome:
     return Outcome(True, "; ".join(o.reason for o in outcomes))
 
 
-def evaluate_rule(rule: Rule, record: ScreeningRecord) -> Outcome:
-    """Evaluate ``rule`` against ``record`` (true, false or unknown, with the reason)."""
+def evaluate_rule(
+    rule: Rule, record: ScreeningRecord, *, earliest_infusion: dt.date | None = None
+) -> Outcome:
+    """Evaluate ``rule`` against ``record`` (true, false or unknown, with the reason).
+
+    ``earliest_infusion``: the earliest possible infusion date when none is planned
+    (:func:`cartrial.eligibility.infusion.earliest_possible_infusion`); without it
+    the consent date stands in.
+    """
+    earliest = earliest_infusion
     match rule:
         case AgeRule():
             return _evaluate_age(rule, record)
@@ -473,19 +518,24 @@ def evaluate_rule(rule: Rule, record: ScreeningRecord) -> Outcome:
         case FieldRule():
             return _evaluate_field(rule, record)
         case WithinRule():
-            return _evaluate_within(rule, record)
+            return _evaluate_within(rule, record, earliest)
         case PriorTherapyRule():
             return _evaluate_prior_therapy(rule, record)
         case WashoutRule():
-            return _evaluate_washout(rule, record)
+            return _evaluate_washout(rule, record, earliest)
         case ReviewRule():
             return Outcome(None, f"investigator review: {rule.question}")
         case AllOf():
-            return _combine_all([evaluate_rule(r, record) for r in rule.rules])
+            return _combine_all(
+                [evaluate_rule(r, record, earliest_infusion=earliest) for r in rule.rules]
+            )
         case AnyOf():
-            return _combine_any([evaluate_rule(r, record) for r in rule.rules], none_reason="")
+            return _combine_any(
+                [evaluate_rule(r, record, earliest_infusion=earliest) for r in rule.rules],
+                none_reason="",
+            )
         case Not():
-            inner = evaluate_rule(rule.rule, record)
+            inner = evaluate_rule(rule.rule, record, earliest_infusion=earliest)
             value = None if inner.value is None else not inner.value
             return Outcome(value, inner.reason)
     raise AssertionError(f"unhandled rule kind {rule!r}")

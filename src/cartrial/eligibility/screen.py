@@ -17,11 +17,13 @@ or the protocol's eligibility list is known to be incomplete; otherwise
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Literal
 
 from pydantic import BaseModel
 
+from cartrial.eligibility.infusion import earliest_possible_infusion
 from cartrial.eligibility.record import ScreeningRecord
 from cartrial.eligibility.rules import evaluate_rule
 from cartrial.protocol.criteria import Criterion
@@ -83,9 +85,12 @@ class ScreeningResult(BaseModel):
 
 
 def _verdict(
-    criterion: Criterion, kind: Literal["inclusion", "exclusion"], record: ScreeningRecord
+    criterion: Criterion,
+    kind: Literal["inclusion", "exclusion"],
+    record: ScreeningRecord,
+    earliest: dt.date | None,
 ) -> CriterionVerdict:
-    outcome = evaluate_rule(criterion.rule, record)
+    outcome = evaluate_rule(criterion.rule, record, earliest_infusion=earliest)
     if outcome.value is None:
         verdict: Verdict = "needs_review"
         reason = outcome.reason
@@ -108,8 +113,10 @@ def _verdict(
 
 def screen_subject(record: ScreeningRecord, protocol: Protocol) -> ScreeningResult:
     """Evaluate every inclusion and exclusion criterion of ``protocol`` for ``record``."""
-    verdicts = [_verdict(c, "inclusion", record) for c in protocol.eligibility.inclusion]
-    verdicts += [_verdict(c, "exclusion", record) for c in protocol.eligibility.exclusion]
+    lead = earliest_possible_infusion(protocol, record.consent_date)
+    earliest = None if lead is None else lead.date
+    verdicts = [_verdict(c, "inclusion", record, earliest) for c in protocol.eligibility.inclusion]
+    verdicts += [_verdict(c, "exclusion", record, earliest) for c in protocol.eligibility.exclusion]
     failed = [v.id for v in verdicts if v.verdict == "not_met"]
     review = [v.id for v in verdicts if v.verdict == "needs_review"]
     decision: Decision

@@ -72,6 +72,8 @@ class TrialState:
     (0 before the first patient). ``pending_level``/``pending_weight`` (trials x
     patients, level 0 = padding) carry patients still inside their DLT window
     for designs that weight them (TITE-CRM); other designs never see them.
+    ``last_n``/``last_y`` (per trial) are the size and DLTs of the most recent
+    cohort, for the CRM's coherence restriction; None when not tracked.
     """
 
     n: IntArray
@@ -80,6 +82,8 @@ class TrialState:
     current: IntArray
     pending_level: IntArray | None = None
     pending_weight: FloatArray | None = None
+    last_n: IntArray | None = None
+    last_y: IntArray | None = None
 
     @property
     def n_trials(self) -> int:
@@ -98,6 +102,8 @@ class TrialState:
             current=self.current[rows],
             pending_level=None if self.pending_level is None else self.pending_level[rows],
             pending_weight=None if self.pending_weight is None else self.pending_weight[rows],
+            last_n=None if self.last_n is None else self.last_n[rows],
+            last_y=None if self.last_y is None else self.last_y[rows],
         )
 
 
@@ -107,8 +113,11 @@ def state_from_counts(
     y: Sequence[int],
     current: int,
     g2: Sequence[int] | None = None,
+    last_cohort: tuple[int, int] | None = None,
 ) -> TrialState:
     """The state of one trial from per-level counts (levels from 1, ``current`` 0 = none).
+
+    ``last_cohort`` is (patients, DLTs) of the most recent cohort, when known.
 
     >>> state_from_counts(n=[3, 1], y=[0, 1], current=2).n
     array([[3, 1]])
@@ -118,6 +127,8 @@ def state_from_counts(
         y=np.asarray([y], dtype=np.int64),
         g2=np.asarray([g2 if g2 is not None else [0] * len(n)], dtype=np.int64),
         current=np.asarray([current], dtype=np.int64),
+        last_n=None if last_cohort is None else np.asarray([last_cohort[0]], dtype=np.int64),
+        last_y=None if last_cohort is None else np.asarray([last_cohort[1]], dtype=np.int64),
     )
 
 
@@ -157,7 +168,12 @@ def empty_state(n_trials: int, n_levels: int) -> TrialState:
     """Trials before the first patient."""
     zeros = np.zeros((n_trials, n_levels), dtype=np.int64)
     return TrialState(
-        n=zeros, y=zeros.copy(), g2=zeros.copy(), current=np.zeros(n_trials, dtype=np.int64)
+        n=zeros,
+        y=zeros.copy(),
+        g2=zeros.copy(),
+        current=np.zeros(n_trials, dtype=np.int64),
+        last_n=np.zeros(n_trials, dtype=np.int64),
+        last_y=np.zeros(n_trials, dtype=np.int64),
     )
 
 

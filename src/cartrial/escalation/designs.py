@@ -20,10 +20,18 @@ from cartrial.escalation.base import Design
 from cartrial.escalation.boin import Boin
 from cartrial.escalation.crm import Crm, compute_skeleton_lee_cheung
 from cartrial.escalation.i3plus3 import I3Plus3
+from cartrial.escalation.isotonic import MtdEstimator
 from cartrial.escalation.three_plus_three import ThreePlusThree
 from cartrial.protocol.model import Protocol
 
-__all__ = ["DESIGNS", "DesignOptions", "build_design", "design_from_protocol"]
+__all__ = [
+    "DESIGNS",
+    "THREE_PLUS_THREE_VARIANTS",
+    "DesignOptions",
+    "build_design",
+    "design_from_protocol",
+    "three_plus_three_variant",
+]
 
 #: Design names accepted by ``--design`` and what each is.
 DESIGNS: dict[str, str] = {
@@ -43,6 +51,33 @@ _PROTOCOL_NAMES = {
 }
 
 
+THREE_PLUS_THREE_VARIANTS: dict[str, tuple[bool, bool]] = {
+    "with-deescalation": (True, True),
+    "without-deescalation": (False, False),
+}
+"""The two textbook 3+3 variants -> (``mtd_requires_six``, ``deescalation_expands_lower_level``).
+
+Lin Y, Shih WJ, Biostatistics 2001;2:203-215, section 2: the traditional 3+3 "with
+dose de-escalation" (Le Tourneau et al., JNCI 2009; the level below an exceeded
+level is expanded to 6 before it is declared, and the declared MTD always has 6
+patients) and "without dose de-escalation" (the level below the first exceeded
+level is the MTD with the 3 or 6 patients it has; no confirmation cohort at the
+highest level). Protocols (``escalation.three_plus_three``) and sweep files
+(``options``) state the two fields; any other combination is neither variant.
+"""
+
+
+def three_plus_three_variant(mtd_requires_six: bool, deescalation_expands_lower_level: bool) -> str:
+    """The textbook variant these two fields make, or a description of the hybrid."""
+    for name, fields in THREE_PLUS_THREE_VARIANTS.items():
+        if fields == (mtd_requires_six, deescalation_expands_lower_level):
+            return name
+    return (
+        f"mtd_requires_six={str(mtd_requires_six).lower()}, deescalation_expands_lower_level="
+        f"{str(deescalation_expands_lower_level).lower()} (neither textbook variant)"
+    )
+
+
 class DesignOptions(BaseModel):
     """Optional design parameters (defaults as published), validated once here."""
 
@@ -58,6 +93,7 @@ class DesignOptions(BaseModel):
     extra_safe: bool = False
     n_earlystop: int | None = Field(default=None, ge=1)
     bound_mtd: bool = False
+    mtd_estimator: MtdEstimator = "patients"
     cutoff_eli: float = Field(default=0.95, gt=0, lt=1)
     eps1: float = Field(default=0.05, ge=0, lt=1)
     eps2: float = Field(default=0.05, ge=0, lt=1)
@@ -67,6 +103,8 @@ class DesignOptions(BaseModel):
     crm_model: Literal["power", "logistic"] = "power"
     prior_var: float = Field(default=1.34, gt=0)
     overdose_stop: bool = False
+    crm_method: Literal["bayes", "mle"] = "bayes"
+    coherent: bool = False
 
 
 def build_design(
@@ -120,6 +158,7 @@ def build_design(
                 "extra_safe": opts.extra_safe,
                 "n_earlystop": opts.n_earlystop,
                 "bound_mtd": opts.bound_mtd,
+                "mtd_estimator": opts.mtd_estimator,
                 "cutoff_eli": opts.cutoff_eli,
             }
             if name == "boin":
@@ -139,6 +178,8 @@ def build_design(
             model=model,
             prior_var=opts.prior_var,
             overdose_stop=opts.overdose_stop,
+            method=opts.crm_method,
+            coherent=opts.coherent,
         )
     except ValueError as exc:
         raise InputError("design parameters", name, str(exc)) from exc

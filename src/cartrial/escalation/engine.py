@@ -21,7 +21,10 @@ Steps:
    cohort at the current level is incomplete, the answer is to complete it
    (stay), unless the outcomes already known (pending patients left out) call
    for a stop or a de-escalation, in which case 3 applies.
-5. Staggering (``stagger_days``, FDA recommendation for first-in-human cell
+5. CRM coherence (``coherent``): the most recent cohort is the last patients
+   at the current level, at most one cohort size, pending ones included with
+   each enumerated outcome (only the known ones under TITE).
+6. Staggering (``stagger_days``, FDA recommendation for first-in-human cell
    therapy; shared/design/CLINICAL_RULES.md): while the only patient at the
    current level has been followed fewer days, a further patient at that level
    must wait.
@@ -41,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cartrial.errors import InputError
 from cartrial.escalation.base import Action, Design, TrialState, dlt_word
-from cartrial.escalation.crm import Crm
+from cartrial.escalation.crm import Crm, CrmSummary
 from cartrial.escalation.interval import IntervalDesign
 
 __all__ = ["Alternative", "NextDecision", "PatientOutcome", "decide_next"]
@@ -85,6 +88,7 @@ class NextDecision(BaseModel):
     dlts: list[int]
     pending: list[int]
     alternatives: list[Alternative] = Field(default_factory=list)
+    crm: CrmSummary | None = None
 
 
 def _fixed_cohort(design: Design) -> int | None:
@@ -162,6 +166,16 @@ def _decide(
             y[p.level - 1] += p.dlt == "yes"
     current = patients[-1].level if patients else 0
     counts = {"treated": (n + pend).tolist(), "dlts": y.tolist(), "pending": pend.tolist()}
+    # The most recent cohort (CRM coherence): the last patients at the current level, at
+    # most one cohort; pending patients at the current level belong to it.
+    recent: list[PatientOutcome] = []
+    for p in reversed(patients):
+        if p.level != current:
+            break
+        recent.append(p)
+    cohort_run = recent[: _fixed_cohort(design) or len(recent)]
+    known_run = [p for p in cohort_run if not _is_pending(p, window_days)]
+    last_known = (len(known_run), sum(p.dlt == "yes" for p in known_run))
 
     if tite and pending_rows:
         state = TrialState(
@@ -171,6 +185,8 @@ def _decide(
             current=np.array([current]),
             pending_level=np.array([[lvl for lvl, _ in pending_rows]]),
             pending_weight=np.array([[w for _, w in pending_rows]]),
+            last_n=np.array([last_known[0]]),
+            last_y=np.array([last_known[1]]),
         )
         return _answer(design, state, 0, current, counts, note="")
 
@@ -186,6 +202,10 @@ def _decide(
         y=y[None, :] + extra,
         g2=np.repeat(g2[None, :], rows, axis=0),
         current=np.full(rows, current, dtype=np.int64),
+        last_n=np.full(rows, len(cohort_run), dtype=np.int64),
+        last_y=np.minimum(
+            last_known[1] + (extra[:, current - 1] if current else 0), len(cohort_run)
+        ).astype(np.int64),
     )
     dec = design.decide(state)
     keys = list(zip(dec.action.tolist(), dec.next_level.tolist(), dec.mtd.tolist(), strict=True))
@@ -195,7 +215,14 @@ def _decide(
     # Does the data known so far (pending patients left out) already call for a stop or a
     # de-escalation? Then an incomplete cohort is not completed.
     known = design.decide(
-        TrialState(n=n[None, :], y=y[None, :], g2=g2[None, :], current=np.array([current]))
+        TrialState(
+            n=n[None, :],
+            y=y[None, :],
+            g2=g2[None, :],
+            current=np.array([current]),
+            last_n=np.array([last_known[0]]),
+            last_y=np.array([last_known[1]]),
+        )
     )
     risky = int(known.action[0]) in (int(Action.STOP), int(Action.DEESCALATE))
     cohort = _fixed_cohort(design)
@@ -319,7 +346,9 @@ def _answer(
     action = Action(int(dec.action[row]))
     mtd = int(dec.mtd[row])
     nxt = int(dec.next_level[row])
+    started = int(state.current[row]) > 0
     return NextDecision(
+        crm=design.summarise(state, row) if isinstance(design, Crm) and started else None,
         design=design.name,
         action=action.label,
         current_level=current or None,

@@ -43,14 +43,15 @@ MAX_STATES = 2_000_000
 
 
 def _merge(
-    n: IntArray, y: IntArray, cur: IntArray, prob: FloatArray
-) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+    n: IntArray, y: IntArray, cur: IntArray, last: IntArray, prob: FloatArray
+) -> tuple[IntArray, IntArray, IntArray, IntArray, FloatArray]:
+    """Merge identical states; ``last`` (size, DLTs of the last cohort) is part of the key."""
     k = n.shape[1]
-    keys = np.concatenate([n, y, cur[:, None]], axis=1)
+    keys = np.concatenate([n, y, cur[:, None], last], axis=1)
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
     merged = np.zeros(len(uniq))
     np.add.at(merged, inverse.ravel(), prob)
-    return uniq[:, :k], uniq[:, k : 2 * k], uniq[:, 2 * k], merged
+    return uniq[:, :k], uniq[:, k : 2 * k], uniq[:, 2 * k], uniq[:, 2 * k + 1 :], merged
 
 
 def enumerate_trials(
@@ -60,6 +61,9 @@ def enumerate_trials(
     p = check_truth(truth, design.n_levels)
     start = empty_state(1, design.n_levels)
     n, y, cur = start.n, start.y, start.current
+    # the last cohort matters only to a coherent CRM; otherwise it is not kept (fewer states)
+    track_last = bool(getattr(design, "coherent", False))
+    last = np.zeros((1, 2), dtype=np.int64)
     prob = np.ones(1)
     done_n: list[IntArray] = []
     done_y: list[IntArray] = []
@@ -69,14 +73,16 @@ def enumerate_trials(
         if len(prob) == 0:
             break
         g2 = np.zeros_like(n)
-        dec = design.decide(TrialState(n=n, y=y, g2=g2, current=cur))
+        dec = design.decide(
+            TrialState(n=n, y=y, g2=g2, current=cur, last_n=last[:, 0], last_y=last[:, 1])
+        )
         stop = dec.action == int(Action.STOP)
         done_n.append(n[stop])
         done_y.append(y[stop])
         done_mtd.append(dec.mtd[stop])
         done_p.append(prob[stop])
         go = ~stop
-        n, y, prob = n[go], y[go], prob[go]
+        n, y, prob, last = n[go], y[go], prob[go], last[go]
         level, size = dec.next_level[go], dec.cohort_size[go]
         max_size = int(size.max()) if len(size) else 0
         # Branch: one copy of each state per possible number of DLTs 0..max_size.
@@ -89,9 +95,12 @@ def enumerate_trials(
         n[np.arange(len(rows)), level[rows] - 1] += size[rows]
         y[np.arange(len(rows)), level[rows] - 1] += dlts
         cur = level[rows]
+        last = np.stack([size[rows], dlts], axis=1).astype(np.int64)
+        if not track_last:
+            last = np.zeros_like(last)
         prob = prob[rows] * branch_p[rows, dlts]
         if len(prob):
-            n, y, cur, prob = _merge(n, y, cur, prob)
+            n, y, cur, last, prob = _merge(n, y, cur, last, prob)
         if len(prob) > MAX_STATES:
             raise InputError(
                 "design", design.name, f"a design with at most {MAX_STATES} states per cohort"

@@ -24,7 +24,9 @@ after each cohort at the current level ``d``:
    eliminated is always left downwards.
 4. Stop when the maximum sample size is reached, or (optional cap) when the
    next level already has ``n_earlystop`` patients; then select the MTD by
-   :func:`~cartrial.escalation.isotonic.select_mtd_isotonic`.
+   :func:`~cartrial.escalation.isotonic.select_mtd_isotonic` with the design's
+   ``mtd_estimator`` (``"patients"``, the default, or ``"r_boin"``, R BOIN
+   ``select.mtd``'s weights; see that module).
 
 Why not a library: see :mod:`cartrial.escalation.base`.
 """
@@ -45,7 +47,7 @@ from cartrial.escalation.base import (
     TrialState,
     unique_counts,
 )
-from cartrial.escalation.isotonic import select_mtd_isotonic
+from cartrial.escalation.isotonic import MtdEstimator, select_mtd_isotonic
 
 __all__ = ["CODE_DEESCALATE", "CODE_ESCALATE", "CODE_STAY", "IntervalDesign"]
 
@@ -89,6 +91,7 @@ class IntervalDesign(Design):
     offset: float = 0.05
     n_earlystop: int | None = None
     bound_mtd: bool = False
+    mtd_estimator: MtdEstimator = "patients"
     rules: tuple[str, ...] = field(default=INTERVAL_RULES, init=False)
     table: IntArray = field(init=False, repr=False, compare=False)
     eliminate: np.ndarray = field(init=False, repr=False, compare=False)
@@ -139,7 +142,12 @@ class IntervalDesign(Design):
         """
         un, uy, inverse = unique_counts(n, y)
         selected, _ = select_mtd_isotonic(
-            n=un, y=uy, target=self.target, eliminated=self.eliminated(un, uy), bound=self.mtd_bound
+            n=un,
+            y=uy,
+            target=self.target,
+            eliminated=self.eliminated(un, uy),
+            bound=self.mtd_bound,
+            estimator=self.mtd_estimator,
         )
         return selected[inverse]
 
@@ -233,6 +241,8 @@ class IntervalDesign(Design):
                 y=state.y[row : row + 1],
                 target=self.target,
                 eliminated=self.eliminated(state.n[row : row + 1], state.y[row : row + 1]),
+                bound=self.mtd_bound,
+                estimator=self.mtd_estimator,
             )
             mtd_text = f"MTD level {mtd} (isotonic estimate {est[0, mtd - 1]:.3f})"
         else:

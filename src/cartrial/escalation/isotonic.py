@@ -5,14 +5,30 @@ trials, J R Stat Soc C 2015;64:507-523, section 2 ("select as the MTD the
 dose whose isotonic estimate of toxicity probability is closest to the
 target"); isotonic regression by the pool-adjacent-violators algorithm (Barlow,
 Bartholomew, Bremner & Brunk, Statistical Inference under Order Restrictions,
-Wiley 1972), weighted by the number of patients.
+Wiley 1972).
+
+Two estimators, chosen by ``estimator``:
+
+- ``"patients"`` (cartrial's default): the observed rates ``y / n`` weighted by
+  the number of patients ``n`` (the maximum-likelihood isotonic estimate under a
+  binomial model; Barlow et al. 1972, section 2.1; Liu & Yuan 2015 section 2).
+- ``"r_boin"``: the rule of the R package BOIN's ``select.mtd`` (Yan F, Zhang L,
+  Zhou Y, Pan H, Liu S, Yuan Y, BOIN: an R package for designing single-agent
+  and drug-combination dose-finding trials using Bayesian optimal interval
+  designs, J Stat Softw 2020;94(13), section 2.3 and the package source):
+  ``phat = (y + 0.05) / (n + 0.1)`` (the posterior mean under a Beta(0.05, 0.05)
+  prior) with weights ``1 / var``, ``var = (y + 0.05)(n - y + 0.05) / ((n +
+  0.1)^2 (n + 1.1))`` (the posterior variance). The two agree on most data and
+  differ when a pooled block mixes levels with very different variances, e.g.
+  ``n = (3, 3, 3)``, ``y = (0, 2, 0)``: patients give 1/3, 1/3 at levels 2-3
+  (select 2), R BOIN 0.0588 at both (0 DLTs of 3 weigh 14 times 2 of 3; select 3).
 
 Steps:
 
 1. Keep the levels with patients that are not eliminated (a level is
    eliminated, with all above it, when ``eliminated`` says so; the caller
    applies the design's safety rule).
-2. Isotonic estimates of ``y / n`` weighted by ``n``. Vectorised across trials
+2. Isotonic estimates (weights per ``estimator``, above). Vectorised across trials
    with the max-min formula ``p_i = max_{a<=i} min_{b>=i} avg(a..b)``, which
    equals PAVA's answer.
 3. Select the level whose estimate is closest to the target. Ties (pooled
@@ -31,34 +47,76 @@ Steps:
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from numpy.typing import NDArray
 
 from cartrial.escalation.base import FloatArray, IntArray
 
-__all__ = ["compute_isotonic_estimates", "select_mtd_isotonic"]
+__all__ = [
+    "MtdEstimator",
+    "compute_isotonic_estimates",
+    "isotonic_regression",
+    "r_boin_posterior",
+    "select_mtd_isotonic",
+]
 
 TIE_TOLERANCE = 1e-9
 
+MtdEstimator = Literal["patients", "r_boin"]
+"""How the isotonic DLT-rate estimates are weighted (module docstring)."""
 
-def compute_isotonic_estimates(n: IntArray, y: IntArray) -> FloatArray:
-    """Weighted isotonic estimates of ``y / n`` per trial (nan where ``n == 0``)."""
-    t, k = n.shape
-    cn = np.concatenate([np.zeros((t, 1)), np.cumsum(n, axis=1)], axis=1)
-    cy = np.concatenate([np.zeros((t, 1)), np.cumsum(y, axis=1)], axis=1)
+R_BOIN_PRIOR = 0.05
+"""R BOIN's Beta(0.05, 0.05) prior in ``select.mtd`` (``(y + 0.05) / (n + 0.1)``)."""
+
+
+def r_boin_posterior(n: IntArray, y: IntArray) -> tuple[FloatArray, FloatArray]:
+    """R BOIN ``select.mtd``'s posterior mean and variance of each level's DLT rate."""
+    a = y + R_BOIN_PRIOR
+    b = n - y + R_BOIN_PRIOR
+    total = a + b
+    return a / total, a * b / (total**2 * (total + 1))
+
+
+def compute_isotonic_estimates(
+    n: IntArray, y: IntArray, *, estimator: MtdEstimator = "patients"
+) -> FloatArray:
+    """Isotonic estimates of the DLT rate per trial (nan where ``n == 0``)."""
+    if estimator == "r_boin":
+        rate, var = r_boin_posterior(n, y)
+        with np.errstate(divide="ignore"):
+            weight = np.where(n > 0, 1.0 / var, 0.0)
+        return isotonic_regression(np.where(n > 0, rate, 0.0), weight)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(n > 0, y / np.maximum(n, 1), 0.0)
+    return isotonic_regression(rate, n.astype(float))
+
+
+def isotonic_regression(x: FloatArray, w: FloatArray) -> FloatArray:
+    """Non-decreasing weighted least-squares fit of ``x`` per row (nan where ``w == 0``).
+
+    Max-min formula (Barlow et al. 1972, theorem 1.4): the estimate at ``i`` is
+    ``max_{a<=i} min_{b>=i}`` of the weighted mean of ``x[a..b]``, PAVA's answer.
+    """
+    t, k = x.shape
+    cn = np.concatenate([np.zeros((t, 1)), np.cumsum(w, axis=1)], axis=1)
+    cy = np.concatenate([np.zeros((t, 1)), np.cumsum(w * x, axis=1)], axis=1)
     # avg[:, a, b] = rate over levels a..b (inclusive), for a <= b.
     seg_n = cn[:, None, 1:] - cn[:, :-1, None]
     seg_y = cy[:, None, 1:] - cy[:, :-1, None]
+    cc = np.concatenate([np.zeros((t, 1)), np.cumsum(w > 0, axis=1)], axis=1)
+    seg_count = cc[:, None, 1:] - cc[:, :-1, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         avg = seg_y / seg_n
     lower = np.tril(np.ones((k, k), dtype=bool), -1)  # a > b: not a segment
-    avg = np.where(lower[None] | (seg_n == 0), np.nan, avg)
+    avg = np.where(lower[None] | (seg_count == 0), np.nan, avg)
     # For level i: min over b >= i of avg[a, b], then max over a <= i.
     est = np.full((t, k), np.nan)
     for i in range(k):
         inner = np.fmin.reduce(avg[:, : i + 1, i:], axis=2)
         est[:, i] = np.fmax.reduce(inner, axis=1)
-    est[n == 0] = np.nan
+    est[w == 0] = np.nan
     return est
 
 
@@ -69,20 +127,21 @@ def select_mtd_isotonic(
     target: float,
     eliminated: NDArray[np.bool_] | None = None,
     bound: float | None = None,
+    estimator: MtdEstimator = "patients",
 ) -> tuple[IntArray, FloatArray]:
     """Selected MTD level per trial (0 = none) and the isotonic estimates.
 
     ``eliminated`` (trials x levels) marks eliminated levels; the lowest
     eliminated level and all above it are excluded, and a trial whose level 1
     is eliminated selects none. ``bound`` restricts the selection to levels
-    whose estimate is below it.
+    whose estimate is below it. ``estimator`` weights the estimates (module docstring).
     """
     usable = n > 0
     if eliminated is not None:
         usable &= ~np.logical_or.accumulate(eliminated, axis=1)
     nn = np.where(usable, n, 0)
     yy = np.where(usable, y, 0)
-    est = compute_isotonic_estimates(nn, yy)
+    est = compute_isotonic_estimates(nn, yy, estimator=estimator)
     ok = usable.copy()
     if bound is not None:
         ok &= est < bound

@@ -38,7 +38,14 @@ from numpy.typing import NDArray
 from pydantic import BaseModel
 
 from cartrial.errors import InputError
-from cartrial.escalation.base import Action, Design, FloatArray, IntArray, empty_state
+from cartrial.escalation.base import (
+    Action,
+    Design,
+    FloatArray,
+    IntArray,
+    TrialState,
+    empty_state,
+)
 
 __all__ = [
     "CohortOutcomes",
@@ -198,6 +205,9 @@ def run_design(
     """
     state = empty_state(n_trials, design.n_levels)
     n, y, g2, cur = state.n, state.y, state.g2, state.current
+    last_n = np.zeros(n_trials, dtype=np.int64) if state.last_n is None else state.last_n
+    last_y = np.zeros(n_trials, dtype=np.int64) if state.last_y is None else state.last_y
+    state = TrialState(n=n, y=y, g2=g2, current=cur, last_n=last_n, last_y=last_y)
     mtd = np.zeros(n_trials, dtype=np.int64)
     active = np.arange(n_trials)
     hist_levels: list[IntArray] = []
@@ -217,6 +227,8 @@ def run_design(
         y[go, level - 1] += tox
         g2[go, level - 1] += tox2
         cur[go] = level
+        last_n[go] = size
+        last_y[go] = tox
         if record:
             step_levels = np.zeros(n_trials, dtype=np.int64)
             step_dlts = np.zeros(n_trials, dtype=np.int64)

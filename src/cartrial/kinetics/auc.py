@@ -20,6 +20,16 @@ Special cases, in PKNCA's order: no sample -> not calculated; one sample ->
 not calculated; all samples BLQ -> 0; no sample at the interval start -> not
 calculated (PKNCA never extrapolates backwards).
 
+AUCint over [start, end] (PKNCA ``aucint.last``, ``pk.calc.aucint`` with
+``auc.type = "AUClast"``): the concentrations at ``start`` and ``end`` are taken
+from the whole cleaned profile (observed, interpolated, or 0 after Tlast), the
+samples strictly inside are kept, and the points are integrated with the
+AUClast rule, so the area stops at the last quantifiable point. Checked against
+PKNCA 0.12.1 on Theoph subject 6, whose last sample (23.85 h, quantifiable) is
+before the interval end (24 h): PKNCA adds no triangle down to the extrapolated
+0 at 24 h. The triangle from Clast down to the next BLQ zero is AUCall's
+convention, over an interval PKNCA ``aucall`` with ``end``.
+
 Interpolation at a time between samples (PKNCA ``interp.extrap.conc`` with
 ``extrap.method = "AUClast"``): the observed value when sampled; linear, or
 log-linear when ``c1 > c2 > 0`` with the lin-log method; 0 after Tlast.
@@ -40,13 +50,14 @@ import numpy as np
 import numpy.typing as npt
 
 from cartrial.kinetics.blq import first_last_quantified
-from cartrial.kinetics.profiles import FloatArray, IntArray
+from cartrial.kinetics.profiles import FloatArray, IntArray, compact
 from cartrial.kinetics.settings import AucMethod
 
 __all__ = [
     "REASON_NO_DATA",
     "REASON_ONE_SAMPLE",
     "AucResult",
+    "aucint_last",
     "integrate",
     "interpolate_at",
     "segment_areas",
@@ -155,3 +166,24 @@ def interpolate_at(
     value = np.where(after_tlast, 0.0, inside)
     value = np.where(has_exact, exact_conc, value)
     return np.where((j == 0) & ~has_exact, np.nan, value)
+
+
+def aucint_last(
+    time: FloatArray, conc: FloatArray, *, start: float, end: float, method: AucMethod
+) -> tuple[FloatArray, StrArray]:
+    """PKNCA ``aucint.last`` over [start, end] of whole cleaned profiles (module rules).
+
+    Returns the areas and the reasons a value is missing ("" when present).
+    """
+    rows = time.shape[0]
+    c_start = interpolate_at(time, conc, start, method=method)
+    c_end = interpolate_at(time, conc, end, method=method)
+    with np.errstate(invalid="ignore"):
+        inside = (time > start) & (time < end)
+    it = np.hstack(
+        [np.full((rows, 1), start), np.where(inside, time, np.nan), np.full((rows, 1), end)]
+    )
+    ic = np.hstack([c_start[:, None], np.where(inside, conc, np.nan), c_end[:, None]])
+    it, ic, count = compact(it, ic, ~np.isnan(it) & ~np.isnan(ic))
+    result = integrate(it, ic, count, method=method, start=start)
+    return result.auclast, result.reason

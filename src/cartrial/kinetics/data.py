@@ -14,6 +14,7 @@ One row per sample (CSV or parquet), columns:
 | ``lloq`` | no | lower limit of quantification, same unit |
 | ``blq`` | no | ``true``/``false``: the laboratory's below-LLOQ flag |
 | ``dose_level``, ``tumour_type`` | no | carried to the results for the summaries |
+| ``exclude`` | no | why the sample is left out of the NCA (free text); empty = used |
 
 A sample is BLQ when flagged, written as ``BLQ`` or ``<x``, or below its LLOQ;
 it enters the NCA as concentration 0 (PKNCA's convention). Values are converted to
@@ -22,7 +23,9 @@ the analyte's canonical unit with the factors below (1 ug = 1000 ng;
 (:mod:`cartrial.units`). Bad input raises :class:`~cartrial.errors.InputError`
 naming the row: an unknown analyte or matrix, a value without a unit or with a
 unit not listed for its analyte, a negative value, an unparseable time or value,
-two samples of one profile at the same time.
+two samples of one profile at the same time, an ``exclude`` cell holding a bare
+flag instead of a reason (``true``, ``yes``, ``1``, ``x``, ``no``, ``false``, ``0``:
+say why, or leave it empty).
 """
 
 from __future__ import annotations
@@ -74,7 +77,16 @@ MATRICES: dict[str, str] = {
 _TRUE = {"true", "t", "yes", "y", "1", "blq"}
 _FALSE = {"false", "f", "no", "n", "0", ""}
 _REQUIRED = ("subject", "analyte", "matrix", "value", "unit")
-_OPTIONAL = ("actual_day", "nominal_day", "lloq", "blq", "dose_level", "tumour_type")
+_OPTIONAL = (
+    "actual_day",
+    "nominal_day",
+    "lloq",
+    "blq",
+    "dose_level",
+    "tumour_type",
+    "exclude",
+)
+_BARE_FLAGS = (_TRUE | _FALSE | {"x", "excluded", "exclude", "included", "include"}) - {""}
 
 
 def load_samples(path: Path) -> pd.DataFrame:
@@ -124,7 +136,7 @@ def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFram
     Output columns: subject, analyte, matrix, time (days; actual, else nominal),
     nominal_day, conc (canonical unit,
     0 when BLQ, NaN when missing), unit (canonical), blq, lloq, dose_level,
-    tumour_type, row (0-based input row).
+    tumour_type, exclude (the reason, "" when used), row (0-based input row).
     """
     frame = raw.copy()
     frame.columns = [str(c).strip().lower() for c in frame.columns]
@@ -181,6 +193,17 @@ def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFram
     if row is not None:
         raise _fail(source, row, "lloq", frame["lloq"].iloc[row], "a limit >= 0")
 
+    exclude = frame["exclude"].str.strip()
+    row = _first(exclude.str.lower().isin(_BARE_FLAGS))
+    if row is not None:
+        raise _fail(
+            source,
+            row,
+            "exclude",
+            frame["exclude"].iloc[row],
+            "the reason the sample is excluded (free text), or empty to use it",
+        )
+
     unit_key = frame["unit"].map({u: normalise_unit(u) for u in frame["unit"].unique()})
     has_number = ~value.isna() | ~lloq.isna()
     row = _first(has_number & (unit_key == ""))
@@ -215,6 +238,7 @@ def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFram
             "lloq": lloq,
             "dose_level": frame["dose_level"].str.strip(),
             "tumour_type": frame["tumour_type"].str.strip(),
+            "exclude": exclude,
             "row": np.arange(len(frame)),
         }
     )
@@ -246,19 +270,41 @@ def _check_constant_per_subject(samples: pd.DataFrame, source: str) -> None:
 
 
 def build_profiles(samples: pd.DataFrame) -> Profiles:
-    """Arrange validated samples as padded profiles (subject x analyte x matrix)."""
+    """Arrange validated samples as padded profiles (subject x analyte x matrix).
+
+    Samples with an ``exclude`` reason are left out of ``time``/``conc`` and listed
+    in ``Profiles.exclusions`` (a profile whose samples are all excluded stays, empty).
+    """
     keys = ["subject", "analyte", "matrix"]
     ordered = samples.sort_values([*keys, "time"], kind="stable")
-    group = ordered.groupby(keys, sort=True).ngroup().to_numpy()
-    position = ordered.groupby(keys, sort=True).cumcount().to_numpy()
-    n_profiles = int(group.max()) + 1 if len(group) else 0
+    group_all = ordered.groupby(keys, sort=True).ngroup().to_numpy()
+    n_profiles = int(group_all.max()) + 1 if len(group_all) else 0
+    reason = (
+        ordered["exclude"].to_numpy(dtype=str)
+        if "exclude" in ordered.columns
+        else np.full(len(ordered), "")
+    )
+    used = reason == ""
+    group = group_all[used]
+    kept = ordered.loc[used]
+    position = kept.groupby(keys, sort=True).cumcount().to_numpy()
     width = int(position.max()) + 1 if len(position) else 0
     time = np.full((n_profiles, width), np.nan)
     conc = np.full((n_profiles, width), np.nan)
-    time[group, position] = ordered["time"].to_numpy(dtype=float)
-    conc[group, position] = ordered["conc"].to_numpy(dtype=float)
+    time[group, position] = kept["time"].to_numpy(dtype=float)
+    conc[group, position] = kept["conc"].to_numpy(dtype=float)
+    excluded: list[list[tuple[float, str]]] = [[] for _ in range(n_profiles)]
+    for g, t, why in zip(
+        group_all[~used], ordered["time"].to_numpy(dtype=float)[~used], reason[~used], strict=True
+    ):
+        excluded[int(g)].append((float(t), str(why)))
     first = ordered.groupby(keys, sort=True).first().reset_index()
     profile_keys = first[[*keys, "unit", "dose_level", "tumour_type"]].copy()
     lloq = ordered.groupby(keys, sort=True)["lloq"].min().to_numpy()
     profile_keys["lloq"] = lloq
-    return Profiles(keys=profile_keys.reset_index(drop=True), time=time, conc=conc)
+    return Profiles(
+        keys=profile_keys.reset_index(drop=True),
+        time=time,
+        conc=conc,
+        exclusions=tuple(tuple(e) for e in excluded) if (~used).any() else (),
+    )

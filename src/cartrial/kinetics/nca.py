@@ -23,7 +23,11 @@ Steps for each profile (all profiles at once, as arrays):
    the interval (``auclast`` with ``end = partial_end``: samples inside the
    interval only, nothing interpolated, so a missing day-28 sample gives the
    area to day 21) and AUCint (``aucint.last``: the concentration at the end is
-   interpolated from the whole cleaned profile, 0 after Tlast).
+   interpolated from the whole cleaned profile, 0 after Tlast, area to the last
+   quantifiable point; :func:`cartrial.kinetics.auc.aucint_last`), and AUCall over
+   the interval (``aucall`` with ``end``: adds the triangle from Clast down to a
+   BLQ zero inside the interval). ``auc_partial`` is the one
+   ``settings.partial_convention`` names (default ``aucint.last``).
 6. Acceptance flags after the fit (r2, span ratio, %AUCextrap); values are kept.
 """
 
@@ -36,13 +40,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from cartrial.kinetics.auc import REASON_NO_DATA, integrate, interpolate_at
+from cartrial.kinetics.auc import REASON_NO_DATA, aucint_last, integrate
 from cartrial.kinetics.blq import clean_blq, select_interval
 from cartrial.kinetics.lambda_z import LambdaZResult, select_lambda_z
-from cartrial.kinetics.profiles import FloatArray, Profiles, compact
+from cartrial.kinetics.profiles import FloatArray, Profiles
 from cartrial.kinetics.settings import NcaSettings
 
-__all__ = ["PARAMETERS", "NcaTable", "compute_nca"]
+__all__ = ["PARAMETERS", "NcaTable", "cmax_tmax", "compute_nca"]
 
 StrArray = npt.NDArray[np.object_]
 
@@ -67,9 +71,12 @@ PARAMETERS: tuple[str, ...] = (
     "half_life",
     "span_ratio",
     "auclast_partial",
+    "aucall_partial",
     "aucint_partial",
+    "auc_partial",
 )
-"""Numeric result columns, in report order (``*_partial``: over [start, partial_end])."""
+"""Numeric result columns, in report order (``*_partial``: over [start, partial_end];
+``auc_partial`` is the one of the two that ``partial_convention`` names)."""
 
 REASON_ALL_BLQ = "no quantifiable concentration (all BLQ)"
 REASON_NO_SAMPLE = REASON_NO_DATA
@@ -157,7 +164,7 @@ def compute_nca(profiles: Profiles, settings: NcaSettings | None = None) -> NcaT
         end=np.inf,
         impute_start_conc0=s.impute_start_conc0,
     )
-    cmax, tmax = _cmax_tmax(t, c, first=s.first_tmax)
+    cmax, tmax = cmax_tmax(t, c, first=s.first_tmax)
     ct, cc, cn = clean_blq(t, c, s.conc_blq)
     whole = integrate(ct, cc, cn, method=s.auc_method, start=s.start)
     fit = select_lambda_z(
@@ -211,7 +218,7 @@ def compute_nca(profiles: Profiles, settings: NcaSettings | None = None) -> NcaT
     )
 
 
-def _cmax_tmax(t: FloatArray, c: FloatArray, *, first: bool) -> tuple[FloatArray, FloatArray]:
+def cmax_tmax(t: FloatArray, c: FloatArray, *, first: bool) -> tuple[FloatArray, FloatArray]:
     """PKNCA ``pk.calc.cmax`` / ``pk.calc.tmax`` (Tmax missing when no value is > 0)."""
     has = ~np.isnan(c)
     cmax = np.where(has.any(axis=1), np.where(has, c, -np.inf).max(axis=1), np.nan)
@@ -265,7 +272,9 @@ def _add_partial(
     rows = profiles.time.shape[0]
     if s.partial_end is None:
         values["auclast_partial"] = np.full(rows, np.nan)
+        values["aucall_partial"] = np.full(rows, np.nan)
         values["aucint_partial"] = np.full(rows, np.nan)
+        values["auc_partial"] = np.full(rows, np.nan)
         return
     end = s.partial_end
     # AUClast over the interval: only samples inside it, BLQ positions judged inside it.
@@ -280,16 +289,19 @@ def _add_partial(
     part = integrate(pt, pc, pn, method=s.auc_method, start=s.start)
     values["auclast_partial"] = part.auclast
     reasons["auclast_partial"] = part.reason
-    # AUCint: concentration at ``end`` from the whole cleaned profile, then AUClast rules.
-    c_end = interpolate_at(clean_t, clean_c, end, method=s.auc_method)
-    with np.errstate(invalid="ignore"):
-        inside = clean_t < end
-    it = np.hstack([np.where(inside, clean_t, np.nan), np.full((rows, 1), end)])
-    ic = np.hstack([np.where(inside, clean_c, np.nan), c_end[:, None]])
-    it, ic, icount = compact(it, ic, ~np.isnan(it) & ~np.isnan(ic))
-    aucint = integrate(it, ic, icount, method=s.auc_method, start=s.start)
-    values["aucint_partial"] = aucint.auclast
-    reasons["aucint_partial"] = aucint.reason
+    values["aucall_partial"] = part.aucall
+    reasons["aucall_partial"] = part.reason
+    # AUCint (PKNCA aucint.last): concentration at ``end`` from the whole cleaned profile
+    aucint, why = aucint_last(clean_t, clean_c, start=s.start, end=end, method=s.auc_method)
+    values["aucint_partial"] = aucint
+    reasons["aucint_partial"] = why
+    chosen = {
+        "aucint.last": "aucint_partial",
+        "auclast": "auclast_partial",
+        "aucall": "aucall_partial",
+    }[s.partial_convention]
+    values["auc_partial"] = values[chosen]
+    reasons["auc_partial"] = reasons[chosen]
 
 
 def _flags(values: dict[str, FloatArray], s: NcaSettings) -> list[list[str]]:

@@ -16,7 +16,7 @@ profile at a time is what makes 10,000 subjects take milliseconds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -37,12 +37,25 @@ class Profiles:
 
     ``keys`` has one row per profile (at least ``subject``; loaded data adds
     ``analyte``, ``matrix``, ``unit`` and, when given, ``dose_level`` and
-    ``tumour_type``).
+    ``tumour_type``). ``exclusions`` lists per profile the samples left out of
+    the analysis as (time, reason) pairs (PKNCA's ``exclude`` column of
+    ``PKNCAconc``); they are not in ``time``/``conc``. Empty when none.
     """
 
     keys: pd.DataFrame
     time: FloatArray
     conc: FloatArray
+    exclusions: tuple[tuple[tuple[float, str], ...], ...] = field(default=())
+
+    def excluded_in(self, row: int, start: float, end: float) -> str:
+        """The samples of profile ``row`` excluded within [start, end], with reasons."""
+        if not self.exclusions:
+            return ""
+        return "; ".join(
+            f"sample at day {t:g} excluded: {why}"
+            for t, why in self.exclusions[row]
+            if start <= t <= end
+        )
 
     @property
     def n_samples(self) -> IntArray:

@@ -18,12 +18,31 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["AucMethod", "BlqRule", "BlqRules", "NcaSettings"]
+__all__ = ["AucMethod", "BlqRule", "BlqRules", "NcaSettings", "PartialConvention"]
 
 AucMethod = Literal["lin-log", "linear"]
 """``"lin-log"`` is PKNCA's ``"lin up/log down"``; ``"linear"`` is PKNCA's ``"linear"``."""
 
 BlqRule = Literal["keep", "drop"]
+
+PartialConvention = Literal["aucint.last", "auclast", "aucall"]
+"""Which area over [start, partial_end] is *the* partial AUC (``auc_partial``).
+
+``"aucint.last"`` is PKNCA ``aucint.last`` (the concentration at the end interpolated
+from the whole profile, 0 after Tlast; area to the last quantifiable point);
+``"auclast"`` is PKNCA ``auclast`` with ``end = partial_end`` (samples inside the
+interval only, area stops at Tlast); ``"aucall"`` is PKNCA ``aucall`` with ``end``
+(``auclast`` plus the linear triangle from Clast down to the next BLQ zero inside
+the interval).
+"""
+
+DEFAULT_INTERVALS: tuple[tuple[float, float], ...] = (
+    (0.0, 7.0),
+    (0.0, 14.0),
+    (0.0, 28.0),
+    (0.0, 90.0),
+)
+"""AUC0-7d, 0-14d, 0-28d and 0-90d, the windows CAR-T kinetics reports commonly give."""
 
 
 class BlqRules(BaseModel):
@@ -64,6 +83,13 @@ class NcaSettings(BaseModel):
       it (e.g. pre-infusion baselines) are outside every interval.
     - ``partial_end``: end of the partial interval (default 28 days), reported
       both as AUClast over the interval and as AUCint (PKNCA ``aucint.last``).
+    - ``partial_convention``: which of the two is reported as the partial AUC
+      (``auc_partial``; default ``"aucint.last"``: the same window for every
+      subject, see docs/kinetics.md); both are always computed.
+    - ``intervals``: the (start, end) day pairs of the long table
+      (:func:`cartrial.kinetics.intervals.long_table`), each with its own Cmax,
+      Tmax, Tlast, Clast, AUClast, AUCall and AUCint (PKNCA ``intervals``);
+      the whole profile [start, inf) is always added.
     - ``impute_start_conc0``: PKNCA ``impute = "start_conc0"``: when no sample
       lies at ``start``, add concentration 0 there (off by default, as in
       PKNCA; without it an AUC of a profile without a sample at ``start`` is
@@ -83,6 +109,8 @@ class NcaSettings(BaseModel):
     first_tmax: bool = True
     start: float = 0.0
     partial_end: float | None = 28.0
+    partial_convention: PartialConvention = "aucint.last"
+    intervals: tuple[tuple[float, float], ...] = DEFAULT_INTERVALS
     impute_start_conc0: bool = False
     min_r_squared: float = Field(default=0.9, ge=0, le=1)
     min_span_ratio: float = Field(default=2.0, ge=0)
@@ -92,4 +120,10 @@ class NcaSettings(BaseModel):
     def _partial_after_start(self) -> NcaSettings:
         if self.partial_end is not None and self.partial_end <= self.start:
             raise ValueError(f"partial_end must be after start ({self.start})")
+        for first, last in self.intervals:
+            if not last > first >= self.start:
+                raise ValueError(
+                    f"intervals: ({first:g}, {last:g}) must have start >= {self.start:g} "
+                    "and end after start"
+                )
         return self

@@ -16,7 +16,10 @@ Rules:
    "start_conc0"``; a CAR transgene is absent before the product is given), so
    AUC0-tlast is computed without a day-0 sample. Samples before the infusion are
    outside the interval.
-4. By dose level (:func:`cartrial.kinetics.summary.summarise_parameters`): n,
+4. The long table (:func:`cartrial.kinetics.intervals.long_table`): every interval
+   of ``NCA_SETTINGS.intervals`` (AUC0-7d, 0-14d, 0-28d, 0-90d) and [0, inf), one
+   row per parameter with its SDTM PP code, unit and reasons, for PP and ADPP.
+5. By dose level (:func:`cartrial.kinetics.summary.summarise_parameters`): n,
    geometric mean and geometric CV% (``100 sqrt(exp(s^2) - 1)``) of Cmax and
    AUC0-tlast over positive values, median and range; Tmax median and range.
 """
@@ -31,13 +34,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cartrial.kinetics.data import ANALYTES, build_profiles, validate_samples
+from cartrial.kinetics.intervals import long_table
 from cartrial.kinetics.nca import compute_nca
 from cartrial.kinetics.settings import NcaSettings
 from cartrial.kinetics.summary import summarise_parameters
 from cartrial.services.trial_model import NcaLevelRow, NcaSubjectRow, NcaSummary
 from cartrial.store.models import AssayResult, Infusion, Sample, Subject
 
-__all__ = ["NCA_RULE", "NCA_SETTINGS", "kinetics_nca", "kinetics_samples"]
+__all__ = [
+    "NCA_RULE",
+    "NCA_SETTINGS",
+    "kinetics_long_table",
+    "kinetics_nca",
+    "kinetics_samples",
+]
 
 QPCR = "car_transgene_qpcr"
 NCA_SETTINGS = NcaSettings(impute_start_conc0=True)
@@ -100,8 +110,15 @@ def _number(value: object) -> float | None:
     return None if math.isnan(number) else number
 
 
+def kinetics_long_table(samples: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The NCA of the stored samples as the long table of PP codes (rule 4); None if none."""
+    if samples is None:
+        return None
+    return long_table(build_profiles(samples), NCA_SETTINGS)
+
+
 def kinetics_nca(samples: pd.DataFrame | None) -> tuple[NcaSummary, pd.DataFrame | None]:
-    """Per-profile NCA and the dose-level summary (rules 3-4), with the results frame."""
+    """Per-profile NCA and the dose-level summary (rules 3 and 5), with the results frame."""
     if samples is None:
         return NcaSummary(subjects=[], by_level=[], rule=NCA_RULE + "; no qPCR results"), None
     frame = compute_nca(build_profiles(samples), NCA_SETTINGS).to_frame()
