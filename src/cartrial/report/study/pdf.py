@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cartrial.errors import InputError
 
-__all__ = ["CHROMIUM_NAMES", "find_chromium", "print_pdf"]
+__all__ = ["CHROMIUM_NAMES", "find_chromium", "print_pdf", "require_chromium"]
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
@@ -46,16 +46,22 @@ def find_chromium() -> str | None:
     return None
 
 
-def print_pdf(html: Path, pdf: Path, *, timeout_s: float = 120) -> Path:
-    """Print ``html`` to ``pdf`` with headless Chromium; errors name what went wrong."""
+def require_chromium() -> str:
+    """The Chromium executable, or an :class:`InputError` saying how to install it."""
     browser = find_chromium()
     if browser is None:
         raise InputError(
             "--pdf",
-            "chromium",
+            os.environ.get("CARTRIAL_CHROMIUM") or "chromium",
             "a Chromium browser on PATH (Debian: apt-get install chromium; or set "
             "CARTRIAL_CHROMIUM) to print the PDF",
         )
+    return browser
+
+
+def print_pdf(html: Path, pdf: Path, *, timeout_s: float = 120) -> Path:
+    """Print ``html`` to ``pdf`` with headless Chromium; errors name what went wrong."""
+    browser = require_chromium()
     with tempfile.TemporaryDirectory(prefix="cartrial-chromium-") as profile:
         command = [
             browser,

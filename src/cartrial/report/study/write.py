@@ -13,7 +13,7 @@ from cartrial.actor import Actor
 from cartrial.report.casebook import write_casebook_html
 from cartrial.report.study.build import build_report, no_link
 from cartrial.report.study.html import render_report_html
-from cartrial.report.study.pdf import print_pdf
+from cartrial.report.study.pdf import print_pdf, require_chromium
 from cartrial.services.casebook import build_casebook, find_subject
 from cartrial.services.context import Sessions
 from cartrial.services.study_report import study_data
@@ -46,6 +46,8 @@ def write_study_report(
     casebooks_actor: Actor | None = None,
 ) -> Written:
     """Write the report into ``out`` (created); returns the paths written."""
+    if pdf:
+        require_chromium()  # before reading: a missing browser fails fast
     data = study_data(sessions, protocol_id=protocol_id, as_of=as_of)
     out.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
