@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.simulated_trials import SimulatedTrial
 from typer.testing import CliRunner
 
 from cartrial.actor import Actor
@@ -20,7 +21,6 @@ from cartrial.services.study_report import study_data
 from cartrial.store import make_sessionmaker
 from cartrial.store.db import make_engine
 from cartrial.store.models import DataLock
-from tests.simulated_trials import SimulatedTrial
 
 RUNNER = CliRunner()
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from lifelines import KaplanMeierFitter
 from scipy.stats import binomtest
+from tests.simulated_trials import SimulatedTrial
 
 from cartrial.protocol.load import load_protocol
 from cartrial.report.study.build import build_report
@@ -22,7 +23,6 @@ from cartrial.report.study.outcomes import ANSWERS
 from cartrial.services.study_report import StudyData, study_data
 from cartrial.store import make_sessionmaker
 from cartrial.store.db import make_engine
-from tests.simulated_trials import SimulatedTrial
 
 SEEDS = Path("/work/shared/seeds")
 
@@ -132,10 +132,12 @@ def test_os_median_equals_lifelines_on_times_computed_from_the_rows(
             dates = [
                 dt.date.fromisoformat(str(d))
                 for q in (
-                    "select actual_date from visit where subject_id = ? and actual_date is not null",
+                    "select actual_date from visit where subject_id = ? "
+                    "and actual_date is not null",
                     "select assessed_on from tumour_assessment where subject_id = ?",
                     "select onset_date from adverse_event where subject_id = ?",
-                    "select end_date from adverse_event where subject_id = ? and end_date is not null",
+                    "select end_date from adverse_event where subject_id = ? "
+                    "and end_date is not null",
                 )
                 for (d,) in db.execute(q, (sid,))
             ]
@@ -241,9 +243,20 @@ def test_the_mapped_endpoints_are_the_registry_outcome_measures() -> None:
         n: next(SEEDS.glob(f"{n}_*.txt")).read_text(encoding="utf-8") for n in ("000", "001", "002")
     }
     names = {e.name for e in load_protocol("uclm802").protocol.endpoints}
-    for title in ("Adverse Events (AEs)", "Serious Adverse Events", "Objective Response Rate (ORR)",
-                  "Disease Control Rate (DCR)", "Progression-Free Survival (PFS)", "Anti-drug Antibodies",
-                  "Cytokine Level in Peripheral Blood", "Bio-distribution of CAR-T cells", "Tmax", "Cmax", "RP2D"):  # fmt: skip
+    titles = (
+        "Adverse Events (AEs)",
+        "Serious Adverse Events",
+        "Objective Response Rate (ORR)",
+        "Disease Control Rate (DCR)",
+        "Progression-Free Survival (PFS)",
+        "Anti-drug Antibodies",
+        "Cytokine Level in Peripheral Blood",
+        "Bio-distribution of CAR-T cells",
+        "Tmax",
+        "Cmax",
+        "RP2D",
+    )
+    for title in titles:
         assert title in text["001"] + text["002"]
         assert title in names
     szugh = {e.name for e in load_protocol("szugh-msln-2024").protocol.endpoints}

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from tests.simulated_trials import SimulatedTrial
 
 from cartrial.report.study.pdf import find_chromium
 from cartrial.report.study.write import Written, write_study_report
 from cartrial.store import make_sessionmaker
 from cartrial.store.db import make_engine
-from tests.simulated_trials import SimulatedTrial
 
 DPI = 40
 #: A4 is 210 x 297 mm: at DPI pixels per inch.

@@ -95,7 +95,8 @@ class StudyReport:
 
     def find(self, key: str) -> Table | Figure:
         """The table or figure with ``key`` (KeyError when absent)."""
-        for block in [*self.tables(), *self.figures()]:
+        blocks: list[Table | Figure] = [*self.tables(), *self.figures()]
+        for block in blocks:
             if block.key == key:
                 return block
         raise KeyError(key)

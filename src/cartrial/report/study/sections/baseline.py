@@ -5,12 +5,12 @@ level and overall, from each infused subject's stored screening record."""
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from cartrial.report.study.model import Cell, Section, Table
 from cartrial.report.study.sections.common import Context, count_pct
 from cartrial.report.study.sections.groups import by_level
-from cartrial.services.study_report_records import SubjectRecord
+from cartrial.services.study_report_records import Baseline, SubjectRecord
 
 __all__ = ["baseline_section"]
 
@@ -39,41 +39,38 @@ def baseline_section(ctx: Context) -> Section:
         ),
         "whole years from birth date to consent date (screening record)",
     )
-    for sex in ("female", "male"):
-        add(
-            f"Sex: {sex}, n (%)",
-            lambda m, s=sex: count_pct(sum(r.baseline.sex == s for r in m), len(m)),
-            "screening record sex",
-        )
-    for ecog in (0, 1, 2):
-        add(
-            f"ECOG {ecog}, n (%)",
-            lambda m, e=ecog: count_pct(sum(r.baseline.ecog == e for r in m), len(m)),
-            "screening record ecog",
-        )
+
+    def categorical(
+        label: str, attribute: Callable[[Baseline], object], values: Sequence[object], source: str
+    ) -> None:
+        for v in values:
+            rows.append(
+                [Cell(f"{label}: {'not stated' if v is None else v}, n (%)", source=source)]
+                + [
+                    Cell(
+                        count_pct(sum(attribute(r.baseline) == v for r in m), len(m)), numeric=True
+                    )
+                    for _, m in groups
+                ]
+            )
+
     infused = groups[-1][1]
-    for tumour in sorted({r.baseline.tumour_type or "unknown" for r in infused}):
-        add(
-            f"Tumour type: {tumour}, n (%)",
-            lambda m, t=tumour: count_pct(
-                sum((r.baseline.tumour_type or "unknown") == t for r in m), len(m)
-            ),
-            "screening record diagnosis.tumour_type",
-        )
-    for stage in sorted({r.baseline.stage or "unknown" for r in infused}):
-        add(
-            f"AJCC 8 stage {stage}, n (%)",
-            lambda m, s=stage: count_pct(
-                sum((r.baseline.stage or "unknown") == s for r in m), len(m)
-            ),
-            "screening record diagnosis.ajcc8_stage",
-        )
-    for result in ("positive", "negative", None):
-        add(
-            f"MSLN {result or 'not stated'}, n (%)",
-            lambda m, x=result: count_pct(sum(r.baseline.msln_result == x for r in m), len(m)),
-            "screening record msln.result (IHC)",
-        )
+
+    def seen(attribute: Callable[[Baseline], object]) -> Sequence[object]:
+        return sorted({str(attribute(r.baseline)) for r in infused})
+
+    categorical("Sex", lambda b: b.sex, ["female", "male"], "screening record sex")
+    categorical("ECOG", lambda b: b.ecog, [0, 1, 2], "screening record ecog")
+    tumour = lambda b: b.tumour_type or "unknown"  # noqa: E731
+    categorical("Tumour type", tumour, seen(tumour), "screening record diagnosis.tumour_type")
+    stage = lambda b: b.stage or "unknown"  # noqa: E731
+    categorical("AJCC 8 stage", stage, seen(stage), "screening record diagnosis.ajcc8_stage")
+    categorical(
+        "MSLN",
+        lambda b: b.msln_result,
+        ["positive", "negative", None],
+        "screening record msln.result (IHC)",
+    )
     table = Table(
         key="demographics",
         title="Demographics and baseline characteristics by dose level (safety population)",

@@ -6,6 +6,7 @@ regression per 10-fold Cmax and Spearman's rho; Mueller et al., Blood 2017)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from cartrial.biomarkers.cytokines import CYTOKINES
 from cartrial.report.study.figures.cytokines import plot_cytokine_peaks
@@ -21,6 +22,11 @@ def _num(x: object) -> float | None:
         return None
     v = float(x)  # type: ignore[arg-type]
     return None if math.isnan(v) else v
+
+
+def _median_range(row: Any, name: str) -> str:
+    low, high = fmt(_num(row[f"{name}_min"])), fmt(_num(row[f"{name}_max"]))
+    return f"{fmt(_num(row[f'{name}_median']))} ({low}-{high})"
 
 
 def biomarkers_section(ctx: Context) -> Section:
@@ -49,19 +55,21 @@ def biomarkers_section(ctx: Context) -> Section:
                         Cell(str(r["crs_grade"])),
                         Cell(str(r["n"]), numeric=True),
                         Cell(
-                            f"{fmt(_num(r['peak_median']))} ({fmt(_num(r['peak_min']))}-{fmt(_num(r['peak_max']))})",
+                            _median_range(r, "peak"),
                             numeric=True,
                         ),
                         Cell(
-                            f"{fmt(_num(r['fold_change_median']))} ({fmt(_num(r['fold_change_min']))}-{fmt(_num(r['fold_change_max']))})",
+                            _median_range(r, "fold_change"),
                             numeric=True,
                         ),
                     ]
                     for _, r in table.iterrows()
                 ],
                 footnote=ctx.note(
-                    f"stored serum cytokine results of {d.cytokine_kinetics['subject'].nunique()} infused subjects",
-                    "baseline = last value at or before infusion, peak = highest after, fold = peak / "
+                    f"stored serum cytokine results of "
+                    f"{d.cytokine_kinetics['subject'].nunique()} infused subjects",
+                    "baseline = last value at or before infusion, peak = highest after, "
+                    "fold = peak / "
                     "baseline (biomarkers.cytokines); CRS grade = worst ASTCT grade, 0 = none",
                 ),
             )
@@ -112,8 +120,10 @@ def biomarkers_section(ctx: Context) -> Section:
                 ],
                 footnote=ctx.note(
                     "stored anti-CAR antibody results of infused subjects",
-                    "Shankar et al. 2014: baseline = last result at or before day 0; treatment-emergent = "
-                    "negative at baseline, positive after; boosted = titre >= 4 x baseline (biomarkers.ada)",
+                    "Shankar et al. 2014: baseline = last result at or before day 0; "
+                    "treatment-emergent = "
+                    "negative at baseline, positive after; boosted = titre >= 4 x baseline "
+                    "(biomarkers.ada)",
                 ),
             )
         )

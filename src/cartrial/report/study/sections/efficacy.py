@@ -43,11 +43,13 @@ def _bor_table(ctx: Context, study: StudySummary, evaluable: set[str]) -> Table:
         )
     return Table(
         key="bor",
-        title="Best overall response by dose level (RECIST 1.1; mRECIST where the protocol names it)",
+        title="Best overall response by dose level "
+        "(RECIST 1.1; mRECIST where the protocol names it)",
         columns=["Best overall response", *groups],
         rows=rows,
         footnote=ctx.note(
-            f"{len(everyone)} response-evaluable subjects (infused, baseline and >= 1 post-baseline "
+            f"{len(everyone)} response-evaluable subjects (infused, baseline and "
+            ">= 1 post-baseline "
             "assessment); stored lesion measurements",
             "RECIST 1.1 section 4.6 and Table 3, confirmation per the protocol's response settings",
         ),
@@ -109,7 +111,8 @@ def _km_rows(curves: list[KaplanMeierSummary], name: str) -> list[list[Cell]]:
         median = "not reached" if k.median is None else fmt(k.median)
         ci = f"{fmt(k.median_ci_low)}-{fmt(k.median_ci_high)}"
         marks = "; ".join(
-            f"{landmark_label(m.time)}: {fmt(100 * m.survival) if m.survival is not None else '-'}% (at risk {m.at_risk})"
+            f"{landmark_label(m.time)}: "
+            f"{fmt(100 * m.survival) if m.survival is not None else '-'}% (at risk {m.at_risk})"
             for m in k.landmarks
         )
         rows.append(
@@ -202,7 +205,8 @@ def efficacy_section(ctx: Context) -> Section:
     if s.orr.responders == 0:
         blocks.append(
             Paragraph(
-                "No objective response (CR or PR) was observed among the response-evaluable subjects."
+                "No objective response (CR or PR) was observed among the "
+                "response-evaluable subjects."
             )
         )
     note = ctx.note(

@@ -40,7 +40,8 @@ def kinetics_section(ctx: Context) -> Section:
     n_profiles = len(nca.subjects)
     by_level = Table(
         key="nca_by_level",
-        title="NCA of CAR transgene levels by dose level: n, geometric mean, geometric CV %, median, range",
+        title="NCA of CAR transgene levels by dose level: n, geometric mean, geometric CV %, "
+        "median, range",
         columns=[
             "Matrix",
             "Level",
@@ -117,7 +118,8 @@ def kinetics_section(ctx: Context) -> Section:
         )
     persistence = Table(
         key="persistence",
-        title="Persistence: subjects whose last quantifiable CAR level is at or after day 28, 90, 180",
+        title="Persistence: subjects whose last quantifiable CAR level is at or after "
+        "day 28, 90, 180",
         columns=["Level", "Profiles (blood)", *(f">= day {d}" for d in PERSISTENCE_DAYS)],
         rows=persistence_rows,
         footnote=ctx.note(

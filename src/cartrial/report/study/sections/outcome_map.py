@@ -41,7 +41,8 @@ def outcome_section(ctx: Context, numbered: list[Section]) -> Section:
         )
     table = Table(
         key="outcome_map",
-        title=f"Registered outcome measures of {protocol.id} and the table or figure answering each",
+        title=f"Registered outcome measures of {protocol.id} and the table or figure "
+        "answering each",
         columns=[
             "Endpoint",
             "Type",
@@ -52,7 +53,8 @@ def outcome_section(ctx: Context, numbered: list[Section]) -> Section:
         ],
         rows=rows,
         footnote=ctx.note(
-            f"the {len(protocol.endpoints)} endpoints of the protocol file (registry record as cited)",
+            f"the {len(protocol.endpoints)} endpoints of the protocol file "
+            "(registry record as cited)",
             "report.study.outcomes.ANSWERS",
         ),
         empty="the protocol file lists no endpoint",

@@ -72,7 +72,8 @@ def _trae(ctx: Context, flags: list[AeFlags], n: int) -> Table:
         )
     return Table(
         key="trae",
-        title="Treatment-related adverse events (related to the CAR-T product) by term and worst grade",
+        title="Treatment-related adverse events (related to the CAR-T product) by term "
+        "and worst grade",
         columns=[
             "System organ class",
             "Term",
@@ -114,6 +115,10 @@ def _ae_listing(ctx: Context, key: str, title: str, flags: list[AeFlags], extra:
     )
 
 
+def _or_dash(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
 def _syndrome(ctx: Context, key: str, name: str, rows: list[SyndromeSummary]) -> Table:
     def rng(x: tuple[int, int] | None) -> str:
         return f"{x[0]}-{x[1]}" if x else "-"
@@ -143,12 +148,8 @@ def _syndrome(ctx: Context, key: str, name: str, rows: list[SyndromeSummary]) ->
                 Cell(count_pct(r.patients, r.population), numeric=True),
                 *(Cell(str(r.by_worst_grade.get(g, 0)), numeric=True) for g in range(1, 6)),
                 Cell(count_pct(r.grade3_or_more, r.population), numeric=True),
-                Cell(
-                    f"{r.onset_day_median if r.onset_day_median is not None else '-'} ({rng(r.onset_day_range)})"
-                ),
-                Cell(
-                    f"{r.duration_days_median if r.duration_days_median is not None else '-'} ({rng(r.duration_days_range)})"
-                ),
+                Cell(f"{_or_dash(r.onset_day_median)} ({rng(r.onset_day_range)})"),
+                Cell(f"{_or_dash(r.duration_days_median)} ({rng(r.duration_days_range)})"),
                 Cell("-" if r.tocilizumab is None else str(r.tocilizumab), numeric=True),
                 Cell("-" if r.corticosteroids is None else str(r.corticosteroids), numeric=True),
             ]
