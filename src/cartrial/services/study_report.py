@@ -26,6 +26,10 @@ compute; this module only assembles their inputs. The rules it adds:
   :func:`~cartrial.biomarkers.cytokines.summarise_by_crs_grade` with each subject's
   worst ASTCT CRS grade (0 when none); ADA: :func:`cartrial.biomarkers.ada.assess_ada`
   (Shankar et al., AAPS J 2014);
+- ORR/DCR by tumour type: :func:`cartrial.response.rates.compute_response_rates` over the
+  response-evaluable subjects' BOR (and BOR within the protocol's window) with the tumour
+  type of each subject's stored screening record (the lesion wiring,
+  :func:`cartrial.services.tumour.subject_assessments`, carries none);
 - exposure-response: :func:`cartrial.biomarkers.exposure_response.compute_exposure_response`
   of Cmax (blood NCA) against CRS grade >= 2 and objective response.
 """
@@ -48,6 +52,7 @@ from cartrial.biomarkers.exposure_response import (
     derive_outcomes,
 )
 from cartrial.errors import InputError
+from cartrial.response.rates import RateEstimate, SubjectBestResponse, compute_response_rates
 from cartrial.safety.events import AeFlags, classify_adverse_events
 from cartrial.services.context import Sessions, snapshot
 from cartrial.services.study_report_records import (
@@ -99,6 +104,8 @@ class StudyData:
     ada_summary: dict[str, float | int] | None
     exposure_response: list[ExposureResponse]
     engine_versions: dict[str, list[str]]
+    rates_by_tumour: list[RateEstimate]
+    rates_by_tumour_in_window: list[RateEstimate]
 
     @property
     def locked(self) -> bool:
@@ -211,6 +218,30 @@ def _exposure_response(analysis: TrialAnalysis) -> list[ExposureResponse]:
     ]
 
 
+def _tumour_rates(
+    analysis: TrialAnalysis, records: list[SubjectRecord], *, in_window: bool
+) -> list[RateEstimate]:
+    study = analysis.study
+    if study is None:
+        return []
+    tumours = {r.code: r.baseline.tumour_type for r in records}
+    evaluable = set(analysis.summary.orr.subjects)
+    rows = [
+        SubjectBestResponse(
+            subject_id=r.subject_id,
+            dose_level=r.dose_level,
+            tumour_type=tumours.get(r.subject_id) or "unknown",
+            best_overall_response=(
+                r.best_overall_response_in_window if in_window else r.best_overall_response
+            ),
+            window_days=study.window_days if in_window else None,
+        )
+        for r in study.subjects
+        if r.subject_id in evaluable
+    ]
+    return compute_response_rates(rows, group_by="tumour_type") if rows else []
+
+
 def _engine_versions(session: Session, ids: list[str]) -> dict[str, list[str]]:
     out = {}
     for name, model in (
@@ -288,4 +319,6 @@ def study_data(
         ada_summary=summarise_ada(assessed) if assessed is not None else None,
         exposure_response=_exposure_response(analysis),
         engine_versions=versions,
+        rates_by_tumour=_tumour_rates(analysis, records, in_window=False),
+        rates_by_tumour_in_window=_tumour_rates(analysis, records, in_window=True),
     )

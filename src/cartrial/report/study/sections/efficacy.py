@@ -58,8 +58,12 @@ def _bor_table(ctx: Context, study: StudySummary, evaluable: set[str]) -> Table:
 
 def _rates(ctx: Context, study: StudySummary, *, window: bool = False) -> Table:
     rows = []
+    by_tumour = ctx.data.rates_by_tumour_in_window if window else ctx.data.rates_by_tumour
+    engine = [
+        r for r in (study.rates_in_window if window else study.rates) if r.group_by != "tumour_type"
+    ]
     for r in sorted(
-        study.rates_in_window if window else study.rates,
+        [*engine, *by_tumour],
         key=lambda x: (
             x.endpoint,
             ("overall", "dose_level", "tumour_type").index(x.group_by),
@@ -95,7 +99,7 @@ def _rates(ctx: Context, study: StudySummary, *, window: bool = False) -> Table:
         rows=rows,
         footnote=ctx.note(
             f"{s.orr.n} response-evaluable subjects",
-            f"{s.orr.rule}; {s.dcr.rule}"
+            f"{s.orr.rule}; {s.dcr.rule}; tumour type from the screening record"
             + (
                 f"; BOR from assessments up to day {study.window_days} (the protocol's window)"
                 if window
@@ -149,6 +153,7 @@ def _km_table(ctx: Context, study: StudySummary) -> Table:
 
 
 def _listing(ctx: Context, study: StudySummary) -> Table:
+    tumours = {r.code: r.baseline.tumour_type for r in ctx.data.records}
     return Table(
         key="bor_listing",
         title="Best overall response, best change and survival times per subject",
@@ -166,7 +171,7 @@ def _listing(ctx: Context, study: StudySummary) -> Table:
             [
                 ctx.subject(r.subject_id),
                 Cell(f"DL{r.dose_level}" if r.dose_level else "-"),
-                Cell(r.tumour_type or "-"),
+                Cell(tumours.get(r.subject_id) or "-"),
                 Cell(r.criteria),
                 Cell(r.best_overall_response),
                 Cell(
