@@ -9,7 +9,9 @@ here comes from a simulator's memory. The rules, figure by figure:
 - screened: subjects of the protocol with a stored screening; screen failures by
   criterion: for each subject whose latest eligibility decision is
   ``not_eligible``, each criterion of its stored verdicts that is ``not_met``;
-- enrolled: subjects with an enrolment time; infused: subjects with an infusion;
+- enrolled: subjects with an enrolment time; infused: subjects with an infusion
+  started on or before the data cut (a subject infused later is not yet in the safety
+  or efficacy populations of that cut);
 - DLT-evaluable and DLTs by level: each subject's latest DLT adjudication with a
   valid signature "I adjudicate this DLT" (21 CFR 11.50/11.70), evaluable when
   its outcome is ``yes`` or ``no``, at the level stored on it;
@@ -387,7 +389,7 @@ def analyse(session: Session, protocol_id: str, cut: dt.datetime) -> TrialAnalys
             select(Infusion).where(Infusion.subject_id.in_([s.id for s in subjects]))
         )
     }
-    infused = [s for s in subjects if s.id in infusions]
+    infused = [s for s in subjects if s.id in infusions and infusions[s.id].started_at <= cut]
     enrolled = [s for s in subjects if s.enrolled_at is not None]
     screened, failures = _screening(session, subjects)
     dlt_evaluable, by_level = _dlts(session, subjects)
@@ -409,7 +411,9 @@ def analyse(session: Session, protocol_id: str, cut: dt.datetime) -> TrialAnalys
             n=len(enrolled), subjects=_codes(enrolled), rule="subjects with an enrolment time"
         ),
         infused=Count(
-            n=len(infused), subjects=_codes(infused), rule="subjects with a stored infusion"
+            n=len(infused),
+            subjects=_codes(infused),
+            rule="subjects with a stored infusion started on or before the data cut",
         ),
         dlt_evaluable=dlt_evaluable,
         dlts_by_level=by_level,

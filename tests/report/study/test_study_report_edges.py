@@ -3,6 +3,7 @@ casebook links that resolve, and the command's errors (exit 2, one message)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -127,3 +128,24 @@ def test_a_missing_chromium_is_exit_2_naming_it(
     )
     assert result.exit_code == 2, result.output
     assert "chromium" in result.output.lower()
+
+
+def test_a_cut_in_the_middle_of_the_trial_counts_what_came_later(
+    szugh_trial: SimulatedTrial,
+) -> None:
+    """A cut before some infusions: those subjects are not yet infused at the cut, the
+    title page counts the audit entries written after it, and nothing fails."""
+    import sqlite3
+
+    with sqlite3.connect(f"file:{szugh_trial.path}?mode=ro", uri=True) as db:
+        starts = sorted(str(t) for (t,) in db.execute("select started_at from infusion"))
+    cut = dt.datetime.fromisoformat(starts[len(starts) // 2]).replace(tzinfo=dt.UTC)
+    engine = make_engine(szugh_trial.url)
+    try:
+        data = study_data(make_sessionmaker(engine), as_of=cut)
+    finally:
+        engine.dispose()
+    assert data.analysis.summary.infused.n == len(starts) // 2 + 1
+    assert data.entries_after_cut > 0
+    html = render_report_html(build_report(data))
+    assert f"{data.entries_after_cut} audit entries are later than the data cut" in html
