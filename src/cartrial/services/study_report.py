@@ -12,7 +12,7 @@ compute; this module only assembles their inputs. The rules it adds:
   the instant the engines use
   (DLT windows, last date known alive); the report reads the records as stored, so
   audit entries written after the cut are counted and stated on the title page;
-- locked cut: every subject has a data lock that is not lifted
+- locked cut: every subject has a data lock placed by the cut and not lifted by then
   (:func:`cartrial.services.data.lock_subject`); an unlocked cut is reported, never
   refused;
 - treatment-related AEs: TEAEs whose relatedness to the CAR-T product is at least the
@@ -284,7 +284,7 @@ def study_data(
             i.subject_id: i
             for i in session.scalars(select(Infusion).where(Infusion.subject_id.in_(ids)))
         }
-        records = subject_records(session, analysis.protocol, subjects)
+        records = subject_records(session, analysis.protocol, subjects, cut)
         sha = session.scalars(
             select(ProtocolVersion.sha256)
             .where(ProtocolVersion.protocol_id == protocol_id)

@@ -20,7 +20,8 @@ nothing here writes. The rules, field by field:
   the weight (:func:`cartrial.dosing.cell_dose.compute_cell_dose`, weight cap and
   tolerance), given: the stored ``cells_infused``;
 - vein-to-vein time: infusion start minus apheresis collection (UTC instants), days;
-- locked: the subject has a data lock not lifted (``data_lock.lifted_at`` empty).
+- locked at the cut: the subject has a data lock placed on or before the cut and not
+  lifted by then (``data_lock.locked_at <= cut`` and ``lifted_at`` empty or later).
 """
 
 from __future__ import annotations
@@ -224,8 +225,14 @@ def _last(rows: dict[str, list[_R]], key: str) -> _R | None:
     return found[-1] if found else None
 
 
+def _locked_at(locks: list[DataLock], cut: dt.datetime) -> bool:
+    return any(
+        lock.locked_at <= cut and (lock.lifted_at is None or lock.lifted_at > cut) for lock in locks
+    )
+
+
 def subject_records(
-    session: Session, protocol: Protocol, subjects: Sequence[Subject]
+    session: Session, protocol: Protocol, subjects: Sequence[Subject], cut: dt.datetime
 ) -> list[SubjectRecord]:
     """Each subject's record (module rules), in subject-code order."""
     ids = [s.id for s in subjects]
@@ -320,7 +327,7 @@ def subject_records(
                 ),
                 withdrawal_stage=_stage(milestones) if withdrawal else None,
                 death=(f"{death.died_on.isoformat()}: {death.cause}" if death else None),
-                locked=any(lock.lifted_at is None for lock in locks.get(s.id, [])),
+                locked=_locked_at(locks.get(s.id, []), cut),
                 baseline=_baseline(record),
                 lymphodepletion=ld,
             )

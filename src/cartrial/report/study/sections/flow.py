@@ -37,7 +37,7 @@ def flow_counts(ctx: Context) -> list[tuple[str, list[str], str]]:
             [x.code for x in r if x.lymphodepleted],
             "a lymphodepleting dose stored",
         ),
-        ("Infused", [x.code for x in r if x.infused], s.infused.rule),
+        ("Infused", s.infused.subjects, s.infused.rule),
         ("DLT-evaluable", s.dlt_evaluable.subjects, s.dlt_evaluable.rule),
         ("Response-evaluable", evaluable, "infused, baseline and >= 1 post-baseline assessment"),
         (

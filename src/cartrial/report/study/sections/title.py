@@ -14,12 +14,12 @@ def title_facts(ctx: Context) -> list[tuple[str, str, str]]:
     """(label, value, source) of the title page."""
     d = ctx.data
     s = d.analysis.summary
+    who = ", ".join(d.unlocked[:20]) + (" ..." if len(d.unlocked) > 20 else "")
     lock = (
-        f"locked: every one of the {len(d.records)} subjects has a data lock not lifted"
+        f"locked: every one of the {len(d.records)} subjects has a data lock in force at the cut"
         if d.locked
         else f"NOT locked: {len(d.unlocked)} of {len(d.records)} subjects have no data lock "
-        f"in force ({', '.join(d.unlocked[:20])}{' ...' if len(d.unlocked) > 20 else ''}); "
-        "figures may change"
+        f"in force at the cut ({who}); figures may change"
     )
     after = (
         "none"
@@ -32,7 +32,7 @@ def title_facts(ctx: Context) -> list[tuple[str, str, str]]:
         ("Protocol version", s.protocol_version, "latest registered protocol_version"),
         ("Protocol SHA-256", d.protocol_sha256, "protocol_version.sha256 of the registered text"),
         ("Data cut", s.data_cut.isoformat(), "--as-of, else the audit trail's last entry"),
-        ("Data lock at the cut", lock, "data_lock rows with lifted_at empty"),
+        ("Data lock at the cut", lock, "data_lock: locked_at <= cut, lifted_at empty or later"),
         ("Records changed after the cut", after, "audit_entry.at > data cut"),
         (
             "Audit chain head read",
