@@ -273,3 +273,46 @@ def test_title_page_states_the_cut_lock_and_audit_head(
     assert facts["Data lock at the cut"].startswith("locked")
     assert re.search(r"entry \d+, sha256 [0-9a-f]{64}", facts["Audit chain head read"])
     assert data.protocol_sha256 in html
+
+
+def test_cmax_geometric_means_by_level_equal_numpy_on_the_stored_qpcr_rows(
+    built: tuple[StudyData, StudyReport, str], db: sqlite3.Connection
+) -> None:
+    """Cmax = the largest quantified result from the infusion on (PKNCA: the interval
+    starts at 0 inclusive); by level the geometric
+    mean over Cmax > 0 (Julious & Debarnot 2000), recomputed here with numpy."""
+    import numpy as np
+
+    data, report, _ = built
+    cmax: dict[str, list[float]] = {}
+    for sid, (_code, start, _) in _infused(db).items():
+        level = db.execute("select dose_level from subject where id = ?", (sid,)).fetchone()[0]
+        values = [
+            float(v)
+            for t, v in db.execute(
+                "select s.collected_at, a.value from sample s join assay_result a "
+                "on a.sample_id = s.id where s.subject_id = ? and s.analyte = 'car_transgene_qpcr' "
+                "and a.value is not null and s.matrix = 'blood'",
+                (sid,),
+            )
+            if dt.datetime.fromisoformat(str(t)).replace(tzinfo=dt.UTC) >= start
+        ]
+        if values and max(values) > 0:
+            cmax.setdefault(str(level), []).append(max(values))
+    rows = {
+        r[1].text: r
+        for r in _table(report, "nca_by_level").rows
+        if r[0].text == "blood" and r[2].text == "cmax"
+    }
+    assert set(rows) == {f"DL{level}" for level in cmax}
+    for level, values in cmax.items():
+        row = rows[f"DL{level}"]
+        assert row[4].text == str(len(values))
+        expected = float(np.exp(np.mean(np.log(values))))
+        engine = next(
+            r
+            for r in data.analysis.summary.nca.by_level
+            if r.matrix == "blood" and r.parameter == "cmax" and r.dose_level == level
+        )
+        assert engine.geometric_mean == pytest.approx(expected, rel=1e-9)
+        assert float(row[5].text) == pytest.approx(expected, rel=6e-3)  # 3 significant digits
