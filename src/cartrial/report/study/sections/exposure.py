@@ -5,6 +5,7 @@ against the dose level's assigned dose, and vein-to-vein time (apheresis to infu
 from __future__ import annotations
 
 import statistics
+from decimal import Decimal
 
 from cartrial.dosing.cell_dose import format_scientific
 from cartrial.report.study.model import Cell, Section, Table
@@ -12,8 +13,6 @@ from cartrial.report.study.sections.common import Context, fmt
 from cartrial.report.study.sections.groups import by_level
 
 __all__ = ["exposure_section"]
-
-from decimal import Decimal
 
 
 def _sci(n: int | None) -> str:
