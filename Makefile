@@ -20,11 +20,12 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.runtime
 
-# Browser tests and PDF rendering drive Debian's Chromium (no browser download); installed
+# Browser tests and PDF rendering drive Debian's Chromium (no browser download); the study
+# report's PDF tests read pages with poppler-utils (pdftoppm, pdftotext); installed
 # when missing and allowed (root), otherwise those tests skip with the reason (fail under CI=true).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	@{ command -v chromium && command -v pdftoppm; } >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null) || \
 	  echo "chromium not installed: browser and PDF tests will skip"; }
 
 # The main job: two seed trials end to end through the services (issue 11), then where

@@ -111,6 +111,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "cartrial.cli.infusion", "infusion_app", "The CAR-T infusion: check its interlocks."
     ),
     "trial": LazyCommand("cartrial.cli.trial", "trial_app", "Whole virtual trials of a protocol."),
+    "report": LazyCommand(
+        "cartrial.cli.report",
+        "report",
+        "Write the study report: every endpoint as numbered tables, listings and figures.",
+    ),
 }
 
 

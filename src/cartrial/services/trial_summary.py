@@ -9,7 +9,9 @@ here comes from a simulator's memory. The rules, figure by figure:
 - screened: subjects of the protocol with a stored screening; screen failures by
   criterion: for each subject whose latest eligibility decision is
   ``not_eligible``, each criterion of its stored verdicts that is ``not_met``;
-- enrolled: subjects with an enrolment time; infused: subjects with an infusion;
+- enrolled: subjects with an enrolment time; infused: subjects with an infusion
+  started on or before the data cut (a subject infused later is not yet in the safety
+  or efficacy populations of that cut);
 - DLT-evaluable and DLTs by level: each subject's latest DLT adjudication with a
   valid signature "I adjudicate this DLT" (21 CFR 11.50/11.70), evaluable when
   its outcome is ``yes`` or ``no``, at the level stored on it;
@@ -86,7 +88,7 @@ from cartrial.store.models import (
 )
 from cartrial.store.signatures import find_signatures, signature_status
 
-__all__ = ["TrialAnalysis", "TrialSummary", "trial_analysis", "trial_summary"]
+__all__ = ["TrialAnalysis", "TrialSummary", "analyse", "trial_analysis", "trial_summary"]
 
 DLT_RULE = (
     "latest DLT adjudication of each subject with a valid signature 'I adjudicate this DLT' "
@@ -367,66 +369,73 @@ def trial_analysis(
     ``as_of`` (default now) is the instant the escalation engine follows DLT windows
     to and the cap on the last date known alive.
     """
-    cut = as_of or utcnow()
     with snapshot(sessions) as session:
-        version, protocol = _protocol(session, protocol_id)
-        subjects = session.scalars(
-            select(Subject)
-            .join(ProtocolVersion, ProtocolVersion.id == Subject.protocol_version_id)
-            .where(ProtocolVersion.protocol_id == protocol_id)
-            .order_by(Subject.code, Subject.created_at)
-        ).all()
-        infusions = {
-            i.subject_id: i
-            for i in session.scalars(
-                select(Infusion).where(Infusion.subject_id.in_([s.id for s in subjects]))
-            )
-        }
-        infused = [s for s in subjects if s.id in infusions]
-        enrolled = [s for s in subjects if s.enrolled_at is not None]
-        screened, failures = _screening(session, subjects)
-        dlt_evaluable, by_level = _dlts(session, subjects)
-        decisions = _decisions(session, protocol_id)
-        mtd = _mtd(session, protocol, cut, decisions)
-        patients = [patient_safety(session, s) for s in infused]
-        tables, note = _safety_tables(protocol, patients, _crs_treatment(session, infused))
-        found = efficacy(session, protocol, infused, cut)
-        samples = kinetics_samples(session, subjects, infusions)
-        nca, nca_frame = kinetics_nca(samples)
-        head = session.execute(CHAIN_HEAD).first()
-        summary = TrialSummary(
-            protocol_id=protocol_id,
-            protocol_version=f"{version.label} (sha256 {version.sha256[:12]})",
-            data_cut=cut,
-            screened=screened,
-            screen_failures_by_criterion=failures,
-            enrolled=Count(
-                n=len(enrolled), subjects=_codes(enrolled), rule="subjects with an enrolment time"
-            ),
-            infused=Count(
-                n=len(infused), subjects=_codes(infused), rule="subjects with a stored infusion"
-            ),
-            dlt_evaluable=dlt_evaluable,
-            dlts_by_level=by_level,
-            dlt_rule=DLT_RULE,
-            decisions=decisions,
-            mtd=mtd,
-            rp2d=_rp2d(subjects, decisions, mtd),
-            crs_rate=_syndrome(patients, CRS, "CRS"),
-            icans_rate=_syndrome(patients, ICANS, "ICANS"),
-            best_overall_response=found.best_overall_response,
-            orr=found.orr,
-            dcr=found.dcr,
-            efficacy_excluded=found.excluded,
-            median_pfs_days=found.median_pfs_days,
-            median_os_days=found.median_os_days,
-            nca=nca,
-            audit_head=AuditHead(
-                seq=int(head[0]) if head else 0,
-                sha256=str(head[1]) if head else GENESIS,
-                rule="entry_sha256 of the audit chain's last entry read in this snapshot",
-            ),
+        return analyse(session, protocol_id, as_of or utcnow())
+
+
+def analyse(session: Session, protocol_id: str, cut: dt.datetime) -> TrialAnalysis:
+    """:func:`trial_analysis` inside a snapshot the caller holds (the study report reads
+    its other tables in the same one: :mod:`cartrial.services.study_report`)."""
+    version, protocol = _protocol(session, protocol_id)
+    subjects = session.scalars(
+        select(Subject)
+        .join(ProtocolVersion, ProtocolVersion.id == Subject.protocol_version_id)
+        .where(ProtocolVersion.protocol_id == protocol_id)
+        .order_by(Subject.code, Subject.created_at)
+    ).all()
+    infusions = {
+        i.subject_id: i
+        for i in session.scalars(
+            select(Infusion).where(Infusion.subject_id.in_([s.id for s in subjects]))
         )
+    }
+    infused = [s for s in subjects if s.id in infusions and infusions[s.id].started_at <= cut]
+    enrolled = [s for s in subjects if s.enrolled_at is not None]
+    screened, failures = _screening(session, subjects)
+    dlt_evaluable, by_level = _dlts(session, subjects)
+    decisions = _decisions(session, protocol_id)
+    mtd = _mtd(session, protocol, cut, decisions)
+    patients = [patient_safety(session, s) for s in infused]
+    tables, note = _safety_tables(protocol, patients, _crs_treatment(session, infused))
+    found = efficacy(session, protocol, infused, cut)
+    samples = kinetics_samples(session, subjects, infusions)
+    nca, nca_frame = kinetics_nca(samples)
+    head = session.execute(CHAIN_HEAD).first()
+    summary = TrialSummary(
+        protocol_id=protocol_id,
+        protocol_version=f"{version.label} (sha256 {version.sha256[:12]})",
+        data_cut=cut,
+        screened=screened,
+        screen_failures_by_criterion=failures,
+        enrolled=Count(
+            n=len(enrolled), subjects=_codes(enrolled), rule="subjects with an enrolment time"
+        ),
+        infused=Count(
+            n=len(infused),
+            subjects=_codes(infused),
+            rule="subjects with a stored infusion started on or before the data cut",
+        ),
+        dlt_evaluable=dlt_evaluable,
+        dlts_by_level=by_level,
+        dlt_rule=DLT_RULE,
+        decisions=decisions,
+        mtd=mtd,
+        rp2d=_rp2d(subjects, decisions, mtd),
+        crs_rate=_syndrome(patients, CRS, "CRS"),
+        icans_rate=_syndrome(patients, ICANS, "ICANS"),
+        best_overall_response=found.best_overall_response,
+        orr=found.orr,
+        dcr=found.dcr,
+        efficacy_excluded=found.excluded,
+        median_pfs_days=found.median_pfs_days,
+        median_os_days=found.median_os_days,
+        nca=nca,
+        audit_head=AuditHead(
+            seq=int(head[0]) if head else 0,
+            sha256=str(head[1]) if head else GENESIS,
+            rule="entry_sha256 of the audit chain's last entry read in this snapshot",
+        ),
+    )
     return TrialAnalysis(summary, protocol, tables, note, found.study, samples, nca_frame)
 
 

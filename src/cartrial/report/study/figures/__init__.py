@@ -1,0 +1,1 @@
+"""The report's own figures (matplotlib object API, no pyplot state), as PNG bytes."""

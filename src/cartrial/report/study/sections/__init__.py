@@ -1,0 +1,1 @@
+"""One module per report section; each turns :class:`StudyData` into a :class:`Section`."""
