@@ -49,6 +49,17 @@ def _print_syndrome(result: SyndromeResult) -> None:
     for d in result.days:
         day = f"day {d.study_day}" if d.study_day is not None else str(d.date)
         typer.echo(f"  {d.date} {day:>7}  grade {d.grade}  {d.reason}")
+    if result.assessments:
+        typer.echo("assessments:")
+    for a in result.assessments:
+        if a.tool == "ICE":
+            score = f"ICE {a.ice_score}/10" + (f" ({a.ice_unable})" if a.ice_unable else "")
+        elif a.tool == "CAPD":
+            score = "CAPD unable" if a.capd_unable else f"CAPD {a.capd_score}"
+        else:
+            score = "no ICE/CAPD"
+        age = f"  age {a.age_years}" if a.age_years is not None else ""
+        typer.echo(f"  {a.time.isoformat()}  grade {a.grade}  {score}{age}")
 
 
 @safety_app.command("grade-crs")
@@ -68,7 +79,12 @@ def grade_icans_command(file: Path = FILE, as_json: bool = JSON) -> None:
     """Grade ICANS by ASTCT 2019 (Lee et al.) from ICE and neurological assessments."""
     record = load_icans_file(read_json_file(file), source=str(file))
     result = grade_icans(
-        assessments=record.assessments, infusion=record.infusion, patient=record.patient
+        assessments=record.assessments,
+        infusion=record.infusion,
+        patient=record.patient,
+        birth_date=record.birth_date,
+        age_years=record.age_years,
+        developmental_delay=record.developmental_delay,
     )
     print_json(result) if as_json else _print_syndrome(result)
 

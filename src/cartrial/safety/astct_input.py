@@ -11,6 +11,7 @@ domains of Lee et al. 2019 Table 6. The format is documented with examples in
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -216,9 +217,26 @@ class IcansAssessment(InputModel):
 
 
 class IcansFile(InputModel):
+    """A patient's ICANS assessments; the age decides the encephalopathy tool (ICE or CAPD).
+
+    Give ``birth_date`` (age counted at each assessment) or ``age_years`` (one age
+    for the whole file), not both; ``developmental_delay`` allows the CAPD from
+    age 12 (Lee 2019: CAPD for children < 12 years and older children with
+    developmental delay).
+    """
+
     patient: str | None = None
     infusion: Timestamp | None = None
+    birth_date: date | None = None
+    age_years: int | None = Field(default=None, ge=0, le=130)
+    developmental_delay: bool = False
     assessments: list[IcansAssessment] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_age(self) -> IcansFile:
+        if self.birth_date is not None and self.age_years is not None:
+            raise ValueError("give 'birth_date' or 'age_years', not both")
+        return self
 
 
 def load_crs_file(data: Any, *, source: str | None = None) -> CrsFile:

@@ -1,0 +1,59 @@
+"""ICANS entry checks the tool against the subject's age from the screening record.
+
+Lee DW et al. 2019 (Biol Blood Marrow Transplant 25:625-638): ICE for patients >= 12
+years, CAPD for children < 12. The store's test subject was born 1970-05-01, so on
+2026-03-07 they are 55 years old (2026 - 1970 - 1, the birthday not yet reached).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from cartrial.errors import InputError
+from cartrial.services import safety
+from cartrial.services.context import Sessions
+from cartrial.services.syndromes import grade_series, record_syndrome_observation
+from cartrial.store.models import AdverseEvent, Subject
+from tests.store.trial import World, build_world, enrolled
+
+
+@pytest.fixture
+def world(sessions: Sessions) -> World:
+    return build_world(sessions)
+
+
+def test_capd_for_an_adult_is_refused_and_ice_is_reported(world: World) -> None:
+    subject_id = enrolled(world)
+    coord = world.actors["coordinator"]
+    ae = safety.record_adverse_event(
+        world.sessions,
+        actor=coord,
+        subject_id=subject_id,
+        term="Immune effector cell-associated neurotoxicity syndrome",
+        onset_date=dt.date(2026, 3, 7),
+        grading_scale="astct_2019",
+        reported_grade=1,
+    )
+    with pytest.raises(InputError) as err:
+        record_syndrome_observation(
+            world.sessions,
+            actor=coord,
+            ae_id=ae.id,
+            payload={"time": "2026-03-07T08:00", "capd": 5},
+        )
+    assert err.value.field == "assessments[0].capd"
+    assert "55 years" in err.value.expected
+    ice = {"orientation": 3, "naming": 3, "commands": 1, "writing": 1, "attention": 0}
+    stored = record_syndrome_observation(
+        world.sessions, actor=coord, ae_id=ae.id, payload={"time": "2026-03-07T08:00", "ice": ice}
+    )
+    assert stored.derived_grade == 1  # ICE 8/10 is grade 1
+    with world.sessions() as s:
+        event = s.get(AdverseEvent, ae.id)
+        assert event is not None
+        subject = s.get(Subject, event.subject_id)
+        assert subject is not None
+        (score,) = grade_series(s, event, subject).assessments
+    assert (score.tool, score.ice_score, score.age_years) == ("ICE", 8, 55)
