@@ -25,8 +25,25 @@ CRS (per evaluation time, then the worst per day and overall):
 7. The grade is the more severe of hypotension and hypoxia (1 with fever only);
    death due to CRS is grade 5. Organ toxicities are graded by CTCAE, not here.
 
-A blood-pressure or oxygen observation holds until the next observation of the
-same kind. ICANS is graded per assessment as the most severe of its domains
+Day boundaries (the carry-forward rule; the issue it settles: a site entering
+each day's worst values at a nominal 08:00 had the previous day's worse state
+carried into the next morning, over-grading that day and moving the "grade >= 3
+not improving within 72 h" DLT clock):
+
+8. A blood-pressure or oxygen reading taken at a real time holds until the next
+   reading of its kind, across midnight: no improvement is inferred from
+   missing data, which keeps the DLT clock conservative.
+9. A reading entered as the day's worst (``daily_worst: true``; temperature,
+   blood pressure or oxygen) stands for its whole calendar day: it takes
+   effect at 00:00 of its date, whatever nominal time it carries, and so
+   replaces from midnight whatever the previous day's readings carried in.
+   The next reading of its kind (the next day's entry, or a timed reading
+   later the same day) takes over from there. A grade set by daily entries
+   therefore starts and ends at midnight: three consecutive days at grade 3
+   are 72 h, four are 96 h. Lee 2019 grades a day by the worst of its
+   evaluations, which a daily-worst entry is.
+
+ICANS is graded per assessment as the most severe of its domains
 (ICE score, depressed level of consciousness, seizure, motor findings, raised
 intracranial pressure / cerebral oedema); children under 12 use the CAPD score
 instead of ICE (Lee 2019 Table 7). Observation models are in
@@ -208,6 +225,13 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
+def _effective(o: CrsObservation) -> CrsObservation:
+    """A daily-worst entry as of 00:00 of its day (rule 9); other observations unchanged."""
+    if isinstance(o, Temperature | BloodPressure | Oxygen) and o.daily_worst:
+        return o.model_copy(update={"time": _midnight(o.time.date(), o.time)})
+    return o
+
+
 def grade_crs(
     *,
     observations: Sequence[CrsObservation],
@@ -215,7 +239,7 @@ def grade_crs(
     patient: str | None = None,
 ) -> SyndromeResult:
     """Grade CRS per day and overall from time-stamped observations (steps in the module doc)."""
-    obs = sorted(observations, key=lambda o: o.time)
+    obs = sorted((_effective(o) for o in observations), key=lambda o: o.time)
     if not obs:
         return _empty("CRS", patient, "no CRS: no observations")
     fevers = [

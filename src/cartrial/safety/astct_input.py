@@ -4,7 +4,10 @@ Each CRS observation is one time-stamped record with a ``kind``: ``temperature``
 (°C or °F), ``blood_pressure`` (hypotension yes/no and the vasopressors running,
 by agent and dose), ``oxygen`` (device and flow in L/min), ``medication``
 (antipyretic, tocilizumab, corticosteroid or other anti-cytokine agent) and
-``death``. ICANS assessments carry the ICE score by component and the other
+``death``. A temperature, blood-pressure or oxygen record entered as the
+day's worst value at a nominal time sets ``daily_worst: true``: it then stands
+for its whole calendar day (see :mod:`cartrial.safety.astct`, "Day
+boundaries"). ICANS assessments carry the ICE score by component and the other
 domains of Lee et al. 2019 Table 6. The format is documented with examples in
 ``docs/safety.md``.
 """
@@ -44,6 +47,7 @@ class Temperature(InputModel):
     celsius: Decimal | None = Field(default=None, ge=25, le=45)
     fahrenheit: Decimal | None = Field(default=None, ge=77, le=113)
     other_cause: bool = False
+    daily_worst: bool = False
 
     @model_validator(mode="after")
     def _one_scale(self) -> Temperature:
@@ -73,6 +77,7 @@ class BloodPressure(InputModel):
     systolic_mmhg: int | None = Field(default=None, ge=0, le=300)
     vasopressors: list[Vasopressor] = Field(default_factory=list)
     other_cause: bool = False
+    daily_worst: bool = False
 
     @model_validator(mode="after")
     def _vasopressors_need_hypotension(self) -> BloodPressure:
@@ -101,6 +106,7 @@ class Oxygen(InputModel):
     device: OxygenDevice
     flow_l_min: Decimal | None = Field(default=None, ge=0)
     other_cause: bool = False
+    daily_worst: bool = False
 
     @model_validator(mode="after")
     def _cannula_needs_flow(self) -> Oxygen:

@@ -1,4 +1,6 @@
-"""ICANS entry checks the tool against the subject's age from the screening record.
+"""Safety fidelity on stored data: ICANS tool by age; CRS daily-worst entries.
+
+ICANS entry checks the tool against the subject's age from the screening record.
 
 Lee DW et al. 2019 (Biol Blood Marrow Transplant 25:625-638): ICE for patients >= 12
 years, CAPD for children < 12. The store's test subject was born 1970-05-01, so on
@@ -57,3 +59,39 @@ def test_capd_for_an_adult_is_refused_and_ice_is_reported(world: World) -> None:
         assert subject is not None
         (score,) = grade_series(s, event, subject).assessments
     assert (score.tool, score.ice_score, score.age_years) == ("ICE", 8, 55)
+
+
+def test_crs_daily_worst_entries_are_graded_by_their_own_day(world: World) -> None:
+    """A day's worst entry (a vasopressor, grade 3) is not carried into the next day (grade 2).
+
+    Each daily-worst entry stands for its calendar day (docs/safety.md, CRS day
+    boundaries); the AE's grade is its worst day (Lee 2019, Table 3).
+    """
+    subject_id = enrolled(world)
+    coord = world.actors["coordinator"]
+    ae = safety.record_adverse_event(
+        world.sessions,
+        actor=coord,
+        subject_id=subject_id,
+        term="Cytokine release syndrome",
+        onset_date=dt.date(2026, 3, 4),
+        grading_scale="astct_2019",
+        reported_grade=3,
+    )
+    for day, pressors in (("04", [{"agent": "norepinephrine"}]), ("05", [])):
+        for payload in (
+            {"kind": "temperature", "time": f"2026-03-{day}T08:00", "celsius": "39.1"},
+            {"kind": "blood_pressure", "hypotension": True, "vasopressors": pressors},
+        ):
+            payload = {"time": f"2026-03-{day}T08:00", **payload, "daily_worst": True}
+            stored = record_syndrome_observation(
+                world.sessions, actor=coord, ae_id=ae.id, payload=payload
+            )
+    assert stored.derived_grade == 3
+    with world.sessions() as s:
+        event = s.get(AdverseEvent, ae.id)
+        assert event is not None
+        subject = s.get(Subject, event.subject_id)
+        assert subject is not None
+        days = grade_series(s, event, subject).days
+    assert [(d.date.day, d.grade) for d in days] == [(4, 3), (5, 2)]
