@@ -205,7 +205,15 @@ def test_every_safety_command_is_documented() -> None:
     from cartrial.cli.safety import safety_app
 
     names = [c.name for c in safety_app.registered_commands]
-    assert names == ["grade-crs", "grade-icans", "grade-lab", "dlt", "teae", "tables"]
+    assert names == [
+        "grade-crs",
+        "grade-icans",
+        "grade-fever",
+        "grade-lab",
+        "dlt",
+        "teae",
+        "tables",
+    ]
     for name in names:
         assert f"`cartrial safety {name} " in docs, name
 
@@ -246,3 +254,52 @@ def test_dlt_with_bundled_uclm802() -> None:
         ("P02", "no"),
         ("P03", "not_evaluable"),
     ]
+
+
+def test_grade_fever_prints_fever_and_febrile_neutropenia(tmp_path: Path) -> None:
+    # CTCAE v5.0: 39.4 °C is Fever grade 2 (> 39.0 - 40.0); > 38.3 °C with ANC 400/mm3
+    # (< 1000/mm3) is Febrile neutropenia grade 3.
+    path = write(
+        tmp_path,
+        {
+            "patient": "P02",
+            "observations": [
+                {"kind": "temperature", "time": "2026-03-02T08:00", "celsius": "39.4"}
+            ],
+            "anc": [{"time": "2026-03-02T09:00", "value": "400", "unit": "/mm3"}],
+        },
+    )
+    result = run("grade-fever", path)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("P02: Fever grade 2: highest temperature 39.4 °C")
+    assert lines[1].startswith("P02: Febrile neutropenia grade 3: ANC 400 /mm3")
+    payload = json.loads(run("grade-fever", path, "--json").stdout)
+    assert [t["grade"] for t in payload["terms"]] == [2, 3]
+
+
+def test_grade_fever_unknown_anc_unit_is_exit_2(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        {
+            "observations": [
+                {"kind": "temperature", "time": "2026-03-02T08:00", "celsius": "39.4"}
+            ],
+            "anc": [{"time": "2026-03-02T09:00", "value": "400", "unit": "bananas"}],
+        },
+    )
+    result = run("grade-fever", path)
+    assert result.exit_code == 2
+    assert "anc[0].unit" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_grade_icans_refuses_ice_for_a_child(tmp_path: Path) -> None:
+    ice = {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 0}
+    path = write(
+        tmp_path,
+        {"age_years": 9, "assessments": [{"time": "2026-03-02T08:00", "ice": ice}]},
+    )
+    result = run("grade-icans", path)
+    assert result.exit_code == 2
+    assert "assessments[0].ice" in result.stderr and "CAPD" in result.stderr

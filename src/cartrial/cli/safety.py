@@ -19,6 +19,7 @@ from cartrial.safety.astct_input import load_crs_file, load_icans_file
 from cartrial.safety.ctcae import LabFile, grade_lab_records
 from cartrial.safety.dlt import DltResult, assess_dlts, escalation_rows
 from cartrial.safety.events import SafetyFile, classify_adverse_events
+from cartrial.safety.fever import grade_febrile_neutropenia, grade_fever, load_fever_file
 from cartrial.safety.inputs import parse_input
 from cartrial.safety.report import render_safety_html
 from cartrial.safety.tables import SafetyTables, compute_safety_tables, percent
@@ -87,6 +88,30 @@ def grade_icans_command(file: Path = FILE, as_json: bool = JSON) -> None:
         developmental_delay=record.developmental_delay,
     )
     print_json(result) if as_json else _print_syndrome(result)
+
+
+@safety_app.command("grade-fever")
+@handle_errors
+def grade_fever_command(file: Path = FILE, as_json: bool = JSON) -> None:
+    """Grade CTCAE v5.0 Fever and Febrile neutropenia from temperatures (and ANCs)."""
+    record = load_fever_file(read_json_file(file), source=str(file))
+    graded = [
+        grade_fever(record.observations),
+        grade_febrile_neutropenia(
+            observations=record.observations,
+            anc=record.anc,
+            life_threatening=record.life_threatening,
+            fatal=record.fatal,
+        ),
+    ]
+    if as_json:
+        print_json(
+            {"patient": record.patient, "terms": [g.model_dump(mode="json") for g in graded]}
+        )
+        return
+    who = f"{record.patient}: " if record.patient else ""
+    for g in graded:
+        typer.echo(f"{who}{g.reason}")
 
 
 @safety_app.command("grade-lab")

@@ -24,6 +24,8 @@ CRS (per evaluation time, then the worst per day and overall):
    (``other_cause: true``, e.g. sepsis, pneumonia) is left out.
 7. The grade is the more severe of hypotension and hypoxia (1 with fever only);
    death due to CRS is grade 5. Organ toxicities are graded by CTCAE, not here.
+   The same temperatures are also graded as the CTCAE v5.0 term Fever
+   (``ctcae_fever``, :mod:`cartrial.safety.fever`), for reporting only.
 
 Day boundaries (the carry-forward rule; the issue it settles: a site entering
 each day's worst values at a nominal 08:00 had the previous day's worse state
@@ -79,6 +81,7 @@ from cartrial.safety.astct_input import (
     Oxygen,
     Temperature,
 )
+from cartrial.safety.fever import TermGrade, grade_fever
 from cartrial.units import format_decimal
 
 __all__ = [
@@ -161,6 +164,7 @@ class SyndromeResult(BaseModel):
     tocilizumab: bool = False
     corticosteroids: bool = False
     assessments: list[IcansScore] = Field(default_factory=list)
+    ctcae_fever: TermGrade | None = None
 
 
 def grade_hypotension(bp: BloodPressure) -> tuple[int, str]:
@@ -309,7 +313,7 @@ def grade_crs(
             DayGrade(date=day, study_day=_study_day(day, infusion), grade=best[0], reason=reason)
         )
     meds = [o for o in obs if isinstance(o, Medication)]
-    return _summarise(
+    result = _summarise(
         "CRS",
         patient,
         days,
@@ -318,6 +322,8 @@ def grade_crs(
         tocilizumab=any(m.category == "tocilizumab" for m in meds),
         corticosteroids=any(m.category == "corticosteroid" for m in meds),
     )
+    # The same temperatures graded as the CTCAE v5.0 term Fever (cartrial.safety.fever).
+    return result.model_copy(update={"ctcae_fever": grade_fever(observations)})
 
 
 def grade_icans_assessment(a: IcansAssessment) -> tuple[int, str]:
