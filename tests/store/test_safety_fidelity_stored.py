@@ -95,3 +95,47 @@ def test_crs_daily_worst_entries_are_graded_by_their_own_day(world: World) -> No
         assert subject is not None
         days = grade_series(s, event, subject).days
     assert [(d.date.day, d.grade) for d in days] == [(4, 3), (5, 2)]
+
+
+def test_stored_infection_keeps_its_pathogen_for_the_aesi_rule(world: World) -> None:
+    """uclm802's AESI "Serious or opportunistic infection" on stored AEs.
+
+    A grade 2 non-serious E. coli urinary tract infection is not an AESI; a grade 2
+    non-serious Pneumocystis lung infection is (opportunistic organism).
+    """
+    from cartrial.protocol.model import Window
+    from cartrial.safety.events import classify_adverse_events
+    from cartrial.services.adjudication import patient_safety
+
+    subject_id = enrolled(world)
+    coord = world.actors["coordinator"]
+    for term, pathogen in (
+        ("Urinary tract infection", "Escherichia coli"),
+        ("Lung infection", "Pneumocystis jirovecii"),
+    ):
+        safety.record_adverse_event(
+            world.sessions,
+            actor=coord,
+            subject_id=subject_id,
+            term=term,
+            onset_date=dt.date(2026, 3, 9),
+            grading_scale="ctcae_v5",
+            reported_grade=2,
+            pathogen=pathogen,
+        )
+    with world.sessions() as s:
+        subject = s.get(Subject, subject_id)
+        assert subject is not None
+        patient = patient_safety(s, subject)
+    from cartrial.protocol.load import load_protocol
+
+    patient = patient.model_copy(update={"infusion": dt.datetime(2026, 3, 1, 10)})
+    flags = classify_adverse_events(
+        patient=patient,
+        window=Window(anchor="infusion", days_after_infusion=30),
+        aesi=load_protocol("uclm802").protocol.aesi,
+    )
+    assert {f.term: f.aesi for f in flags} == {
+        "Urinary tract infection": None,
+        "Lung infection": "infection",
+    }
