@@ -9,6 +9,12 @@ infusion) and ends ``N`` days after infusion.
 
 Rules (:func:`classify_adverse_events`):
 
+0. The AE's term is looked up in the shipped CTCAE v5.0 table; a term it does
+   not carry is accepted with the investigator's grade, the SOC given on the
+   record (``soc``) and the note "term not in the shipped CTCAE list:
+   investigator grade used" (``term_note``;
+   :meth:`cartrial.safety.ctcae.CtcaeTable.for_adverse_event`).
+
 1. Study day = calendar date minus infusion date (infusion is day 0).
 2. TEAE: onset at or after the window start (date-time) and on or before
    study day ``N`` (day 30 of a 30-day window is in, day 31 out); or an AE
@@ -110,6 +116,7 @@ class AdverseEvent(InputModel):
     pathogen: str | None = None
     presentation: str | None = None
     opportunistic: bool = False
+    soc: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> AdverseEvent:
@@ -192,6 +199,7 @@ class AeFlags(BaseModel):
     sae_criteria: list[str]
     aesi: str | None
     aesi_reason: str | None = None
+    term_note: str | None = None
 
 
 def study_day(moment: datetime | date, infusion: datetime | None) -> int | None:
@@ -329,8 +337,8 @@ def classify_adverse_events(
     table = load_ctcae()
     start, end = _window(patient, window, field)
     out = []
-    for i, ae in enumerate(patient.adverse_events):
-        entry = table.find(ae.term, field=f"{field}.adverse_events[{i}].term")
+    for ae in patient.adverse_events:
+        entry = table.for_adverse_event(ae.term, soc=ae.soc)
         teae, why = _teae(ae, start, end, window.days_after_infusion)
         onset_day = study_day(ae.onset, patient.infusion)
         category, aesi_reason = _aesi(
@@ -355,6 +363,7 @@ def classify_adverse_events(
                 sae_criteria=list(ae.serious),
                 aesi=category,
                 aesi_reason=aesi_reason,
+                term_note=None if entry.listed else entry.note,
             )
         )
     return out
