@@ -139,3 +139,52 @@ def test_stored_infection_keeps_its_pathogen_for_the_aesi_rule(world: World) -> 
         "Urinary tract infection": None,
         "Lung infection": "infection",
     }
+
+
+def test_febrile_neutropenia_from_stored_temperatures_and_anc(world: World) -> None:
+    """CTCAE v5.0: ANC < 1000/mm3 with a single temperature > 38.3 °C is grade 3.
+
+    The site clock is UTC in this world, so the ANC collected 2026-03-07 09:00 UTC is
+    09:00 on the site's clock, one hour after the 38.6 °C reading.
+    """
+    from decimal import Decimal
+
+    from cartrial.services import followup
+    from cartrial.services.syndromes import febrile_neutropenia
+
+    subject_id = enrolled(world)
+    coord = world.actors["coordinator"]
+    ae = safety.record_adverse_event(
+        world.sessions,
+        actor=coord,
+        subject_id=subject_id,
+        term="Cytokine release syndrome",
+        onset_date=dt.date(2026, 3, 7),
+        grading_scale="astct_2019",
+        reported_grade=1,
+    )
+    record_syndrome_observation(
+        world.sessions,
+        actor=coord,
+        ae_id=ae.id,
+        payload={"kind": "temperature", "time": "2026-03-07T08:00", "celsius": "38.6"},
+    )
+    followup.record_lab(
+        world.sessions,
+        actor=coord,
+        subject_id=subject_id,
+        collected_at=dt.datetime(2026, 3, 7, 9, tzinfo=dt.UTC),
+        test="anc",
+        value=Decimal("0.4"),
+        unit="x10^9/L",
+    )
+    with world.sessions() as s:
+        event = s.get(AdverseEvent, ae.id)
+        assert event is not None
+        subject = s.get(Subject, event.subject_id)
+        assert subject is not None
+        fn = febrile_neutropenia(s, event, subject)
+        fever = grade_series(s, event, subject).ctcae_fever
+    assert fn.grade == 3
+    assert "ANC 0.4 x10^9/L on 2026-03-07T09:00:00" in fn.reason
+    assert fever is not None and fever.grade == 1  # 38.6 °C: 38.0 - 39.0
