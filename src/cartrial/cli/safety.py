@@ -208,8 +208,9 @@ def teae_command(file: Path = FILE, protocol: str = PROTOCOL, as_json: bool = JS
         marks = [m for m, on in (("TEAE", f.teae), ("TRAE", f.trae), ("SAE", f.sae)) if on]
         if f.aesi:
             marks.append(f"AESI ({f.aesi})")
+        note = f" ({f.term_note})" if f.term_note else ""
         typer.echo(
-            f"{f.patient} {f.ae_id} {f.term} grade {f.grade}: {', '.join(marks) or '-'}; "
+            f"{f.patient} {f.ae_id} {f.term} grade {f.grade}{note}: {', '.join(marks) or '-'}; "
             f"{f.teae_reason}"
         )
 
