@@ -176,11 +176,9 @@ def patients_with(ae: dict[str, Any]) -> dict[str, Any]:
     [
         ({"grade": 6}, "field 'patients[0].adverse_events[0].grade': got 6"),
         ({"grade": 0}, "field 'patients[0].adverse_events[0].grade': got 0"),
-        (
-            {"term": "Tummy ache"},
-            "field 'patients[0].adverse_events[0].term': got 'Tummy ache', expected a CTCAE "
-            "v5.0 term",
-        ),
+        # Any non-empty term is accepted (an unlisted one takes the investigator's grade,
+        # test_ctcae_terms.py); an empty one is refused.
+        ({"term": ""}, "field 'patients[0].adverse_events[0].term': got ''"),
         ({"onset": None}, "field 'patients[0].adverse_events[0].onset'"),
         ({"related_product": "likely"}, "field 'patients[0].adverse_events[0].related_product'"),
     ],
@@ -205,7 +203,15 @@ def test_every_safety_command_is_documented() -> None:
     from cartrial.cli.safety import safety_app
 
     names = [c.name for c in safety_app.registered_commands]
-    assert names == ["grade-crs", "grade-icans", "grade-lab", "dlt", "teae", "tables"]
+    assert names == [
+        "grade-crs",
+        "grade-icans",
+        "grade-fever",
+        "grade-lab",
+        "dlt",
+        "teae",
+        "tables",
+    ]
     for name in names:
         assert f"`cartrial safety {name} " in docs, name
 
@@ -246,3 +252,68 @@ def test_dlt_with_bundled_uclm802() -> None:
         ("P02", "no"),
         ("P03", "not_evaluable"),
     ]
+
+
+def test_grade_fever_prints_fever_and_febrile_neutropenia(tmp_path: Path) -> None:
+    # CTCAE v5.0: 39.4 °C is Fever grade 2 (> 39.0 - 40.0); > 38.3 °C with ANC 400/mm3
+    # (< 1000/mm3) is Febrile neutropenia grade 3.
+    path = write(
+        tmp_path,
+        {
+            "patient": "P02",
+            "observations": [
+                {"kind": "temperature", "time": "2026-03-02T08:00", "celsius": "39.4"}
+            ],
+            "anc": [{"time": "2026-03-02T09:00", "value": "400", "unit": "/mm3"}],
+        },
+    )
+    result = run("grade-fever", path)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("P02: Fever grade 2: highest temperature 39.4 °C")
+    assert lines[1].startswith("P02: Febrile neutropenia grade 3: ANC 400 /mm3")
+    payload = json.loads(run("grade-fever", path, "--json").stdout)
+    assert [t["grade"] for t in payload["terms"]] == [2, 3]
+
+
+def test_grade_fever_unknown_anc_unit_is_exit_2(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        {
+            "observations": [
+                {"kind": "temperature", "time": "2026-03-02T08:00", "celsius": "39.4"}
+            ],
+            "anc": [{"time": "2026-03-02T09:00", "value": "400", "unit": "bananas"}],
+        },
+    )
+    result = run("grade-fever", path)
+    assert result.exit_code == 2
+    assert "anc[0].unit" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_grade_icans_refuses_ice_for_a_child(tmp_path: Path) -> None:
+    ice = {"orientation": 4, "naming": 3, "commands": 1, "writing": 1, "attention": 0}
+    path = write(
+        tmp_path,
+        {"age_years": 9, "assessments": [{"time": "2026-03-02T08:00", "ice": ice}]},
+    )
+    result = run("grade-icans", path)
+    assert result.exit_code == 2
+    assert "assessments[0].ice" in result.stderr and "CAPD" in result.stderr
+
+
+def test_teae_and_tables_accept_a_term_not_in_the_shipped_list(tmp_path: Path) -> None:
+    path = write(tmp_path, patients_with({"term": "Hiccups", "grade": 3}))
+    teae = run("teae", "--protocol", PROTOCOL, path)
+    assert teae.exit_code == 0, teae.output
+    assert teae.stdout.startswith(
+        "P01 AE1 Hiccups grade 3 (term not in the shipped CTCAE list: investigator grade used):"
+    )
+    folder = tmp_path / "trial"
+    folder.mkdir()
+    (folder / "patients.json").write_text(Path(path).read_text(encoding="utf-8"))
+    tables = run("tables", str(folder), "--protocol", PROTOCOL, "--json")
+    assert tables.exit_code == 0, tables.output
+    rows = json.loads(tables.stdout)["teae"]
+    assert any(r["term"] == "Hiccups" for r in rows)

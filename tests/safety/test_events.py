@@ -122,8 +122,12 @@ def test_aesi_from_protocol_list_by_term_and_alias() -> None:
     assert flags(ae("2026-03-02T08:00"))[0].aesi is None
 
 
-def test_aesi_infection_term_matches_infection_entry() -> None:
-    assert flags(ae("2026-03-02T08:00", term="Lung infection"))[0].aesi == "infection"
+def test_aesi_infection_term_matches_infection_entry_when_serious() -> None:
+    # "Serious or opportunistic infection": a serious lung infection is, a grade 2
+    # non-serious one without an opportunistic organism is not (test_aesi_infection.py).
+    serious = ae("2026-03-02T08:00", term="Lung infection", serious=["hospitalisation"])
+    assert flags(serious)[0].aesi == "infection"
+    assert flags(ae("2026-03-02T08:00", term="Lung infection"))[0].aesi is None
 
 
 def test_aesi_soc_comes_from_ctcae_table() -> None:

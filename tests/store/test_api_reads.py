@@ -261,6 +261,7 @@ def test_data_locks_and_syndrome_observations_are_read_back(
                 "celsius": "38.5",
                 "fahrenheit": None,
                 "other_cause": False,
+                "daily_worst": False,
             },
         )
     ]

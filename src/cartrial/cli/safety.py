@@ -20,6 +20,7 @@ from cartrial.safety.astct_input import load_crs_file, load_icans_file
 from cartrial.safety.ctcae import LabFile, grade_lab_records
 from cartrial.safety.dlt import DltResult, assess_dlts, escalation_rows
 from cartrial.safety.events import SafetyFile, classify_adverse_events
+from cartrial.safety.fever import grade_febrile_neutropenia, grade_fever, load_fever_file
 from cartrial.safety.inputs import parse_input
 from cartrial.safety.tables import SafetyTables, compute_safety_tables, percent
 
@@ -49,6 +50,17 @@ def _print_syndrome(result: SyndromeResult) -> None:
     for d in result.days:
         day = f"day {d.study_day}" if d.study_day is not None else str(d.date)
         typer.echo(f"  {d.date} {day:>7}  grade {d.grade}  {d.reason}")
+    if result.assessments:
+        typer.echo("assessments:")
+    for a in result.assessments:
+        if a.tool == "ICE":
+            score = f"ICE {a.ice_score}/10" + (f" ({a.ice_unable})" if a.ice_unable else "")
+        elif a.tool == "CAPD":
+            score = "CAPD unable" if a.capd_unable else f"CAPD {a.capd_score}"
+        else:
+            score = "no ICE/CAPD"
+        age = f"  age {a.age_years}" if a.age_years is not None else ""
+        typer.echo(f"  {a.time.isoformat()}  grade {a.grade}  {score}{age}")
 
 
 @safety_app.command("grade-crs")
@@ -68,9 +80,38 @@ def grade_icans_command(file: Path = FILE, as_json: bool = JSON) -> None:
     """Grade ICANS by ASTCT 2019 (Lee et al.) from ICE and neurological assessments."""
     record = load_icans_file(read_json_file(file), source=str(file))
     result = grade_icans(
-        assessments=record.assessments, infusion=record.infusion, patient=record.patient
+        assessments=record.assessments,
+        infusion=record.infusion,
+        patient=record.patient,
+        birth_date=record.birth_date,
+        age_years=record.age_years,
+        developmental_delay=record.developmental_delay,
     )
     print_json(result) if as_json else _print_syndrome(result)
+
+
+@safety_app.command("grade-fever")
+@handle_errors
+def grade_fever_command(file: Path = FILE, as_json: bool = JSON) -> None:
+    """Grade CTCAE v5.0 Fever and Febrile neutropenia from temperatures (and ANCs)."""
+    record = load_fever_file(read_json_file(file), source=str(file))
+    graded = [
+        grade_fever(record.observations),
+        grade_febrile_neutropenia(
+            observations=record.observations,
+            anc=record.anc,
+            life_threatening=record.life_threatening,
+            fatal=record.fatal,
+        ),
+    ]
+    if as_json:
+        print_json(
+            {"patient": record.patient, "terms": [g.model_dump(mode="json") for g in graded]}
+        )
+        return
+    who = f"{record.patient}: " if record.patient else ""
+    for g in graded:
+        typer.echo(f"{who}{g.reason}")
 
 
 @safety_app.command("grade-lab")
@@ -167,8 +208,9 @@ def teae_command(file: Path = FILE, protocol: str = PROTOCOL, as_json: bool = JS
         marks = [m for m, on in (("TEAE", f.teae), ("TRAE", f.trae), ("SAE", f.sae)) if on]
         if f.aesi:
             marks.append(f"AESI ({f.aesi})")
+        note = f" ({f.term_note})" if f.term_note else ""
         typer.echo(
-            f"{f.patient} {f.ae_id} {f.term} grade {f.grade}: {', '.join(marks) or '-'}; "
+            f"{f.patient} {f.ae_id} {f.term} grade {f.grade}{note}: {', '.join(marks) or '-'}; "
             f"{f.teae_reason}"
         )
 

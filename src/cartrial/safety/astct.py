@@ -24,9 +24,28 @@ CRS (per evaluation time, then the worst per day and overall):
    (``other_cause: true``, e.g. sepsis, pneumonia) is left out.
 7. The grade is the more severe of hypotension and hypoxia (1 with fever only);
    death due to CRS is grade 5. Organ toxicities are graded by CTCAE, not here.
+   The same temperatures are also graded as the CTCAE v5.0 term Fever
+   (``ctcae_fever``, :mod:`cartrial.safety.fever`), for reporting only.
 
-A blood-pressure or oxygen observation holds until the next observation of the
-same kind. ICANS is graded per assessment as the most severe of its domains
+Day boundaries (the carry-forward rule; the issue it settles: a site entering
+each day's worst values at a nominal 08:00 had the previous day's worse state
+carried into the next morning, over-grading that day and moving the "grade >= 3
+not improving within 72 h" DLT clock):
+
+8. A blood-pressure or oxygen reading taken at a real time holds until the next
+   reading of its kind, across midnight: no improvement is inferred from
+   missing data, which keeps the DLT clock conservative.
+9. A reading entered as the day's worst (``daily_worst: true``; temperature,
+   blood pressure or oxygen) stands for its whole calendar day: it takes
+   effect at 00:00 of its date, whatever nominal time it carries, and so
+   replaces from midnight whatever the previous day's readings carried in.
+   The next reading of its kind (the next day's entry, or a timed reading
+   later the same day) takes over from there. A grade set by daily entries
+   therefore starts and ends at midnight: three consecutive days at grade 3
+   are 72 h, four are 96 h. Lee 2019 grades a day by the worst of its
+   evaluations, which a daily-worst entry is.
+
+ICANS is graded per assessment as the most severe of its domains
 (ICE score, depressed level of consciousness, seizure, motor findings, raised
 intracranial pressure / cerebral oedema); children under 12 use the CAPD score
 instead of ICE (Lee 2019 Table 7). Observation models are in
@@ -48,9 +67,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from cartrial.errors import InputError
 from cartrial.safety.astct_input import (
     BloodPressure,
     CrsDeath,
@@ -60,17 +81,21 @@ from cartrial.safety.astct_input import (
     Oxygen,
     Temperature,
 )
+from cartrial.safety.fever import TermGrade, grade_fever
 from cartrial.units import format_decimal
 
 __all__ = [
+    "ICE_MIN_AGE",
     "DayGrade",
     "GradePoint",
+    "IcansScore",
     "SyndromeResult",
     "grade_crs",
     "grade_hypotension",
     "grade_hypoxia",
     "grade_icans",
     "grade_icans_assessment",
+    "icans_tool",
 ]
 
 FEVER_C = Decimal("38.0")
@@ -102,6 +127,27 @@ class DayGrade(BaseModel):
     reason: str
 
 
+class IcansScore(BaseModel):
+    """One ICANS assessment: its grade and the encephalopathy score as structured fields.
+
+    ``tool`` is the encephalopathy instrument used (``ICE`` from age 12, ``CAPD``
+    below; Lee 2019 Tables 5-7), ``None`` when neither was done. ``ice_score``
+    is the 10-point total (0 when the patient could not perform it, with
+    ``ice_unable`` saying why); ``capd_score`` the CAPD total. Both are reported
+    whatever domain sets the grade.
+    """
+
+    time: datetime
+    grade: int
+    reason: str
+    tool: Literal["ICE", "CAPD"] | None
+    ice_score: int | None
+    ice_unable: str | None
+    capd_score: int | None
+    capd_unable: bool
+    age_years: int | None
+
+
 class SyndromeResult(BaseModel):
     """CRS or ICANS over a patient's observations: per day, overall, with the reason."""
 
@@ -117,6 +163,8 @@ class SyndromeResult(BaseModel):
     timeline: list[GradePoint]
     tocilizumab: bool = False
     corticosteroids: bool = False
+    assessments: list[IcansScore] = Field(default_factory=list)
+    ctcae_fever: TermGrade | None = None
 
 
 def grade_hypotension(bp: BloodPressure) -> tuple[int, str]:
@@ -181,6 +229,13 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
+def _effective(o: CrsObservation) -> CrsObservation:
+    """A daily-worst entry as of 00:00 of its day (rule 9); other observations unchanged."""
+    if isinstance(o, Temperature | BloodPressure | Oxygen) and o.daily_worst:
+        return o.model_copy(update={"time": _midnight(o.time.date(), o.time)})
+    return o
+
+
 def grade_crs(
     *,
     observations: Sequence[CrsObservation],
@@ -188,7 +243,7 @@ def grade_crs(
     patient: str | None = None,
 ) -> SyndromeResult:
     """Grade CRS per day and overall from time-stamped observations (steps in the module doc)."""
-    obs = sorted(observations, key=lambda o: o.time)
+    obs = sorted((_effective(o) for o in observations), key=lambda o: o.time)
     if not obs:
         return _empty("CRS", patient, "no CRS: no observations")
     fevers = [
@@ -258,7 +313,7 @@ def grade_crs(
             DayGrade(date=day, study_day=_study_day(day, infusion), grade=best[0], reason=reason)
         )
     meds = [o for o in obs if isinstance(o, Medication)]
-    return _summarise(
+    result = _summarise(
         "CRS",
         patient,
         days,
@@ -267,6 +322,8 @@ def grade_crs(
         tocilizumab=any(m.category == "tocilizumab" for m in meds),
         corticosteroids=any(m.category == "corticosteroid" for m in meds),
     )
+    # The same temperatures graded as the CTCAE v5.0 term Fever (cartrial.safety.fever).
+    return result.model_copy(update={"ctcae_fever": grade_fever(observations)})
 
 
 def grade_icans_assessment(a: IcansAssessment) -> tuple[int, str]:
@@ -330,17 +387,97 @@ def grade_icans_assessment(a: IcansAssessment) -> tuple[int, str]:
     return grade, " and ".join(t for g, t in domains if g == grade and t)
 
 
+ICE_MIN_AGE = 12
+"""ICE from this age (completed years), CAPD below it (Lee 2019, Tables 5-7)."""
+
+
+def _age_on(birth: date, day: date) -> int:
+    """Completed years on ``day`` (a birthday counts on the day itself)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def icans_tool(a: IcansAssessment) -> Literal["ICE", "CAPD"] | None:
+    """The encephalopathy tool an assessment used: ICE (or unable), CAPD (or unable), none."""
+    if a.ice is not None or a.ice_unable is not None:
+        return "ICE"
+    if a.capd is not None or a.capd_unable:
+        return "CAPD"
+    return None
+
+
+def _check_tool(a: IcansAssessment, index: int, age: int | None, developmental_delay: bool) -> None:
+    """Refuse ICE below age 12 and CAPD from 12 (unless developmentally delayed), Lee 2019."""
+    tool = icans_tool(a)
+    if age is None or tool is None:
+        return
+    if tool == "ICE" and age < ICE_MIN_AGE:
+        field = "ice" if a.ice is not None else "ice_unable"
+        raise InputError(
+            f"assessments[{index}].{field}",
+            a.ice.total if a.ice is not None else a.ice_unable,
+            f"the CAPD score: the patient is {age} years old on {a.time.date()}, and ICE "
+            f"applies from age {ICE_MIN_AGE}, CAPD below (Lee 2019 Tables 5-7)",
+        )
+    if tool == "CAPD" and age >= ICE_MIN_AGE and not developmental_delay:
+        field = "capd" if a.capd is not None else "capd_unable"
+        raise InputError(
+            f"assessments[{index}].{field}",
+            a.capd if a.capd is not None else a.capd_unable,
+            f"the ICE score: the patient is {age} years old on {a.time.date()}, and ICE "
+            f"applies from age {ICE_MIN_AGE} (CAPD below it, or with developmental delay: "
+            "set developmental_delay) (Lee 2019 Tables 5-7)",
+        )
+
+
+def _score(a: IcansAssessment, grade: int, reason: str, age: int | None) -> IcansScore:
+    tool = icans_tool(a)
+    if age is None and tool is not None:
+        reason = f"{reason}; age not given: {tool} accepted without checking the age"
+    return IcansScore(
+        time=a.time,
+        grade=grade,
+        reason=reason,
+        tool=tool,
+        ice_score=a.ice.total if a.ice is not None else (0 if a.ice_unable else None),
+        ice_unable=a.ice_unable,
+        capd_score=a.capd,
+        capd_unable=a.capd_unable,
+        age_years=age,
+    )
+
+
 def grade_icans(
     *,
     assessments: Sequence[IcansAssessment],
     infusion: datetime | None = None,
     patient: str | None = None,
+    birth_date: date | None = None,
+    age_years: int | None = None,
+    developmental_delay: bool = False,
 ) -> SyndromeResult:
-    """Grade ICANS per assessment, per day (worst of the day) and overall."""
-    ordered = sorted(assessments, key=lambda a: a.time)
-    if not ordered:
+    """Grade ICANS per assessment, per day (worst of the day) and overall.
+
+    The patient's age (``birth_date``, counted at each assessment, or
+    ``age_years``) decides the tool: an ICE score below age 12, or a CAPD score
+    from 12 without ``developmental_delay``, is an :class:`InputError` naming the
+    assessment (Lee 2019: ICE for adults and children >= 12 years, CAPD for
+    children < 12). Every assessment's ICE or CAPD score is reported in
+    ``assessments`` (:class:`IcansScore`).
+    """
+    if birth_date is not None and age_years is not None:
+        raise InputError("age_years", age_years, "either birth_date or age_years, not both")
+    indexed = sorted(enumerate(assessments), key=lambda ia: ia[1].time)
+    if not indexed:
         return _empty("ICANS", patient, "no ICANS: no assessments")
-    graded = [(a, *grade_icans_assessment(a)) for a in ordered]
+    scores: list[IcansScore] = []
+    graded: list[tuple[IcansAssessment, int, str]] = []
+    for index, a in indexed:
+        age = _age_on(birth_date, a.time.date()) if birth_date is not None else age_years
+        _check_tool(a, index, age, developmental_delay)
+        grade, text = grade_icans_assessment(a)
+        graded.append((a, grade, text))
+        scores.append(_score(a, grade, text or "no ICANS domain affected", age))
+    ordered = [a for _, a in indexed]
     timeline: list[GradePoint] = []
     for a, grade, _ in graded:
         if not timeline or timeline[-1].grade != grade:
@@ -360,7 +497,8 @@ def grade_icans(
         days.append(
             DayGrade(date=day, study_day=_study_day(day, infusion), grade=grade, reason=reason)
         )
-    return _summarise("ICANS", patient, days, timeline, infusion)
+    result = _summarise("ICANS", patient, days, timeline, infusion)
+    return result.model_copy(update={"assessments": scores})
 
 
 def _empty(syndrome: str, patient: str | None, reason: str) -> SyndromeResult:

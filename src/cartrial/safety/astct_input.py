@@ -4,13 +4,17 @@ Each CRS observation is one time-stamped record with a ``kind``: ``temperature``
 (°C or °F), ``blood_pressure`` (hypotension yes/no and the vasopressors running,
 by agent and dose), ``oxygen`` (device and flow in L/min), ``medication``
 (antipyretic, tocilizumab, corticosteroid or other anti-cytokine agent) and
-``death``. ICANS assessments carry the ICE score by component and the other
+``death``. A temperature, blood-pressure or oxygen record entered as the
+day's worst value at a nominal time sets ``daily_worst: true``: it then stands
+for its whole calendar day (see :mod:`cartrial.safety.astct`, "Day
+boundaries"). ICANS assessments carry the ICE score by component and the other
 domains of Lee et al. 2019 Table 6. The format is documented with examples in
 ``docs/safety.md``.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -43,6 +47,7 @@ class Temperature(InputModel):
     celsius: Decimal | None = Field(default=None, ge=25, le=45)
     fahrenheit: Decimal | None = Field(default=None, ge=77, le=113)
     other_cause: bool = False
+    daily_worst: bool = False
 
     @model_validator(mode="after")
     def _one_scale(self) -> Temperature:
@@ -72,6 +77,7 @@ class BloodPressure(InputModel):
     systolic_mmhg: int | None = Field(default=None, ge=0, le=300)
     vasopressors: list[Vasopressor] = Field(default_factory=list)
     other_cause: bool = False
+    daily_worst: bool = False
 
     @model_validator(mode="after")
     def _vasopressors_need_hypotension(self) -> BloodPressure:
@@ -100,6 +106,7 @@ class Oxygen(InputModel):
     device: OxygenDevice
     flow_l_min: Decimal | None = Field(default=None, ge=0)
     other_cause: bool = False
+    daily_worst: bool = False
 
     @model_validator(mode="after")
     def _cannula_needs_flow(self) -> Oxygen:
@@ -216,9 +223,26 @@ class IcansAssessment(InputModel):
 
 
 class IcansFile(InputModel):
+    """A patient's ICANS assessments; the age decides the encephalopathy tool (ICE or CAPD).
+
+    Give ``birth_date`` (age counted at each assessment) or ``age_years`` (one age
+    for the whole file), not both; ``developmental_delay`` allows the CAPD from
+    age 12 (Lee 2019: CAPD for children < 12 years and older children with
+    developmental delay).
+    """
+
     patient: str | None = None
     infusion: Timestamp | None = None
+    birth_date: date | None = None
+    age_years: int | None = Field(default=None, ge=0, le=130)
+    developmental_delay: bool = False
     assessments: list[IcansAssessment] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_age(self) -> IcansFile:
+        if self.birth_date is not None and self.age_years is not None:
+            raise ValueError("give 'birth_date' or 'age_years', not both")
+        return self
 
 
 def load_crs_file(data: Any, *, source: str | None = None) -> CrsFile:

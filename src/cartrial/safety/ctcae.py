@@ -10,7 +10,8 @@ and validated once by :func:`load_ctcae`. Assumptions are listed in
 Grading a laboratory value (:func:`grade_lab`):
 
 1. Find the term by its CTCAE name or an alias (case-insensitive); an unknown
-   term is an error.
+   term is an error (an AE record, unlike a lab value, may carry any term:
+   :meth:`CtcaeTable.for_adverse_event`).
 2. Decide the baseline state: for an "increased" term the baseline is abnormal
    when above ULN, for a "decreased" term when below LLN. A missing baseline is
    read as normal (the reason says so).
@@ -50,6 +51,8 @@ from cartrial.safety.inputs import InputModel, Timestamp
 from cartrial.units import ANALYTES, check_unit, convert, format_decimal, normalise_unit
 
 __all__ = [
+    "UNLISTED_NOTE",
+    "UNLISTED_SOC",
     "CtcaeTable",
     "CtcaeTerm",
     "GradedLab",
@@ -118,11 +121,23 @@ class LabGrading(_Row):
         return self
 
 
+UNLISTED_NOTE = "term not in the shipped CTCAE list: investigator grade used"
+UNLISTED_SOC = "SOC not given (term not in the shipped CTCAE list)"
+
+
 class CtcaeTerm(_Row):
+    """One CTCAE v5.0 term: name, MedDRA code (where shipped) and SOC, grade texts, lab rows.
+
+    ``listed`` is false for a term the shipped table does not carry, made by
+    :meth:`CtcaeTable.for_adverse_event`: its grade is the investigator's.
+    """
+
     term: str
     aliases: list[str] = Field(default_factory=list)
+    meddra_code: int | None = Field(default=None, ge=10_000_000, le=10_099_999)
     soc: str
-    provenance: Literal["V", "K"]
+    provenance: Literal["V", "K", "investigator"]
+    listed: bool = True
     grades: dict[int, str]
     haematological: bool = False
     infection: bool = False
@@ -156,6 +171,28 @@ class CtcaeTable(_Row):
                 "e.g. 'Neutrophil count decreased'",
             )
         return term
+
+    def for_adverse_event(self, name: str, *, soc: str | None = None) -> CtcaeTerm:
+        """The shipped term called ``name``, or an unlisted term taking the investigator's grade.
+
+        The shipped table carries the terms this trial grades or names in its
+        rules, not the 837 terms of CTCAE v5.0, which cartrial does not ship
+        without NCI's file. An AE under any other term is accepted as reported:
+        its grade is the investigator's, it is non-haematological (so the "other
+        grade >= 3 non-haematological AE" DLT rule applies to it), its SOC is the
+        one given on the record, and it carries :data:`UNLISTED_NOTE`.
+        """
+        found = self._index.get(name.strip().casefold())
+        if found is not None:
+            return found
+        return CtcaeTerm(
+            term=name.strip(),
+            soc=soc or UNLISTED_SOC,
+            provenance="investigator",
+            listed=False,
+            grades={g: "investigator's grade" for g in (1, 2, 3, 4, 5)},
+            note=UNLISTED_NOTE,
+        )
 
 
 @functools.cache

@@ -28,7 +28,9 @@ Steps (:func:`assess_dlt`):
      (lasting more than ``persistence_day`` days from onset).
    - ``non_haematological``: another non-haematological term (not covered by
      the rules above) at ``min_grade`` or above for more than
-     ``min_duration_hours``, unless an exception excuses it.
+     ``min_duration_hours``, unless an exception excuses it. A term the shipped
+     CTCAE table does not carry counts here with the investigator's grade, and
+     the trigger's reason says so.
 
 4. DLT if any rule triggered: the patient is then evaluable. Otherwise the
    patient is evaluable only when followed (alive) through the window.
@@ -238,7 +240,7 @@ def _excused(
     t0: datetime,
     dlt_grade: int,
 ) -> str | None:
-    entry = load_ctcae().find(term)
+    entry = load_ctcae().for_adverse_event(term)
     for exc in exceptions:
         if isinstance(exc, str):
             if _canon(exc) == term:
@@ -287,8 +289,8 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
     n = spec.window_days
     candidates: list[tuple[AdverseEvent, str]] = []
     not_counted: list[str] = []
-    for i, ae in enumerate(patient.adverse_events):
-        term = table.find(ae.term, field=f"{field}.adverse_events[{i}].term").term
+    for ae in patient.adverse_events:
+        term = table.for_adverse_event(ae.term).term
         day = study_day(ae.onset, infusion)
         related = is_related(ae.related_product, spec.min_relatedness) or (
             spec.lymphodepletion_related_counts
@@ -372,7 +374,7 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
                 if term in {_canon(t) for t in rule.terms} and ae.grade >= rule.min_grade:
                     hit(ae.id, term, f"grade {ae.grade} {term} ({when})")
             elif isinstance(rule, NonHaematologicalDlt):
-                entry = table.find(term)
+                entry = table.for_adverse_event(term)
                 if entry.haematological or term in covered or ae.grade < rule.min_grade:
                     continue
                 course = [(c.time, c.grade) for c in ae.course()]
@@ -396,11 +398,12 @@ def assess_dlt(*, patient: PatientSafety, spec: DltSpec, field: str = "patient")
                     not_counted.append(f"AE {ae.id} {term} grade {ae.grade}: excepted ({excuse})")
                     continue
                 lasted = f"lasted {_hours(t0, t1)}" if t1 else "no resolution recorded"
+                unlisted = "" if entry.listed else f" ({entry.note})"
                 hit(
                     ae.id,
                     term,
                     f"grade {ae.grade} {term} ({when}): {lasted} "
-                    f"(> {rule.min_duration_hours} h at grade >= {rule.min_grade})",
+                    f"(> {rule.min_duration_hours} h at grade >= {rule.min_grade}){unlisted}",
                 )
                 free = [e for e in rule.exceptions if isinstance(e, str) and not _is_term(e)]
                 if free:

@@ -9,6 +9,12 @@ infusion) and ends ``N`` days after infusion.
 
 Rules (:func:`classify_adverse_events`):
 
+0. The AE's term is looked up in the shipped CTCAE v5.0 table; a term it does
+   not carry is accepted with the investigator's grade, the SOC given on the
+   record (``soc``) and the note "term not in the shipped CTCAE list:
+   investigator grade used" (``term_note``;
+   :meth:`cartrial.safety.ctcae.CtcaeTable.for_adverse_event`).
+
 1. Study day = calendar date minus infusion date (infusion is day 0).
 2. TEAE: onset at or after the window start (date-time) and on or before
    study day ``N`` (day 30 of a 30-day window is in, day 31 out); or an AE
@@ -19,11 +25,19 @@ Rules (:func:`classify_adverse_events`):
    ``possible``; order unrelated < unlikely < possible < probable < definite).
    Relatedness to lymphodepletion is reported beside it.
 4. SAE: any seriousness criterion.
-5. AESI: the AE's CTCAE term (or alias) is on the protocol's AESI list; an
-   infection term matches an AESI entry that names infections; a haematological
-   term still at grade >= 3 after day 30 matches an entry that names cytopenia
-   (prolonged cytopenia, "grade >= 3 not resolved by day 30" of the CAR-T
-   USPIs); or the investigator flagged a category on the record.
+5. AESI: the AE's CTCAE term (or alias) is on the protocol's AESI list; a
+   haematological term still at grade >= 3 after day 30 matches an entry that
+   names cytopenia (prolonged cytopenia, "grade >= 3 not resolved by day 30" of
+   the CAR-T USPIs); or the investigator flagged a category on the record.
+   An infection term matches an AESI entry that names infections, with the
+   entry's own qualifiers: an entry that says "serious" takes an infection
+   meeting any ICH E2A seriousness criterion, one that says "opportunistic"
+   takes an infection whose pathogen (and presentation) is on the declared list
+   of :mod:`cartrial.safety.infections` or that the investigator declared
+   opportunistic; "serious or opportunistic" (uclm802, CLINICAL_RULES section 4)
+   takes either. An entry naming infections without a qualifier takes every
+   infection. ``aesi_reason`` says which rule flagged the AE (or why an
+   infection was not flagged).
 """
 
 from __future__ import annotations
@@ -37,6 +51,7 @@ from cartrial.errors import InputError
 from cartrial.protocol.model import Aesi, Window
 from cartrial.safety.astct import SyndromeResult
 from cartrial.safety.ctcae import LabRecord, load_ctcae
+from cartrial.safety.infections import opportunistic_reason
 from cartrial.safety.inputs import InputModel, Timestamp
 
 __all__ = [
@@ -98,6 +113,10 @@ class AdverseEvent(InputModel):
     attributed_to_disease: bool = False
     attributable_to_crs: bool = False
     aesi_category: str | None = None
+    pathogen: str | None = None
+    presentation: str | None = None
+    opportunistic: bool = False
+    soc: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> AdverseEvent:
@@ -179,6 +198,8 @@ class AeFlags(BaseModel):
     sae: bool
     sae_criteria: list[str]
     aesi: str | None
+    aesi_reason: str | None = None
+    term_note: str | None = None
 
 
 def study_day(moment: datetime | date, infusion: datetime | None) -> int | None:
@@ -250,6 +271,21 @@ def _prolonged_cytopenia(ae: AdverseEvent, infusion: datetime | None) -> bool:
     return ae.grade_at(day_after) >= 3
 
 
+def _infection_qualifies(ae: AdverseEvent, name: str) -> str | None:
+    """Why an infection AE meets an AESI entry naming infections (rule 5), or ``None``."""
+    serious_needed = "serious" in name
+    opportunistic_needed = "opportunistic" in name
+    if not serious_needed and not opportunistic_needed:
+        return "an infection (the entry names infections without a qualifier)"
+    if serious_needed and ae.serious:
+        return f"serious ({', '.join(c.replace('_', ' ') for c in ae.serious)})"
+    if opportunistic_needed:
+        if ae.opportunistic:
+            return "declared opportunistic by the investigator"
+        return opportunistic_reason(ae.pathogen, ae.presentation)
+    return None
+
+
 def _aesi(
     ae: AdverseEvent,
     term: str,
@@ -257,10 +293,12 @@ def _aesi(
     haem: bool,
     aesi: list[Aesi],
     infusion: datetime | None,
-) -> str | None:
+) -> tuple[str | None, str | None]:
+    """(AESI category, reason) of one AE under the protocol's list (rule 5)."""
     if ae.aesi_category:
-        return ae.aesi_category
+        return ae.aesi_category, "flagged by the investigator"
     table = load_ctcae()
+    declined: list[str] = []
     for entry in aesi:
         try:
             canonical = table.find(entry.term).term
@@ -268,12 +306,23 @@ def _aesi(
             canonical = entry.term
         name = entry.term.casefold()
         if canonical.casefold() == term.casefold():
-            return entry.category
+            return entry.category, f"{term} is on the protocol's AESI list"
         if infection and "infection" in name:
-            return entry.category
+            why = _infection_qualifies(ae, name)
+            if why:
+                return entry.category, f"'{entry.term}': {why}"
+            declined.append(entry.term)
         if haem and "cytopenia" in name and _prolonged_cytopenia(ae, infusion):
-            return entry.category
-    return None
+            return entry.category, (
+                f"'{entry.term}': grade >= 3 not resolved by day {PROLONGED_CYTOPENIA_DAY}"
+            )
+    if declined:
+        organism = f" ({ae.pathogen})" if ae.pathogen else ""
+        return None, (
+            f"infection{organism} neither serious nor opportunistic "
+            f"(protocol: {', '.join(repr(d) for d in declined)})"
+        )
+    return None, None
 
 
 def classify_adverse_events(
@@ -288,10 +337,13 @@ def classify_adverse_events(
     table = load_ctcae()
     start, end = _window(patient, window, field)
     out = []
-    for i, ae in enumerate(patient.adverse_events):
-        entry = table.find(ae.term, field=f"{field}.adverse_events[{i}].term")
+    for ae in patient.adverse_events:
+        entry = table.for_adverse_event(ae.term, soc=ae.soc)
         teae, why = _teae(ae, start, end, window.days_after_infusion)
         onset_day = study_day(ae.onset, patient.infusion)
+        category, aesi_reason = _aesi(
+            ae, entry.term, entry.infection, entry.haematological, aesi, patient.infusion
+        )
         if onset_day is not None:
             why = f"day {onset_day}: {why}"
         out.append(
@@ -309,9 +361,9 @@ def classify_adverse_events(
                 related_lymphodepletion=is_related(ae.related_lymphodepletion, min_relatedness),
                 sae=bool(ae.serious),
                 sae_criteria=list(ae.serious),
-                aesi=_aesi(
-                    ae, entry.term, entry.infection, entry.haematological, aesi, patient.infusion
-                ),
+                aesi=category,
+                aesi_reason=aesi_reason,
+                term_note=None if entry.listed else entry.note,
             )
         )
     return out

@@ -57,7 +57,7 @@ def compute_swimmer_lanes(patients: list[PatientSafety]) -> list[Lane]:
         ends = [t for t in (p.last_contact, p.death.time if p.death else None) if t]
         segments = []
         for ae in p.adverse_events:
-            track = _TERMS.get(table.find(ae.term).term)
+            track = _TERMS.get(table.for_adverse_event(ae.term).term)
             if track is None:
                 continue
             course = ae.course()

@@ -11,7 +11,9 @@
   (:mod:`cartrial.services.site_clock`). AE onset and end, withdrawal and death
   dates are entered as the site's calendar dates and taken at 00:00 of that
   day; ``is_serious`` becomes the seriousness criterion "important medical
-  event"; a death without a recorded cause class is "unknown". An AE's grade
+  event"; a death without a recorded cause class is "unknown"; an infection's
+  ``pathogen`` and ``presentation`` are passed as recorded (the AESI rule
+  "serious or opportunistic infection" reads them). An AE's grade
   is the engine's derived grade where one was derived, else the reported one;
   an AE whose derived grade is 0 (a CRS/ICANS series that does not meet the
   ASTCT definition, or not yet) is not an adverse event for the engine.
@@ -171,6 +173,8 @@ def patient_safety(session: Session, subject: Subject) -> PatientSafety:
                 serious=["important_medical_event"] if ae.is_serious else [],
                 related_product=_relatedness(ae.relatedness),
                 grade_course=courses[ae.id],
+                pathogen=ae.pathogen,
+                presentation=ae.presentation,
             )
             for ae in events
             if ae.derived_grade != 0

@@ -44,7 +44,15 @@ __all__ = [
     "update_adverse_event",
 ]
 
-AE_EDITABLE = ("term", "end_date", "reported_grade", "is_serious", "relatedness")
+AE_EDITABLE = (
+    "term",
+    "end_date",
+    "reported_grade",
+    "is_serious",
+    "relatedness",
+    "pathogen",
+    "presentation",
+)
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,16 @@ def record_adverse_event(
     is_serious: bool = False,
     relatedness: str | None = None,
     derivation: Derivation | None = None,
+    pathogen: str | None = None,
+    presentation: str | None = None,
 ) -> AdverseEvent:
-    """Record an AE as reported, with the engine's derived grade when given."""
+    """Record an AE as reported, with the engine's derived grade when given.
+
+    ``pathogen`` and ``presentation`` describe an infection (the organism, and for
+    one that also causes common infections the presentation, e.g. ``invasive``):
+    the AESI "serious or opportunistic infection" reads them
+    (:mod:`cartrial.safety.infections`).
+    """
     if not 1 <= reported_grade <= 5:
         raise InputError("reported_grade", reported_grade, "a grade 1-5")
     if grading_scale not in ("ctcae_v5", "astct_2019"):
@@ -120,6 +136,8 @@ def record_adverse_event(
             reported_grade=reported_grade,
             is_serious=is_serious,
             relatedness=relatedness,
+            pathogen=pathogen,
+            presentation=presentation,
         )
         if derivation is not None:
             event.derived_grade = derivation.grade

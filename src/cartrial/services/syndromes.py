@@ -12,6 +12,15 @@ it, and is kept so in the stored payload; ``observed_at`` is its UTC instant.
 The infusion, stored in UTC, is handed to the engine on the site's clock, so
 "day N" and the worst grade per day are local calendar days (ASTCT 2019: the
 grade of a day is the worst of that day's evaluations).
+
+CTCAE v5.0 Fever comes with every CRS grade (``ctcae_fever``, the same
+temperatures); :func:`febrile_neutropenia` grades the CRS AE's temperatures with
+the subject's stored ANC results (``lab_result`` rows of test ``anc``, on the
+site's clock), the one assembly of that term's inputs.
+
+ICANS: the patient's birth date, from the latest screening record, is handed to
+the engine, which refuses an ICE score below age 12 and a CAPD score from 12
+(Lee 2019 Tables 5-7); an assessment with the wrong tool is refused at entry.
 """
 
 from __future__ import annotations
@@ -30,13 +39,21 @@ from cartrial.errors import InputError, NotFoundError, input_error_from_validati
 from cartrial.safety.astct import SyndromeResult, grade_crs, grade_icans
 from cartrial.safety.astct_input import CrsObservation, IcansAssessment
 from cartrial.safety.dlt import CRS, ICANS
+from cartrial.safety.fever import AncValue, TermGrade, grade_febrile_neutropenia
 from cartrial.services.access import load_subject
 from cartrial.services.adjudication import SAFETY_ENGINE
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.site_clock import clock_of
-from cartrial.store.models import AdverseEvent, AeObservation, Infusion, Subject
+from cartrial.store.models import (
+    AdverseEvent,
+    AeObservation,
+    Infusion,
+    LabResult,
+    ScreeningEntry,
+    Subject,
+)
 
-__all__ = ["grade_series", "record_syndrome_observation"]
+__all__ = ["febrile_neutropenia", "grade_series", "record_syndrome_observation"]
 
 _CRS_ADAPTER: TypeAdapter[Any] = TypeAdapter(CrsObservation)
 
@@ -63,12 +80,59 @@ def _graded(session: Session, event: AdverseEvent, subject: Subject) -> tuple[Sy
     ).all()
     infusion = session.scalars(select(Infusion).where(Infusion.subject_id == subject.id)).first()
     day0 = clock_of(session, subject).local(infusion.started_at) if infusion else None
-    return _grade_texts(event.term, tuple(stored), day0, subject.code), len(stored)
+    born = _birth_date(session, subject) if event.term == ICANS else None
+    return _grade_texts(event.term, tuple(stored), day0, subject.code, born), len(stored)
+
+
+def febrile_neutropenia(session: Session, event: AdverseEvent, subject: Subject) -> TermGrade:
+    """CTCAE v5.0 Febrile neutropenia from a CRS AE's stored temperatures and the ANCs.
+
+    The temperatures are the AE's stored observations (as ASTCT reads them); the
+    ANCs are the subject's stored ``anc`` lab results, their UTC collection times
+    as the site's wall-clock time (:func:`cartrial.safety.fever.grade_febrile_neutropenia`).
+    """
+    if event.term != CRS:
+        raise InputError("adverse_event", event.term, f"a {CRS} AE with stored temperatures")
+    stored = session.scalars(
+        select(AeObservation.payload_json)
+        .where(AeObservation.adverse_event_id == event.id, AeObservation.kind == "temperature")
+        .order_by(AeObservation.observed_at, AeObservation.id)
+    ).all()
+    clock = clock_of(session, subject)
+    labs = session.scalars(
+        select(LabResult)
+        .where(LabResult.subject_id == subject.id, LabResult.test == "anc")
+        .order_by(LabResult.collected_at, LabResult.id)
+    ).all()
+    anc = [
+        AncValue(time=clock.local(lab.collected_at), value=lab.value, unit=lab.unit) for lab in labs
+    ]
+    return grade_febrile_neutropenia(
+        observations=[_parse(CRS, json.loads(p)) for p in stored], anc=anc
+    )
+
+
+def _birth_date(session: Session, subject: Subject) -> dt.date | None:
+    """The birth date on the subject's latest screening record (``None`` when not given)."""
+    text = session.scalars(
+        select(ScreeningEntry.record_json)
+        .where(ScreeningEntry.subject_id == subject.id)
+        .order_by(ScreeningEntry.entered_at.desc(), ScreeningEntry.id.desc())
+        .limit(1)
+    ).first()
+    if text is None:
+        return None
+    born = json.loads(text).get("birth_date")
+    return dt.date.fromisoformat(born) if isinstance(born, str) else None
 
 
 @functools.lru_cache(maxsize=4096)
 def _grade_texts(
-    term: str, payloads: tuple[str, ...], day0: dt.datetime | None, code: str
+    term: str,
+    payloads: tuple[str, ...],
+    day0: dt.datetime | None,
+    code: str,
+    birth_date: dt.date | None = None,
 ) -> SyndromeResult:
     """The grade of a series given as its stored texts: a pure function, so remembered.
 
@@ -78,7 +142,7 @@ def _grade_texts(
     series = [_parse(term, json.loads(p)) for p in payloads]
     if term == CRS:
         return grade_crs(observations=series, infusion=day0, patient=code)
-    return grade_icans(assessments=series, infusion=day0, patient=code)
+    return grade_icans(assessments=series, infusion=day0, patient=code, birth_date=birth_date)
 
 
 def record_syndrome_observation(

@@ -89,6 +89,10 @@ class AdverseEvent(Record):
     derived_grade: Mapped[int | None] = mapped_column(Integer)
     derivation_reason: Mapped[str | None] = mapped_column(Text)
     engine_version: Mapped[str | None] = mapped_column(String(64))
+    # An infection's organism and presentation (revision 0011): what the AESI
+    # "serious or opportunistic infection" reads (cartrial.safety.infections).
+    pathogen: Mapped[str | None] = mapped_column(String(200))
+    presentation: Mapped[str | None] = mapped_column(String(64))
 
 
 class AeObservation(Record):
