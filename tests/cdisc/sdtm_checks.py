@@ -38,7 +38,8 @@ def seq_duplicates(d: Dataset) -> int:
     seq = [c for c in d.frame.columns if c.endswith("SEQ") and len(c) == 5]
     if not seq:
         return 0
-    return int(d.frame.duplicated(["USUBJID", seq[0]]).sum())
+    within = "USUBJID" if "USUBJID" in d.frame.columns else "TSPARMCD"
+    return int(d.frame.duplicated([within, seq[0]]).sum())
 
 
 def bad_dates(d: Dataset) -> list[str]:

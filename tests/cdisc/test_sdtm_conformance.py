@@ -84,6 +84,8 @@ def test_epoch_is_set_on_every_dated_record(built: SdtmBuild) -> None:
         if "EPOCH" not in d.frame.columns:
             continue
         dated = [c for c in d.frame.columns if c.endswith("DTC")]
+        if not dated:  # TA: EPOCH is the element's, not a record date's
+            continue
         dtc = next((c for c in dated if "RFT" not in c), dated[0])
         n = int((d.frame[dtc].notna() & d.frame["EPOCH"].isna()).sum())
         if n:

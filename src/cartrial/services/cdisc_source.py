@@ -114,8 +114,9 @@ class SdtmSource:
 
 
 def _frame(session: Session, table: Any, where: Any) -> pd.DataFrame:
-    rows = session.execute(select(table).where(where)).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in table.columns])
+    result = session.execute(select(table).where(where))
+    rows = result.all()
+    return pd.DataFrame.from_records(rows, columns=[c.name for c in table.columns])
 
 
 def _protocol(session: Session, protocol_id: str | None) -> tuple[ProtocolVersion, Protocol]:

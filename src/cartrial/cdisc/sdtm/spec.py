@@ -70,7 +70,12 @@ def make_dataset(
             out[var.name] = pd.to_numeric(out[var.name], errors="coerce").astype("Float64")
         else:
             column = out[var.name].astype(object)
-            out[var.name] = column.where(column.notna() & (column != ""), None)
+            empty = column.isna().to_numpy() | (column == "").to_numpy()
+            if empty.any():
+                values = column.to_numpy(copy=True)
+                values[empty] = None
+                column = pd.Series(values, index=column.index, dtype=object)
+            out[var.name] = column
     meta = tuple(
         Variable(
             name=v.name,

@@ -50,17 +50,21 @@ def to_dates(values: pd.Series) -> pd.Series:
 
 def iso_datetime(local: pd.Series) -> pd.Series:
     """ISO 8601 ``YYYY-MM-DDThh:mm`` (``:ss`` only when recorded); None when missing."""
-    t = pd.to_datetime(local)
-    minutes = t.dt.strftime("%Y-%m-%dT%H:%M")
-    seconds = t.dt.strftime("%Y-%m-%dT%H:%M:%S")
-    text = pd.Series(np.where(t.dt.second.fillna(0) > 0, seconds, minutes), index=local.index)
-    return text.where(t.notna(), None).astype(object)
+    t = pd.to_datetime(local).to_numpy(dtype="datetime64[s]")
+    minutes = np.datetime_as_string(t, unit="m")
+    seconds = np.datetime_as_string(t, unit="s")
+    has_seconds = (t - t.astype("datetime64[m]")).astype(int) != 0
+    text = np.where(has_seconds, seconds, minutes).astype(object)
+    text[np.isnat(t)] = None
+    return pd.Series(text, index=local.index, dtype=object)
 
 
 def iso_date(dates: pd.Series) -> pd.Series:
     """ISO 8601 ``YYYY-MM-DD``; None when missing."""
-    t = pd.to_datetime(dates)
-    return t.dt.strftime("%Y-%m-%d").where(t.notna(), None).astype(object)
+    t = pd.to_datetime(dates).to_numpy(dtype="datetime64[D]")
+    text = np.datetime_as_string(t, unit="D").astype(object)
+    text[np.isnat(t)] = None
+    return pd.Series(text, index=dates.index, dtype=object)
 
 
 def study_days(when: pd.Series, reference: pd.Series) -> pd.Series:
@@ -73,9 +77,11 @@ def study_days(when: pd.Series, reference: pd.Series) -> pd.Series:
     2     8
     dtype: Int64
     """
-    days = (pd.to_datetime(when).dt.normalize() - pd.to_datetime(reference).dt.normalize()).dt.days
-    days = days.astype("Int64")
-    return days.where(days < 0, days + 1)
+    diff = (_days(when) - _days(reference)).astype("timedelta64[D]")
+    known = ~np.isnat(diff)
+    n = diff.astype("int64")
+    n = np.where(n >= 0, n + 1, n)
+    return pd.Series(pd.array(np.where(known, n, 0), dtype="Int64"), index=when.index).where(known)
 
 
 def epochs(
@@ -86,12 +92,19 @@ def epochs(
     window_days: int,
 ) -> pd.Series:
     """The EPOCH of each date (module doc); None when the date is missing."""
-    day = pd.to_datetime(when).dt.normalize()
-    ld = pd.to_datetime(ld_start).dt.normalize()
-    inf = pd.to_datetime(infusion).dt.normalize()
-    end = inf + pd.Timedelta(days=window_days)
-    out = pd.Series("SCREENING", index=when.index, dtype=object)
-    out[ld.notna() & (day >= ld)] = "LYMPHODEPLETION"
-    out[inf.notna() & (day >= inf)] = "TREATMENT"
-    out[inf.notna() & (day > end)] = "FOLLOW-UP"
-    return out.where(day.notna(), None)
+    day = _days(when)
+    ld = _days(ld_start)
+    inf = _days(infusion)
+    end = inf + np.timedelta64(window_days, "D")
+    out = np.full(len(day), "SCREENING", dtype=object)
+    out[~np.isnat(ld) & (day >= ld)] = "LYMPHODEPLETION"
+    out[~np.isnat(inf) & (day >= inf)] = "TREATMENT"
+    out[~np.isnat(inf) & (day > end)] = "FOLLOW-UP"
+    out[np.isnat(day)] = None
+    return pd.Series(out, index=when.index, dtype=object)
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        values = pd.to_datetime(values)
+    return values.to_numpy(dtype="datetime64[D]")
