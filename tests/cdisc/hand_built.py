@@ -23,6 +23,7 @@ from cartrial.store.models import (
     AdverseEvent,
     Apheresis,
     DataLock,
+    EligibilityDecision,
     Infusion,
     LabResult,
     LymphodepletionDose,
@@ -73,14 +74,42 @@ def build_hand_trial(path: Path, *, lock_all: bool = True) -> Sessions:
                 "birth_date": birth,
                 "sex": sex,
                 "diagnosis": {"tumour_type": "mesothelioma", "ajcc8_stage": "IV"},
+                "labs": [
+                    {"test": "platelets", "value": "150000", "unit": "/uL", "date": "2026-01-08"},
+                    {
+                        "test": "total_bilirubin",
+                        "value": "17.104",
+                        "unit": "umol/L",
+                        "date": "2026-01-08",
+                    },
+                ],
             }
-            s.add(
-                ScreeningEntry(
-                    subject_id=subject.id,
-                    record_json=json.dumps(record),
-                    entered_at=_at(2026, 1, 10, 1),
-                )
+            entry = ScreeningEntry(
+                subject_id=subject.id,
+                record_json=json.dumps(record),
+                entered_at=_at(2026, 1, 10, 1),
             )
+            s.add(entry)
+            s.flush()
+            if subject is two:
+                # not eligible: inclusion inc04 not met, exclusion exc02 applies
+                verdicts = [
+                    {"id": "inc01", "type": "inclusion", "text": "Age >= 18", "verdict": "met"},
+                    {"id": "inc04", "type": "inclusion", "text": "MSLN +", "verdict": "not_met"},
+                    {"id": "exc02", "type": "exclusion", "text": "Infection", "verdict": "not_met"},
+                    {"id": "exc03", "type": "exclusion", "text": "HIV", "verdict": "met"},
+                ]
+                s.add(
+                    EligibilityDecision(
+                        subject_id=two.id,
+                        screening_id=entry.id,
+                        decision="not_eligible",
+                        reason="test",
+                        verdicts_json=json.dumps(verdicts),
+                        engine_version="test",
+                        decided_at=_at(2026, 1, 10, 2),
+                    )
+                )
         aph = Apheresis(
             subject_id=one.id,
             chain_of_identity_id="COI1",

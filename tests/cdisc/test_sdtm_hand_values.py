@@ -77,6 +77,20 @@ def test_lab_at_night_after_the_infusion_is_day_1(built: SdtmBuild) -> None:
     )
 
 
+def test_screening_labs_in_standard_units(built: SdtmBuild) -> None:
+    lb = built.dataset("LB").frame
+    two = lb[lb["USUBJID"] == "UCLM802-S01-0002"].set_index("LBTESTCD")
+    # 150,000 /uL = 150 x 10^9/L; 17.104 umol/L bilirubin = 1 mg/dL (molar mass 584.66 g/mol)
+    assert tuple(two.loc["PLAT", ["LBORRESU", "LBSTRESN", "LBSTRESU", "LBDTC"]]) == (
+        "/uL",
+        150.0,
+        "10^9/L",
+        "2026-01-08",
+    )
+    assert tuple(two.loc["BILI", ["LBORRES", "LBSTRESN", "LBSTRESU"]]) == ("17.104", 1.0, "mg/dL")
+    assert set(two["EPOCH"]) == {"SCREENING"}
+
+
 def test_cell_dose_per_kg(built: SdtmBuild) -> None:
     cart = _row(built, "EX", EXCAT="CAR-T CELL THERAPY")
     # 24 x 10^6 cells / 80 kg = 0.3 x 10^6 cells/kg
@@ -89,7 +103,18 @@ def test_unmapped_records_and_the_unlocked_cut_are_logged_by_name(built: SdtmBui
     assert ("LB", "S01-0001", "unit", "furlong/L") in said
     assert ("ALL", "S01-0002", "lifted_at", None) in said
     assert ("ALL", "S01-0001", "lifted_at", None) not in said
-    assert set(built.dataset("LB").frame["LBTESTCD"]) == {"ALT"}
+    lb = built.dataset("LB").frame
+    assert set(lb.loc[lb["USUBJID"] == "UCLM802-S01-0001", "LBTESTCD"]) == {"ALT"}
+
+
+def test_ie_holds_the_criteria_not_met_as_worded(built: SdtmBuild) -> None:
+    ie = built.dataset("IE").frame
+    got = sorted(zip(ie["IETESTCD"], ie["IECAT"], ie["IEORRES"], ie["IEDTC"], strict=True))
+    # decided 02:00 UTC on 10 January = 10:00 in Shanghai
+    assert got == [
+        ("EXC02", "EXCLUSION", "Y", "2026-01-10T10:00"),
+        ("INC04", "INCLUSION", "N", "2026-01-10T10:00"),
+    ]
 
 
 def test_registry_id_in_ts(built: SdtmBuild) -> None:

@@ -51,6 +51,7 @@ from cartrial.store.models import (
     DataLock,
     Death,
     DltAdjudication,
+    EligibilityDecision,
     Infusion,
     LabResult,
     LesionMeasurement,
@@ -90,6 +91,7 @@ _BY_SUBJECT: dict[str, Any] = {
     "assay_result": AssayResult,
     "dlt_adjudication": DltAdjudication,
     "data_lock": DataLock,
+    "eligibility_decision": EligibilityDecision,
 }
 
 

@@ -17,6 +17,7 @@ from cartrial.cdisc.sdtm.common import identifiers, sequence
 from cartrial.cdisc.sdtm.reference import Context
 from cartrial.cdisc.sdtm.spec import Var, make_dataset
 from cartrial.cdisc.sdtm.timing import iso_datetime, study_days
+from cartrial.cdisc.sdtm.visit_match import visits_of
 
 __all__ = ["IS_VARIABLES", "build_is"]
 
@@ -38,6 +39,8 @@ IS_VARIABLES = (
     Var(
         "ISLOBXFL", "Last Observation Before Exposure Flag", "Exp", codelist="NY", origin="Derived"
     ),
+    Var("VISITNUM", "Visit Number", "Exp", "integer", "Derived"),
+    Var("VISIT", "Visit Name", "Perm", origin="Derived"),
     Var("EPOCH", "Epoch", "Perm", codelist="EPOCH", origin="Derived"),
     Var("ISDTC", "Date/Time of Collection", "Exp", "datetime"),
     Var("ISDY", "Study Day of Visit/Collection/Exam", "Perm", "integer", "Derived"),
@@ -50,7 +53,9 @@ def build_is(ctx: Context) -> Dataset:
     samples = t["sample"]
     ada = samples[samples["analyte"] == "anti_drug_antibody"]
     res = t["assay_result"].merge(
-        ada[["id", "sample_code", "matrix", "collected_at"]].rename(columns={"id": "sample_id"}),
+        ada[["id", "sample_code", "matrix", "collected_at", "study_day"]].rename(
+            columns={"id": "sample_id"}
+        ),
         on="sample_id",
     )
     res = ctx.subjects_of(res)
@@ -74,6 +79,7 @@ def build_is(ctx: Context) -> Dataset:
     )
     frame["ISLOBXFL"] = None
     frame.loc[last, "ISLOBXFL"] = "Y"
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, res["subject_id"], when, res["study_day"])
     frame["EPOCH"] = ctx.epoch(res, when)
     frame["ISDTC"] = iso_datetime(when)
     frame["ISDY"] = study_days(when, res["rfst"])

@@ -27,6 +27,7 @@ from cartrial.cdisc.sdtm.reference import Context
 from cartrial.cdisc.sdtm.spec import Var, make_dataset
 from cartrial.cdisc.sdtm.timing import iso_datetime, study_days
 from cartrial.cdisc.sdtm.units import cdisc_units
+from cartrial.cdisc.sdtm.visit_match import visits_of
 from cartrial.services.trial_kinetics import CONC_UNIT
 
 __all__ = ["GROUP", "PP_PARAMETERS", "build_pc", "build_pp"]
@@ -75,6 +76,8 @@ PC_VARIABLES = (
     Var("PCSPEC", "Specimen Material Type", "Exp", codelist="SPECTYPE"),
     Var("PCMETHOD", "Method of Test or Examination", "Perm", origin="Assigned"),
     Var("PCLLOQ", "Lower Limit of Quantitation", "Exp", "float"),
+    Var("VISITNUM", "Visit Number", "Exp", "integer", "Derived"),
+    Var("VISIT", "Visit Name", "Perm", origin="Derived"),
     Var("EPOCH", "Epoch", "Perm", codelist="EPOCH", origin="Derived"),
     Var("PCDTC", "Date/Time of Specimen Collection", "Exp", "datetime"),
     Var("PCDY", "Actual Study Day of Specimen Collection", "Perm", "integer", "Derived"),
@@ -169,6 +172,7 @@ def build_pc(ctx: Context) -> Dataset:
     frame["PCSPEC"] = res["matrix"].str.upper()
     frame["PCMETHOD"] = "QPCR"
     frame["PCLLOQ"] = lloq
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, res["subject_id"], when, res["study_day"])
     frame["EPOCH"] = ctx.epoch(res, when)
     frame["PCDTC"] = iso_datetime(when)
     frame["PCDY"] = study_days(when, res["rfst"])

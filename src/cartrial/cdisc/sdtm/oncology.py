@@ -26,6 +26,7 @@ from cartrial.cdisc.sdtm.common import identifiers, sequence
 from cartrial.cdisc.sdtm.reference import Context
 from cartrial.cdisc.sdtm.spec import Var, make_dataset
 from cartrial.cdisc.sdtm.timing import iso_date, study_days, to_dates
+from cartrial.cdisc.sdtm.visit_match import visits_of
 
 __all__ = ["build_rs", "build_tr", "build_tu"]
 
@@ -58,6 +59,8 @@ def _vars(p: str, extra: tuple[Var, ...], tail: tuple[Var, ...]) -> tuple[Var, .
 
 def _timing(p: str) -> tuple[Var, ...]:
     return (
+        Var("VISITNUM", "Visit Number", "Exp", "integer", "Derived"),
+        Var("VISIT", "Visit Name", "Perm", origin="Derived"),
         Var("EPOCH", "Epoch", "Perm", codelist="EPOCH", origin="Derived"),
         Var(
             f"{p}DTC",
@@ -162,6 +165,7 @@ def build_tu(ctx: Context) -> Dataset:
     frame["TULOC"] = first["location"].str.upper()
     frame["TUMETHOD"] = _methods(ctx, first, "TU")
     frame["TUEVAL"] = "INVESTIGATOR"
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, first["subject_id"], first["date"])
     frame["EPOCH"] = ctx.epoch(first, first["date"])
     frame["TUDTC"] = iso_date(first["date"])
     frame["TUDY"] = study_days(first["date"], first["rfst"])
@@ -222,6 +226,7 @@ def build_tr(ctx: Context) -> Dataset:
     frame["date"] = les["date"]
     sums = _sums(ctx)
     frame = pd.concat([frame, sums], ignore_index=True)
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, frame["subject_id"], frame["date"])
     frame["EPOCH"] = ctx.epoch(frame, frame["date"])
     frame["TRDTC"] = iso_date(frame["date"])
     frame["TRDY"] = study_days(frame["date"], frame["rfst"])
@@ -311,6 +316,7 @@ def build_rs(ctx: Context) -> Dataset:
     frame["RSSTRESC"] = frame["RSORRES"]
     frame["RSEVAL"] = "INVESTIGATOR"
     frame["RSACPTFL"] = None
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, frame["subject_id"], frame["date"])
     frame["EPOCH"] = ctx.epoch(frame, frame["date"])
     frame["RSDTC"] = iso_date(frame["date"])
     frame["RSDY"] = study_days(frame["date"], frame["rfst"])

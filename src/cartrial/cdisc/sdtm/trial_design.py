@@ -27,6 +27,7 @@ import pandas as pd
 from cartrial.cdisc.dataset import Dataset
 from cartrial.cdisc.sdtm.dm import arm_labels
 from cartrial.cdisc.sdtm.ex import CART_NAME
+from cartrial.cdisc.sdtm.ie import criterion_code
 from cartrial.cdisc.sdtm.reference import Context
 from cartrial.cdisc.sdtm.spec import Var, make_dataset
 from cartrial.cdisc.sdtm.timing import iso_date
@@ -209,7 +210,7 @@ def build_ti(ctx: Context) -> Dataset:
         for c in criteria:
             rows.append(
                 {
-                    "IETESTCD": c.id.upper().replace("-", "")[:8],
+                    "IETESTCD": criterion_code(c.id),
                     "IETEST": " ".join(c.text.split())[:200],
                     "IECAT": category,
                     "TIVERS": ctx.source.protocol_version[:200],
