@@ -104,7 +104,8 @@ def test_unmapped_records_and_the_unlocked_cut_are_logged_by_name(built: SdtmBui
     assert ("ALL", "S01-0002", "lifted_at", None) in said
     assert ("ALL", "S01-0001", "lifted_at", None) not in said
     lb = built.dataset("LB").frame
-    assert set(lb.loc[lb["USUBJID"] == "UCLM802-S01-0001", "LBTESTCD"]) == {"ALT"}
+    # screening PLAT and BILI, the stored ALT; neither CRP (furlong/L) nor xyz
+    assert set(lb.loc[lb["USUBJID"] == "UCLM802-S01-0001", "LBTESTCD"]) == {"ALT", "BILI", "PLAT"}
 
 
 def test_ie_holds_the_criteria_not_met_as_worded(built: SdtmBuild) -> None:
