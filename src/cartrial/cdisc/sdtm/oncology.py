@@ -224,7 +224,7 @@ def build_tr(ctx: Context) -> Dataset:
     frame["TRMETHOD"] = _methods(ctx, les, "TR")
     frame["TREVAL"] = "INVESTIGATOR"
     frame["date"] = les["date"]
-    sums = _sums(ctx)
+    sums = _sums(ctx, les)
     frame = pd.concat([frame, sums], ignore_index=True)
     frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, frame["subject_id"], frame["date"])
     frame["EPOCH"] = ctx.epoch(frame, frame["date"])
@@ -241,15 +241,17 @@ def build_tr(ctx: Context) -> Dataset:
     )
 
 
-def _sums(ctx: Context) -> pd.DataFrame:
+def _sums(ctx: Context, lesions: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    lesions = _lesions(ctx)
+    reference = pd.Series(
+        {sid: pd.Timestamp(r.reference_date) for sid, r in ctx.source.recist.items()},
+        dtype="datetime64[ns]",
+    )
+    dated = lesions[["subject_id", "date"]].copy()
+    dated["ref"] = dated["subject_id"].map(reference)
+    baseline = dated[dated["date"] <= dated["ref"]].groupby("subject_id")["date"].max()
     for sid, result in ctx.source.recist.items():
-        base_dates = lesions.loc[
-            (lesions["subject_id"] == sid) & (lesions["date"].dt.date <= result.reference_date),
-            "date",
-        ]
-        points = [(base_dates.max(), result.baseline_sum_mm)] if len(base_dates) else []
+        points = [(baseline[sid], result.baseline_sum_mm)] if sid in baseline.index else []
         points += [(pd.Timestamp(tp.date), tp.target_sum_mm) for tp in result.timepoints]
         for when, total in points:
             if total is None:
