@@ -74,13 +74,23 @@ def build_hand_trial(path: Path, *, lock_all: bool = True) -> Sessions:
                 "birth_date": birth,
                 "sex": sex,
                 "diagnosis": {"tumour_type": "mesothelioma", "ajcc8_stage": "IV"},
+                "prior_therapies": [
+                    {
+                        "therapy_class": "cytotoxic_chemotherapy",
+                        "agent": "gemcitabine",
+                        "start_date": "2025-04-23",
+                        "end_date": "2025-08-21",
+                    }
+                ]
+                if subject is one
+                else [],
                 "labs": [
-                    {"test": "platelets", "value": "150000", "unit": "/uL", "date": "2026-01-08"},
+                    {"test": "platelets", "value": "150000", "unit": "/uL", "date": "2026-01-10"},
                     {
                         "test": "total_bilirubin",
                         "value": "17.104",
                         "unit": "umol/L",
-                        "date": "2026-01-08",
+                        "date": "2026-01-10",
                     },
                 ],
             }
@@ -201,6 +211,18 @@ def build_hand_trial(path: Path, *, lock_all: bool = True) -> Sessions:
                 onset_date=dt.date(2026, 4, 8),
                 grading_scale="ctcae_v5",
                 reported_grade=1,
+            )
+        )
+        # a CRS series the ASTCT engine graded 0 (definition not met): kept, grade empty
+        s.add(
+            AdverseEvent(
+                subject_id=one.id,
+                term="Cytokine release syndrome",
+                onset_date=dt.date(2026, 3, 11),
+                grading_scale="astct_2019",
+                reported_grade=1,
+                derived_grade=0,
+                relatedness="probable",
             )
         )
     with transaction(sessions, SYSTEM, reason="data cut") as s:

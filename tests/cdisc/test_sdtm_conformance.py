@@ -78,7 +78,10 @@ def test_codelist_values_are_in_the_shipped_terminology(built: SdtmBuild) -> Non
     assert [p for d in built.datasets for p in check.codelist_violations(d)] == []
 
 
-def test_epoch_is_set_on_every_dated_record(built: SdtmBuild) -> None:
+def test_epoch_is_set_on_every_record_dated_after_consent(built: SdtmBuild) -> None:
+    consent = dict(
+        zip(built.dataset("DM").frame["USUBJID"], built.dataset("DM").frame["RFICDTC"], strict=True)
+    )
     missing = {}
     for d in built.datasets:
         if "EPOCH" not in d.frame.columns:
@@ -87,7 +90,11 @@ def test_epoch_is_set_on_every_dated_record(built: SdtmBuild) -> None:
         if not dated:  # TA: EPOCH is the element's, not a record date's
             continue
         dtc = next((c for c in dated if "RFT" not in c), dated[0])
-        n = int((d.frame[dtc].notna() & d.frame["EPOCH"].isna()).sum())
+        started = d.frame["USUBJID"].map(consent) if "USUBJID" in d.frame.columns else None
+        in_study = d.frame[dtc].notna()
+        if started is not None:
+            in_study &= d.frame[dtc].str[:10] >= started.fillna("")
+        n = int((in_study & d.frame["EPOCH"].isna()).sum())
         if n:
             missing[d.name] = n
     assert missing == {}

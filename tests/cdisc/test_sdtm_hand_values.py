@@ -85,10 +85,15 @@ def test_screening_labs_in_standard_units(built: SdtmBuild) -> None:
         "/uL",
         150.0,
         "10^9/L",
-        "2026-01-08",
+        "2026-01-10",
     )
     assert tuple(two.loc["BILI", ["LBORRES", "LBSTRESN", "LBSTRESU"]]) == ("17.104", 1.0, "mg/dL")
     assert set(two["EPOCH"]) == {"SCREENING"}
+
+
+def test_prior_therapy_before_consent_has_no_epoch(built: SdtmBuild) -> None:
+    cm = _row(built, "CM", CMTRT="GEMCITABINE")
+    assert (cm["CMCAT"], cm["CMSTDTC"], cm["EPOCH"]) == ("PRIOR CANCER THERAPY", "2025-04-23", None)
 
 
 def test_cell_dose_per_kg(built: SdtmBuild) -> None:
@@ -116,6 +121,15 @@ def test_ie_holds_the_criteria_not_met_as_worded(built: SdtmBuild) -> None:
         ("EXC02", "EXCLUSION", "Y", "2026-01-10T10:00"),
         ("INC04", "INCLUSION", "N", "2026-01-10T10:00"),
     ]
+
+
+def test_astct_grade_0_keeps_the_record_without_a_grade_and_logs_it(built: SdtmBuild) -> None:
+    crs = _row(built, "AE", AETERM="Cytokine release syndrome")
+    assert (crs["AETOXGR"], crs["AESTDY"]) == (None, 2)
+    supp = _row(built, "SUPPAE", IDVARVAL=str(crs["AESEQ"]), QNAM="AETOXGRS")
+    assert supp["QVAL"] == "ASTCT 2019"
+    said = [(e.domain, e.field, e.value) for e in built.mapping_log.entries]
+    assert ("AE", "derived_grade", "0") in said
 
 
 def test_registry_id_in_ts(built: SdtmBuild) -> None:
