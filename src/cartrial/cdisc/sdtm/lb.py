@@ -92,6 +92,8 @@ LB_VARIABLES = (
     Var("LBSTRESC", "Character Result/Finding in Std Format", "Exp", origin="Derived"),
     Var("LBSTRESN", "Numeric Result/Finding in Standard Units", "Exp", "float", "Derived"),
     Var("LBSTRESU", "Standard Units", "Exp", codelist="UNIT", origin="Derived"),
+    Var("LBSTNRLO", "Reference Range Lower Limit-Std Units", "Exp", "float", "Derived"),
+    Var("LBSTNRHI", "Reference Range Upper Limit-Std Units", "Exp", "float", "Derived"),
     Var("LBNRIND", "Reference Range Indicator", "Exp", origin="Derived"),
     Var("LBSPEC", "Specimen Type", "Perm", codelist="SPECTYPE"),
     Var(
@@ -293,6 +295,8 @@ def build_lb(ctx: Context) -> Dataset:
     frame["LBSTRESU"] = stresu.where(frame["LBSTRESC"].notna(), None)
     low = pd.to_numeric(frame["LBORNRLO"], errors="coerce")
     high = pd.to_numeric(frame["LBORNRHI"], errors="coerce")
+    frame["LBSTNRLO"] = _standard(rows["test"], rows["unit"], low)[0]
+    frame["LBSTNRHI"] = _standard(rows["test"], rows["unit"], high)[0]
     ind = pd.Series(None, index=rows.index, dtype=object)
     has_range = low.notna() | high.notna()
     ind[has_range & number.notna()] = "NORMAL"

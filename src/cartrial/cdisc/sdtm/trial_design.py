@@ -16,8 +16,9 @@ version), never from subject data except TS's actual enrolment and data cut.
   protocol's).
 - TS (7.6.1): study parameters; REGID carries each registry identifier the
   protocol lists (ClinicalTrials.gov NCT05783089 for uclm802); a registry id the
-  protocol does not have is TSVALNF "NA". TSVALCD codes are left empty where the CT
-  code is not known exactly.
+  protocol does not have is TSVALNF "NA"; REGID's TSVALCD is the registry id itself
+  with TSVCDREF "ClinicalTrials.gov" (SDTMIG 3.4 TS examples). Other TSVALCD codes are
+  left empty where the CT code is not known exactly.
 """
 
 from __future__ import annotations
@@ -313,6 +314,7 @@ def build_ts(ctx: Context, dm: Dataset) -> Dataset:
                 "TSPARM": name,
                 "TSVAL": value,
                 "TSVALNF": "NA" if value is None else None,
+                "TSVALCD": value if code == "REGID" else None,
                 "TSVCDREF": ref,
             }
         )
