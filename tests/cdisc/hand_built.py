@@ -22,6 +22,7 @@ from cartrial.store.migrate import upgrade
 from cartrial.store.models import (
     AdverseEvent,
     Apheresis,
+    AssayResult,
     DataLock,
     EligibilityDecision,
     Infusion,
@@ -29,6 +30,7 @@ from cartrial.store.models import (
     LymphodepletionDose,
     ProductLot,
     ProtocolVersion,
+    Sample,
     ScreeningEntry,
     Site,
     Subject,
@@ -213,6 +215,54 @@ def build_hand_trial(path: Path, *, lock_all: bool = True) -> Sessions:
                 reported_grade=1,
             )
         )
+        # a CAR+ cell count by flow (no CP domain) and a qPCR sample with an unknown test
+        flow = Sample(
+            subject_id=one.id,
+            sample_code="S1-FLOW-D7",
+            analyte="car_t_flow",
+            matrix="blood",
+            study_day=7,
+            collected_at=_at(2026, 3, 17, 2),
+        )
+        qpcr = Sample(
+            subject_id=one.id,
+            sample_code="S1-PCR-D7",
+            analyte="car_transgene_qpcr",
+            matrix="blood",
+            study_day=7,
+            collected_at=_at(2026, 3, 17, 2),
+        )
+        s.add_all([flow, qpcr])
+        s.flush()
+        s.add(
+            AssayResult(
+                sample_id=qpcr.id,
+                subject_id=one.id,
+                test="car_transgene",
+                value=Decimal("1200"),
+                unit="copies/ug gDNA",
+                lloq=Decimal("50"),
+            )
+        )
+        ada = Sample(
+            subject_id=one.id,
+            sample_code="S1-ADA-D7",
+            analyte="anti_drug_antibody",
+            matrix="serum",
+            study_day=7,
+            collected_at=_at(2026, 3, 17, 2),
+        )
+        s.add(ada)
+        s.flush()
+        s.add(
+            AssayResult(
+                sample_id=ada.id,
+                subject_id=one.id,
+                test="anti_car_antibody",
+                result_text="negative",
+            )
+        )
+        s.add(AssayResult(sample_id=ada.id, subject_id=one.id, test="anti_peg", result_text="x"))
         # a CRS series the ASTCT engine graded 0 (definition not met): kept, grade empty
         s.add(
             AdverseEvent(

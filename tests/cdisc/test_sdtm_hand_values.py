@@ -132,6 +132,22 @@ def test_astct_grade_0_keeps_the_record_without_a_grade_and_logs_it(built: SdtmB
     assert ("AE", "derived_grade", "0") in said
 
 
+def test_a_sample_without_a_domain_and_an_unknown_assay_are_logged(built: SdtmBuild) -> None:
+    said = [(e.domain, e.table, e.field, e.value) for e in built.mapping_log.entries]
+    assert ("CP", "sample", "analyte", "car_t_flow") in said
+    assert ("IS", "assay_result", "test", "anti_peg") in said
+    assert list(built.dataset("IS").frame["ISORRES"]) == ["NEGATIVE"]
+    pc = _row(built, "PC", PCREFID="S1-PCR-D7")
+    # collected 02:00 UTC on 17 March = 10:00 in Shanghai, protocol day 7 = study day 8
+    assert (pc["PCSTRESN"], pc["PCDTC"], pc["PCDY"], pc["PCTPT"], pc["PCELTM"]) == (
+        1200.0,
+        "2026-03-17T10:00",
+        8,
+        "DAY 7",
+        "P7D",
+    )
+
+
 def test_registry_id_in_ts(built: SdtmBuild) -> None:
     assert _row(built, "TS", TSPARMCD="REGID")["TSVAL"] == "NCT05783089"
 

@@ -53,10 +53,34 @@ def _log_unlocked(ctx: Context) -> None:
         )
 
 
+MAPPED_ANALYTES = {
+    "car_transgene_qpcr": "PC",
+    "cytokines": "LB",
+    "anti_drug_antibody": "IS",
+}
+
+
+def _log_unmapped_samples(ctx: Context) -> None:
+    samples = ctx.source.tables["sample"]
+    for _, s in samples[~samples["analyte"].isin(list(MAPPED_ANALYTES))].iterrows():
+        ctx.log.add(
+            "CP",
+            subject=str(ctx.ref.at[s["subject_id"], "code"]),
+            table="sample",
+            record_id=s["id"],
+            field="analyte",
+            value=s["analyte"],
+            expected="an analyte with a domain here ("
+            + ", ".join(f"{k} -> {v}" for k, v in MAPPED_ANALYTES.items())
+            + "); CAR+ cells by flow cytometry belong in CP, which is not built: not mapped",
+        )
+
+
 def build_from_source(source: SdtmSource) -> tuple[list[Dataset], MappingLog]:
     """The datasets (SDTM_ORDER) and the mapping log of ``source``."""
     ctx = make_context(source)
     _log_unlocked(ctx)
+    _log_unmapped_samples(ctx)
     built: dict[str, Dataset] = {}
     dm = build_dm(ctx)
     by_usubjid = pd.Series(dm.frame["RFPENDTC"].to_numpy(), index=dm.frame["USUBJID"])

@@ -19,7 +19,10 @@ from cartrial.cdisc.sdtm.spec import Var, make_dataset
 from cartrial.cdisc.sdtm.timing import iso_datetime, study_days
 from cartrial.cdisc.sdtm.visit_match import visits_of
 
-__all__ = ["IS_VARIABLES", "build_is"]
+__all__ = ["ADA_TEST", "IS_VARIABLES", "build_is"]
+
+ADA_TEST = "anti_car_antibody"
+"""The stored test name of an anti-CAR antibody result."""
 
 IS_VARIABLES = (
     Var("STUDYID", "Study Identifier", "Req", role="Identifier", origin="Assigned"),
@@ -59,6 +62,18 @@ def build_is(ctx: Context) -> Dataset:
         on="sample_id",
     )
     res = ctx.subjects_of(res)
+    other = res["test"] != ADA_TEST
+    for _, r in res[other].iterrows():
+        ctx.log.add(
+            "IS",
+            subject=r["code"],
+            table="assay_result",
+            record_id=r["id"],
+            field="test",
+            value=r["test"],
+            expected=f"{ADA_TEST} on an anti-drug antibody sample; not mapped",
+        )
+    res = res[~other]
     when = ctx.local(res, "collected_at")
     value = pd.to_numeric(res["value"], errors="coerce")
     text = res["result_text"].str.upper()

@@ -33,6 +33,8 @@ from cartrial.services.trial_kinetics import CONC_UNIT
 __all__ = ["GROUP", "PP_PARAMETERS", "build_pc", "build_pp"]
 
 TESTCD, TEST = "MSLNCAR", "Anti-MSLN CAR Transgene"
+QPCR_TEST = "car_transgene"
+"""The stored test name of a CAR transgene result (``cartrial.sim.observations``)."""
 GROUP = "CAR-TRANSGENE-BLOOD"
 CONC = "copies/ug gDNA"
 AUC = "day*copies/ug gDNA"
@@ -131,6 +133,18 @@ def build_pc(ctx: Context) -> Dataset:
         on="sample_id",
     )
     res = ctx.subjects_of(res)
+    other = res["test"] != QPCR_TEST
+    for _, r in res[other].iterrows():
+        ctx.log.add(
+            "PC",
+            subject=r["code"],
+            table="assay_result",
+            record_id=r["id"],
+            field="test",
+            value=r["test"],
+            expected=f"{QPCR_TEST} on a CAR transgene qPCR sample; not mapped",
+        )
+    res = res[~other]
     unit = cdisc_units(res["unit"].fillna(CONC_UNIT))
     bad = unit.isna()
     for _, r in res[bad].iterrows():

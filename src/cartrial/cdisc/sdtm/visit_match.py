@@ -47,12 +47,15 @@ def visits_of(
             "day": pd.to_datetime(when).dt.normalize().to_numpy(),
         }
     )
-    num = probe.merge(key, on=["subject_id", "day"], how="left")["num"]
+    num = pd.to_numeric(probe.merge(key, on=["subject_id", "day"], how="left")["num"]).astype(
+        "Float64"
+    )
     num.index = when.index
     if nominal_day is not None:
         by_day = {v.day: numbers[v.id][0] for v in ctx.source.protocol.visits}
-        num = num.fillna(pd.to_numeric(nominal_day, errors="coerce").map(by_day))
-    num = num.astype("Int64")
+        planned = pd.to_numeric(nominal_day, errors="coerce").map(by_day)
+        num = num.fillna(pd.to_numeric(planned).astype("Float64"))
+    visitnum: pd.Series = num.astype("Int64")
     labels = {n: label for n, label, _ in numbers.values()}
-    visit = num.map(lambda n: None if pd.isna(n) else labels[int(n)]).astype(object)
-    return num, visit
+    visit = visitnum.map(lambda n: None if pd.isna(n) else labels[int(n)]).astype(object)
+    return visitnum, visit
