@@ -108,3 +108,16 @@ def test_every_subject_of_a_domain_is_in_dm(built: SdtmBuild) -> None:
         if "USUBJID" in d.frame.columns
     }
     assert {k: v for k, v in stray.items() if v} == {}
+
+
+def test_at_most_one_last_observation_before_exposure_per_subject_and_test(
+    built: SdtmBuild,
+) -> None:
+    twice = {}
+    for name in ("LB", "VS", "IS"):
+        frame = built.dataset(name).frame
+        flagged = frame[frame[f"{name}LOBXFL"] == "Y"]
+        n = int(flagged.duplicated(["USUBJID", f"{name}TESTCD"]).sum())
+        if n:
+            twice[name] = n
+    assert twice == {}
