@@ -158,3 +158,32 @@ def test_unknown_protocol_is_refused(tmp_path: Path) -> None:
     sessions = build_hand_trial(tmp_path / "x.db")
     with pytest.raises(NotFoundError):
         build_sdtm(sessions, "no-such-protocol")
+
+
+def test_a_protocol_without_subjects_is_refused_by_name(tmp_path: Path) -> None:
+    import hashlib
+    from importlib.resources import files
+
+    from cartrial.actor import SYSTEM
+    from cartrial.errors import InputError
+    from cartrial.services.context import transaction
+    from cartrial.store import make_sessionmaker
+    from cartrial.store.db import make_engine
+    from cartrial.store.migrate import upgrade
+    from cartrial.store.models import ProtocolVersion
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    text = files("cartrial.protocol.bundled").joinpath("szugh-msln-2024.yaml").read_text("utf-8")
+    with transaction(sessions, SYSTEM, reason="test") as s:
+        s.add(
+            ProtocolVersion(
+                protocol_id="szugh-msln-2024",
+                label="test",
+                yaml_text=text,
+                sha256=hashlib.sha256(text.encode()).hexdigest(),
+            )
+        )
+    with pytest.raises(InputError, match=r"szugh-msln-2024.*at least one subject"):
+        build_sdtm(sessions)

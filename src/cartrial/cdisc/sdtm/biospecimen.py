@@ -155,7 +155,7 @@ def build_bs(ctx: Context) -> Dataset:
         BSORRESU=None,
         BSSTRESN=float("nan"),
     )
-    frame = pd.concat([p for p in (viable, status) if not p.empty], ignore_index=True)
+    frame = pd.concat([p for p in (viable, status) if not p.empty] or [status], ignore_index=True)
     frame["BSSTRESC"] = frame["BSORRES"]
     frame["BSSTRESU"] = frame["BSORRESU"]
     frame = sequence(frame, "BS", ["_w", "BSREFID", "BSTESTCD"])
