@@ -121,3 +121,21 @@ def test_at_most_one_last_observation_before_exposure_per_subject_and_test(
         if n:
             twice[name] = n
     assert twice == {}
+
+
+def test_names_labels_and_values_fit_sas_transport(built: SdtmBuild) -> None:
+    """FDA Study Data Technical Conformance Guide 3.3: names <= 8, labels <= 40, text <= 200
+    characters, ASCII."""
+    bad = []
+    for d in built.datasets:
+        if len(d.name) > 8 or len(d.label) > 40:
+            bad.append(f"{d.name}: {d.label}")
+        for v in d.variables:
+            if len(v.name) > 8 or len(v.label) > 40:
+                bad.append(f"{d.name}.{v.name}: {v.label}")
+            if v.data_type in ("integer", "float"):
+                continue
+            text = d.frame[v.name].dropna().astype(str)
+            if (text.str.len() > 200).any() or not all(t.isascii() for t in text):
+                bad.append(f"{d.name}.{v.name}: a value over 200 characters or not ASCII")
+    assert bad == []

@@ -18,7 +18,7 @@ import pandas as pd
 from cartrial.cdisc.dataset import Dataset
 from cartrial.cdisc.sdtm.common import identifiers, sequence
 from cartrial.cdisc.sdtm.reference import Context
-from cartrial.cdisc.sdtm.spec import Var, make_dataset
+from cartrial.cdisc.sdtm.spec import Var, make_dataset, to_ascii
 from cartrial.cdisc.sdtm.timing import iso_datetime, study_days
 
 __all__ = ["IE_VARIABLES", "build_ie"]
@@ -72,7 +72,7 @@ def build_ie(ctx: Context) -> Dataset:
                     "subject_id": sid,
                     "IESPID": did,
                     "IETESTCD": criterion_code(str(v["id"])),
-                    "IETEST": " ".join(str(v.get("text", "")).split())[:200],
+                    "IETEST": to_ascii(" ".join(str(v.get("text", "")).split()))[:200],
                     "IECAT": "INCLUSION" if inclusion else "EXCLUSION",
                     "IEORRES": "N" if inclusion else "Y",
                     "at": at,

@@ -30,7 +30,7 @@ from cartrial.cdisc.sdtm.dm import arm_labels
 from cartrial.cdisc.sdtm.ex import CART_NAME
 from cartrial.cdisc.sdtm.ie import criterion_code
 from cartrial.cdisc.sdtm.reference import Context
-from cartrial.cdisc.sdtm.spec import Var, make_dataset
+from cartrial.cdisc.sdtm.spec import Var, make_dataset, to_ascii
 from cartrial.cdisc.sdtm.timing import iso_date
 from cartrial.cdisc.sdtm.visits import visit_numbers
 from cartrial.protocol.criteria import AgeRule
@@ -212,9 +212,9 @@ def build_ti(ctx: Context) -> Dataset:
             rows.append(
                 {
                     "IETESTCD": criterion_code(c.id),
-                    "IETEST": " ".join(c.text.split())[:200],
+                    "IETEST": to_ascii(" ".join(c.text.split()))[:200],
                     "IECAT": category,
-                    "TIVERS": ctx.source.protocol_version[:200],
+                    "TIVERS": to_ascii(ctx.source.protocol_version)[:200],
                 }
             )
     return _make(
@@ -295,7 +295,7 @@ def build_ts(ctx: Context, dm: Dataset) -> Dataset:
             "OUTMSSEC": "Secondary Outcome Measure",
             "OUTMSEXP": "Exploratory Outcome Measure",
         }[code]
-        add(code, label, e.name[:200])
+        add(code, label, to_ascii(e.name)[:200])
     consent = dm.frame["RFICDTC"].dropna()
     add("SSTDTC", "Study Start Date", min(consent) if len(consent) else None)
     cut = iso_date(pd.Series([pd.Timestamp(ctx.source.data_cut).tz_localize(None)]))[0]
