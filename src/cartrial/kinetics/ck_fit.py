@@ -24,17 +24,21 @@ A profile of 7-11 samples carries the biphasic form's 7 parameters poorly, so:
   2 beta`` or FB within 1e-5 of 0 or 1); a model Cmax more than 4 times the observed
   maximum (the peak placed between samples where no sample supports it). The numeric
   bounds are this project's choices (assumed), stated here and in every flag.
-- **Model choice by AICc.** Both forms are fitted where the samples allow (at least
-  ``p + 2`` quantified samples: 2 degrees of freedom for the residual SD); the supported
-  fit with the smaller AICc is chosen (AICc = ``-2 lnL + 2k + 2k(k + 1) / (N - k - 1)``,
-  ``k`` parameters including ``sigma``, ``N`` samples fitted; Hurvich CM & Tsai CL,
-  Biometrika 1989;76:297-307). When neither is supported, the smaller-AICc fit is returned
-  withheld with every flag.
+- **Model choice by AICc.** Each of the three forms (:data:`cartrial.kinetics.ck_model.FORMS`)
+  is fitted where the samples allow (at least ``p + 2`` quantified samples: 2 degrees of
+  freedom for the residual SD); the supported fit with the smallest AICc is chosen (AICc =
+  ``-2 lnL + 2k + 2k(k + 1) / (N - k - 1)``, ``k`` parameters including ``sigma``, ``N``
+  samples fitted; Hurvich CM & Tsai CL, Biometrika 1989;76:297-307). When none is
+  supported, the smallest-AICc fit is returned withheld with its flags.
+- **Shrunk to a population** (:func:`fit_ck_population`): the MAP fit of the biphasic form
+  under the population prior of :mod:`cartrial.kinetics.ck_population` (rules there).
 
 NCA stays the primary source of Cmax and Tmax (:mod:`cartrial.kinetics.nca`); the model's
-values describe the curve. Optimisation is SciPy's (Nelder-Mead from several data-based
-starting points, then BFGS); only the flags and the model choice, which are this project's
-domain, are written here.
+values describe the curve. Optimisation is SciPy's (BFGS from data-based starting points,
+Nelder-Mead from the best, BFGS again; the objective evaluates a batch of parameter vectors
+at once so that finite-difference gradients and the Hessian cost one NumPy call each); the
+Hessian's step is 5 % on the unconstrained scale (:data:`HESSIAN_STEP`). Only the flags,
+the model choice and the corrections, which are this project's domain, are written here.
 """
 
 from __future__ import annotations
