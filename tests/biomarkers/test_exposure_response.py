@@ -11,8 +11,8 @@ import pytest
 from cartrial.biomarkers.exposure_response import (
     compute_exposure_response,
     derive_outcomes,
-    plot_exposure_by_outcome,
 )
+from cartrial.report.figures.exposure_response import plot_exposure_by_outcome
 
 
 def _two_level_data() -> pd.DataFrame:

@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from cartrial.errors import InputError
-from cartrial.kinetics.ck_fit import FLAGS, count_fits, fit_ck_model, fit_form
+from cartrial.kinetics.ck_fit import FLAGS, count_fits, fit_ck_model, fit_ck_population, fit_form
 from cartrial.kinetics.ck_model import (
     BIPHASIC,
     MONOPHASIC,
@@ -23,6 +23,7 @@ from cartrial.kinetics.ck_model import (
     log_predict,
     predict,
 )
+from cartrial.kinetics.ck_population import SOLID_TUMOUR
 
 P = CkParameters(cmax=1e4, tmax=10.0, rho=0.5, alpha=0.3, beta=0.01, fraction_persisting=0.1)
 
@@ -150,8 +151,8 @@ def test_counts_name_every_outcome() -> None:
     counts = count_fits([fitted, None, None])
     assert (counts.profiles, counts.by_form["biphasic"], counts.not_fitted) == (3, 1, 2)
     assert counts.describe() == (
-        "3 profiles: 1 biphasic, 0 biphasic_fixed_terminal, 0 monophasic; 0 withheld "
-        "(flagged), 2 not fitted (too few quantified samples)"
+        "3 profiles: 1 biphasic, 0 biphasic_fixed_terminal, 0 monophasic, "
+        "0 biphasic_population; 0 withheld (flagged), 2 not fitted (too few quantified samples)"
     )
 
 
@@ -164,3 +165,32 @@ def test_blq_needs_an_lloq_to_be_censored() -> None:
     t, c, _, _ = _profile()
     with pytest.raises(InputError, match="an LLOQ > 0 for every BLQ sample"):
         fit_ck_model(t, c, math.nan)
+
+
+def test_population_prior_is_stein_scaled_for_solid_tumours() -> None:
+    """Stein 2019 Table 1 with Cmax and fold expansion / 10, FB x 5 (SIMULATOR_ANCHORS P6):
+    ln 2400, ln 9.3, ln(ln 390 / 9.3) with variance 2.4 / (ln 390)^2 + 0.38, ln 0.16,
+    ln 0.0032, logit 0.0395; the residual SD's log around ln 0.40 with SD 0.5."""
+    means, sds = SOLID_TUMOUR.prior()
+    assert means == pytest.approx(
+        [7.783224, 2.230014, -0.443913, -1.832581, -5.744604, -3.191153, -0.916291], abs=1e-6
+    )
+    assert sds**2 == pytest.approx([0.65, 0.38, 0.447425, 0.91, 0.86, 0.8, 0.25], abs=1e-6)
+
+
+def test_population_fit_shrinks_a_sparse_profile_to_the_population() -> None:
+    """Three quantified samples: the per-subject fit refuses; the population fit gives the
+    biphasic form with each estimate between the data and the prior, and says how much."""
+    t = np.array([7.0, 14, 28, 90])
+    c = np.array([3000.0, 800, 200, 0])
+    with pytest.raises(InputError):
+        fit_ck_model(t, c, 50.0)
+    fit = fit_ck_population(t, c, 50.0, SOLID_TUMOUR)
+    assert fit.form == "biphasic_population"
+    assert set(fit.shrinkage) == {*BIPHASIC.names, "sigma"}
+    assert all(0.0 <= b <= 1.0 for b in fit.shrinkage.values())
+    # the terminal rate is not in the data: its estimate is the prior's, barely moved
+    assert fit.shrinkage["beta"] > 0.9
+    assert 0.0032 / 2 < fit.estimates["beta"] < 0.0032 * 2
+    assert "MAP shrunk to the population prior" in fit.reason
+    assert math.isnan(fit.aicc)

@@ -2,7 +2,7 @@
 
 - ``Environment(`` is constructed in ``cartrial/report/environment.py`` only (a grep of
   ``src``);
-- the domain packages (safety, response, kinetics, survival, escalation) import neither
+- the domain packages (safety, response, kinetics, survival, escalation, biomarkers) import neither
   jinja2 nor matplotlib, nor ``cartrial.report``: every import statement of every module
   (found with ``pkgutil.walk_packages``, read with ``ast``, imports inside functions
   included), and, in a fresh interpreter, what importing all of them loads.
@@ -26,6 +26,7 @@ DOMAIN = (
     "cartrial.kinetics",
     "cartrial.survival",
     "cartrial.escalation",
+    "cartrial.biomarkers",
 )
 FORBIDDEN = ("jinja2", "matplotlib", "cartrial.report")
 

@@ -15,13 +15,15 @@ reviews):
    estimated (with the reason) when all outcomes are equal or the outcome is
    perfectly separated by exposure (the MLE does not exist).
 4. Spearman rank correlation between exposure and the outcome (scipy).
+
+The box and strip plot of exposure by outcome is drawn by
+:mod:`cartrial.report.figures.exposure_response`.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,18 +31,11 @@ import statsmodels.api as sm
 from scipy import stats
 
 from cartrial.errors import InputError
-from cartrial.extras import MissingExtraError
-
-try:
-    from matplotlib.figure import Figure
-except ImportError as exc:
-    raise MissingExtraError("matplotlib") from exc
 
 __all__ = [
     "ExposureResponse",
     "compute_exposure_response",
     "derive_outcomes",
-    "plot_exposure_by_outcome",
 ]
 
 OUTCOMES = ("crs_grade_ge2", "icans", "objective_response")
@@ -136,25 +131,3 @@ def _separated(x: np.ndarray, y: np.ndarray) -> bool:
     """True when a threshold on x splits events from non-events completely."""
     ones, zeros = x[y == 1], x[y == 0]
     return bool(ones.min() > zeros.max() or ones.max() < zeros.min())
-
-
-def plot_exposure_by_outcome(
-    data: pd.DataFrame, *, exposure: str, outcome: str, path: Path, unit: str = ""
-) -> Path:
-    """Box plot with the individual points (strip) of exposure by outcome, log axis."""
-    fig = Figure(figsize=(4, 4))
-    ax = fig.subplots()
-    groups = []
-    for k, label in ((0.0, "no"), (1.0, "yes")):
-        numbers = pd.to_numeric(data.loc[data[outcome] == k, exposure], errors="coerce")
-        values = numbers[numbers > 0].to_numpy(dtype=float)
-        groups.append(values)
-        jitter = np.linspace(-0.08, 0.08, values.size) if values.size else values
-        ax.plot(np.full(values.size, len(groups)) + jitter, values, "o", alpha=0.6, label=label)
-    ax.boxplot(groups, tick_labels=["no", "yes"], showfliers=False)
-    ax.set_yscale("log")
-    ax.set_xlabel(outcome)
-    ax.set_ylabel(f"{exposure} {unit}".strip())
-    fig.tight_layout()
-    fig.savefig(path)
-    return path

@@ -244,21 +244,40 @@ def plot(
             typer.echo(f"wrote {path}")
 
 
+def _json_numbers(value: object) -> object:
+    """``value`` with every NaN or infinity as ``null`` (JSON has neither)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_numbers(v) for v in value]
+    return value
+
+
 @kinetics_app.command("fit")
 @handle_errors
 def fit(
     file: Path = typer.Argument(..., help="Sample table (CSV or parquet)."),
     plot_dir: Path | None = typer.Option(None, "--plot-dir", help="Write one fit figure each."),
+    population: str | None = typer.Option(
+        None,
+        "--population",
+        help="Shrink each fit to a population's values (MAP): solid-tumour (Stein 2019 scaled).",
+    ),
 ) -> None:
     """Fit the multiphasic kinetic model per subject (BLQ censored, form chosen by AICc); JSON.
 
     Each profile is fitted, withheld (flagged: the data cannot support the fit) or not
-    fitted (too few quantified samples); the counts go to stderr.
+    fitted (too few quantified samples); the counts go to stderr. With ``--population``
+    every fit is the biphasic form shrunk to the population (``ck_population``).
     """
-    from cartrial.kinetics.ck_fit import CkFit, count_fits, fit_ck_model
+    from cartrial.kinetics.ck_fit import CkFit, count_fits, fit_ck_model, fit_ck_population
+    from cartrial.kinetics.ck_population import population_named
     from cartrial.kinetics.data import build_profiles, load_samples
     from cartrial.report.figures.kinetics import plot_ck_fit
 
+    prior = population_named(population) if population is not None else None
     profiles = build_profiles(load_samples(file))
     results: list[dict[str, object]] = []
     fits: list[CkFit | None] = []
@@ -268,7 +287,10 @@ def fit(
         record: dict[str, object] = {k: key[k] for k in ("subject", "analyte", "matrix")}
         lloq = float(key["lloq"])
         try:
-            result = fit_ck_model(profiles.time[i], profiles.conc[i], lloq)
+            if prior is None:
+                result = fit_ck_model(profiles.time[i], profiles.conc[i], lloq)
+            else:
+                result = fit_ck_population(profiles.time[i], profiles.conc[i], lloq, prior)
         except InputError as exc:
             record["status"] = "not fitted"
             record["reason"] = f"not fitted: {exc}"
@@ -286,6 +308,7 @@ def fit(
             log_likelihood=result.log_likelihood,
             aicc=result.aicc,
             considered=result.considered,
+            shrinkage=result.shrinkage,
             n_quantified=result.n_quantified,
             n_censored=result.n_censored,
             degrees_of_freedom=result.degrees_of_freedom,
@@ -312,4 +335,4 @@ def fit(
             )
         results.append(record)
     typer.echo(count_fits(fits).describe(), err=True)
-    print_json(results)
+    print_json([_json_numbers(r) for r in results])

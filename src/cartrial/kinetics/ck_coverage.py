@@ -20,56 +20,26 @@ import numpy as np
 from scipy import special
 
 from cartrial.errors import InputError
-from cartrial.kinetics.ck_fit import CkFit, FitCounts, count_fits, fit_ck_model
+from cartrial.kinetics.ck_fit import (
+    CkFit,
+    FitCounts,
+    count_fits,
+    fit_ck_model,
+    fit_ck_population,
+)
 from cartrial.kinetics.ck_model import CkParameters, predict
+from cartrial.kinetics.ck_population import PopulationModel
 from cartrial.kinetics.profiles import FloatArray
 
 __all__ = [
     "SEED_QPCR_DAYS",
-    "SOLID_TUMOUR",
     "Coverage",
-    "PopulationModel",
     "SimulatedProfile",
     "draw_profiles",
     "measure_coverage",
 ]
 
 SEED_QPCR_DAYS = (1.0, 4.0, 7.0, 10.0, 14.0, 21.0, 28.0, 56.0, 90.0, 180.0, 365.0, 730.0)
-
-
-@dataclass(frozen=True)
-class PopulationModel:
-    """Typical values and between-subject variances (omega^2) of the model, and the assay."""
-
-    cmax: float
-    tmax: float
-    fold_expansion: float
-    alpha: float
-    beta: float
-    fraction_persisting: float
-    omega2: dict[str, float]
-    sigma: float
-    lloq: float
-
-
-SOLID_TUMOUR = PopulationModel(
-    cmax=24000.0 / 10,
-    tmax=9.3,
-    fold_expansion=3900.0 / 10,
-    alpha=0.16,
-    beta=0.0032,
-    fraction_persisting=0.0079 * 5,
-    omega2={
-        "cmax": 0.65,
-        "tmax": 0.38,
-        "fold_expansion": 2.4,
-        "alpha": 0.91,
-        "beta": 0.86,
-        "fraction_persisting": 0.8,
-    },
-    sigma=0.40,
-    lloq=50.0,
-)
 
 
 @dataclass(frozen=True)
@@ -139,12 +109,21 @@ class Coverage:
         return self.covered[name] / self.intervals[name] if self.intervals[name] else math.nan
 
 
-def measure_coverage(model: PopulationModel, profiles: Sequence[SimulatedProfile]) -> Coverage:
-    """Fit every profile; count the 95 % intervals that hold the true values (module rule)."""
+def measure_coverage(
+    model: PopulationModel,
+    profiles: Sequence[SimulatedProfile],
+    *,
+    population: PopulationModel | None = None,
+) -> Coverage:
+    """Fit every profile (per subject, or shrunk to ``population``); count the 95 % intervals
+    that hold the true values (module rule)."""
     fits: list[CkFit | None] = []
     for profile in profiles:
         try:
-            fits.append(fit_ck_model(profile.time, profile.conc, model.lloq))
+            if population is None:
+                fits.append(fit_ck_model(profile.time, profile.conc, model.lloq))
+            else:
+                fits.append(fit_ck_population(profile.time, profile.conc, model.lloq, population))
         except InputError:
             fits.append(None)
     names = ("cmax", "tmax", "rho", "alpha", "beta", "fraction_persisting", "sigma")
