@@ -22,7 +22,11 @@ Steps at each follow-up assessment:
 4. New lesions (section 4.3.5): an unequivocal new lesion is PD; an equivocal one is not,
    but when a later assessment shows it unequivocally, PD is dated at its first appearance.
 5. Overall response: Table 1 (with targets) or Table 2 (non-targets only). After an
-   overall CR, the reappearance of any lesion is PD (EORTC RECIST FAQ).
+   overall CR, the reappearance of any lesion is PD (EORTC RECIST FAQ). Reappearance is
+   read from the observations (:func:`lesions_seen_again`): a non-nodal target measured
+   (or "too small") again, a nodal target back to >= 10 mm short axis, a non-target present
+   again; a new lesion is PD anyway. A label alone is not reappearance: Table 1's CR + NE
+   non-target = PR, or a PR from tumour markers not yet normal, stays PR.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ __all__ = [
     "compute_percent_change",
     "compute_target_sum",
     "derive_timepoint_responses",
+    "lesions_seen_again",
 ]
 
 TargetResponse = Literal["CR", "PR", "SD", "PD", "NE"]
@@ -87,6 +92,7 @@ class TimepointResponse(BaseModel):
     non_target: NonTargetResponse | None
     new_lesions: list[str]
     equivocal_new_lesions: list[str]
+    reappeared: list[str] = []
     overall: OverallResponse
     reasons: list[str]
 
@@ -221,6 +227,40 @@ def assess_non_target_response(
     return "CR", "non-target CR: all non-target lesions gone (nodes < 10 mm)"
 
 
+def lesions_seen_again(
+    subject: SubjectAssessments, observations: dict[str, Observation]
+) -> list[str]:
+    """Baseline lesions that an assessment shows present (module step 5).
+
+    At an overall CR every non-nodal target is gone, every nodal target < 10 mm and every
+    non-target absent, so after a CR these are the lesions that reappeared.
+
+    >>> t = [BaselineLesion(id="T1", organ="liver", role="target", value=20, unit="mm"),
+    ...      BaselineLesion(id="NT1", organ="pleura", role="non_target")]
+    >>> s = SubjectAssessments(subject_id="1", baseline_date="2026-01-01",
+    ...     reference_date="2026-01-02", lesions=t)
+    >>> lesions_seen_again(s, {"T1": Observation(lesion_id="T1", status="disappeared"),
+    ...                        "NT1": Observation(lesion_id="NT1", status="not_evaluated")})
+    []
+    """
+    seen: list[str] = []
+    for lesion in subject.lesions:
+        obs = observations.get(lesion.id)
+        if obs is None:
+            continue
+        if lesion.role == "non_target":
+            if obs.kind in ("present", "unequivocal_progression", "increased"):
+                seen.append(lesion.id)
+            continue
+        size = obs.size_mm()
+        if lesion.nodal:
+            if size is not None and size >= NODE_NORMAL_BELOW_MM:
+                seen.append(lesion.id)
+        elif obs.kind == "too_small" or (size is not None and size > 0):
+            seen.append(lesion.id)
+    return seen
+
+
 def _non_target_kind(obs: Observation | None) -> str:
     if obs is None:
         return "not_evaluated"
@@ -311,9 +351,13 @@ def derive_timepoint_responses(
             target=target, non_target=non_target, has_new_lesion=bool(new)
         )
         reasons.append(why)
-        if had_cr and overall in ("PR", "SD", "NON-CR/NON-PD"):
+        reappeared = lesions_seen_again(subject, observations) if had_cr else []
+        if reappeared and overall != "PD":
             overall = "PD"
-            reasons.append("after an overall CR any reappearing lesion is PD (EORTC RECIST FAQ)")
+            reasons.append(
+                f"after an overall CR {', '.join(reappeared)} seen again: a reappearing "
+                "lesion is PD (EORTC RECIST FAQ)"
+            )
         had_cr = had_cr or overall == "CR"
         value = target_sum.sum_mm if target_sum is not None else None
         results.append(
@@ -343,6 +387,7 @@ def derive_timepoint_responses(
                 non_target=non_target,
                 new_lesions=new,
                 equivocal_new_lesions=equivocal,
+                reappeared=reappeared,
                 overall=overall,
                 reasons=reasons,
             )
