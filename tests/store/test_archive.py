@@ -33,7 +33,7 @@ def exported(tmp_path: Path, sqlite_template: Path) -> Path:
 
 def test_export_writes_json_csv_and_a_manifest_without_credentials_in_csv(exported: Path) -> None:
     manifest = json.loads((exported / "manifest.json").read_text())
-    assert manifest["revision"] == "0008"
+    assert manifest["revision"] == "0010"
     assert manifest["tables"]["subject"]["rows"] == 1
     assert manifest["tables"]["audit_entry"]["rows"] > 20
     assert "auth_session" not in manifest["tables"]
@@ -102,7 +102,7 @@ def test_cli_export_appends_an_export_entry_after_the_files_without_it(
     assert (last.username or "").startswith("cli:")
     # 33 tables less login sessions and API tokens: 31.
     assert last.new_value == (
-        f"whole database at revision 0008 as of audit entry {exported}: {rows} row(s) of "
+        f"whole database at revision 0010 as of audit entry {exported}: {rows} row(s) of "
         f"31 table(s) to {out.resolve()}; source: cli"
     )
 

@@ -46,7 +46,7 @@ def _entries(sessions: Sessions) -> list[AuditEntry]:
 
 
 def test_head_migration_creates_exactly_the_models_schema(engine: Engine) -> None:
-    assert head_revision() == "0008"
+    assert head_revision() == "0010"
     assert schema_differences(engine) == []
 
 
@@ -220,7 +220,7 @@ def test_migrations_go_down_to_nothing_and_back_up(engine: Engine) -> None:
 
     assert downgrade(engine, "base") is None
     assert current_revision(engine) is None
-    assert upgrade(engine) == "0008"
+    assert upgrade(engine) == "0010"
     assert schema_differences(engine) == []
 
 

@@ -80,7 +80,7 @@ def test_a_downgrade_that_would_rewrite_a_signed_word_is_refused(engine: Engine)
     assert refused.value.field == "escalation_decision.action"
     assert refused.value.value == "de-escalate"
     assert decision.id in refused.value.expected
-    assert current_revision(engine) == "0008"
+    assert current_revision(engine) == "0010"
 
 
 def test_a_decision_stored_before_0008_keeps_its_word_through_the_upgrade(engine: Engine) -> None:
@@ -98,7 +98,7 @@ def test_a_decision_stored_before_0008_keeps_its_word_through_the_upgrade(engine
                 "'2026-03-01 09:00:00')"
             )
         )
-    assert upgrade(engine) == "0008"
+    assert upgrade(engine) == "0010"
     with engine.connect() as conn:
         kept = conn.execute(text("SELECT action FROM escalation_decision WHERE id = 'd1'"))
         assert kept.scalar_one() == "deescalate"

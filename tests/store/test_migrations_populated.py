@@ -184,13 +184,13 @@ def test_a_populated_database_goes_down_to_0004_and_up_twice_with_every_row_and_
     assert _counts(at_0004) == at_head
     assert _chain(engine) == intact
 
-    assert upgrade(engine) == "0008"
+    assert upgrade(engine) == "0010"
     assert _counts(_contents(engine)) == at_head
     assert _chain(engine) == intact
 
     assert downgrade(engine, "0004") == "0004"
     assert _contents(engine) == at_0004
-    assert upgrade(engine) == "0008"
+    assert upgrade(engine) == "0010"
     assert _counts(_contents(engine)) == at_head
     assert _cli_verify(engine) == (0, intact + "\n")
     if engine.dialect.name == "sqlite":
@@ -223,7 +223,7 @@ def test_a_downgrade_that_would_cut_a_stored_engine_version_is_refused_and_chang
         "RECIST 1.1', expected at most 32 characters, the column's size at revision 0004 "
         f"(1 record(s) longer, first {week8.id}): downgrade refused, nothing changed"
     )
-    assert current_revision(engine) == "0008"
+    assert current_revision(engine) == "0010"
     assert _contents(engine) == before
     entries = len(before["audit_entry"])
     assert _chain(engine) == f"audit trail intact: {entries} entries, hash chain verified"
@@ -269,4 +269,4 @@ def test_sqlite_migrations_refuse_a_connection_with_an_open_transaction(
     with refused, sqlite_engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0005")
-    assert current_revision(sqlite_engine) == "0008"
+    assert current_revision(sqlite_engine) == "0010"

@@ -187,7 +187,7 @@ def test_sites_registered_before_migration_0006_get_utc(engine: Engine) -> None:
             ),
             {"t": t},
         )
-    assert upgrade(engine) == "0008"
+    assert upgrade(engine) == "0010"
     with engine.connect() as conn:
         assert conn.execute(text("SELECT code, time_zone FROM site")).all() == [("SZ", "UTC")]
 

@@ -20,7 +20,7 @@ def _run(url: str, *args: str) -> tuple[int, str]:
 def test_init_add_user_and_verify_then_tampering_is_named(tmp_path: Path) -> None:
     path = tmp_path / "trial.db"
     url = f"sqlite:///{path}"
-    assert _run(url, "db", "init") == (0, f"initialised {url} at revision 0008\n")
+    assert _run(url, "db", "init") == (0, f"initialised {url} at revision 0010\n")
     assert _run(url, "db", "init")[0] == 2
     assert _run(url, "site", "add", "A", "Site A", "--time-zone", "Asia/Shanghai") == (
         0,

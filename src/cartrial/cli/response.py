@@ -281,11 +281,11 @@ def summary_command(
         seen[subject.subject_id] = f
     for subject, f in zip(subjects, files, strict=True):
         if config.criteria_for(subject.tumour_type or "") == "mrecist11":
-            issues = check_mrecist_baseline(subject)
+            issues = check_mrecist_baseline(subject, settings=config)
             if issues:
                 raise BaselineError(issues, source=str(f), criteria="mRECIST 1.1")
         else:
-            require_valid_baseline(subject, source=str(f))
+            require_valid_baseline(subject, source=str(f), settings=config)
     summary = summarise_study(subjects, settings=config, window_days=window_days)
     if html is not None:
         from cartrial.response.html import render_summary_html

@@ -424,7 +424,7 @@ def assess_irecist(
 ) -> SubjectIRecist:
     """Check the baseline, derive every iRECIST time point and the iBOR."""
     settings = settings or ResponseSettings()
-    require_valid_baseline(subject, source=source)
+    require_valid_baseline(subject, source=source, settings=settings)
     timepoints = derive_itimepoint_responses(subject, settings=settings)
     return SubjectIRecist(
         subject_id=subject.subject_id,

@@ -24,6 +24,7 @@ from cartrial.errors import InputError, input_error_from_validation
 __all__ = [
     "Assessment",
     "BaselineLesion",
+    "LesionType",
     "NewLesion",
     "Observation",
     "SubjectAssessments",
@@ -34,6 +35,23 @@ __all__ = [
 Unit = Literal["mm", "cm"]
 Role = Literal["target", "non_target"]
 Method = Literal["ct", "mri", "calipers", "xray"]
+#: Kinds of lesion that decide measurability apart from size (RECIST 1.1 sections
+#: 3.1.2-3.1.3); ``mass`` is any other lesion or node, measurable by its size.
+LesionType = Literal[
+    "mass",
+    "cystic",
+    "bone_soft_tissue",
+    "bone_blastic",
+    "bone_lytic_without_soft_tissue",
+    "pleural_effusion",
+    "pericardial_effusion",
+    "ascites",
+    "leptomeningeal",
+    "inflammatory_breast",
+    "lymphangitic_skin",
+    "lymphangitic_lung",
+    "abdominal_mass_by_exam",
+]
 ObservationStatus = Literal[
     "measured",
     "disappeared",
@@ -78,6 +96,11 @@ class BaselineLesion(_Record):
 
     ``pleural_level`` (1-3) marks a mesothelioma pleural-rind thickness measurement for
     mRECIST (:mod:`cartrial.response.mrecist`): the CT level it is measured on.
+    ``lesion_type`` says what kind of lesion it is where that decides measurability
+    (effusions, ascites, blastic bone ... are never measurable; RECIST 1.1 section 3.1.2);
+    ``previously_irradiated`` marks a lesion in a previously irradiated field (or treated
+    loco-regionally) and ``progressed_since_irradiation`` whether it has progressed since
+    (section 3.1.3; :mod:`cartrial.response.baseline` applies the protocol's rule).
     """
 
     id: str = Field(min_length=1)
@@ -89,10 +112,17 @@ class BaselineLesion(_Record):
     method: Method = "ct"
     slice_thickness_mm: Decimal | None = Field(default=None, gt=0, le=50)
     pleural_level: int | None = Field(default=None, ge=1, le=3)
+    lesion_type: LesionType = "mass"
+    previously_irradiated: bool = False
+    progressed_since_irradiation: bool = False
 
     @model_validator(mode="after")
     def _unit_given(self) -> BaselineLesion:
         _need_unit(f"lesion {self.id!r}", self.value, self.unit)
+        if self.progressed_since_irradiation and not self.previously_irradiated:
+            raise ValueError(
+                f"lesion {self.id!r}: progressed_since_irradiation needs previously_irradiated"
+            )
         return self
 
     @property

@@ -16,6 +16,12 @@ Sources of the defaults:
 - ``mrecist_pd_min_increase_mm = 5``: modified RECIST 1.1 for mesothelioma (Armato 2018)
   aligns progression with RECIST 1.1's absolute 5 mm; the original modified RECIST
   (Byrne 2004) has no absolute threshold (set 0 to reproduce it).
+- ``cystic_targets_allowed = True``: RECIST 1.1 section 3.1.3, cystic metastases "can be
+  considered as measurable lesions, if they meet the definition of measurability" (non-cystic
+  lesions are preferred as targets); a protocol may exclude them.
+- ``irradiated_targets = "if_progressed"``: RECIST 1.1 section 3.1.3, lesions in a previously
+  irradiated area "are usually not considered measurable unless there has been demonstrated
+  progression in the lesion"; ``never`` for protocols that exclude them outright.
 - ``icpd_min_days = 28``: iRECIST (Seymour 2017): confirmation at the next assessment 4-8
   weeks after iUPD; EORTC iRECIST FAQ: not before 4 weeks.
 """
@@ -58,6 +64,8 @@ class ResponseSettings(BaseModel):
     too_small_default_mm: Decimal = Field(default=Decimal("5"), gt=0, le=10)
     icpd_min_days: int = Field(default=28, ge=1, le=365)
     mrecist_pd_min_increase_mm: Decimal = Field(default=Decimal("5"), ge=0, le=20)
+    cystic_targets_allowed: bool = True
+    irradiated_targets: Literal["if_progressed", "never"] = "if_progressed"
     default_criteria: Criteria = "recist11"
     criteria_by_tumour_type: dict[str, Criteria] = Field(default_factory=dict)
 
