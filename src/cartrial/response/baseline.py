@@ -14,7 +14,7 @@ Rules checked, each reported with the lesion it concerns (never corrected silent
 4. ``nodal-pathological``: a non-target node measured at baseline has short axis >= 10 mm;
    nodes < 10 mm are not pathological and are not recorded (section 3.1.1).
 5. ``at-most-5-targets`` and ``at-most-2-per-organ`` (section 3.2).
-6. ``some-disease``: at least one target or non-target lesion.
+6. ``some-disease``: a baseline assessment with at least one target or non-target lesion.
 7. ``truly-non-measurable``: a target whose kind is non-measurable whatever its size
    (section 3.1.2: leptomeningeal disease, ascites, pleural or pericardial effusion,
    inflammatory breast disease, lymphangitic involvement of skin or lung, abdominal masses
@@ -169,6 +169,9 @@ def check_baseline(
     """Every violation of the RECIST 1.1 baseline rules, in the order of the module docstring."""
     settings = settings or ResponseSettings()
     issues: list[BaselineIssue] = []
+    if not subject.has_baseline:
+        message = "no baseline assessment (baseline_date is null): response cannot be assessed"
+        return [BaselineIssue(rule="some-disease", lesion_id=None, message=message)]
     if not subject.lesions:
         issues.append(BaselineIssue(rule="some-disease", lesion_id=None, message="no lesion"))
     for lesion in subject.lesions:

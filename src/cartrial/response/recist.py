@@ -21,6 +21,11 @@ Steps at each follow-up assessment:
    markers normal; otherwise non-CR/non-PD.
 4. New lesions (section 4.3.5): an unequivocal new lesion is PD; an equivocal one is not,
    but when a later assessment shows it unequivocally, PD is dated at its first appearance.
+6. Date of progression (FDA 2018 endpoints guidance, PFS censoring table, "progression
+   documented between scheduled visits"), when one assessment's scans were done on
+   different days (``scan_date`` of a lesion): the earliest of the scans that show it: a
+   new lesion's or reappearing lesion's scan, an unequivocally progressing non-target's
+   scan, and for target PD the last scan of the measured targets (the sum needs them all).
 5. Overall response: Table 1 (with targets) or Table 2 (non-targets only). After an
    overall CR, the reappearance of any lesion is PD (EORTC RECIST FAQ). Reappearance is
    read from the observations (:func:`lesions_seen_again`): a non-nodal target measured
@@ -37,7 +42,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cartrial.response.lesions import BaselineLesion, Observation, SubjectAssessments
+from cartrial.response.lesions import Assessment, BaselineLesion, Observation, SubjectAssessments
 from cartrial.response.settings import ResponseSettings
 
 __all__ = [
@@ -94,6 +99,7 @@ class TimepointResponse(BaseModel):
     equivocal_new_lesions: list[str]
     reappeared: list[str] = []
     overall: OverallResponse
+    progression_date: dt.date | None = None
     reasons: list[str]
 
 
@@ -261,6 +267,37 @@ def lesions_seen_again(
     return seen
 
 
+def _progression_date(
+    assessment: Assessment,
+    subject: SubjectAssessments,
+    *,
+    target_pd: bool,
+    non_target_pd: bool,
+    new: list[str],
+    reappeared: list[str],
+) -> dt.date:
+    """The earliest scan that shows the progression (module step 6)."""
+    observations = {o.lesion_id: o for o in assessment.lesions}
+    roles = {lesion.id: lesion.role for lesion in subject.lesions}
+    candidates: list[dt.date] = []
+    if target_pd:
+        measured = [
+            o.scan_date or assessment.date
+            for lid, o in observations.items()
+            if roles.get(lid) == "target" and o.kind != "not_evaluated"
+        ]
+        candidates.append(max(measured, default=assessment.date))
+    if non_target_pd:
+        candidates += [
+            o.scan_date or assessment.date
+            for o in observations.values()
+            if roles.get(o.lesion_id) == "non_target" and o.kind == "unequivocal_progression"
+        ]
+    candidates += [n.scan_date or assessment.date for n in assessment.new_lesions if n.id in new]
+    candidates += [observations[lid].scan_date or assessment.date for lid in reappeared]
+    return min(candidates, default=assessment.date)
+
+
 def _non_target_kind(obs: Observation | None) -> str:
     if obs is None:
         return "not_evaluated"
@@ -389,19 +426,31 @@ def derive_timepoint_responses(
                 equivocal_new_lesions=equivocal,
                 reappeared=reappeared,
                 overall=overall,
+                progression_date=(
+                    _progression_date(
+                        assessment,
+                        subject,
+                        target_pd=target == "PD",
+                        non_target_pd=non_target == "PD",
+                        new=new,
+                        reappeared=reappeared,
+                    )
+                    if overall == "PD"
+                    else None
+                ),
                 reasons=reasons,
             )
         )
         if value is not None and nadir is not None and target != "NE":
             nadir = min(nadir, value)
-    return _date_pd_at_first_equivocal_appearance(results)
+    return _date_pd_at_first_equivocal_appearance(results, subject)
 
 
 def _date_pd_at_first_equivocal_appearance(
-    results: list[TimepointResponse],
+    results: list[TimepointResponse], subject: SubjectAssessments
 ) -> list[TimepointResponse]:
     """RECIST 1.1 section 4.3.5: a new lesion first equivocal, later unequivocal, is PD
-    dated at the assessment where it first appeared."""
+    dated at the assessment where it first appeared (at its scan there, step 6)."""
     first_equivocal: dict[str, int] = {}
     out = list(results)
     for i, tp in enumerate(results):
@@ -410,9 +459,12 @@ def _date_pd_at_first_equivocal_appearance(
         for lid in tp.new_lesions:
             j = first_equivocal.get(lid)
             if j is not None and out[j].overall != "PD":
+                first = subject.assessments[j]
+                scan = next(n.scan_date for n in first.new_lesions if n.id == lid)
                 out[j] = out[j].model_copy(
                     update={
                         "overall": "PD",
+                        "progression_date": scan or first.date,
                         "reasons": [
                             *out[j].reasons,
                             f"new lesion {lid} confirmed unequivocal on {tp.date.isoformat()}: "
