@@ -73,7 +73,7 @@ CENSORING_RULES: dict[str, str] = {
     "missed-assessments": "progression or death after missed assessments: "
     "censored at the last adequate assessment before it",
     "progression": "progression: event at the earliest scan of the first PD assessment",
-    "death": "death without progression: event at the death date",
+    "death": "death (for PFS and DOR: before any progression): event at the death date",
     "symptomatic-deterioration": "symptomatic deterioration without radiological "
     "progression, an event by the protocol: event at its date",
     "no-assessment": "no adequate post-baseline assessment and no death: censored at the start",
