@@ -64,6 +64,7 @@ class LesionInput:
     lesion_type: str = "mass"
     previously_irradiated: bool = False
     progressed_since_irradiation: bool = False
+    scanned_on: dt.date | None = None
 
 
 def _baseline_lesion(m: LesionMeasurement) -> dict[str, Any]:
@@ -107,14 +108,16 @@ def _check_target_kind(lesion: LesionInput, i: int, settings: ResponseSettings) 
 
 
 def _observation(m: LesionMeasurement) -> dict[str, Any]:
+    scan = {"scan_date": m.scanned_on} if m.scanned_on is not None else {}
     if m.diameter_mm is not None:
-        return {"lesion_id": m.lesion_code, "value": m.diameter_mm, "unit": "mm"}
-    return {"lesion_id": m.lesion_code, "status": m.status}
+        return {"lesion_id": m.lesion_code, "value": m.diameter_mm, "unit": "mm", **scan}
+    return {"lesion_id": m.lesion_code, "status": m.status, **scan}
 
 
 def _new_lesion(m: LesionMeasurement) -> dict[str, Any]:
     size = {"value": m.diameter_mm, "unit": "mm"} if m.diameter_mm is not None else {}
-    return {"id": m.lesion_code, "organ": m.location, "nodal": m.is_nodal, **size}
+    scan = {"scan_date": m.scanned_on} if m.scanned_on is not None else {}
+    return {"id": m.lesion_code, "organ": m.location, "nodal": m.is_nodal, **size, **scan}
 
 
 def _engine_input(
@@ -218,6 +221,12 @@ def record_tumour_assessment(
                 "a code not used twice in one assessment",
             )
         codes.add(lesion.lesion_code)
+        if lesion.scanned_on is not None and lesion.scanned_on > assessed_on:
+            raise InputError(
+                f"lesions[{i}].scanned_on",
+                lesion.scanned_on.isoformat(),
+                f"on or before the assessment's date {assessed_on.isoformat()} (its last scan)",
+            )
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "ae.record")
         settings = settings_from_protocol(protocol_of(session, subject).response)
@@ -242,6 +251,7 @@ def record_tumour_assessment(
                     lesion_type=lesion.lesion_type,
                     previously_irradiated=lesion.previously_irradiated,
                     progressed_since_irradiation=lesion.progressed_since_irradiation,
+                    scanned_on=lesion.scanned_on,
                 )
             )
         session.flush()

@@ -48,7 +48,9 @@ class LesionMeasurement(Record):
     ``status`` when there is no measurement: targets ``disappeared``, ``too_small``,
     ``not_evaluated``; non-targets ``present``, ``absent``, ``unequivocal_progression``.
     ``lesion_type``, ``previously_irradiated`` and ``progressed_since_irradiation``
-    decide measurability apart from size (RECIST 1.1 sections 3.1.2-3.1.3).
+    decide measurability apart from size (RECIST 1.1 sections 3.1.2-3.1.3);
+    ``scanned_on`` is the day of this lesion's scan when the assessment's scans were
+    done on different days (progression dated by the earliest scan, FDA 2018).
     """
 
     __tablename__ = "lesion_measurement"
@@ -68,6 +70,7 @@ class LesionMeasurement(Record):
     lesion_type: Mapped[str] = mapped_column(String(40), default="mass")
     previously_irradiated: Mapped[bool] = mapped_column(Boolean, default=False)
     progressed_since_irradiation: Mapped[bool] = mapped_column(Boolean, default=False)
+    scanned_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Sample(Record):

@@ -635,6 +635,9 @@ class LesionIn(_In):
     )
     previously_irradiated: bool = False
     progressed_since_irradiation: bool = False
+    scanned_on: dt.date | None = Field(
+        default=None, description="this lesion's scan, when the assessment's scans differ"
+    )
     diameter_mm: Decimal | None = Field(
         default=None,
         ge=0,
@@ -691,6 +694,7 @@ class LesionOut(_Out):
     lesion_type: str = "mass"
     previously_irradiated: bool = False
     progressed_since_irradiation: bool = False
+    scanned_on: dt.date | None = None
 
 
 class TumourAssessmentOut(_Out):
