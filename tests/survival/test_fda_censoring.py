@@ -128,3 +128,10 @@ def test_every_rule_has_its_text() -> None:
         "missed-assessments",
     ):
         assert rule in CENSORING_RULES
+
+
+def test_progression_before_a_symptomatic_deterioration_event_decides() -> None:
+    s = subject((56, "PD"), symptomatic_deterioration_date=70)
+    pfs = derive_pfs(s, settings=SurvivalSettings(symptomatic_deterioration_is_event=True))
+    assert (pfs.days, pfs.rule) == (56, "progression")
+    assert "progression decides first" in pfs.notes[0]

@@ -223,14 +223,13 @@ def _progression_free(
     deterioration = subject.symptomatic_deterioration_date
     if deterioration is None or result.rule == "symptomatic-deterioration":
         return result
-    return result.model_copy(
-        update={
-            "notes": [
-                f"symptomatic deterioration on {deterioration} recorded: not an event "
-                "(symptomatic_deterioration_is_event is false; FDA 2018, EMA Appendix 1)"
-            ]
-        }
+    why = (
+        f"an event by the protocol, but {result.rule} decides first"
+        if settings.symptomatic_deterioration_is_event
+        else "not an event (symptomatic_deterioration_is_event is false; FDA 2018, EMA Appendix 1)"
     )
+    note = f"symptomatic deterioration on {deterioration} recorded: {why}"
+    return result.model_copy(update={"notes": [note]})
 
 
 def _progression_free_rule(
