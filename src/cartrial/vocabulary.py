@@ -20,6 +20,7 @@ __all__ = [
     "GRADING_SCALES",
     "LEGACY_ESCALATION_ACTIONS",
     "LESION_KINDS",
+    "LESION_TYPES",
     "LOT_STATUSES",
     "QUERY_STATUSES",
     "ROLES",
@@ -109,6 +110,23 @@ LEGACY_ESCALATION_ACTIONS = ("deescalate",)
 GRADING_SCALES = ("ctcae_v5", "astct_2019")
 #: RECIST 1.1 lesion categories at an assessment.
 LESION_KINDS = ("target", "non_target", "new")
+#: Kinds of lesion that decide RECIST 1.1 measurability apart from size (sections
+#: 3.1.2-3.1.3); ``cartrial.response.lesions.LesionType`` spells the same words.
+LESION_TYPES = (
+    "mass",
+    "cystic",
+    "bone_soft_tissue",
+    "bone_blastic",
+    "bone_lytic_without_soft_tissue",
+    "pleural_effusion",
+    "pericardial_effusion",
+    "ascites",
+    "leptomeningeal",
+    "inflammatory_breast",
+    "lymphangitic_skin",
+    "lymphangitic_lung",
+    "abdominal_mass_by_exam",
+)
 #: Assays run on a subject's samples: CAR transgene copies (qPCR), CAR-T cells
 #: (flow cytometry), cytokines, anti-drug antibodies.
 ASSAYS = ("car_transgene_qpcr", "car_t_flow", "cytokines", "anti_drug_antibody")

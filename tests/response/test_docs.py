@@ -8,7 +8,8 @@ from pathlib import Path
 from cartrial.response.lesions import ObservationStatus
 from cartrial.response.settings import ResponseSettings
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "response.md").read_text(encoding="utf-8")
+DOC_DIR = Path(__file__).resolve().parents[2] / "docs"
+DOC = (DOC_DIR / "response.md").read_text(encoding="utf-8")
 
 
 def test_every_response_setting_is_documented() -> None:
@@ -44,3 +45,17 @@ def test_the_input_example_in_the_docs_is_valid() -> None:
     # day 42 meets the SD minimum, so the unconfirmed PR counts as SD.
     assert [t.overall for t in result.timepoints] == ["PR"]
     assert result.best_overall_response.response == "SD"
+
+
+def test_every_lesion_type_is_documented() -> None:
+    from cartrial.response.lesions import LesionType
+
+    missing = [t for t in typing.get_args(LesionType) if f"`{t}`" not in DOC]
+    assert missing == []
+
+
+def test_every_censoring_rule_is_documented_in_survival_md() -> None:
+    from cartrial.survival.derive import CENSORING_RULES
+
+    survival = (DOC_DIR / "survival.md").read_text(encoding="utf-8")
+    assert [r for r in CENSORING_RULES if f"`{r}`" not in survival] == []

@@ -90,8 +90,9 @@ def test_new_therapy_after_pd_does_not_change_pfs() -> None:
 def test_every_derived_time_names_its_rule() -> None:
     result = derive_pfs(follow_up((56, "SD"), (169, "PD")))
     assert result.reason == (
-        "progression or death after two or more missed assessments: "
-        "censored at the last adequate assessment before it"
+        "progression or death after missed assessments: "
+        "censored at the last adequate assessment before it "
+        "(113 days after 2026-03-09 > 2 x 56 days)"
     )
 
 

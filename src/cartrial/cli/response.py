@@ -24,6 +24,7 @@ from cartrial.response.lesions import parse_subject
 from cartrial.response.mrecist import assess_mrecist, check_mrecist_baseline
 from cartrial.response.settings import ResponseSettings, settings_from_protocol
 from cartrial.response.summary import StudySummary, summarise_study
+from cartrial.survival.derive import CENSORING_RULES
 
 __all__ = ["response_app"]
 
@@ -188,6 +189,8 @@ def _render_summary(summary: StudySummary) -> None:
         table.add_column(column)
     for column in ("best %", "PFS d", "OS d", "DOR d"):
         table.add_column(column, justify="right")
+    for column in ("PFS rule", "OS rule", "DOR rule"):
+        table.add_column(column)
     for r in summary.subjects:
         table.add_row(
             r.subject_id,
@@ -201,8 +204,12 @@ def _render_summary(summary: StudySummary) -> None:
             f"{r.pfs.days}{'' if r.pfs.event else '+'}",
             f"{r.os.days}{'' if r.os.event else '+'}",
             "" if r.dor is None else f"{r.dor.days}{'' if r.dor.event else '+'}",
+            r.pfs.rule,
+            r.os.rule,
+            "" if r.dor is None else r.dor.rule,
         )
     print_table(table)
+    _render_rules(summary)
     for title, rates in (
         ("whole follow-up", summary.rates),
         (f"within {summary.window_days} days", summary.rates_in_window),
@@ -220,7 +227,8 @@ def _render_summary(summary: StudySummary) -> None:
                 f"{100 * e.ci_low:.1f}-{100 * e.ci_high:.1f}%",
             )
         print_table(table)
-    table = Table(title="Kaplan-Meier (days; log-log 95% CI)")
+    rule = next((k.median_rule_text for c in summary.kaplan_meier.values() for k in c), "")
+    table = Table(title=f"Kaplan-Meier (days; log-log 95% CI; {rule})")
     for column in ("endpoint", "group", "n", "events", "median", "95% CI", "landmark rate"):
         table.add_column(column)
     for endpoint, curves in summary.kaplan_meier.items():
@@ -239,6 +247,25 @@ def _render_summary(summary: StudySummary) -> None:
                 f"{landmark_label(landmark.time)}: {rate}",
             )
     print_table(table)
+
+
+def _render_rules(summary: StudySummary) -> None:
+    """Each censoring rule applied, in words, and the notes of any derived time."""
+    used: dict[str, str] = {}
+    notes: list[str] = []
+    for r in summary.subjects:
+        for t in (r.pfs, r.os, r.dor):
+            if t is not None:
+                used.setdefault(t.rule, CENSORING_RULES[t.rule])
+                notes += [f"{r.subject_id} {t.endpoint}: {n}" for n in t.notes]
+    table = Table(title="Time-to-event rules applied (cartrial.survival.derive; FDA 2018)")
+    table.add_column("rule", no_wrap=True)
+    table.add_column("meaning")
+    for rule, text in used.items():
+        table.add_row(rule, text)
+    print_table(table)
+    for note in notes:
+        console.print(f"  - {note}", highlight=False)
 
 
 def _fmt_or(value: float | None) -> str:
@@ -280,12 +307,14 @@ def summary_command(
             )
         seen[subject.subject_id] = f
     for subject, f in zip(subjects, files, strict=True):
+        if not subject.has_baseline:
+            continue  # BOR NE, PFS censored at the start (cartrial.response.summary)
         if config.criteria_for(subject.tumour_type or "") == "mrecist11":
-            issues = check_mrecist_baseline(subject)
+            issues = check_mrecist_baseline(subject, settings=config)
             if issues:
                 raise BaselineError(issues, source=str(f), criteria="mRECIST 1.1")
         else:
-            require_valid_baseline(subject, source=str(f))
+            require_valid_baseline(subject, source=str(f), settings=config)
     summary = summarise_study(subjects, settings=config, window_days=window_days)
     if html is not None:
         from cartrial.report.response_page import render_summary_html

@@ -248,6 +248,13 @@ class ResponseAssessment(Provenance):
     confirmation_required: bool = True
     confirmation_min_days: int = Field(default=28, ge=0)
     sd_min_days: int = Field(default=42, ge=0)
+    # RECIST 1.1 3.1.3 and the time-to-event settings of cartrial.response.settings
+    cystic_targets_allowed: bool = True
+    irradiated_targets: Literal["if_progressed", "never"] = "if_progressed"
+    assessment_interval_days: int = Field(default=56, ge=1, le=365)
+    missed_assessments: int = Field(default=2, ge=1, le=10)
+    symptomatic_deterioration_is_event: bool = False
+    km_median_rule: Literal["first", "midpoint"] = "first"
 
 
 class Eligibility(StrictModel):

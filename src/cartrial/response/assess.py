@@ -43,7 +43,7 @@ def assess_recist(
 ) -> SubjectRecist:
     """Check the baseline, derive every time point and the BOR (confirmed per ``settings``)."""
     settings = settings or ResponseSettings()
-    require_valid_baseline(subject, source=source)
+    require_valid_baseline(subject, source=source, settings=settings)
     timepoints = derive_timepoint_responses(subject, settings=settings)
     simple = [Timepoint(date=t.date, day=t.day, overall=t.overall) for t in timepoints]
     return SubjectRecist(

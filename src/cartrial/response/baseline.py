@@ -14,7 +14,18 @@ Rules checked, each reported with the lesion it concerns (never corrected silent
 4. ``nodal-pathological``: a non-target node measured at baseline has short axis >= 10 mm;
    nodes < 10 mm are not pathological and are not recorded (section 3.1.1).
 5. ``at-most-5-targets`` and ``at-most-2-per-organ`` (section 3.2).
-6. ``some-disease``: at least one target or non-target lesion.
+6. ``some-disease``: a baseline assessment with at least one target or non-target lesion.
+7. ``truly-non-measurable``: a target whose kind is non-measurable whatever its size
+   (section 3.1.2: leptomeningeal disease, ascites, pleural or pericardial effusion,
+   inflammatory breast disease, lymphangitic involvement of skin or lung, abdominal masses
+   or organomegaly by physical examination; section 3.1.3: blastic bone lesions and lytic
+   ones without a soft-tissue component). A bone lesion with a soft-tissue component is
+   measured by that component (rule 2).
+8. ``cystic-target``: a cystic target where the protocol excludes them (section 3.1.3:
+   cystic metastases may be measurable; ``cystic_targets_allowed``).
+9. ``previously-irradiated``: a target in a previously irradiated field, unless it has
+   progressed since and the protocol allows such targets (section 3.1.3:
+   ``irradiated_targets``, ``if_progressed`` by default or ``never``).
 """
 
 from __future__ import annotations
@@ -25,7 +36,8 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from cartrial.errors import InputError
-from cartrial.response.lesions import SubjectAssessments
+from cartrial.response.lesions import BaselineLesion, SubjectAssessments
+from cartrial.response.settings import ResponseSettings
 
 __all__ = [
     "BaselineError",
@@ -33,12 +45,26 @@ __all__ = [
     "check_baseline",
     "minimum_measurable_mm",
     "require_valid_baseline",
+    "target_kind_issue",
 ]
 
 MAX_TARGETS = 5
 MAX_TARGETS_PER_ORGAN = 2
 NODAL_TARGET_MIN_MM = Decimal(15)
 NODAL_PATHOLOGICAL_MIN_MM = Decimal(10)
+#: Kinds of lesion never measurable (rule 7), in the words of RECIST 1.1 3.1.2-3.1.3.
+TRULY_NON_MEASURABLE: dict[str, str] = {
+    "pleural_effusion": "a pleural effusion",
+    "pericardial_effusion": "a pericardial effusion",
+    "ascites": "ascites",
+    "leptomeningeal": "leptomeningeal disease",
+    "inflammatory_breast": "inflammatory breast disease",
+    "lymphangitic_skin": "lymphangitic involvement of the skin",
+    "lymphangitic_lung": "lymphangitic involvement of the lung",
+    "abdominal_mass_by_exam": "an abdominal mass or organomegaly found by physical examination",
+    "bone_blastic": "a blastic bone lesion",
+    "bone_lytic_without_soft_tissue": "a lytic bone lesion without a soft-tissue component",
+}
 
 
 class BaselineIssue(BaseModel):
@@ -88,13 +114,73 @@ def minimum_measurable_mm(*, method: str, slice_thickness_mm: Decimal | None) ->
     return Decimal(10)
 
 
-def check_baseline(subject: SubjectAssessments) -> list[BaselineIssue]:
+def target_kind_issue(
+    lesion: BaselineLesion, settings: ResponseSettings | None = None
+) -> BaselineIssue | None:
+    """Rules 7-9 for a target: its kind or its irradiated field makes it non-measurable.
+
+    >>> effusion = BaselineLesion(id="T2", organ="pleura", role="target",
+    ...     lesion_type="pleural_effusion", value=40, unit="mm")
+    >>> target_kind_issue(effusion).rule
+    'truly-non-measurable'
+    """
+    settings = settings or ResponseSettings()
+    what = TRULY_NON_MEASURABLE.get(lesion.lesion_type)
+    if what is not None:
+        return BaselineIssue(
+            rule="truly-non-measurable",
+            lesion_id=lesion.id,
+            message=(
+                f"target {lesion.id!r} is {what}: non-measurable whatever its size "
+                "(RECIST 1.1 section 3.1.2-3.1.3); record it as a non-target"
+            ),
+        )
+    if lesion.lesion_type == "cystic" and not settings.cystic_targets_allowed:
+        return BaselineIssue(
+            rule="cystic-target",
+            lesion_id=lesion.id,
+            message=(
+                f"target {lesion.id!r} is cystic and the protocol does not take cystic "
+                "targets (RECIST 1.1 section 3.1.3; cystic_targets_allowed)"
+            ),
+        )
+    if lesion.previously_irradiated and not (
+        lesion.progressed_since_irradiation and settings.irradiated_targets == "if_progressed"
+    ):
+        why = (
+            "the protocol takes no target in an irradiated field"
+            if settings.irradiated_targets == "never"
+            else "without progression since"
+        )
+        return BaselineIssue(
+            rule="previously-irradiated",
+            lesion_id=lesion.id,
+            message=(
+                f"target {lesion.id!r} lies in a previously irradiated field, {why} "
+                f"(RECIST 1.1 section 3.1.3; irradiated_targets={settings.irradiated_targets})"
+            ),
+        )
+    return None
+
+
+def check_baseline(
+    subject: SubjectAssessments, *, settings: ResponseSettings | None = None
+) -> list[BaselineIssue]:
     """Every violation of the RECIST 1.1 baseline rules, in the order of the module docstring."""
+    settings = settings or ResponseSettings()
     issues: list[BaselineIssue] = []
+    if not subject.has_baseline:
+        message = "no baseline assessment (baseline_date is null): response cannot be assessed"
+        return [BaselineIssue(rule="some-disease", lesion_id=None, message=message)]
     if not subject.lesions:
         issues.append(BaselineIssue(rule="some-disease", lesion_id=None, message="no lesion"))
     for lesion in subject.lesions:
         size = lesion.size_mm
+        if lesion.role == "target" and lesion.pleural_level is None:
+            kind_issue = target_kind_issue(lesion, settings)
+            if kind_issue is not None:
+                issues.append(kind_issue)
+                continue
         if lesion.role == "target" and size is None:
             issues.append(
                 BaselineIssue(
@@ -166,8 +252,13 @@ def check_baseline(subject: SubjectAssessments) -> list[BaselineIssue]:
     return issues
 
 
-def require_valid_baseline(subject: SubjectAssessments, *, source: str | None = None) -> None:
+def require_valid_baseline(
+    subject: SubjectAssessments,
+    *,
+    source: str | None = None,
+    settings: ResponseSettings | None = None,
+) -> None:
     """Raise :class:`BaselineError` listing every violation, if any."""
-    issues = check_baseline(subject)
+    issues = check_baseline(subject, settings=settings)
     if issues:
         raise BaselineError(issues, source=source)

@@ -53,6 +53,7 @@ from cartrial.response.recist import (
     TimepointResponse,
     assess_overall_response,
     derive_timepoint_responses,
+    lesions_seen_again,
 )
 from cartrial.response.settings import ResponseSettings
 
@@ -200,7 +201,12 @@ def derive_itimepoint_responses(
             reasons = [f"progression already confirmed (iCPD on {confirmed_on})"]
         elif pending is None:
             categories = _progressed_categories(
-                r, additional, nlt_sum - previous_nlt_sum, nlnt_increased, baseline_only, had_icr
+                r,
+                additional,
+                nlt_sum - previous_nlt_sum,
+                nlnt_increased,
+                lesions_seen_again(subject, {o.lesion_id: o for o in assessment.lesions}),
+                had_icr,
             )
             if categories:
                 response = "iUPD"
@@ -289,7 +295,7 @@ def _progressed_categories(
     additional: list[str],
     nlt_increase: Decimal,
     nlnt_increased: list[str],
-    baseline_only: OverallResponse,
+    seen_again: list[str],
     had_icr: bool,
 ) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
@@ -301,8 +307,8 @@ def _progressed_categories(
         out.append(("new", f"new lesion {', '.join(additional)}"))
     elif nlt_increase >= FURTHER_INCREASE_MM or nlnt_increased:
         out.append(("new", "previously recorded new lesions increased"))
-    if not out and had_icr and baseline_only in ("PR", "SD", "NON-CR/NON-PD"):
-        out.append(("target", "lesion reappearing after iCR (EORTC RECIST FAQ)"))
+    if not out and had_icr and seen_again:
+        out.append(("target", f"{', '.join(seen_again)} reappearing after iCR (EORTC RECIST FAQ)"))
     return out
 
 
@@ -418,7 +424,7 @@ def assess_irecist(
 ) -> SubjectIRecist:
     """Check the baseline, derive every iRECIST time point and the iBOR."""
     settings = settings or ResponseSettings()
-    require_valid_baseline(subject, source=source)
+    require_valid_baseline(subject, source=source, settings=settings)
     timepoints = derive_itimepoint_responses(subject, settings=settings)
     return SubjectIRecist(
         subject_id=subject.subject_id,

@@ -5,6 +5,12 @@ infusion), the lesions declared at baseline (target or non-target) and the dated
 follow-up assessments with one observation per lesion and any new lesions.
 Sizes carry a unit (``mm`` or ``cm``) and are held in millimetres as exact decimals.
 
+A subject without a baseline assessment has ``baseline_date: null`` and no lesions
+(PFS is then censored at the start, FDA 2018). Follow-up for PFS/OS/DOR: the dates of
+death, last contact, new anticancer therapy, withdrawal from follow-up and symptomatic
+deterioration; a lesion's ``scan_date`` when the scans of one assessment were done on
+different days (the assessment's ``date`` is then its last scan).
+
 The cross-record checks (:func:`parse_subject`) name the assessment date and the
 lesion in every error: a follow-up lesion never declared at baseline is refused
 unless listed under ``new_lesions``; assessment dates must follow the baseline date
@@ -24,6 +30,7 @@ from cartrial.errors import InputError, input_error_from_validation
 __all__ = [
     "Assessment",
     "BaselineLesion",
+    "LesionType",
     "NewLesion",
     "Observation",
     "SubjectAssessments",
@@ -34,6 +41,23 @@ __all__ = [
 Unit = Literal["mm", "cm"]
 Role = Literal["target", "non_target"]
 Method = Literal["ct", "mri", "calipers", "xray"]
+#: Kinds of lesion that decide measurability apart from size (RECIST 1.1 sections
+#: 3.1.2-3.1.3); ``mass`` is any other lesion or node, measurable by its size.
+LesionType = Literal[
+    "mass",
+    "cystic",
+    "bone_soft_tissue",
+    "bone_blastic",
+    "bone_lytic_without_soft_tissue",
+    "pleural_effusion",
+    "pericardial_effusion",
+    "ascites",
+    "leptomeningeal",
+    "inflammatory_breast",
+    "lymphangitic_skin",
+    "lymphangitic_lung",
+    "abdominal_mass_by_exam",
+]
 ObservationStatus = Literal[
     "measured",
     "disappeared",
@@ -78,6 +102,11 @@ class BaselineLesion(_Record):
 
     ``pleural_level`` (1-3) marks a mesothelioma pleural-rind thickness measurement for
     mRECIST (:mod:`cartrial.response.mrecist`): the CT level it is measured on.
+    ``lesion_type`` says what kind of lesion it is where that decides measurability
+    (effusions, ascites, blastic bone ... are never measurable; RECIST 1.1 section 3.1.2);
+    ``previously_irradiated`` marks a lesion in a previously irradiated field (or treated
+    loco-regionally) and ``progressed_since_irradiation`` whether it has progressed since
+    (section 3.1.3; :mod:`cartrial.response.baseline` applies the protocol's rule).
     """
 
     id: str = Field(min_length=1)
@@ -89,10 +118,17 @@ class BaselineLesion(_Record):
     method: Method = "ct"
     slice_thickness_mm: Decimal | None = Field(default=None, gt=0, le=50)
     pleural_level: int | None = Field(default=None, ge=1, le=3)
+    lesion_type: LesionType = "mass"
+    previously_irradiated: bool = False
+    progressed_since_irradiation: bool = False
 
     @model_validator(mode="after")
     def _unit_given(self) -> BaselineLesion:
         _need_unit(f"lesion {self.id!r}", self.value, self.unit)
+        if self.progressed_since_irradiation and not self.previously_irradiated:
+            raise ValueError(
+                f"lesion {self.id!r}: progressed_since_irradiation needs previously_irradiated"
+            )
         return self
 
     @property
@@ -122,6 +158,7 @@ class Observation(_Record):
     fragments: list[Decimal] | None = None
     unit: Unit | None = None
     merged_into: str | None = None
+    scan_date: dt.date | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Observation:
@@ -172,6 +209,7 @@ class NewLesion(_Record):
     status: Literal["present", "absent", "increased"] = "present"
     value: Decimal | None = _Size
     unit: Unit | None = None
+    scan_date: dt.date | None = None
 
     @model_validator(mode="after")
     def _unit_given(self) -> NewLesion:
@@ -184,7 +222,7 @@ class NewLesion(_Record):
 
 
 class Assessment(_Record):
-    """One dated follow-up imaging assessment."""
+    """One dated follow-up imaging assessment (its date: that of its last scan)."""
 
     date: dt.date
     lesions: list[Observation] = Field(default_factory=list)
@@ -196,15 +234,22 @@ class SubjectAssessments(_Record):
     """One subject's baseline and follow-up tumour assessments."""
 
     subject_id: str = Field(min_length=1)
-    baseline_date: dt.date
+    baseline_date: dt.date | None
     reference_date: dt.date
     tumour_type: str | None = None
     dose_level: str | None = None
-    lesions: list[BaselineLesion] = Field(min_length=1)
+    lesions: list[BaselineLesion] = Field(default_factory=list)
     assessments: list[Assessment] = Field(default_factory=list)
     death_date: dt.date | None = None
     last_known_alive_date: dt.date | None = None
     new_anticancer_therapy_date: dt.date | None = None
+    withdrawal_date: dt.date | None = None
+    symptomatic_deterioration_date: dt.date | None = None
+
+    @property
+    def has_baseline(self) -> bool:
+        """Whether a baseline tumour assessment was done (``baseline_date`` given)."""
+        return self.baseline_date is not None
 
     @property
     def targets(self) -> list[BaselineLesion]:
@@ -215,13 +260,51 @@ class SubjectAssessments(_Record):
         return [lesion for lesion in self.lesions if lesion.role == "non_target"]
 
 
+FOLLOW_UP_DATES = (
+    "death_date",
+    "last_known_alive_date",
+    "new_anticancer_therapy_date",
+    "withdrawal_date",
+    "symptomatic_deterioration_date",
+)
+
+
+def _check_no_baseline(subject: SubjectAssessments) -> None:
+    if subject.lesions:
+        raise InputError(
+            "lesions",
+            [lesion.id for lesion in subject.lesions],
+            "no lesions when baseline_date is null (no baseline assessment); "
+            "give the baseline scan's date",
+        )
+    if subject.assessments:
+        raise InputError(
+            "assessments",
+            [a.date.isoformat() for a in subject.assessments],
+            "no follow-up assessments without a baseline assessment (baseline_date is null): "
+            "they cannot be assessed, and PFS is censored at the start (FDA 2018)",
+        )
+
+
+def _check_scan_date(
+    where: str, scan: dt.date | None, after: dt.date, on_or_before: dt.date
+) -> None:
+    if scan is not None and not after < scan <= on_or_before:
+        raise InputError(
+            f"{where}.scan_date",
+            scan.isoformat(),
+            f"a date after {after.isoformat()} (the previous assessment or the reference date) "
+            f"and on or before the assessment's date {on_or_before.isoformat()} (its last scan)",
+        )
+
+
 def _check_cross_references(subject: SubjectAssessments) -> None:
     roles: dict[str, str] = {}
     for i, lesion in enumerate(subject.lesions):
         if lesion.id in roles:
             raise InputError(f"lesions[{i}].id", lesion.id, "a lesion id not used twice")
         roles[lesion.id] = lesion.role
-    for name in ("death_date", "last_known_alive_date", "new_anticancer_therapy_date"):
+    for name in FOLLOW_UP_DATES:
         value = getattr(subject, name)
         if value is not None and value < subject.reference_date:
             raise InputError(
@@ -229,6 +312,9 @@ def _check_cross_references(subject: SubjectAssessments) -> None:
                 value.isoformat(),
                 f"a date on or after the reference date {subject.reference_date}",
             )
+    if subject.baseline_date is None:
+        _check_no_baseline(subject)
+        return
     previous: dt.date = subject.baseline_date
     for i, assessment in enumerate(subject.assessments):
         where = f"assessments[{i}] ({assessment.date.isoformat()})"
@@ -245,6 +331,15 @@ def _check_cross_references(subject: SubjectAssessments) -> None:
                 assessment.date.isoformat(),
                 f"a follow-up date after the reference date (infusion) "
                 f"{subject.reference_date.isoformat()}",
+            )
+        earliest = max(previous, subject.reference_date)
+        for obs in assessment.lesions:
+            _check_scan_date(
+                f"{where}.lesions[{obs.lesion_id}]", obs.scan_date, earliest, assessment.date
+            )
+        for new in assessment.new_lesions:
+            _check_scan_date(
+                f"{where}.new_lesions[{new.id}]", new.scan_date, earliest, assessment.date
             )
         previous = assessment.date
         seen: set[str] = set()

@@ -47,8 +47,10 @@ __all__ = ["assess_mrecist", "check_mrecist_baseline"]
 MAX_PLEURAL_SITES_PER_LEVEL = 2
 
 
-def check_mrecist_baseline(subject: SubjectAssessments) -> list[BaselineIssue]:
-    """Every violation of mRECIST baseline rules 1-3."""
+def check_mrecist_baseline(
+    subject: SubjectAssessments, *, settings: ResponseSettings | None = None
+) -> list[BaselineIssue]:
+    """Every violation of mRECIST baseline rules 1-3 (other targets: RECIST 1.1's rules)."""
     issues: list[BaselineIssue] = []
     pleural = [lesion for lesion in subject.lesions if lesion.pleural_level is not None]
     others = [lesion for lesion in subject.lesions if lesion.pleural_level is None]
@@ -89,9 +91,9 @@ def check_mrecist_baseline(subject: SubjectAssessments) -> list[BaselineIssue]:
                 )
             )
     if others:
-        issues += check_baseline(subject.model_copy(update={"lesions": others}))
+        issues += check_baseline(subject.model_copy(update={"lesions": others}), settings=settings)
     elif not pleural:
-        issues += check_baseline(subject)
+        issues += check_baseline(subject, settings=settings)
     return issues
 
 
@@ -103,7 +105,7 @@ def assess_mrecist(
 ) -> SubjectRecist:
     """Check the mRECIST baseline, derive every time point on the total measurement, and BOR."""
     settings = settings or ResponseSettings()
-    issues = check_mrecist_baseline(subject)
+    issues = check_mrecist_baseline(subject, settings=settings)
     if issues:
         raise BaselineError(issues, source=source, criteria="mRECIST 1.1")
     timepoints = derive_timepoint_responses(

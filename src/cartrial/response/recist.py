@@ -21,8 +21,17 @@ Steps at each follow-up assessment:
    markers normal; otherwise non-CR/non-PD.
 4. New lesions (section 4.3.5): an unequivocal new lesion is PD; an equivocal one is not,
    but when a later assessment shows it unequivocally, PD is dated at its first appearance.
+6. Date of progression (FDA 2018 endpoints guidance, PFS censoring table, "progression
+   documented between scheduled visits"), when one assessment's scans were done on
+   different days (``scan_date`` of a lesion): the earliest of the scans that show it: a
+   new lesion's or reappearing lesion's scan, an unequivocally progressing non-target's
+   scan, and for target PD the last scan of the measured targets (the sum needs them all).
 5. Overall response: Table 1 (with targets) or Table 2 (non-targets only). After an
-   overall CR, the reappearance of any lesion is PD (EORTC RECIST FAQ).
+   overall CR, the reappearance of any lesion is PD (EORTC RECIST FAQ). Reappearance is
+   read from the observations (:func:`lesions_seen_again`): a non-nodal target measured
+   (or "too small") again, a nodal target back to >= 10 mm short axis, a non-target present
+   again; a new lesion is PD anyway. A label alone is not reappearance: Table 1's CR + NE
+   non-target = PR, or a PR from tumour markers not yet normal, stays PR.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cartrial.response.lesions import BaselineLesion, Observation, SubjectAssessments
+from cartrial.response.lesions import Assessment, BaselineLesion, Observation, SubjectAssessments
 from cartrial.response.settings import ResponseSettings
 
 __all__ = [
@@ -47,6 +56,7 @@ __all__ = [
     "compute_percent_change",
     "compute_target_sum",
     "derive_timepoint_responses",
+    "lesions_seen_again",
 ]
 
 TargetResponse = Literal["CR", "PR", "SD", "PD", "NE"]
@@ -87,7 +97,9 @@ class TimepointResponse(BaseModel):
     non_target: NonTargetResponse | None
     new_lesions: list[str]
     equivocal_new_lesions: list[str]
+    reappeared: list[str] = []
     overall: OverallResponse
+    progression_date: dt.date | None = None
     reasons: list[str]
 
 
@@ -221,6 +233,71 @@ def assess_non_target_response(
     return "CR", "non-target CR: all non-target lesions gone (nodes < 10 mm)"
 
 
+def lesions_seen_again(
+    subject: SubjectAssessments, observations: dict[str, Observation]
+) -> list[str]:
+    """Baseline lesions that an assessment shows present (module step 5).
+
+    At an overall CR every non-nodal target is gone, every nodal target < 10 mm and every
+    non-target absent, so after a CR these are the lesions that reappeared.
+
+    >>> t = [BaselineLesion(id="T1", organ="liver", role="target", value=20, unit="mm"),
+    ...      BaselineLesion(id="NT1", organ="pleura", role="non_target")]
+    >>> s = SubjectAssessments(subject_id="1", baseline_date="2026-01-01",
+    ...     reference_date="2026-01-02", lesions=t)
+    >>> lesions_seen_again(s, {"T1": Observation(lesion_id="T1", status="disappeared"),
+    ...                        "NT1": Observation(lesion_id="NT1", status="not_evaluated")})
+    []
+    """
+    seen: list[str] = []
+    for lesion in subject.lesions:
+        obs = observations.get(lesion.id)
+        if obs is None:
+            continue
+        if lesion.role == "non_target":
+            if obs.kind in ("present", "unequivocal_progression", "increased"):
+                seen.append(lesion.id)
+            continue
+        size = obs.size_mm()
+        if lesion.nodal:
+            if size is not None and size >= NODE_NORMAL_BELOW_MM:
+                seen.append(lesion.id)
+        elif obs.kind == "too_small" or (size is not None and size > 0):
+            seen.append(lesion.id)
+    return seen
+
+
+def _progression_date(
+    assessment: Assessment,
+    subject: SubjectAssessments,
+    *,
+    target_pd: bool,
+    non_target_pd: bool,
+    new: list[str],
+    reappeared: list[str],
+) -> dt.date:
+    """The earliest scan that shows the progression (module step 6)."""
+    observations = {o.lesion_id: o for o in assessment.lesions}
+    roles = {lesion.id: lesion.role for lesion in subject.lesions}
+    candidates: list[dt.date] = []
+    if target_pd:
+        measured = [
+            o.scan_date or assessment.date
+            for lid, o in observations.items()
+            if roles.get(lid) == "target" and o.kind != "not_evaluated"
+        ]
+        candidates.append(max(measured, default=assessment.date))
+    if non_target_pd:
+        candidates += [
+            o.scan_date or assessment.date
+            for o in observations.values()
+            if roles.get(o.lesion_id) == "non_target" and o.kind == "unequivocal_progression"
+        ]
+    candidates += [n.scan_date or assessment.date for n in assessment.new_lesions if n.id in new]
+    candidates += [observations[lid].scan_date or assessment.date for lid in reappeared]
+    return min(candidates, default=assessment.date)
+
+
 def _non_target_kind(obs: Observation | None) -> str:
     if obs is None:
         return "not_evaluated"
@@ -311,9 +388,13 @@ def derive_timepoint_responses(
             target=target, non_target=non_target, has_new_lesion=bool(new)
         )
         reasons.append(why)
-        if had_cr and overall in ("PR", "SD", "NON-CR/NON-PD"):
+        reappeared = lesions_seen_again(subject, observations) if had_cr else []
+        if reappeared and overall != "PD":
             overall = "PD"
-            reasons.append("after an overall CR any reappearing lesion is PD (EORTC RECIST FAQ)")
+            reasons.append(
+                f"after an overall CR {', '.join(reappeared)} seen again: a reappearing "
+                "lesion is PD (EORTC RECIST FAQ)"
+            )
         had_cr = had_cr or overall == "CR"
         value = target_sum.sum_mm if target_sum is not None else None
         results.append(
@@ -343,20 +424,33 @@ def derive_timepoint_responses(
                 non_target=non_target,
                 new_lesions=new,
                 equivocal_new_lesions=equivocal,
+                reappeared=reappeared,
                 overall=overall,
+                progression_date=(
+                    _progression_date(
+                        assessment,
+                        subject,
+                        target_pd=target == "PD",
+                        non_target_pd=non_target == "PD",
+                        new=new,
+                        reappeared=reappeared,
+                    )
+                    if overall == "PD"
+                    else None
+                ),
                 reasons=reasons,
             )
         )
         if value is not None and nadir is not None and target != "NE":
             nadir = min(nadir, value)
-    return _date_pd_at_first_equivocal_appearance(results)
+    return _date_pd_at_first_equivocal_appearance(results, subject)
 
 
 def _date_pd_at_first_equivocal_appearance(
-    results: list[TimepointResponse],
+    results: list[TimepointResponse], subject: SubjectAssessments
 ) -> list[TimepointResponse]:
     """RECIST 1.1 section 4.3.5: a new lesion first equivocal, later unequivocal, is PD
-    dated at the assessment where it first appeared."""
+    dated at the assessment where it first appeared (at its scan there, step 6)."""
     first_equivocal: dict[str, int] = {}
     out = list(results)
     for i, tp in enumerate(results):
@@ -365,9 +459,12 @@ def _date_pd_at_first_equivocal_appearance(
         for lid in tp.new_lesions:
             j = first_equivocal.get(lid)
             if j is not None and out[j].overall != "PD":
+                first = subject.assessments[j]
+                scan = next(n.scan_date for n in first.new_lesions if n.id == lid)
                 out[j] = out[j].model_copy(
                     update={
                         "overall": "PD",
+                        "progression_date": scan or first.date,
                         "reasons": [
                             *out[j].reasons,
                             f"new lesion {lid} confirmed unequivocal on {tp.date.isoformat()}: "

@@ -16,6 +16,21 @@ Sources of the defaults:
 - ``mrecist_pd_min_increase_mm = 5``: modified RECIST 1.1 for mesothelioma (Armato 2018)
   aligns progression with RECIST 1.1's absolute 5 mm; the original modified RECIST
   (Byrne 2004) has no absolute threshold (set 0 to reproduce it).
+- ``cystic_targets_allowed = True``: RECIST 1.1 section 3.1.3, cystic metastases "can be
+  considered as measurable lesions, if they meet the definition of measurability" (non-cystic
+  lesions are preferred as targets); a protocol may exclude them.
+- ``irradiated_targets = "if_progressed"``: RECIST 1.1 section 3.1.3, lesions in a previously
+  irradiated area "are usually not considered measurable unless there has been demonstrated
+  progression in the lesion"; ``never`` for protocols that exclude them outright.
+- ``assessment_interval_days = 56`` and ``missed_assessments = 2``: the missed-visit rule of
+  PFS and DOR (:mod:`cartrial.survival.derive` rule 3; FDA 2018 censoring table "death or
+  progression after more than one missed visit"): the protocol's imaging interval (8 weeks
+  is the common CAR-T solid-tumour schedule; set the protocol's own) and how many missed.
+- ``symptomatic_deterioration_is_event = False``: FDA 2018 and EMA Appendix 1: symptomatic
+  deterioration without radiological progression is not a PFS event unless the protocol
+  defines it as one.
+- ``km_median_rule = "first"``: :mod:`cartrial.survival.km` (first time S(t) <= 0.5);
+  ``midpoint`` gives R survival's ``quantile.survfit`` value on a flat 0.5 stretch.
 - ``icpd_min_days = 28``: iRECIST (Seymour 2017): confirmation at the next assessment 4-8
   weeks after iUPD; EORTC iRECIST FAQ: not before 4 weeks.
 """
@@ -58,6 +73,12 @@ class ResponseSettings(BaseModel):
     too_small_default_mm: Decimal = Field(default=Decimal("5"), gt=0, le=10)
     icpd_min_days: int = Field(default=28, ge=1, le=365)
     mrecist_pd_min_increase_mm: Decimal = Field(default=Decimal("5"), ge=0, le=20)
+    cystic_targets_allowed: bool = True
+    irradiated_targets: Literal["if_progressed", "never"] = "if_progressed"
+    assessment_interval_days: int = Field(default=56, ge=1, le=365)
+    missed_assessments: int = Field(default=2, ge=1, le=10)
+    symptomatic_deterioration_is_event: bool = False
+    km_median_rule: Literal["first", "midpoint"] = "first"
     default_criteria: Criteria = "recist11"
     criteria_by_tumour_type: dict[str, Criteria] = Field(default_factory=dict)
 

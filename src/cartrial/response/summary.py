@@ -7,7 +7,10 @@ derivations and Kaplan-Meier (:mod:`cartrial.survival`).
 
 ORR and DCR use the BOR by RECIST 1.1, or by mRECIST where the settings name it for the
 tumour type (mesothelioma); the iBOR is shown beside it where the settings name iRECIST.
-PFS uses the same criteria's progression. DOR is derived for responders (BOR CR or PR,
+PFS uses the same criteria's progression (dated by the earliest scan that shows it), with
+the protocol's time-to-event settings (:func:`survival_settings`). A subject without a
+baseline assessment has BOR NE and PFS censored at the start (FDA 2018). DOR is derived
+for responders (BOR CR or PR,
 confirmed when the protocol requires it) from the first assessment meeting CR or PR.
 The best % change (waterfall) is the smallest change of the target sum from baseline
 among evaluable time points up to the first PD.
@@ -42,9 +45,9 @@ from cartrial.survival.derive import (
     derive_os,
     derive_pfs,
 )
-from cartrial.survival.km import KaplanMeierSummary, compute_kaplan_meier
+from cartrial.survival.km import KaplanMeierSummary, MedianRule, compute_kaplan_meier
 
-__all__ = ["StudySummary", "SubjectSummary", "summarise_study"]
+__all__ = ["StudySummary", "SubjectSummary", "summarise_study", "survival_settings"]
 
 
 class SubjectSummary(BaseModel):
@@ -80,16 +83,54 @@ class StudySummary(BaseModel):
     kaplan_meier: dict[str, list[KaplanMeierSummary]]
 
 
-def _follow_up(subject: SubjectAssessments, recist: SubjectRecist) -> SubjectFollowUp:
+def survival_settings(settings: ResponseSettings) -> SurvivalSettings:
+    """The time-to-event settings held in the protocol's response section."""
+    return SurvivalSettings(
+        assessment_interval_days=settings.assessment_interval_days,
+        missed_assessments=settings.missed_assessments,
+        symptomatic_deterioration_is_event=settings.symptomatic_deterioration_is_event,
+    )
+
+
+def _follow_up(subject: SubjectAssessments, recist: SubjectRecist | None) -> SubjectFollowUp:
+    timepoints = recist.timepoints if recist is not None else []
     return SubjectFollowUp(
         subject_id=subject.subject_id,
         reference_date=subject.reference_date,
         dose_level=subject.dose_level,
         tumour_type=subject.tumour_type,
-        assessments=[DatedResponse(date=t.date, response=t.overall) for t in recist.timepoints],
+        assessments=[
+            DatedResponse(date=t.date, response=t.overall, progression_date=t.progression_date)
+            for t in timepoints
+        ],
         death_date=subject.death_date,
         last_known_alive_date=subject.last_known_alive_date,
         new_anticancer_therapy_date=subject.new_anticancer_therapy_date,
+        withdrawal_date=subject.withdrawal_date,
+        symptomatic_deterioration_date=subject.symptomatic_deterioration_date,
+        baseline_assessed=subject.has_baseline,
+    )
+
+
+def _without_baseline(
+    subject: SubjectAssessments, criteria: str, survival: SurvivalSettings
+) -> SubjectSummary:
+    follow_up = _follow_up(subject, None)
+    return SubjectSummary(
+        subject_id=subject.subject_id,
+        dose_level=subject.dose_level,
+        tumour_type=subject.tumour_type,
+        criteria=criteria,
+        best_overall_response="NE",
+        best_overall_response_in_window="NE",
+        i_best_overall_response="iNE" if criteria == "irecist" else None,
+        best_change_pct=None,
+        response_date=None,
+        first_pd_day=None,
+        course=[],
+        pfs=derive_pfs(follow_up, settings=survival),
+        os=derive_os(follow_up),
+        dor=None,
     )
 
 
@@ -100,6 +141,8 @@ def _summarise_subject(
     window_days: int,
 ) -> SubjectSummary:
     criteria = settings.criteria_for(subject.tumour_type or "")
+    if not subject.has_baseline:
+        return _without_baseline(subject, criteria, survival)
     if criteria == "mrecist11":
         recist = assess_mrecist(subject, settings=settings)
     else:
@@ -155,7 +198,9 @@ def _summarise_subject(
     )
 
 
-def _km(label: str, times: list[DerivedTime], landmark_days: float) -> KaplanMeierSummary | None:
+def _km(
+    label: str, times: list[DerivedTime], landmark_days: float, median_rule: MedianRule
+) -> KaplanMeierSummary | None:
     if not times:
         return None
     return compute_kaplan_meier(
@@ -164,6 +209,7 @@ def _km(label: str, times: list[DerivedTime], landmark_days: float) -> KaplanMei
         label=label,
         landmarks=[landmark_days],
         at_risk_times=[0, 91.3125, 182.625, 273.9375, 365.25],
+        median_rule=median_rule,
     )
 
 
@@ -196,7 +242,8 @@ def summarise_study(
 ) -> StudySummary:
     """BOR table, ORR/DCR (whole follow-up and within ``window_days``), KM of PFS/OS/DOR."""
     settings = settings or ResponseSettings()
-    survival = survival or SurvivalSettings()
+    survival = survival or survival_settings(settings)
+    rule = settings.km_median_rule
     rows = [_summarise_subject(s, settings, survival, window_days) for s in subjects]
 
     def bests(in_window: bool) -> list[SubjectBestResponse]:
@@ -224,14 +271,14 @@ def summarise_study(
     for endpoint in ("PFS", "OS", "DOR"):
         pick = _PICKERS[endpoint]
         everyone = [t for r in rows if (t := pick(r)) is not None]
-        overall = _km("all", everyone, landmark_days)
+        overall = _km("all", everyone, landmark_days, rule)
         if overall is not None:
             km[endpoint].append(overall)
         if endpoint == "DOR":
             continue
         for dose in sorted({r.dose_level or "(none)" for r in rows}):
             group = [t for r in rows if (r.dose_level or "(none)") == dose and (t := pick(r))]
-            summary = _km(dose, group, landmark_days)
+            summary = _km(dose, group, landmark_days, rule)
             if summary is not None:
                 km[endpoint].append(summary)
     return StudySummary(

@@ -15,11 +15,14 @@ Rules:
    BOR CR, PR, SD or non-CR/non-PD, both over the response-evaluable subjects, with
    exact Clopper-Pearson (Biometrika 1934;26:404-413) 95% CIs
    (:func:`cartrial.response.rates.compute_response_rates`).
-5. PFS and OS (:mod:`cartrial.survival.derive`, its named censoring rules) over
-   the efficacy population; the last date known alive is the withdrawal date for a
-   withdrawn subject, else the latest stored contact (visit, tumour assessment,
-   sample, lab, vital sign, AE onset or end) on or before the data cut (site
-   calendar). Kaplan-Meier medians with Brookmeyer-Crowley (Biometrics
+5. PFS and OS (:mod:`cartrial.survival.derive`, its named censoring rules, the FDA
+   2018 table; the protocol's assessment interval and missed-visit count) over the
+   efficacy population; a withdrawal on or before the data cut is the withdrawal
+   from follow-up (PFS censored at the last adequate assessment on or before it); the
+   last date known alive is the withdrawal date for a withdrawn subject, else the
+   latest stored contact (visit, tumour assessment, sample, lab, vital sign, AE
+   onset or end) on or before the data cut (site calendar). Kaplan-Meier medians
+   (the protocol's ``km_median_rule``) with Brookmeyer-Crowley (Biometrics
    1982;38:29-41) 95% CIs on the log-log scale (:mod:`cartrial.survival.km`).
 """
 
@@ -57,10 +60,19 @@ from cartrial.store.models import (
     Withdrawal,
 )
 from cartrial.survival.derive import CENSORING_RULES
-from cartrial.survival.km import KaplanMeierSummary
+from cartrial.survival.km import MEDIAN_RULES, KaplanMeierSummary
 
 __all__ = ["Efficacy", "efficacy", "last_known_alive"]
 
+PFS_RULES = (
+    "withdrawal",
+    "new-therapy",
+    "missed-assessments",
+    "progression",
+    "death",
+    "no-assessment",
+    "censored",
+)
 EVALUABLE = "infused with a baseline and >= 1 post-baseline tumour assessment"
 ORR_RULE = (
     "ORR: BOR CR or PR, confirmed (RECIST 1.1 section 4.6, Table 3) / response-evaluable ("
@@ -138,8 +150,9 @@ def _proportion(rates: list[RateEstimate], endpoint: str, rule: str, who: list[s
 
 
 def _median(curves: list[KaplanMeierSummary], what: str) -> Median:
+    how = curves[0].median_rule_text if curves else MEDIAN_RULES["first"]
     rule = (
-        f"{what}; Kaplan-Meier median with Brookmeyer-Crowley 95% CI (log-log), "
+        f"{what}; Kaplan-Meier median ({how}) with Brookmeyer-Crowley 95% CI (log-log), "
         "None = not reached / not estimable"
     )
     for k in curves:
@@ -179,18 +192,30 @@ def efficacy(
         died = session.scalars(select(Death.died_on).where(Death.subject_id == subject.id)).first()
         cut_date = clock_of(session, subject).local_date(cut)
         alive = None if died else last_known_alive(session, subject, cut_date)
+        withdrawn = session.scalars(
+            select(Withdrawal.withdrawn_on).where(Withdrawal.subject_id == subject.id)
+        ).first()
         data = found.model_dump()
-        data.update(death_date=died, last_known_alive_date=alive)
+        data.update(
+            death_date=died,
+            last_known_alive_date=alive,
+            withdrawal_date=withdrawn if withdrawn is not None and withdrawn <= cut_date else None,
+        )
         population.append(SubjectAssessments.model_validate(data))
+    settings = settings_from_protocol(protocol.response)
     pfs_rule = (
-        "PFS from infusion: first PD or death, censoring per cartrial.survival.derive ("
-        + "; ".join(f"{k}: {CENSORING_RULES[k]}" for k in ("progression", "death", "censored"))
-        + "), over infused subjects with a baseline"
+        "PFS from infusion: first PD (its earliest scan) or death, censoring per "
+        "cartrial.survival.derive, FDA 2018 table ("
+        + "; ".join(f"{k}: {CENSORING_RULES[k]}" for k in PFS_RULES)
+        + f"; missed visits: more than {settings.missed_assessments} x "
+        f"{settings.assessment_interval_days} days), over infused subjects with a baseline"
     )
     os_rule = (
         "OS from infusion: death (event), else "
+        + CENSORING_RULES["withdrawn"]
+        + ", else "
         + CENSORING_RULES["alive"]
-        + " (withdrawal date, else last stored contact on or before the data cut), "
+        + " (last stored contact on or before the data cut), "
         "over infused subjects with a baseline"
     )
     if not population:
@@ -204,7 +229,7 @@ def efficacy(
             _median([], pfs_rule),
             _median([], os_rule),
         )
-    study = summarise_study(population, settings=settings_from_protocol(protocol.response))
+    study = summarise_study(population, settings=settings)
     evaluable = {s.subject_id for s in population if s.assessments}
     rows = [r for r in study.subjects if r.subject_id in evaluable]
 

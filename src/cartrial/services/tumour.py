@@ -2,7 +2,11 @@
 
 1. The baseline is the subject's latest assessment on or before the infusion day
    (the reference date, day 0: the site's calendar date of the infusion); its
-   lesions are the baseline lesions (targets and non-targets, nodes flagged).
+   lesions are the baseline lesions (targets and non-targets, nodes flagged, with
+   the kind of lesion and prior irradiation that decide measurability, RECIST 1.1
+   sections 3.1.2-3.1.3). A target that is non-measurable by its kind or its
+   irradiated field is refused when it is recorded, naming the lesion
+   (:func:`cartrial.response.baseline.target_kind_issue`, the protocol's settings).
 2. Each later assessment becomes a follow-up: targets with a diameter (mm) or a
    status, non-targets with a status, ``new`` lesions as new lesions.
 3. :func:`cartrial.response.assess.assess_recist` (with the protocol's response
@@ -28,14 +32,15 @@ from cartrial import __version__
 from cartrial.actor import Actor
 from cartrial.errors import InputError, input_error_from_validation
 from cartrial.response.assess import assess_recist
-from cartrial.response.lesions import SubjectAssessments
-from cartrial.response.settings import settings_from_protocol
+from cartrial.response.baseline import target_kind_issue
+from cartrial.response.lesions import BaselineLesion, SubjectAssessments
+from cartrial.response.settings import ResponseSettings, settings_from_protocol
 from cartrial.services.access import load_subject
 from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.followup import infusion_day
 from cartrial.store.models import Infusion, LesionMeasurement, Subject, TumourAssessment
-from cartrial.vocabulary import LESION_KINDS
+from cartrial.vocabulary import LESION_KINDS, LESION_TYPES
 
 __all__ = [
     "RESPONSE_ENGINE",
@@ -56,22 +61,63 @@ class LesionInput:
     diameter_mm: Decimal | None = None
     status: str | None = None
     is_nodal: bool = False
+    lesion_type: str = "mass"
+    previously_irradiated: bool = False
+    progressed_since_irradiation: bool = False
+    scanned_on: dt.date | None = None
 
 
 def _baseline_lesion(m: LesionMeasurement) -> dict[str, Any]:
     size = {"value": m.diameter_mm, "unit": "mm"} if m.diameter_mm is not None else {}
-    return {"id": m.lesion_code, "organ": m.location, "role": m.kind, "nodal": m.is_nodal, **size}
+    return {
+        "id": m.lesion_code,
+        "organ": m.location,
+        "role": m.kind,
+        "nodal": m.is_nodal,
+        "lesion_type": m.lesion_type,
+        "previously_irradiated": m.previously_irradiated,
+        "progressed_since_irradiation": m.progressed_since_irradiation,
+        **size,
+    }
+
+
+def _check_target_kind(lesion: LesionInput, i: int, settings: ResponseSettings) -> None:
+    """Refuse a target that its kind or irradiated field makes non-measurable (step 1)."""
+    if lesion.progressed_since_irradiation and not lesion.previously_irradiated:
+        raise InputError(
+            f"lesions[{i}].progressed_since_irradiation",
+            True,
+            "false unless previously_irradiated is true",
+        )
+    if lesion.kind != "target":
+        return
+    issue = target_kind_issue(
+        BaselineLesion(
+            id=lesion.lesion_code,
+            organ=lesion.location,
+            role="target",
+            nodal=lesion.is_nodal,
+            lesion_type=lesion.lesion_type,
+            previously_irradiated=lesion.previously_irradiated,
+            progressed_since_irradiation=lesion.progressed_since_irradiation,
+        ),
+        settings,
+    )
+    if issue is not None:
+        raise InputError(f"lesions[{i}].lesion_type", lesion.lesion_type, issue.message)
 
 
 def _observation(m: LesionMeasurement) -> dict[str, Any]:
+    scan = {"scan_date": m.scanned_on} if m.scanned_on is not None else {}
     if m.diameter_mm is not None:
-        return {"lesion_id": m.lesion_code, "value": m.diameter_mm, "unit": "mm"}
-    return {"lesion_id": m.lesion_code, "status": m.status}
+        return {"lesion_id": m.lesion_code, "value": m.diameter_mm, "unit": "mm", **scan}
+    return {"lesion_id": m.lesion_code, "status": m.status, **scan}
 
 
 def _new_lesion(m: LesionMeasurement) -> dict[str, Any]:
     size = {"value": m.diameter_mm, "unit": "mm"} if m.diameter_mm is not None else {}
-    return {"id": m.lesion_code, "organ": m.location, "nodal": m.is_nodal, **size}
+    scan = {"scan_date": m.scanned_on} if m.scanned_on is not None else {}
+    return {"id": m.lesion_code, "organ": m.location, "nodal": m.is_nodal, **size, **scan}
 
 
 def _engine_input(
@@ -162,6 +208,12 @@ def record_tumour_assessment(
     for i, lesion in enumerate(lesions):
         if lesion.kind not in LESION_KINDS:
             raise InputError(f"lesions[{i}].kind", lesion.kind, "one of " + ", ".join(LESION_KINDS))
+        if lesion.lesion_type not in LESION_TYPES:
+            raise InputError(
+                f"lesions[{i}].lesion_type",
+                lesion.lesion_type,
+                "one of " + ", ".join(LESION_TYPES),
+            )
         if lesion.lesion_code in codes:
             raise InputError(
                 f"lesions[{i}].lesion_code",
@@ -169,8 +221,17 @@ def record_tumour_assessment(
                 "a code not used twice in one assessment",
             )
         codes.add(lesion.lesion_code)
+        if lesion.scanned_on is not None and lesion.scanned_on > assessed_on:
+            raise InputError(
+                f"lesions[{i}].scanned_on",
+                lesion.scanned_on.isoformat(),
+                f"on or before the assessment's date {assessed_on.isoformat()} (its last scan)",
+            )
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "ae.record")
+        settings = settings_from_protocol(protocol_of(session, subject).response)
+        for i, lesion in enumerate(lesions):
+            _check_target_kind(lesion, i, settings)
         assessment = TumourAssessment(
             subject_id=subject.id, assessed_on=assessed_on, method=method, criteria="recist11"
         )
@@ -187,6 +248,10 @@ def record_tumour_assessment(
                     is_nodal=lesion.is_nodal,
                     diameter_mm=lesion.diameter_mm,
                     status=lesion.status,
+                    lesion_type=lesion.lesion_type,
+                    previously_irradiated=lesion.previously_irradiated,
+                    progressed_since_irradiation=lesion.progressed_since_irradiation,
+                    scanned_on=lesion.scanned_on,
                 )
             )
         session.flush()

@@ -10,9 +10,22 @@ pointwise CI is built on one of two scales:
 - ``log`` (R ``survfit`` default): CI = (S exp(-z sqrt(V)), min(1, S exp(z sqrt(V)))).
 
 Median and its CI (Brookmeyer and Crowley, Biometrics 1982;38:29-41, as R ``survfit``
-documents it): the median is the first time the curve is <= 0.5; the CI runs from the
-first time the *lower* band is <= 0.5 to the first time the *upper* band is <= 0.5;
-``None`` where a curve never gets there (not reached / not estimable).
+documents it): the median is read off the curve, the CI's limits off the *lower* and the
+*upper* band, by the same rule; ``None`` where a curve never gets to 0.5 (not reached / not
+estimable). Two rules (``median_rule``), which differ only where a curve is exactly 0.5
+over a flat stretch (an even number at risk halved, common in small phase I cohorts):
+
+- ``first`` (default; the rule this package has always documented, Kalbfleisch and
+  Prentice's smallest t with S(t) <= 0.5, lifelines' ``median_survival_time_``): the first
+  event time at which the curve is <= 0.5;
+- ``midpoint`` (R ``survival`` ``quantile.survfit``, also SAS PROC LIFETEST): on a flat
+  stretch at exactly 0.5 the midpoint between the time it starts and the next event time
+  (or, when the curve ends on it, the last follow-up time); with no censoring this is the
+  ordinary sample median.
+
+"Exactly" is within ``MEDIAN_TOLERANCE`` (R's ``sqrt(.Machine$double.eps)``): the product
+limit is a float product (5/6 x 4/5 x 3/4 is 0.5000000000000001), and comparing it with
+0.5 without a tolerance moved the median to the next event.
 
 A landmark rate at time L is the curve's value at L (right-continuous step function) with
 its CI; it is ``None`` when L is beyond the last follow-up time. Number at risk at t is the
@@ -34,6 +47,8 @@ from cartrial.errors import InputError
 
 __all__ = [
     "DAYS_PER_MONTH",
+    "MEDIAN_RULES",
+    "MEDIAN_TOLERANCE",
     "KaplanMeierSummary",
     "LandmarkRate",
     "compute_kaplan_meier",
@@ -41,6 +56,14 @@ __all__ = [
 
 DAYS_PER_MONTH = 30.4375
 CiTransform = Literal["log-log", "log"]
+MedianRule = Literal["first", "midpoint"]
+MEDIAN_TOLERANCE = math.sqrt(2.220446049250313e-16)  # R: sqrt(.Machine$double.eps)
+MEDIAN_RULES: dict[str, str] = {
+    "first": "median = first event time with S(t) <= 0.5 (within 1.5e-8)",
+    "midpoint": "median = first event time with S(t) <= 0.5, or on a flat stretch at exactly "
+    "0.5 its midpoint to the next event time (the last follow-up time at the end of the "
+    "curve), as R survival's quantile.survfit",
+}
 
 
 class LandmarkRate(BaseModel):
@@ -68,6 +91,8 @@ class KaplanMeierSummary(BaseModel):
     median_ci_high: float | None
     confidence: float
     ci_transform: CiTransform
+    median_rule: MedianRule
+    median_rule_text: str
     landmarks: list[LandmarkRate]
     at_risk: list[tuple[float, int]]
     max_time: float
@@ -89,10 +114,17 @@ def _band(s: float, v: float, z: float, transform: CiTransform) -> tuple[float, 
     return s ** math.exp(z * se), s ** math.exp(-z * se)
 
 
-def _first_at_or_below(times: list[float], values: list[float], level: float) -> float | None:
-    for t, value in zip(times, values, strict=True):
-        if value <= level:
+def _quantile_time(
+    times: list[float], values: list[float], rule: MedianRule, max_time: float, level: float = 0.5
+) -> float | None:
+    """When the step curve ``values`` (at event ``times``) gets to ``level`` (module rules)."""
+    for k, (t, value) in enumerate(zip(times, values, strict=True)):
+        if math.isnan(value) or value > level + MEDIAN_TOLERANCE:
+            continue
+        if rule == "first" or abs(value - level) >= MEDIAN_TOLERANCE:
             return t
+        later = [u for u, v in zip(times[k + 1 :], values[k + 1 :], strict=True) if v == v]
+        return (t + (later[0] if later else max_time)) / 2
     return None
 
 
@@ -105,6 +137,7 @@ def compute_kaplan_meier(
     ci_transform: CiTransform = "log-log",
     landmarks: Sequence[float] = (182.625,),
     at_risk_times: Sequence[float] = (),
+    median_rule: MedianRule = "first",
 ) -> KaplanMeierSummary:
     """Kaplan-Meier estimate with median, landmark rates and numbers at risk.
 
@@ -119,6 +152,8 @@ def compute_kaplan_meier(
         )
     if any(d < 0 or math.isnan(d) for d in durations):
         raise InputError("durations", list(durations), "times >= 0")
+    if median_rule not in MEDIAN_RULES:
+        raise InputError("median_rule", median_rule, "one of " + ", ".join(MEDIAN_RULES))
     fitter = KaplanMeierFitter(alpha=1 - confidence)
     fitter.fit(list(durations), event_observed=[bool(e) for e in events], label=label)
     table = fitter.event_table
@@ -141,7 +176,8 @@ def compute_kaplan_meier(
         survival.append(s)
         lows.append(low)
         highs.append(high)
-    median = _first_at_or_below(times, survival, 0.5)
+    max_time = float(max(durations))
+    median = _quantile_time(times, survival, median_rule, max_time)
 
     def at(time: float) -> LandmarkRate:
         at_risk = sum(1 for d in durations if d >= time)
@@ -163,13 +199,15 @@ def compute_kaplan_meier(
         n=len(durations),
         events=sum(1 for e in events if e),
         median=median,
-        median_ci_low=_first_at_or_below(times, lows, 0.5),
-        median_ci_high=_first_at_or_below(times, highs, 0.5),
+        median_ci_low=_quantile_time(times, lows, median_rule, max_time),
+        median_ci_high=_quantile_time(times, highs, median_rule, max_time),
         confidence=confidence,
         ci_transform=ci_transform,
+        median_rule=median_rule,
+        median_rule_text=MEDIAN_RULES[median_rule],
         landmarks=[at(float(x)) for x in landmarks],
         at_risk=[(float(t), sum(1 for d in durations if d >= t)) for t in at_risk_times],
-        max_time=float(max(durations)),
+        max_time=max_time,
         times=times,
         survival=survival,
         ci_low=lows,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cartrial.store.models.access import _in
 from cartrial.store.models.base import Record, UtcDateTime
-from cartrial.vocabulary import ASSAYS, LESION_KINDS
+from cartrial.vocabulary import ASSAYS, LESION_KINDS, LESION_TYPES
 
 __all__ = [
     "AssayResult",
@@ -47,10 +47,17 @@ class LesionMeasurement(Record):
 
     ``status`` when there is no measurement: targets ``disappeared``, ``too_small``,
     ``not_evaluated``; non-targets ``present``, ``absent``, ``unequivocal_progression``.
+    ``lesion_type``, ``previously_irradiated`` and ``progressed_since_irradiation``
+    decide measurability apart from size (RECIST 1.1 sections 3.1.2-3.1.3);
+    ``scanned_on`` is the day of this lesion's scan when the assessment's scans were
+    done on different days (progression dated by the earliest scan, FDA 2018).
     """
 
     __tablename__ = "lesion_measurement"
-    __table_args__ = (CheckConstraint(_in("kind", LESION_KINDS), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(_in("kind", LESION_KINDS), name="kind"),
+        CheckConstraint(_in("lesion_type", LESION_TYPES), name="lesion_type"),
+    )
 
     assessment_id: Mapped[str] = mapped_column(ForeignKey("tumour_assessment.id"), index=True)
     subject_id: Mapped[str] = mapped_column(ForeignKey("subject.id"), index=True)
@@ -60,6 +67,10 @@ class LesionMeasurement(Record):
     is_nodal: Mapped[bool] = mapped_column(Boolean, default=False)
     diameter_mm: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))
     status: Mapped[str | None] = mapped_column(String(32))
+    lesion_type: Mapped[str] = mapped_column(String(40), default="mass")
+    previously_irradiated: Mapped[bool] = mapped_column(Boolean, default=False)
+    progressed_since_irradiation: Mapped[bool] = mapped_column(Boolean, default=False)
+    scanned_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Sample(Record):

@@ -628,6 +628,16 @@ class LesionIn(_In):
     kind: Literal["target", "non_target", "new"]
     location: str = Field(min_length=1, max_length=100)
     is_nodal: bool = False
+    lesion_type: str = Field(
+        default="mass",
+        max_length=40,
+        description="kind of lesion deciding RECIST 1.1 measurability (sections 3.1.2-3.1.3)",
+    )
+    previously_irradiated: bool = False
+    progressed_since_irradiation: bool = False
+    scanned_on: dt.date | None = Field(
+        default=None, description="this lesion's scan, when the assessment's scans differ"
+    )
     diameter_mm: Decimal | None = Field(
         default=None,
         ge=0,
@@ -681,6 +691,10 @@ class LesionOut(_Out):
     is_nodal: bool
     diameter_mm: Decimal | None
     status: str | None
+    lesion_type: str = "mass"
+    previously_irradiated: bool = False
+    progressed_since_irradiation: bool = False
+    scanned_on: dt.date | None = None
 
 
 class TumourAssessmentOut(_Out):

@@ -13,7 +13,7 @@ Columns are added with ``ADD COLUMN`` on both backends (no table rebuild, so
 rebuilds the table on SQLite) and makes the trigger again.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
