@@ -6,7 +6,8 @@ kinetics need. These come with an extra (``pip install 'cartrial[all]'`` for eve
 - ``plots``: matplotlib (figures in the pages, ``kinetics plot``, ``escalation sweep --plot``);
 - ``server``: uvicorn (``cartrial serve``);
 - ``postgres``: the psycopg driver (a ``postgresql://`` database URL);
-- ``parquet``: pyarrow (parquet sample tables).
+- ``parquet``: pyarrow (parquet sample tables);
+- ``cdisc``: pyreadstat, lxml, jsonschema (XPORT files, define.xml, Dataset-JSON validation).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "uvicorn": ("server", "to serve the REST API"),
     "psycopg": ("postgres", "to use a PostgreSQL database"),
     "pyarrow": ("parquet", "to read parquet tables"),
+    "pyreadstat": ("cdisc", "to write SAS XPORT files"),
+    "lxml": ("cdisc", "to write define.xml"),
+    "jsonschema": ("cdisc", "to validate Dataset-JSON files"),
 }
 
 
