@@ -96,7 +96,7 @@ def derive_adpc(source: SdtmSource, adsl: pd.DataFrame) -> Dataset:
     )
     return assemble(
         name="ADPC",
-        label="Pharmacokinetic Concentrations Analysis Dataset",
+        label="PK Concentrations Analysis Dataset",
         structure="One record per subject per parameter per sample",
         dataset_class="BASIC DATA STRUCTURE",
         keys=("STUDYID", "USUBJID", "PARAMCD", "PCSEQ"),
@@ -139,7 +139,7 @@ def derive_adpp(source: SdtmSource, adsl: pd.DataFrame) -> Dataset:
     )
     return assemble(
         name="ADPP",
-        label="Pharmacokinetic Parameters Analysis Dataset",
+        label="PK Parameters Analysis Dataset",
         structure="One record per subject per parameter",
         dataset_class="BASIC DATA STRUCTURE",
         keys=("STUDYID", "USUBJID", "PARCAT1", "PARAMCD"),

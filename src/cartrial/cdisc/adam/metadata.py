@@ -50,10 +50,10 @@ def assemble(
     frame = frame.reindex(columns=names).astype(object)
     frame = frame.where(frame.notna(), None)
     for var in variables:
-        if var.data_type == "integer":
-            frame[var.name] = frame[var.name].map(_integer).astype(object)
-        elif var.data_type == "float":
-            frame[var.name] = frame[var.name].map(_float).astype(object)
+        convert = {"integer": _integer, "float": _float}.get(var.data_type)
+        if convert is not None:
+            values = [convert(v) for v in frame[var.name]]
+            frame[var.name] = pd.Series(values, index=frame.index, dtype=object)
     if len(frame):
         frame = frame.sort_values(list(keys), kind="stable", key=_sortable).reset_index(drop=True)
     return Dataset(
