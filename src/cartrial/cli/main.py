@@ -100,6 +100,12 @@ COMMANDS: dict[str, LazyCommand] = {
         "cartrial.cli.infusion", "infusion_app", "The CAR-T infusion: check its interlocks."
     ),
     "trial": LazyCommand("cartrial.cli.trial", "trial_app", "Whole virtual trials of a protocol."),
+    "cdisc": LazyCommand(
+        "cartrial.cli.cdisc",
+        "cdisc_app",
+        "CDISC datasets: SDTM from the trial database, ADaM from SDTM (XPORT, Dataset-JSON, "
+        "define.xml).",
+    ),
 }
 
 
