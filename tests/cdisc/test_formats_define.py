@@ -26,7 +26,11 @@ def _document(tmp_path: Path) -> etree._ElementTree:
     tree = build_define(
         [dm],
         study_oid="UCLM802",
-        codelists={"SEX": CodeListInfo("Sex", "C66731", {"F": "C16576", "M": "C20197"})},
+        codelists={
+            "SEX": CodeListInfo(
+                "Sex", "C66731", {"F": "C16576", "M": "C20197"}, extended=frozenset({"M"})
+            )
+        },
         ct_version="2024-03-29",
         created=dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
     )
@@ -102,3 +106,8 @@ def test_code_list_holds_the_terms_used_with_their_nci_codes(tmp_path: Path) -> 
     }
     assert terms == {"F": "C16576", "M": "C20197"}
     assert codelist.find("odm:Alias", NS).get("Name") == "C66731"
+    extended = {
+        e.get("CodedValue"): e.get(f"{{{DEF}}}ExtendedValue")
+        for e in codelist.findall("odm:EnumeratedItem", NS)
+    }
+    assert extended == {"F": None, "M": "Yes"}  # a sponsor extension is marked

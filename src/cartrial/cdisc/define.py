@@ -50,6 +50,8 @@ class CodeListInfo:
     name: str
     nci_code: str | None = None
     terms: Mapping[str, str | None] = field(default_factory=dict)
+    extended: frozenset[str] = frozenset()
+    """Sponsor values added to an extensible code list (``def:ExtendedValue="Yes"``)."""
 
 
 def _o(tag: str) -> str:
@@ -230,6 +232,8 @@ def build_define(
         )
         for value in sorted(values):
             enumerated = etree.SubElement(codelist, _o("EnumeratedItem"), CodedValue=value)
+            if value in info.extended:
+                enumerated.set(_d("ExtendedValue"), "Yes")
             code = info.terms.get(value)
             if code:
                 etree.SubElement(enumerated, _o("Alias"), Name=code, Context="nci:ExtCodeID")
