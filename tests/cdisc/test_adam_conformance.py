@@ -8,10 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft201909Validator
 
 from cartrial.cdisc.adam import AdamBuild, build_adam
 from cartrial.cdisc.define import build_define
-from cartrial.cdisc.formats.dataset_json import dataset_json, validate_dataset_json
+from cartrial.cdisc.formats.dataset_json import (
+    dataset_json,
+    load_schema,
+    validate_dataset_json,
+)
 from cartrial.cdisc.formats.limits import check_dataset
 from cartrial.cdisc.formats.xpt import read_xpt, write_xpt
 from cartrial.protocol.load import load_protocol
@@ -64,6 +69,8 @@ def test_every_dataset_round_trips_xport_and_validates_as_dataset_json(
         frame, labels, member = read_xpt(write_xpt(dataset, tmp_path))
         assert member == dataset.name and len(frame) == len(dataset.frame)
         assert labels == {v.name: v.label for v in dataset.variables}
-        validate_dataset_json(dataset_json(dataset, study_oid="UCLM802"))
+        document = dataset_json(dataset, study_oid="UCLM802")
+        validate_dataset_json(document)
+        Draft201909Validator(load_schema()).validate(document)
     tree = build_define(adam.datasets, study_oid="UCLM802")
     assert len(tree.getroot().findall(".//{*}ItemGroupDef")) == len(NAMES)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft201909Validator
 
 from cartrial.cdisc.formats.dataset_json import (
     dataset_json,
@@ -39,6 +40,8 @@ def test_the_shipped_schema_names_dataset_json_1_1_and_its_required_attributes()
 def test_document_is_valid_and_has_the_columns_written_by_hand() -> None:
     document = dataset_json(demographics(), study_oid="UCLM802", created=CREATED)
     validate_dataset_json(document)
+    # the whole document, rows included, through jsonschema and the shipped schema
+    Draft201909Validator(load_schema()).validate(document)
     assert document["datasetJSONVersion"] == "1.1.0"
     assert document["itemGroupOID"] == "IG.DM"
     assert document["records"] == 3
@@ -76,6 +79,7 @@ def test_round_trip_through_a_file(tmp_path: Path) -> None:
         (lambda d: d.update(datasetJSONVersion="1.0"), "datasetJSONVersion"),
         (lambda d: d["columns"][0].update(dataType="char"), "columns/0/dataType"),
         (lambda d: d["rows"][0].pop(), "rows/0"),
+        (lambda d: d["rows"][1].__setitem__(2, {"age": 47}), "rows/1/2"),
         (lambda d: d.update(records=4), "records"),
     ],
 )

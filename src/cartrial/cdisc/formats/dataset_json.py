@@ -87,7 +87,9 @@ def _column(dataset: Dataset, var: Variable, texts: set[str]) -> dict[str, Any]:
 
 
 def _cell(value: Any, data_type: str) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
         return None
     if data_type == "string":
         return str(value)
@@ -159,18 +161,33 @@ def load_schema() -> dict[str, Any]:
 
 def validate_dataset_json(document: dict[str, Any]) -> None:
     """Check a document against the shipped schema and its row shape; the first problem is
-    raised as an :class:`~cartrial.errors.InputError` naming where it is."""
+    raised as an :class:`~cartrial.errors.InputError` naming where it is.
+
+    The metadata goes through jsonschema; the rows (hundreds of thousands of cells in a
+    lab dataset, slow through a generic validator) are checked here by the schema's own
+    row rule, each row an array of strings, numbers, booleans or nulls, plus one value per
+    column and ``records`` equal to the number of rows.
+    """
     jsonschema = require("jsonschema")
     validator = jsonschema.Draft201909Validator(load_schema())
-    for error in validator.iter_errors(document):
+    head = {k: v for k, v in document.items() if k != "rows"}
+    for error in validator.iter_errors(head):
         where = "/".join(str(p) for p in error.absolute_path) or "(document)"
         raise InputError(where, error.instance, f"Dataset-JSON v1.1: {error.message}")
+    rows = document.get("rows", [])
+    if not isinstance(rows, list):
+        raise InputError("rows", type(rows).__name__, "an array of rows")
     width = len(document["columns"])
-    for i, row in enumerate(document.get("rows", [])):
-        if len(row) != width:
-            raise InputError(f"rows/{i}", len(row), f"{width} values, one per column")
-    if document["records"] != len(document.get("rows", [])):
-        raise InputError("records", document["records"], "the number of rows")
+    for i, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != width:
+            raise InputError(f"rows/{i}", row, f"an array of {width} values, one per column")
+        for j, cell in enumerate(row):
+            if cell is not None and not isinstance(cell, str | int | float | bool):
+                raise InputError(
+                    f"rows/{i}/{j}", cell, "a string, number, boolean or null (Dataset-JSON)"
+                )
+    if document["records"] != len(rows):
+        raise InputError("records", document["records"], f"the number of rows, {len(rows)}")
 
 
 def read_dataset_json(path: Path) -> tuple[dict[str, Any], pd.DataFrame]:
