@@ -42,47 +42,47 @@ def derive_adlb(source: SdtmSource, adsl: pd.DataFrame) -> Dataset:
     lb = source.frame(
         "LB", required=("USUBJID", "LBSEQ", "LBTESTCD", "LBTEST", "LBSTRESN", "LBDTC")
     )
-    subjects = adsl.set_index("USUBJID")
+    treatment = dict(zip(adsl["USUBJID"], adsl["TRT01A"], strict=True))
+    infusion = dict(zip(adsl["USUBJID"], adsl["TRTSDT"], strict=True))
     baseline_flag = next((c for c in ("LBLOBXFL", "LBBLFL") if c in lb.columns), None)
-    records: list[dict[str, object]] = []
-    for _, row in lb.iterrows():
-        usubjid = row["USUBJID"]
-        sl = subjects.loc[usubjid] if usubjid in subjects.index else None
-        adt = iso_date(row["LBDTC"])
-        trtsdt = sl["TRTSDT"] if sl is not None else None
-        records.append(
-            {
-                "STUDYID": row["STUDYID"],
-                "USUBJID": usubjid,
-                "LBSEQ": int(row["LBSEQ"]),
-                "TRT01A": sl["TRT01A"] if sl is not None else None,
-                "PARAMCD": row["LBTESTCD"],
-                "PARAM": f"{row['LBTEST']} ({row['LBSTRESU']})"
-                if _text(row.get("LBSTRESU"))
-                else row["LBTEST"],
-                "AVAL": _number(row["LBSTRESN"]),
-                "AVALU": _text(row.get("LBSTRESU")),
-                "ADT": adt,
-                "ADY": study_day(adt, trtsdt),
-                "ABLFL": "Y" if baseline_flag and row.get(baseline_flag) == "Y" else None,
-                "ATOXGR": _text(row.get("LBTOXGR")),
-            }
-        )
+    adt = [iso_date(v) for v in lb["LBDTC"]]
+    units = [_text(v) for v in (lb["LBSTRESU"] if "LBSTRESU" in lb.columns else [None] * len(lb))]
+    grades = [_text(v) for v in (lb["LBTOXGR"] if "LBTOXGR" in lb.columns else [None] * len(lb))]
+    records = {
+        "STUDYID": lb["STUDYID"].tolist(),
+        "USUBJID": lb["USUBJID"].tolist(),
+        "LBSEQ": [int(v) for v in lb["LBSEQ"]],
+        "TRT01A": [treatment.get(s) for s in lb["USUBJID"]],
+        "PARAMCD": lb["LBTESTCD"].tolist(),
+        "PARAM": [
+            f"{test} ({unit})" if unit else str(test)
+            for test, unit in zip(lb["LBTEST"], units, strict=True)
+        ],
+        "AVAL": [_number(v) for v in lb["LBSTRESN"]],
+        "AVALU": units,
+        "ADT": adt,
+        "ADY": [study_day(d, infusion.get(s)) for d, s in zip(adt, lb["USUBJID"], strict=True)],
+        "ABLFL": ["Y" if v == "Y" else None for v in lb[baseline_flag]]
+        if baseline_flag
+        else [None] * len(lb),
+        "ATOXGR": grades,
+    }
     frame = pd.DataFrame(records)
     if len(frame):
         base = frame[frame["ABLFL"] == "Y"].drop_duplicates(["USUBJID", "PARAMCD"], keep="last")
         keyed = base.set_index(["USUBJID", "PARAMCD"])
         index = pd.MultiIndex.from_frame(frame[["USUBJID", "PARAMCD"]])
-        frame["BASE"] = keyed["AVAL"].reindex(index).to_numpy()
+        frame["BASE"] = keyed["AVAL"].reindex(index).to_numpy(dtype=float)
         frame["BTOXGR"] = keyed["ATOXGR"].reindex(index).to_numpy()
-        after = frame["ADT"].notna() & frame.apply(
-            lambda r: (
-                r["ABLFL"] != "Y"
-                and (r["ADY"] is not None and not pd.isna(r["ADY"]) and r["ADY"] > 0)
-            ),
-            axis=1,
+        after = pd.Series(
+            [
+                flag != "Y" and day is not None and day > 0
+                for flag, day in zip(frame["ABLFL"], frame["ADY"], strict=True)
+            ],
+            index=frame.index,
         )
-        frame["CHG"] = (frame["AVAL"] - frame["BASE"]).where(after & frame["BASE"].notna())
+        aval = frame["AVAL"].astype(float)
+        frame["CHG"] = (aval - frame["BASE"]).where(after & frame["BASE"].notna())
         frame["SHIFT1"] = (
             frame["BTOXGR"].fillna("missing") + " to " + frame["ATOXGR"].fillna("missing")
         ).where(after & frame["ATOXGR"].notna())

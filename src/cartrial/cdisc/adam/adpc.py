@@ -37,12 +37,12 @@ def derive_adpc(source: SdtmSource, adsl: pd.DataFrame) -> Dataset:
         "PC", required=("USUBJID", "PCSEQ", "PCTESTCD", "PCTEST", "PCSTRESN", "PCDTC")
     )
     exposed = exposures(source)
-    subjects = adsl.set_index("USUBJID")
+    treatment = dict(zip(adsl["USUBJID"], adsl["TRT01A"], strict=True))
     rows: list[dict[str, object]] = []
     for _, row in pc.iterrows():
         usubjid = row["USUBJID"]
         exposure = exposed.get(usubjid)
-        if exposure is None or exposure.infusion is None or usubjid not in subjects.index:
+        if exposure is None or exposure.infusion is None or usubjid not in treatment:
             continue
         when = iso_datetime(row["PCDTC"])
         on = iso_date(row["PCDTC"])
@@ -59,7 +59,7 @@ def derive_adpc(source: SdtmSource, adsl: pd.DataFrame) -> Dataset:
                 "STUDYID": row["STUDYID"],
                 "USUBJID": usubjid,
                 "PCSEQ": int(row["PCSEQ"]),
-                "TRT01A": subjects.loc[usubjid, "TRT01A"],
+                "TRT01A": treatment[usubjid],
                 "PARAMCD": row["PCTESTCD"],
                 "PARAM": row["PCTEST"],
                 "AVAL": 0.0 if blq else (None if value is None or pd.isna(value) else float(value)),
@@ -108,7 +108,7 @@ def derive_adpc(source: SdtmSource, adsl: pd.DataFrame) -> Dataset:
 def derive_adpp(source: SdtmSource, adsl: pd.DataFrame) -> Dataset:
     """ADPP from PP and ADSL: one record per subject and NCA parameter."""
     pp = source.frame("PP", required=("USUBJID", "PPSEQ", "PPTESTCD", "PPTEST", "PPSTRESN"))
-    subjects = adsl.set_index("USUBJID")
+    treatment = dict(zip(adsl["USUBJID"], adsl["TRT01A"], strict=True))
     rows: list[dict[str, object]] = []
     for _, row in pp.iterrows():
         usubjid = row["USUBJID"]
@@ -118,7 +118,7 @@ def derive_adpp(source: SdtmSource, adsl: pd.DataFrame) -> Dataset:
                 "STUDYID": row["STUDYID"],
                 "USUBJID": usubjid,
                 "PPSEQ": int(row["PPSEQ"]),
-                "TRT01A": subjects.loc[usubjid, "TRT01A"] if usubjid in subjects.index else None,
+                "TRT01A": treatment.get(usubjid),
                 "PARCAT1": row.get("PPCAT"),
                 "PARAMCD": row["PPTESTCD"],
                 "PARAM": row["PPTEST"],
