@@ -1,0 +1,260 @@
+"""PC and PP (SDTMIG 3.4 sections 6.3.10 and 6.3.11): CAR-T cellular kinetics.
+
+- PC: every CAR transgene result by qPCR (copies per ug genomic DNA, blood), the
+  cellular-kinetics analogue of a drug concentration: the administered product's
+  level in the subject (cytokines are LB, :mod:`cartrial.cdisc.sdtm.lb`). PCSTRESC
+  of a result below the LLOQ is ``<LLOQ`` text with PCSTRESN empty and PCLLOQ set
+  (SDTMIG 3.4 PC assumptions on BLQ). PCTPTREF is the infusion, PCRFTDTC its time,
+  PCTPT/PCTPTNUM/PCELTM the nominal day of the sample.
+- PP: the NCA parameters :func:`cartrial.services.trial_kinetics.kinetics_nca`
+  computed (PKNCA 0.12 rules, the trial summary's wiring), one record per
+  parameter per profile, PPTESTCD from CDISC PKPARMCD (CMAX, TMAX, CLST, TLST,
+  AUCLST, AUCALL, AUCIFO, AUCPEO, LAMZ, LAMZHL, R2ADJ, LAMZNPT); time in DAYS from
+  the infusion. A parameter the NCA could not estimate has PPSTAT NOT DONE and the
+  engine's reason in PPREASND.
+- RELREC relates PP to PC at dataset level through PPGRPID/PCGRPID (SDTMIG 3.4
+  section 6.3.11.1, "relating PP records to PC records"): the samples after the
+  infusion form the profile of each subject.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cartrial.cdisc.dataset import Dataset
+from cartrial.cdisc.sdtm.common import identifiers, sequence
+from cartrial.cdisc.sdtm.reference import Context
+from cartrial.cdisc.sdtm.spec import Var, make_dataset
+from cartrial.cdisc.sdtm.timing import iso_datetime, study_days
+from cartrial.cdisc.sdtm.units import cdisc_units
+from cartrial.services.trial_kinetics import CONC_UNIT
+
+__all__ = ["GROUP", "PP_PARAMETERS", "build_pc", "build_pp"]
+
+TESTCD, TEST = "MSLNCAR", "Anti-MSLN CAR Transgene"
+GROUP = "CAR-TRANSGENE-BLOOD"
+CONC = "copies/ug gDNA"
+AUC = "day*copies/ug gDNA"
+
+#: NCA column -> (PPTESTCD, PPTEST, unit)
+PP_PARAMETERS: dict[str, tuple[str, str, str | None]] = {
+    "cmax": ("CMAX", "Max Conc", CONC),
+    "tmax": ("TMAX", "Time of CMAX", "DAYS"),
+    "clast": ("CLST", "Last Nonzero Conc", CONC),
+    "tlast": ("TLST", "Time of Last Nonzero Conc", "DAYS"),
+    "auclast": ("AUCLST", "AUC to Last Nonzero Conc", AUC),
+    "aucall": ("AUCALL", "AUC All", AUC),
+    "aucinf_obs": ("AUCIFO", "AUC Infinity Obs", AUC),
+    "aucpext_obs": ("AUCPEO", "AUC %Extrapolation Obs", "%"),
+    "lambda_z": ("LAMZ", "Lambda z", "/day"),
+    "half_life": ("LAMZHL", "Half-Life Lambda z", "DAYS"),
+    "adj_r_squared": ("R2ADJ", "R Squared Adjusted", None),
+    "lambda_z_n_points": ("LAMZNPT", "Number of Points for Lambda z", None),
+}
+
+_ID = (
+    Var("STUDYID", "Study Identifier", "Req", role="Identifier", origin="Assigned"),
+    Var("DOMAIN", "Domain Abbreviation", "Req", role="Identifier", origin="Assigned"),
+    Var("USUBJID", "Unique Subject Identifier", "Req", role="Identifier", origin="Assigned"),
+)
+
+PC_VARIABLES = (
+    *_ID,
+    Var("PCSEQ", "Sequence Number", "Req", "integer", "Derived", role="Identifier"),
+    Var("PCGRPID", "Group ID", "Perm", origin="Assigned"),
+    Var("PCREFID", "Reference ID", "Perm"),
+    Var("PCTESTCD", "Pharmacokinetic Test Short Name", "Req", role="Topic", origin="Assigned"),
+    Var("PCTEST", "Pharmacokinetic Test Name", "Req", origin="Assigned"),
+    Var("PCCAT", "Test Category", "Perm", origin="Assigned"),
+    Var("PCORRES", "Result or Finding in Original Units", "Exp"),
+    Var("PCORRESU", "Original Units", "Exp", codelist="UNIT"),
+    Var("PCSTRESC", "Character Result/Finding in Std Format", "Exp", origin="Derived"),
+    Var("PCSTRESN", "Numeric Result/Finding in Standard Units", "Exp", "float", "Derived"),
+    Var("PCSTRESU", "Standard Units", "Exp", codelist="UNIT", origin="Derived"),
+    Var("PCSTAT", "Completion Status", "Perm"),
+    Var("PCSPEC", "Specimen Material Type", "Exp", codelist="SPECTYPE"),
+    Var("PCMETHOD", "Method of Test or Examination", "Perm", origin="Assigned"),
+    Var("PCLLOQ", "Lower Limit of Quantitation", "Exp", "float"),
+    Var("EPOCH", "Epoch", "Perm", codelist="EPOCH", origin="Derived"),
+    Var("PCDTC", "Date/Time of Specimen Collection", "Exp", "datetime"),
+    Var("PCDY", "Actual Study Day of Specimen Collection", "Perm", "integer", "Derived"),
+    Var("PCTPT", "Planned Time Point Name", "Perm", origin="Protocol"),
+    Var("PCTPTNUM", "Planned Time Point Number", "Perm", "integer", "Protocol"),
+    Var("PCELTM", "Planned Elapsed Time from Time Point Ref", "Perm", origin="Protocol"),
+    Var("PCTPTREF", "Time Point Reference", "Perm", origin="Protocol"),
+    Var("PCRFTDTC", "Date/Time of Reference Time Point", "Perm", "datetime", "Derived"),
+)
+
+PP_VARIABLES = (
+    *_ID,
+    Var("PPSEQ", "Sequence Number", "Req", "integer", "Derived", role="Identifier"),
+    Var("PPGRPID", "Group ID", "Perm", origin="Assigned"),
+    Var(
+        "PPTESTCD",
+        "Parameter Short Name",
+        "Req",
+        codelist="PKPARMCD",
+        role="Topic",
+        origin="Assigned",
+    ),
+    Var("PPTEST", "Parameter Name", "Req", origin="Assigned"),
+    Var("PPCAT", "Parameter Category", "Exp", origin="Assigned"),
+    Var("PPORRES", "Result or Finding in Original Units", "Exp", origin="Derived"),
+    Var("PPORRESU", "Original Units", "Exp", codelist="UNIT", origin="Derived"),
+    Var("PPSTRESC", "Character Result/Finding in Std Format", "Exp", origin="Derived"),
+    Var("PPSTRESN", "Numeric Result/Finding in Standard Units", "Exp", "float", "Derived"),
+    Var("PPSTRESU", "Standard Units", "Exp", codelist="UNIT", origin="Derived"),
+    Var("PPSTAT", "Completion Status", "Perm", origin="Derived"),
+    Var("PPREASND", "Reason Parameter Not Calculated", "Perm", origin="Derived"),
+    Var("PPSPEC", "Specimen Material Type", "Exp", codelist="SPECTYPE", origin="Assigned"),
+    Var("EPOCH", "Epoch", "Perm", codelist="EPOCH", origin="Derived"),
+    Var("PPRFTDTC", "Date/Time of Reference Point", "Exp", "datetime", "Derived"),
+)
+
+
+def _elapsed(days: pd.Series) -> pd.Series:
+    return days.map(lambda d: None if pd.isna(d) else ("-" if d < 0 else "") + f"P{abs(int(d))}D")
+
+
+def build_pc(ctx: Context) -> Dataset:
+    """PC (module doc)."""
+    t = ctx.source.tables
+    samples = t["sample"]
+    qpcr = samples[samples["analyte"] == "car_transgene_qpcr"]
+    res = t["assay_result"].merge(
+        qpcr[["id", "sample_code", "matrix", "collected_at", "study_day"]].rename(
+            columns={"id": "sample_id"}
+        ),
+        on="sample_id",
+    )
+    res = ctx.subjects_of(res)
+    unit = cdisc_units(res["unit"].fillna(CONC_UNIT))
+    bad = unit.isna()
+    for _, r in res[bad].iterrows():
+        ctx.log.add(
+            "PC",
+            subject=r["code"],
+            table="assay_result",
+            record_id=r["id"],
+            field="unit",
+            value=r["unit"],
+            expected=f"the qPCR unit {CONC_UNIT}; not mapped",
+        )
+    res, unit = res[~bad].copy(), unit[~bad]
+    when = ctx.local(res, "collected_at")
+    value = pd.to_numeric(res["value"], errors="coerce")
+    lloq = pd.to_numeric(res["lloq"], errors="coerce")
+    text = res["result_text"].fillna("").str.strip()
+    blq = (value.isna() & text.str.startswith("<")) | (
+        value.notna() & lloq.notna() & (value < lloq)
+    )
+    frame = identifiers(ctx, res, "PC")
+    after = when >= res["rfst"]
+    frame["PCGRPID"] = None
+    frame.loc[after, "PCGRPID"] = GROUP
+    frame["PCREFID"] = res["sample_code"]
+    frame["PCTESTCD"] = TESTCD
+    frame["PCTEST"] = TEST
+    frame["PCCAT"] = "CELLULAR KINETICS"
+    orres = value.map(lambda v: None if pd.isna(v) else f"{v:g}").astype(object)
+    frame["PCORRES"] = orres.where(value.notna(), text.replace("", None))
+    frame["PCORRESU"] = unit
+    stresc = frame["PCORRES"].copy()
+    stresc[blq] = lloq[blq].map(lambda v: None if pd.isna(v) else f"<{v:g}")
+    frame["PCSTRESC"] = stresc
+    frame["PCSTRESN"] = value.where(~blq)
+    frame["PCSTRESU"] = unit
+    frame["PCSTAT"] = None
+    frame.loc[frame["PCORRES"].isna(), "PCSTAT"] = "NOT DONE"
+    frame["PCSPEC"] = res["matrix"].str.upper()
+    frame["PCMETHOD"] = "QPCR"
+    frame["PCLLOQ"] = lloq
+    frame["EPOCH"] = ctx.epoch(res, when)
+    frame["PCDTC"] = iso_datetime(when)
+    frame["PCDY"] = study_days(when, res["rfst"])
+    nominal = pd.to_numeric(res["study_day"], errors="coerce").astype("Int64")
+    frame["PCTPT"] = nominal.map(lambda d: None if pd.isna(d) else f"DAY {int(d)}")
+    frame["PCTPTNUM"] = nominal
+    frame["PCELTM"] = _elapsed(nominal)
+    frame["PCTPTREF"] = "CAR-T INFUSION"
+    frame["PCRFTDTC"] = iso_datetime(res["rfst"])
+    frame["_w"] = when
+    frame = sequence(frame, "PC", ["_w", "PCREFID"])
+    names = {v.name for v in PC_VARIABLES}
+    return make_dataset(
+        "PC",
+        "Pharmacokinetics Concentrations",
+        dataset_class="FINDINGS",
+        structure="One record per sample characteristic or time-point concentration per "
+        "reference time point or per analyte per subject",
+        keys=("STUDYID", "USUBJID", "PCTESTCD", "PCREFID"),
+        variables=PC_VARIABLES,
+        frame=frame[[c for c in frame.columns if c in names]],
+        notes=("CAR transgene copies/ug gDNA by qPCR (cellular kinetics); cytokines in LB.",),
+    )
+
+
+def build_pp(ctx: Context) -> Dataset:
+    """PP (module doc)."""
+    nca = ctx.source.nca
+    columns = [v.name for v in PP_VARIABLES]
+    if nca is None or nca.empty:
+        return _pp(pd.DataFrame(columns=columns))
+    by_code = ctx.ref.reset_index().set_index("code")
+    parts = []
+    for column, (code, name, unit) in PP_PARAMETERS.items():
+        values = pd.to_numeric(nca[column], errors="coerce")
+        reason_col = f"{column}_reason"
+        reasons = nca[reason_col] if reason_col in nca.columns else pd.Series(None, index=nca.index)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "code": nca["subject"],
+                    "matrix": nca["matrix"],
+                    "PPTESTCD": code,
+                    "PPTEST": name,
+                    "value": values,
+                    "unit": unit,
+                    "reason": reasons,
+                }
+            )
+        )
+    long = pd.concat(parts, ignore_index=True)
+    long = long.join(by_code, on="code")
+    frame = identifiers(ctx, long, "PP")
+    frame["PPGRPID"] = GROUP
+    frame["PPCAT"] = TEST.upper()
+    text = long["value"].map(lambda v: None if pd.isna(v) else f"{v:.6g}").astype(object)
+    frame["PPORRES"] = text
+    frame["PPORRESU"] = long["unit"].where(long["value"].notna(), None)
+    frame["PPSTRESC"] = text
+    frame["PPSTRESN"] = long["value"]
+    frame["PPSTRESU"] = frame["PPORRESU"]
+    missing = long["value"].isna()
+    frame["PPSTAT"] = None
+    frame.loc[missing, "PPSTAT"] = "NOT DONE"
+    reason = (
+        long["reason"]
+        .astype(object)
+        .where(long["reason"].notna() & (long["reason"] != ""), "not estimable by the NCA rules")
+    )
+    frame["PPREASND"] = reason.where(missing, None)
+    frame["PPSPEC"] = long["matrix"].str.upper()
+    frame["EPOCH"] = ctx.epoch(long, long["rfst"])
+    frame["PPRFTDTC"] = iso_datetime(long["rfst"])
+    frame["_o"] = frame["PPTESTCD"].map({v[0]: i for i, v in enumerate(PP_PARAMETERS.values())})
+    frame = sequence(frame, "PP", ["_o"])
+    return _pp(frame[[c for c in frame.columns if c in set(columns)]])
+
+
+def _pp(frame: pd.DataFrame) -> Dataset:
+    return make_dataset(
+        "PP",
+        "Pharmacokinetics Parameters",
+        dataset_class="FINDINGS",
+        structure="One record per PK parameter per time-concentration profile per subject",
+        keys=("STUDYID", "USUBJID", "PPTESTCD", "PPCAT", "PPSPEC", "PPRFTDTC"),
+        variables=PP_VARIABLES,
+        frame=frame,
+        notes=("NCA of PC by PKNCA 0.12 rules (cartrial.kinetics); time unit DAYS.",),
+    )
