@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from lxml import etree
 from typer.testing import CliRunner
 
 from cartrial.cdisc.dataset import Dataset, DataType, Variable
 from cartrial.cdisc.formats.dataset_json import read_dataset_json, write_dataset_json
 from cartrial.cli.main import app
 from tests.cdisc.adam_sdtm import sdtm
+from tests.simulated_trials import SimulatedTrial
 
 runner = CliRunner()
 
@@ -62,3 +64,31 @@ def test_an_unknown_format_is_refused_naming_the_option(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 2
     assert "--format" in result.output and "xpt, json, both" in result.output
+
+
+def test_sdtm_command_writes_datasets_define_and_the_mapping_log(
+    small_trial: SimulatedTrial, tmp_path: Path
+) -> None:
+    out = tmp_path / "sdtm"
+    result = runner.invoke(
+        app,
+        ["cdisc", "sdtm", "--db", str(small_trial.path), "--out", str(out), "--format", "json",
+         "--as-of", small_trial.data_cut.isoformat()],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    meta, dm = read_dataset_json(out / "dm.json")
+    assert meta["studyOID"] == "SZUGH-MSLN-2024"
+    assert len(dm) == small_trial.patients
+    assert (out / "mapping_log.txt").exists()
+    define = etree.parse(str(out / "define.xml"))
+    leaves = define.getroot().findall(".//{http://www.cdisc.org/ns/def/v2.1}leaf")
+    hrefs = {leaf.get("{http://www.w3.org/1999/xlink}href") for leaf in leaves}
+    assert "dm.json" in hrefs and all((out / h).exists() for h in hrefs)
+
+
+def test_sdtm_command_refuses_a_missing_database(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["cdisc", "sdtm", "--db", str(tmp_path / "nope.db"), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "--db" in result.output and "existing SQLite trial database" in result.output

@@ -28,7 +28,15 @@ from cartrial.cdisc.formats.dataset_json import item_group_oid, item_oid
 from cartrial.cdisc.formats.limits import text_columns
 from cartrial.extras import require
 
-__all__ = ["DEF", "ODM", "XLINK", "CodeListInfo", "build_define", "write_define"]
+__all__ = [
+    "DEF",
+    "ODM",
+    "XLINK",
+    "CodeListInfo",
+    "build_define",
+    "shipped_codelists",
+    "write_define",
+]
 
 ODM = "http://www.cdisc.org/ns/odm/v1.3"
 DEF = "http://www.cdisc.org/ns/def/v2.1"
@@ -52,6 +60,34 @@ class CodeListInfo:
     terms: Mapping[str, str | None] = field(default_factory=dict)
     extended: frozenset[str] = frozenset()
     """Sponsor values added to an extensible code list (``def:ExtendedValue="Yes"``)."""
+
+
+def shipped_codelists() -> dict[str, CodeListInfo]:
+    """The shipped controlled terminology (:mod:`cartrial.cdisc.terminology`) as define.xml
+    code-list metadata: name, NCI code, each term's code and the sponsor extensions."""
+    from cartrial.cdisc.terminology import load_codelists
+
+    return {
+        cid: CodeListInfo(
+            name=cl.name,
+            nci_code=cl.code,
+            terms={t.value: t.code for t in cl.terms},
+            extended=frozenset(t.value for t in cl.terms if t.extension),
+        )
+        for cid, cl in load_codelists().items()
+    }
+
+
+def _mandatory(dataset: Dataset, var: Variable) -> bool:
+    """define 2.1 section 5.3.4.2: Mandatory = Yes for a Required variable (SDTMIG Core
+    Req, as the SDTM builders declare it) and for the dataset's keys."""
+    if var.name in dataset.keys:
+        return True
+    if dataset.standard != "SDTMIG 3.4":
+        return False
+    from cartrial.cdisc.sdtm.spec import core_of
+
+    return core_of(dataset.name, var.name) == "Req"
 
 
 def _o(tag: str) -> str:
@@ -205,7 +241,7 @@ def build_define(
                 _o("ItemRef"),
                 ItemOID=item_oid(dataset, var),
                 OrderNumber=str(order),
-                Mandatory="Yes" if var.name in dataset.keys else "No",
+                Mandatory="Yes" if _mandatory(dataset, var) else "No",
             )
             if var.name in dataset.keys:
                 ref.set("KeySequence", str(dataset.keys.index(var.name) + 1))

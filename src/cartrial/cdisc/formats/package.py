@@ -1,7 +1,8 @@
 """A set of CDISC datasets written as files: XPORT and/or Dataset-JSON, with define.xml.
 
-One call for the SDTM and the ADaM commands: every dataset is checked against the XPORT
-limits before any file is written (so a failing dataset leaves no partial package),
+One call for the SDTM and the ADaM commands: when XPORT is asked for, every dataset is
+checked against its limits before any file is written (a failing dataset leaves no
+partial package; Dataset-JSON, UTF-8 without those limits, is not held to them),
 then written in the chosen formats, then described in ``define.xml`` whose ``def:leaf``
 points at the XPORT files (the submission format, FDA Study Data Technical Conformance
 Guide section 3.3), or at the Dataset-JSON files when only those are written.
@@ -46,8 +47,9 @@ def write_package(
     created: dt.datetime | None = None,
 ) -> WrittenPackage:
     """Write ``datasets`` and their define.xml into ``directory`` (module rules)."""
-    for dataset in datasets:
-        check_dataset(dataset)
+    if file_format in ("xpt", "both"):
+        for dataset in datasets:
+            check_dataset(dataset)
     directory.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     for dataset in datasets:
