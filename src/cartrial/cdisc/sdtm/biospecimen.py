@@ -104,7 +104,8 @@ def build_be(ctx: Context) -> Dataset:
             "at": cust["at"],
         }
     )
-    rows = ctx.subjects_of(pd.concat([collected, moved], ignore_index=True))
+    parts = [p for p in (collected, moved) if not p.empty] or [collected]
+    rows = ctx.subjects_of(pd.concat(parts, ignore_index=True))
     when = ctx.local(rows, "at")
     frame = identifiers(ctx, rows, "BE")
     frame["BECAT"] = "CHAIN OF IDENTITY " + rows["coi"]

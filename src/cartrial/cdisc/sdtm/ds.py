@@ -56,8 +56,7 @@ def build_ds(ctx: Context, rfpendtc: pd.Series) -> Dataset:
     ]
     failed = subjects[subjects["status"] == "screen_failed"]
     if not failed.empty:
-        decisions = ctx.subjects_of(failed[["id"]].rename(columns={"id": "subject_id"}))
-        screened = to_local(failed["screened_at"], decisions["zone"].set_axis(failed.index))
+        screened = to_local(failed["screened_at"], failed["id"].map(ctx.ref["zone"]))
         parts.append(
             pd.DataFrame(
                 {
