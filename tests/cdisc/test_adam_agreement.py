@@ -10,15 +10,20 @@ subjects (ADSL.DLTEVLFL against the signed adjudications)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
 from cartrial.cdisc.adam import AdamBuild, build_adam
-from cartrial.cdisc.adam.source import SdtmSource
+from cartrial.cdisc.adam.source import SdtmSource, read_sdtm_directory
+from cartrial.cdisc.dataset import Dataset
+from cartrial.cdisc.formats.limits import check_dataset
+from cartrial.cdisc.formats.package import write_package
 from cartrial.cdisc.sdtm import build_sdtm
 from cartrial.protocol.load import load_protocol
+from cartrial.protocol.model import Protocol
 from cartrial.services.trial_summary import TrialAnalysis, trial_analysis
 from cartrial.store import make_engine, make_sessionmaker
 from tests.simulated_trials import SimulatedTrial
@@ -29,6 +34,8 @@ class Both:
     adam: AdamBuild
     analysis: TrialAnalysis
     studyid: str
+    sdtm: list[Dataset]
+    protocol: Protocol
 
 
 def _both(trial: SimulatedTrial) -> Both:
@@ -39,10 +46,9 @@ def _both(trial: SimulatedTrial) -> Both:
         analysis = trial_analysis(sessions, trial.protocol_id, as_of=trial.data_cut)
     finally:
         engine.dispose()
-    adam = build_adam(
-        SdtmSource.of(sdtm.datasets), protocol=load_protocol(trial.protocol_id).protocol
-    )
-    return Both(adam, analysis, trial.protocol_id.upper())
+    protocol = load_protocol(trial.protocol_id).protocol
+    adam = build_adam(SdtmSource.of(sdtm.datasets), protocol=protocol)
+    return Both(adam, analysis, trial.protocol_id.upper(), sdtm.datasets, protocol)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +69,20 @@ def both(request: pytest.FixtureRequest) -> Both:
 
 def _code(both: Both, usubjid: str) -> str:
     return usubjid.removeprefix(both.studyid + "-")
+
+
+def test_adam_structure_on_the_simulated_trial(both: Both) -> None:
+    for dataset in both.adam.datasets:
+        check_dataset(dataset)  # XPORT v5 names, labels and lengths
+        assert not dataset.frame.duplicated(list(dataset.keys)).any(), dataset.name
+    adsl = both.adam.dataset("ADSL").frame
+    assert adsl["USUBJID"].is_unique
+    for flag in ("SAFFL", "DLTEVLFL", "TUBLFL", "EFFFL"):
+        assert set(adsl[flag]) <= {"Y", "N"}, flag
+    adtte = both.adam.dataset("ADTTE").frame
+    assert set(adtte["PARAMCD"]) <= {"PFS", "OS", "DOR"}
+    assert adtte["EVNTDESC"].notna().eq(adtte["CNSR"] == 0).all()
+    assert adtte["CNSDTDSC"].notna().eq(adtte["CNSR"] > 0).all()
 
 
 def test_infused_subjects_are_the_safety_population(both: Both) -> None:
@@ -147,3 +167,11 @@ def test_nca_from_adpp_equals_the_trial_kinetics(both: Both) -> None:
             if pd.notna(v)
         }  # fmt: skip
         assert {k: mine[k] for k in theirs} == pytest.approx(theirs, rel=1e-9)
+
+
+def test_adam_from_dataset_json_files_equals_adam_in_memory(uclm802: Both, tmp_path: Path) -> None:
+    """The command's path (SDTM files written, read back) gives the same ADaM."""
+    write_package(uclm802.sdtm, tmp_path, study_oid=uclm802.studyid, file_format="json")
+    again = build_adam(read_sdtm_directory(tmp_path), protocol=uclm802.protocol)
+    for mine, theirs in zip(uclm802.adam.datasets, again.datasets, strict=True):
+        pd.testing.assert_frame_equal(mine.frame, theirs.frame, check_dtype=False)

@@ -73,4 +73,8 @@ def test_every_dataset_round_trips_xport_and_validates_as_dataset_json(
         validate_dataset_json(document)
         Draft201909Validator(load_schema()).validate(document)
     tree = build_define(adam.datasets, study_oid="UCLM802")
-    assert len(tree.getroot().findall(".//{*}ItemGroupDef")) == len(NAMES)
+    groups = {g.get("Name"): g for g in tree.getroot().findall(".//{*}ItemGroupDef")}
+    assert list(groups) == NAMES
+    # ADSL is the one non-repeating analysis dataset; ADTTE has one record per parameter
+    assert {n for n, g in groups.items() if g.get("Repeating") == "No"} == {"ADSL"}
+    assert {g.get("Purpose") for g in groups.values()} == {"Analysis"}

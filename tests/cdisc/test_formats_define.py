@@ -64,6 +64,7 @@ def test_one_item_group_per_dataset_with_a_leaf_to_its_file(tmp_path: Path) -> N
     mdv = _document(tmp_path).getroot().find("odm:Study/odm:MetaDataVersion", NS)
     (group,) = mdv.findall("odm:ItemGroupDef", NS)
     assert group.get("OID") == "IG.DM" and group.get("Purpose") == "Tabulation"
+    assert group.get("Repeating") == "No"  # one record per subject
     assert group.get(f"{{{DEF}}}Structure") == "One record per subject"
     assert group.find("def:Class", NS).get("Name") == "SPECIAL PURPOSE"
     leaf = group.find("def:leaf", NS)

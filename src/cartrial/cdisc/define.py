@@ -78,6 +78,11 @@ def shipped_codelists() -> dict[str, CodeListInfo]:
     }
 
 
+def _one_per_subject(dataset: Dataset) -> bool:
+    """define 2.1 ItemGroupDef/@Repeating: No for one record per subject (DM, ADSL)."""
+    return dataset.structure.strip().rstrip(".").lower() == "one record per subject"
+
+
 def _mandatory(dataset: Dataset, var: Variable) -> bool:
     """define 2.1 section 5.3.4.2: Mandatory = Yes for a Required variable (SDTMIG Core
     Req, as the SDTM builders declare it) and for the dataset's keys."""
@@ -219,7 +224,7 @@ def build_define(
             _o("ItemGroupDef"),
             OID=item_group_oid(dataset),
             Name=dataset.name,
-            Repeating="No" if "per subject" in dataset.structure.lower() else "Yes",
+            Repeating="No" if _one_per_subject(dataset) else "Yes",
             IsReferenceData="Yes" if dataset.dataset_class == "TRIAL DESIGN" else "No",
             SASDatasetName=dataset.name,
             Purpose=purpose,
