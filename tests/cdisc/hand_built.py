@@ -22,12 +22,15 @@ from cartrial.store.migrate import upgrade
 from cartrial.store.models import (
     AdverseEvent,
     Apheresis,
+    AssayResult,
     DataLock,
+    EligibilityDecision,
     Infusion,
     LabResult,
     LymphodepletionDose,
     ProductLot,
     ProtocolVersion,
+    Sample,
     ScreeningEntry,
     Site,
     Subject,
@@ -73,14 +76,52 @@ def build_hand_trial(path: Path, *, lock_all: bool = True) -> Sessions:
                 "birth_date": birth,
                 "sex": sex,
                 "diagnosis": {"tumour_type": "mesothelioma", "ajcc8_stage": "IV"},
+                "prior_therapies": [
+                    {
+                        "therapy_class": "cytotoxic_chemotherapy",
+                        "agent": "gemcitabine",
+                        "start_date": "2025-04-23",
+                        "end_date": "2025-08-21",
+                    }
+                ]
+                if subject is one
+                else [],
+                "labs": [
+                    {"test": "platelets", "value": "150000", "unit": "/uL", "date": "2026-01-10"},
+                    {
+                        "test": "total_bilirubin",
+                        "value": "17.104",
+                        "unit": "umol/L",
+                        "date": "2026-01-10",
+                    },
+                ],
             }
-            s.add(
-                ScreeningEntry(
-                    subject_id=subject.id,
-                    record_json=json.dumps(record),
-                    entered_at=_at(2026, 1, 10, 1),
-                )
+            entry = ScreeningEntry(
+                subject_id=subject.id,
+                record_json=json.dumps(record),
+                entered_at=_at(2026, 1, 10, 1),
             )
+            s.add(entry)
+            s.flush()
+            if subject is two:
+                # not eligible: inclusion inc04 not met, exclusion exc02 applies
+                verdicts = [
+                    {"id": "inc01", "type": "inclusion", "text": "Age >= 18", "verdict": "met"},
+                    {"id": "inc04", "type": "inclusion", "text": "MSLN +", "verdict": "not_met"},
+                    {"id": "exc02", "type": "exclusion", "text": "Infection", "verdict": "not_met"},
+                    {"id": "exc03", "type": "exclusion", "text": "HIV", "verdict": "met"},
+                ]
+                s.add(
+                    EligibilityDecision(
+                        subject_id=two.id,
+                        screening_id=entry.id,
+                        decision="not_eligible",
+                        reason="test",
+                        verdicts_json=json.dumps(verdicts),
+                        engine_version="test",
+                        decided_at=_at(2026, 1, 10, 2),
+                    )
+                )
         aph = Apheresis(
             subject_id=one.id,
             chain_of_identity_id="COI1",
@@ -172,6 +213,66 @@ def build_hand_trial(path: Path, *, lock_all: bool = True) -> Sessions:
                 onset_date=dt.date(2026, 4, 8),
                 grading_scale="ctcae_v5",
                 reported_grade=1,
+            )
+        )
+        # a CAR+ cell count by flow (no CP domain) and a qPCR sample with an unknown test
+        flow = Sample(
+            subject_id=one.id,
+            sample_code="S1-FLOW-D7",
+            analyte="car_t_flow",
+            matrix="blood",
+            study_day=7,
+            collected_at=_at(2026, 3, 17, 2),
+        )
+        qpcr = Sample(
+            subject_id=one.id,
+            sample_code="S1-PCR-D7",
+            analyte="car_transgene_qpcr",
+            matrix="blood",
+            study_day=7,
+            collected_at=_at(2026, 3, 17, 2),
+        )
+        s.add_all([flow, qpcr])
+        s.flush()
+        s.add(
+            AssayResult(
+                sample_id=qpcr.id,
+                subject_id=one.id,
+                test="car_transgene",
+                value=Decimal("1200"),
+                unit="copies/ug gDNA",
+                lloq=Decimal("50"),
+            )
+        )
+        ada = Sample(
+            subject_id=one.id,
+            sample_code="S1-ADA-D7",
+            analyte="anti_drug_antibody",
+            matrix="serum",
+            study_day=7,
+            collected_at=_at(2026, 3, 17, 2),
+        )
+        s.add(ada)
+        s.flush()
+        s.add(
+            AssayResult(
+                sample_id=ada.id,
+                subject_id=one.id,
+                test="anti_car_antibody",
+                result_text="negative",
+            )
+        )
+        s.add(AssayResult(sample_id=ada.id, subject_id=one.id, test="anti_peg", result_text="x"))
+        # a CRS series the ASTCT engine graded 0 (definition not met): kept, grade empty
+        s.add(
+            AdverseEvent(
+                subject_id=one.id,
+                term="Cytokine release syndrome",
+                onset_date=dt.date(2026, 3, 11),
+                grading_scale="astct_2019",
+                reported_grade=1,
+                derived_grade=0,
+                relatedness="probable",
             )
         )
     with transaction(sessions, SYSTEM, reason="data cut") as s:

@@ -78,7 +78,10 @@ def test_codelist_values_are_in_the_shipped_terminology(built: SdtmBuild) -> Non
     assert [p for d in built.datasets for p in check.codelist_violations(d)] == []
 
 
-def test_epoch_is_set_on_every_dated_record(built: SdtmBuild) -> None:
+def test_epoch_is_set_on_every_record_dated_after_consent(built: SdtmBuild) -> None:
+    consent = dict(
+        zip(built.dataset("DM").frame["USUBJID"], built.dataset("DM").frame["RFICDTC"], strict=True)
+    )
     missing = {}
     for d in built.datasets:
         if "EPOCH" not in d.frame.columns:
@@ -87,7 +90,11 @@ def test_epoch_is_set_on_every_dated_record(built: SdtmBuild) -> None:
         if not dated:  # TA: EPOCH is the element's, not a record date's
             continue
         dtc = next((c for c in dated if "RFT" not in c), dated[0])
-        n = int((d.frame[dtc].notna() & d.frame["EPOCH"].isna()).sum())
+        started = d.frame["USUBJID"].map(consent) if "USUBJID" in d.frame.columns else None
+        in_study = d.frame[dtc].notna()
+        if started is not None:
+            in_study &= d.frame[dtc].str[:10] >= started.fillna("")
+        n = int((in_study & d.frame["EPOCH"].isna()).sum())
         if n:
             missing[d.name] = n
     assert missing == {}
@@ -101,3 +108,34 @@ def test_every_subject_of_a_domain_is_in_dm(built: SdtmBuild) -> None:
         if "USUBJID" in d.frame.columns
     }
     assert {k: v for k, v in stray.items() if v} == {}
+
+
+def test_at_most_one_last_observation_before_exposure_per_subject_and_test(
+    built: SdtmBuild,
+) -> None:
+    twice = {}
+    for name in ("LB", "VS", "IS"):
+        frame = built.dataset(name).frame
+        flagged = frame[frame[f"{name}LOBXFL"] == "Y"]
+        n = int(flagged.duplicated(["USUBJID", f"{name}TESTCD"]).sum())
+        if n:
+            twice[name] = n
+    assert twice == {}
+
+
+def test_names_labels_and_values_fit_sas_transport(built: SdtmBuild) -> None:
+    """FDA Study Data Technical Conformance Guide 3.3: names <= 8, labels <= 40, text <= 200
+    characters, ASCII."""
+    bad = []
+    for d in built.datasets:
+        if len(d.name) > 8 or len(d.label) > 40:
+            bad.append(f"{d.name}: {d.label}")
+        for v in d.variables:
+            if len(v.name) > 8 or len(v.label) > 40:
+                bad.append(f"{d.name}.{v.name}: {v.label}")
+            if v.data_type in ("integer", "float"):
+                continue
+            text = d.frame[v.name].dropna().astype(str)
+            if (text.str.len() > 200).any() or not all(t.isascii() for t in text):
+                bad.append(f"{d.name}.{v.name}: a value over 200 characters or not ASCII")
+    assert bad == []

@@ -51,6 +51,7 @@ from cartrial.store.models import (
     DataLock,
     Death,
     DltAdjudication,
+    EligibilityDecision,
     Infusion,
     LabResult,
     LesionMeasurement,
@@ -90,6 +91,7 @@ _BY_SUBJECT: dict[str, Any] = {
     "assay_result": AssayResult,
     "dlt_adjudication": DltAdjudication,
     "data_lock": DataLock,
+    "eligibility_decision": EligibilityDecision,
 }
 
 
@@ -185,6 +187,12 @@ def read_sdtm_source(
             select(Subject).where(Subject.id.in_(ids)).order_by(Subject.code)
         ).all()
         subjects = _frame(session, Subject.__table__, Subject.id.in_(ids)).sort_values("code")
+        if subjects.empty:
+            raise InputError(
+                "protocol_id",
+                version.protocol_id,
+                "a protocol with at least one subject in the database (nothing to export)",
+            )
         sites = _frame(session, Site.__table__, Site.id.in_(subjects["site_id"].unique().tolist()))
         subjects = subjects.merge(
             sites[["id", "code", "time_zone"]].rename(

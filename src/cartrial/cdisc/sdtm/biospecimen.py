@@ -18,7 +18,7 @@ import pandas as pd
 from cartrial.cdisc.dataset import Dataset
 from cartrial.cdisc.sdtm.common import identifiers, sequence
 from cartrial.cdisc.sdtm.reference import Context
-from cartrial.cdisc.sdtm.spec import Var, make_dataset
+from cartrial.cdisc.sdtm.spec import Var, make_dataset, to_ascii
 from cartrial.cdisc.sdtm.timing import iso_datetime, study_days
 
 __all__ = ["build_be", "build_bs"]
@@ -98,6 +98,7 @@ def build_be(ctx: Context) -> Dataset:
                 + cust["condition"]
             )
             .str.upper()
+            .map(to_ascii)
             .str[:200],
             "BEDECOD": "TRANSPORTING",
             "coi": cust["chain_of_identity_id"],
@@ -155,7 +156,7 @@ def build_bs(ctx: Context) -> Dataset:
         BSORRESU=None,
         BSSTRESN=float("nan"),
     )
-    frame = pd.concat([p for p in (viable, status) if not p.empty], ignore_index=True)
+    frame = pd.concat([p for p in (viable, status) if not p.empty] or [status], ignore_index=True)
     frame["BSSTRESC"] = frame["BSORRES"]
     frame["BSSTRESU"] = frame["BSORRESU"]
     frame = sequence(frame, "BS", ["_w", "BSREFID", "BSTESTCD"])

@@ -11,6 +11,7 @@ from cartrial.cdisc.sdtm.cm import build_cm
 from cartrial.cdisc.sdtm.dm import build_dm
 from cartrial.cdisc.sdtm.ds import build_ds
 from cartrial.cdisc.sdtm.ex import build_ex
+from cartrial.cdisc.sdtm.ie import build_ie
 from cartrial.cdisc.sdtm.immunogenicity import build_is
 from cartrial.cdisc.sdtm.kinetics import build_pc, build_pp
 from cartrial.cdisc.sdtm.lb import build_lb
@@ -32,7 +33,7 @@ SDTM_ORDER: tuple[str, ...] = (
     "DM", "SE", "SV",
     "CM", "EX",
     "AE", "DS", "MH", "BE",
-    "BS", "IS", "LB", "PC", "PP", "RS", "TR", "TU", "VS",
+    "BS", "IE", "IS", "LB", "PC", "PP", "RS", "TR", "TU", "VS",
     "RELREC", "SUPPAE",
 )  # fmt: skip
 """SDTMIG 3.4 order: trial design, special purpose, interventions, events, findings
@@ -52,17 +53,41 @@ def _log_unlocked(ctx: Context) -> None:
         )
 
 
+MAPPED_ANALYTES = {
+    "car_transgene_qpcr": "PC",
+    "cytokines": "LB",
+    "anti_drug_antibody": "IS",
+}
+
+
+def _log_unmapped_samples(ctx: Context) -> None:
+    samples = ctx.source.tables["sample"]
+    for _, s in samples[~samples["analyte"].isin(list(MAPPED_ANALYTES))].iterrows():
+        ctx.log.add(
+            "CP",
+            subject=str(ctx.ref.at[s["subject_id"], "code"]),
+            table="sample",
+            record_id=s["id"],
+            field="analyte",
+            value=s["analyte"],
+            expected="an analyte with a domain here ("
+            + ", ".join(f"{k} -> {v}" for k, v in MAPPED_ANALYTES.items())
+            + "); CAR+ cells by flow cytometry belong in CP, which is not built: not mapped",
+        )
+
+
 def build_from_source(source: SdtmSource) -> tuple[list[Dataset], MappingLog]:
     """The datasets (SDTM_ORDER) and the mapping log of ``source``."""
     ctx = make_context(source)
     _log_unlocked(ctx)
+    _log_unmapped_samples(ctx)
     built: dict[str, Dataset] = {}
     dm = build_dm(ctx)
     by_usubjid = pd.Series(dm.frame["RFPENDTC"].to_numpy(), index=dm.frame["USUBJID"])
     rfpendtc = pd.Series(ctx.ref["USUBJID"].map(by_usubjid).to_numpy(), index=ctx.ref.index)
     built["DM"] = dm
     for build in (build_te, build_ta, build_tv, build_ti, build_sv, build_cm, build_ex,
-                  build_mh, build_be, build_bs, build_is, build_lb, build_pc, build_pp,
+                  build_mh, build_be, build_bs, build_ie, build_is, build_lb, build_pc, build_pp,
                   build_rs, build_tr, build_tu, build_vs):  # fmt: skip
         d = build(ctx)
         built[d.name] = d

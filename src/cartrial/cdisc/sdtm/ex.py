@@ -84,6 +84,7 @@ def build_ex(ctx: Context) -> Dataset:
             "when": ld_when,
             "rfst": ld["rfst"],
             "ld_start": ld["ld_start"],
+            "consent": ld["consent"],
         }
     )
     inf = ctx.subjects_of(t["infusion"])
@@ -105,6 +106,7 @@ def build_ex(ctx: Context) -> Dataset:
             "when": ctx.local(inf, "started_at"),
             "rfst": inf["rfst"],
             "ld_start": inf["ld_start"],
+            "consent": inf["consent"],
         }
     )
     for _, row in inf[weight.isna()].iterrows():
@@ -133,6 +135,6 @@ def build_ex(ctx: Context) -> Dataset:
         structure="One record per constant-dosing interval per subject",
         keys=("STUDYID", "USUBJID", "EXTRT", "EXSTDTC"),
         variables=EX_VARIABLES,
-        frame=frame.drop(columns=["when", "rfst", "ld_start"]),
+        frame=frame.drop(columns=["when", "rfst", "ld_start", "consent"]),
         notes=("CAR-T EXDOSE = viable CAR+ cells infused / weight (10^6 cells/kg).",),
     )

@@ -17,8 +17,12 @@ from cartrial.cdisc.sdtm.common import identifiers, sequence
 from cartrial.cdisc.sdtm.reference import Context
 from cartrial.cdisc.sdtm.spec import Var, make_dataset
 from cartrial.cdisc.sdtm.timing import iso_datetime, study_days
+from cartrial.cdisc.sdtm.visit_match import visits_of
 
-__all__ = ["IS_VARIABLES", "build_is"]
+__all__ = ["ADA_TEST", "IS_VARIABLES", "build_is"]
+
+ADA_TEST = "anti_car_antibody"
+"""The stored test name of an anti-CAR antibody result."""
 
 IS_VARIABLES = (
     Var("STUDYID", "Study Identifier", "Req", role="Identifier", origin="Assigned"),
@@ -38,6 +42,8 @@ IS_VARIABLES = (
     Var(
         "ISLOBXFL", "Last Observation Before Exposure Flag", "Exp", codelist="NY", origin="Derived"
     ),
+    Var("VISITNUM", "Visit Number", "Exp", "integer", "Derived"),
+    Var("VISIT", "Visit Name", "Perm", origin="Derived"),
     Var("EPOCH", "Epoch", "Perm", codelist="EPOCH", origin="Derived"),
     Var("ISDTC", "Date/Time of Collection", "Exp", "datetime"),
     Var("ISDY", "Study Day of Visit/Collection/Exam", "Perm", "integer", "Derived"),
@@ -50,10 +56,24 @@ def build_is(ctx: Context) -> Dataset:
     samples = t["sample"]
     ada = samples[samples["analyte"] == "anti_drug_antibody"]
     res = t["assay_result"].merge(
-        ada[["id", "sample_code", "matrix", "collected_at"]].rename(columns={"id": "sample_id"}),
+        ada[["id", "sample_code", "matrix", "collected_at", "study_day"]].rename(
+            columns={"id": "sample_id"}
+        ),
         on="sample_id",
     )
     res = ctx.subjects_of(res)
+    other = res["test"] != ADA_TEST
+    for _, r in res[other].iterrows():
+        ctx.log.add(
+            "IS",
+            subject=r["code"],
+            table="assay_result",
+            record_id=r["id"],
+            field="test",
+            value=r["test"],
+            expected=f"{ADA_TEST} on an anti-drug antibody sample; not mapped",
+        )
+    res = res[~other]
     when = ctx.local(res, "collected_at")
     value = pd.to_numeric(res["value"], errors="coerce")
     text = res["result_text"].str.upper()
@@ -74,6 +94,7 @@ def build_is(ctx: Context) -> Dataset:
     )
     frame["ISLOBXFL"] = None
     frame.loc[last, "ISLOBXFL"] = "Y"
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, res["subject_id"], when, res["study_day"])
     frame["EPOCH"] = ctx.epoch(res, when)
     frame["ISDTC"] = iso_datetime(when)
     frame["ISDY"] = study_days(when, res["rfst"])

@@ -27,11 +27,14 @@ from cartrial.cdisc.sdtm.reference import Context
 from cartrial.cdisc.sdtm.spec import Var, make_dataset
 from cartrial.cdisc.sdtm.timing import iso_datetime, study_days
 from cartrial.cdisc.sdtm.units import cdisc_units
+from cartrial.cdisc.sdtm.visit_match import visits_of
 from cartrial.services.trial_kinetics import CONC_UNIT
 
 __all__ = ["GROUP", "PP_PARAMETERS", "build_pc", "build_pp"]
 
 TESTCD, TEST = "MSLNCAR", "Anti-MSLN CAR Transgene"
+QPCR_TEST = "car_transgene"
+"""The stored test name of a CAR transgene result (``cartrial.sim.observations``)."""
 GROUP = "CAR-TRANSGENE-BLOOD"
 CONC = "copies/ug gDNA"
 AUC = "day*copies/ug gDNA"
@@ -75,6 +78,8 @@ PC_VARIABLES = (
     Var("PCSPEC", "Specimen Material Type", "Exp", codelist="SPECTYPE"),
     Var("PCMETHOD", "Method of Test or Examination", "Perm", origin="Assigned"),
     Var("PCLLOQ", "Lower Limit of Quantitation", "Exp", "float"),
+    Var("VISITNUM", "Visit Number", "Exp", "integer", "Derived"),
+    Var("VISIT", "Visit Name", "Perm", origin="Derived"),
     Var("EPOCH", "Epoch", "Perm", codelist="EPOCH", origin="Derived"),
     Var("PCDTC", "Date/Time of Specimen Collection", "Exp", "datetime"),
     Var("PCDY", "Actual Study Day of Specimen Collection", "Perm", "integer", "Derived"),
@@ -128,6 +133,18 @@ def build_pc(ctx: Context) -> Dataset:
         on="sample_id",
     )
     res = ctx.subjects_of(res)
+    other = res["test"] != QPCR_TEST
+    for _, r in res[other].iterrows():
+        ctx.log.add(
+            "PC",
+            subject=r["code"],
+            table="assay_result",
+            record_id=r["id"],
+            field="test",
+            value=r["test"],
+            expected=f"{QPCR_TEST} on a CAR transgene qPCR sample; not mapped",
+        )
+    res = res[~other]
     unit = cdisc_units(res["unit"].fillna(CONC_UNIT))
     bad = unit.isna()
     for _, r in res[bad].iterrows():
@@ -169,6 +186,7 @@ def build_pc(ctx: Context) -> Dataset:
     frame["PCSPEC"] = res["matrix"].str.upper()
     frame["PCMETHOD"] = "QPCR"
     frame["PCLLOQ"] = lloq
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, res["subject_id"], when, res["study_day"])
     frame["EPOCH"] = ctx.epoch(res, when)
     frame["PCDTC"] = iso_datetime(when)
     frame["PCDY"] = study_days(when, res["rfst"])

@@ -8,8 +8,12 @@
   concentrations of the administered product, so they are LB with LBCAT
   CYTOKINES (SDTMIG 3.4: PC holds concentrations of the study drug or its
   metabolites; LB holds analytes in specimens otherwise); the CAR transgene is PC.
-- LBSTRESC/N/U equal the original result in its CDISC unit (each test is stored in
-  one unit; no conversion is made). LBLOBXFL (SDTMIG 3.4, replacing --BLFL) = Y on
+- The labs of the screening record (the eligibility labs, entered with the units the
+  site uses) are LB too, dated with the date collected (date precision).
+- LBSTRESN/LBSTRESU: the result in the test's canonical unit by
+  :mod:`cartrial.units`' explicit factors (``/uL`` -> 10^9/L, ``umol/L`` bilirubin ->
+  mg/dL, ``g/dL`` -> g/L); a test without a unit table (CRP, ferritin, cytokines)
+  keeps its unit. LBLOBXFL (SDTMIG 3.4, replacing --BLFL) = Y on
   the last non-missing result of each test on or before RFXSTDTC (first exposure).
 - A test with no LBTESTCD here, or a unit with no CDISC equivalent, is logged and
   left out.
@@ -17,14 +21,18 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pandas as pd
 
 from cartrial.cdisc.dataset import Dataset
 from cartrial.cdisc.sdtm.common import identifiers, sequence
 from cartrial.cdisc.sdtm.reference import Context
 from cartrial.cdisc.sdtm.spec import Var, make_dataset
-from cartrial.cdisc.sdtm.timing import iso_datetime, study_days
+from cartrial.cdisc.sdtm.timing import iso_date, iso_datetime, study_days, to_dates
 from cartrial.cdisc.sdtm.units import cdisc_units
+from cartrial.cdisc.sdtm.visit_match import visits_of
+from cartrial.units import ANALYTES
 
 __all__ = ["LB_TESTS", "LB_VARIABLES", "build_lb"]
 
@@ -41,6 +49,16 @@ LB_TESTS: dict[str, tuple[str, str, str]] = {
     "anc": ("NEUT", "Neutrophils", "HEMATOLOGY"),
     "wbc": ("WBC", "Leukocytes", "HEMATOLOGY"),
     "alc": ("LYM", "Lymphocytes", "HEMATOLOGY"),
+    "direct_bilirubin": ("BILDIR", "Direct Bilirubin", "CHEMISTRY"),
+    "albumin": ("ALB", "Albumin", "CHEMISTRY"),
+    "alkaline_phosphatase": ("ALP", "Alkaline Phosphatase", "CHEMISTRY"),
+    "ggt": ("GGT", "Gamma Glutamyl Transferase", "CHEMISTRY"),
+    "sodium": ("SODIUM", "Sodium", "CHEMISTRY"),
+    "potassium": ("K", "Potassium", "CHEMISTRY"),
+    "phosphate": ("PHOS", "Phosphate", "CHEMISTRY"),
+    "inr": ("INR", "Prothrombin Intl. Normalized Ratio", "COAGULATION"),
+    "aptt": ("APTT", "Activated Partial Thromboplastin Time", "COAGULATION"),
+    "fibrinogen": ("FIBRINO", "Fibrinogen", "COAGULATION"),
     "IL-6": ("IL6", "Interleukin 6", "CYTOKINES"),
     "IL-10": ("IL10", "Interleukin 10", "CYTOKINES"),
     "IFN-γ": ("IFNG", "Interferon Gamma", "CYTOKINES"),
@@ -74,6 +92,8 @@ LB_VARIABLES = (
     Var("LBSTRESC", "Character Result/Finding in Std Format", "Exp", origin="Derived"),
     Var("LBSTRESN", "Numeric Result/Finding in Standard Units", "Exp", "float", "Derived"),
     Var("LBSTRESU", "Standard Units", "Exp", codelist="UNIT", origin="Derived"),
+    Var("LBSTNRLO", "Reference Range Lower Limit-Std Units", "Exp", "float", "Derived"),
+    Var("LBSTNRHI", "Reference Range Upper Limit-Std Units", "Exp", "float", "Derived"),
     Var("LBNRIND", "Reference Range Indicator", "Exp", origin="Derived"),
     Var("LBSPEC", "Specimen Type", "Perm", codelist="SPECTYPE"),
     Var(
@@ -88,6 +108,8 @@ LB_VARIABLES = (
         origin="Derived",
         description="CTCAE v5.0 grade stored by the safety engine",
     ),
+    Var("VISITNUM", "Visit Number", "Exp", "integer", "Derived"),
+    Var("VISIT", "Visit Name", "Perm", origin="Derived"),
     Var("EPOCH", "Epoch", "Perm", codelist="EPOCH", origin="Derived"),
     Var("LBDTC", "Date/Time of Specimen Collection", "Exp", "datetime"),
     Var("LBDY", "Study Day of Specimen Collection", "Perm", "integer", "Derived"),
@@ -124,8 +146,74 @@ def _routine(ctx: Context) -> pd.DataFrame:
             "tox": lab["ctcae_term"].where(grade > 0),
             "grade": grade,
             "when": ctx.local(lab, "collected_at"),
+            "date_only": False,
         }
     )
+
+
+def _screening(ctx: Context) -> pd.DataFrame:
+    """The labs of each subject's screening record (eligibility labs), date precision."""
+    entries = ctx.source.tables["screening"].sort_values("entered_at")
+    entry_of = entries.drop_duplicates("subject_id", keep="last").set_index("subject_id")["id"]
+    rows = [
+        {
+            "subject_id": sid,
+            "record_id": entry_of.get(sid),
+            "table": "screening",
+            "test": lab.get("test"),
+            "value": lab.get("value"),
+            "unit": lab.get("unit"),
+            "lln": lab.get("lln"),
+            "uln": lab.get("uln"),
+            "spec": "BLOOD",
+            "refid": None,
+            "tox": None,
+            "date": lab.get("date"),
+        }
+        for sid, record in zip(
+            ctx.source.subjects["id"], ctx.source.subjects["record"], strict=True
+        )
+        for lab in ((record or {}).get("labs") or [])
+    ]
+    frame = pd.DataFrame(rows, columns=[*_COLUMNS[:-2], "date"])
+    frame["grade"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    frame["when"] = to_dates(frame.pop("date"))
+    frame["date_only"] = True
+    return frame
+
+
+_COLUMNS = [
+    "subject_id",
+    "record_id",
+    "table",
+    "test",
+    "value",
+    "unit",
+    "lln",
+    "uln",
+    "spec",
+    "refid",
+    "tox",
+    "grade",
+    "when",
+]
+
+
+def _standard(tests: pd.Series, units: pd.Series, values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """LBSTRESN and LBSTRESU: the value in the test's canonical unit (:mod:`cartrial.units`,
+    its explicit factors), as a CDISC unit; a test without a unit table keeps its unit."""
+    factor = pd.Series(1.0, index=tests.index)
+    target = units.copy()
+    pairs = pd.DataFrame({"test": tests, "unit": units.fillna("")})
+    for key, idx in pairs.groupby(["test", "unit"]).groups.items():
+        test, spelled = (str(k) for k in cast(tuple[object, object], key))
+        spec = ANALYTES.get(test)
+        if spec is None or spec.find(spelled) is None:
+            continue
+        factor[idx] = float(spec.factor_for(spelled, field="unit"))
+        target[idx] = spec.canonical_unit
+    number = pd.to_numeric(values, errors="coerce") * factor
+    return number.round(10), cdisc_units(target.fillna(""))
 
 
 def _cytokines(ctx: Context) -> pd.DataFrame:
@@ -153,13 +241,16 @@ def _cytokines(ctx: Context) -> pd.DataFrame:
             "tox": None,
             "grade": pd.Series(pd.NA, index=res.index, dtype="Int64"),
             "when": ctx.local(res, "collected_at"),
+            "date_only": False,
         }
     )
 
 
 def build_lb(ctx: Context) -> Dataset:
     """LB (module doc)."""
-    rows = pd.concat([_routine(ctx), _cytokines(ctx)], ignore_index=True)
+    parts = [_screening(ctx), _routine(ctx), _cytokines(ctx)]
+    rows = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    rows["date_only"] = rows["date_only"].astype("boolean").fillna(False).astype(bool)
     rows = ctx.subjects_of(rows)
     known = rows["test"].isin(list(LB_TESTS))
     unit = cdisc_units(rows["unit"].fillna(""))
@@ -197,11 +288,15 @@ def build_lb(ctx: Context) -> Dataset:
     frame["LBORNRLO"] = _text(rows["lln"])
     frame["LBORNRHI"] = _text(rows["uln"])
     number = pd.to_numeric(frame["LBORRES"], errors="coerce")
-    frame["LBSTRESC"] = frame["LBORRES"]
-    frame["LBSTRESN"] = number
-    frame["LBSTRESU"] = unit
+    stresn, stresu = _standard(rows["test"], rows["unit"], number)
+    frame["LBSTRESC"] = stresn.map(lambda v: None if pd.isna(v) else f"{v:.10g}").astype(object)
+    frame.loc[stresn.isna(), "LBSTRESC"] = frame.loc[stresn.isna(), "LBORRES"]
+    frame["LBSTRESN"] = stresn
+    frame["LBSTRESU"] = stresu.where(frame["LBSTRESC"].notna(), None)
     low = pd.to_numeric(frame["LBORNRLO"], errors="coerce")
     high = pd.to_numeric(frame["LBORNRHI"], errors="coerce")
+    frame["LBSTNRLO"] = _standard(rows["test"], rows["unit"], low)[0]
+    frame["LBSTNRHI"] = _standard(rows["test"], rows["unit"], high)[0]
     ind = pd.Series(None, index=rows.index, dtype=object)
     has_range = low.notna() | high.notna()
     ind[has_range & number.notna()] = "NORMAL"
@@ -211,8 +306,9 @@ def build_lb(ctx: Context) -> Dataset:
     frame["LBSPEC"] = rows["spec"]
     frame["LBTOX"] = rows["tox"]
     frame["LBTOXGR"] = rows["grade"].astype(str).where(rows["grade"].notna(), None)
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, rows["subject_id"], rows["when"])
     frame["EPOCH"] = ctx.epoch(rows, rows["when"])
-    frame["LBDTC"] = iso_datetime(rows["when"])
+    frame["LBDTC"] = iso_datetime(rows["when"]).where(~rows["date_only"], iso_date(rows["when"]))
     frame["LBDY"] = study_days(rows["when"], rows["rfst"])
     exposure = rows["ld_start"].where(rows["ld_start"].notna(), rows["rfst"])
     before = rows["when"].le(exposure) & number.notna()

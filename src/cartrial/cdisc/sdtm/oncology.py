@@ -26,6 +26,7 @@ from cartrial.cdisc.sdtm.common import identifiers, sequence
 from cartrial.cdisc.sdtm.reference import Context
 from cartrial.cdisc.sdtm.spec import Var, make_dataset
 from cartrial.cdisc.sdtm.timing import iso_date, study_days, to_dates
+from cartrial.cdisc.sdtm.visit_match import visits_of
 
 __all__ = ["build_rs", "build_tr", "build_tu"]
 
@@ -58,6 +59,8 @@ def _vars(p: str, extra: tuple[Var, ...], tail: tuple[Var, ...]) -> tuple[Var, .
 
 def _timing(p: str) -> tuple[Var, ...]:
     return (
+        Var("VISITNUM", "Visit Number", "Exp", "integer", "Derived"),
+        Var("VISIT", "Visit Name", "Perm", origin="Derived"),
         Var("EPOCH", "Epoch", "Perm", codelist="EPOCH", origin="Derived"),
         Var(
             f"{p}DTC",
@@ -162,6 +165,7 @@ def build_tu(ctx: Context) -> Dataset:
     frame["TULOC"] = first["location"].str.upper()
     frame["TUMETHOD"] = _methods(ctx, first, "TU")
     frame["TUEVAL"] = "INVESTIGATOR"
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, first["subject_id"], first["date"])
     frame["EPOCH"] = ctx.epoch(first, first["date"])
     frame["TUDTC"] = iso_date(first["date"])
     frame["TUDY"] = study_days(first["date"], first["rfst"])
@@ -220,8 +224,9 @@ def build_tr(ctx: Context) -> Dataset:
     frame["TRMETHOD"] = _methods(ctx, les, "TR")
     frame["TREVAL"] = "INVESTIGATOR"
     frame["date"] = les["date"]
-    sums = _sums(ctx)
+    sums = _sums(ctx, les)
     frame = pd.concat([frame, sums], ignore_index=True)
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, frame["subject_id"], frame["date"])
     frame["EPOCH"] = ctx.epoch(frame, frame["date"])
     frame["TRDTC"] = iso_date(frame["date"])
     frame["TRDY"] = study_days(frame["date"], frame["rfst"])
@@ -236,15 +241,17 @@ def build_tr(ctx: Context) -> Dataset:
     )
 
 
-def _sums(ctx: Context) -> pd.DataFrame:
+def _sums(ctx: Context, lesions: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    lesions = _lesions(ctx)
+    reference = pd.Series(
+        {sid: pd.Timestamp(r.reference_date) for sid, r in ctx.source.recist.items()},
+        dtype="datetime64[ns]",
+    )
+    dated = lesions[["subject_id", "date"]].copy()
+    dated["ref"] = dated["subject_id"].map(reference)
+    baseline = dated[dated["date"] <= dated["ref"]].groupby("subject_id")["date"].max()
     for sid, result in ctx.source.recist.items():
-        base_dates = lesions.loc[
-            (lesions["subject_id"] == sid) & (lesions["date"].dt.date <= result.reference_date),
-            "date",
-        ]
-        points = [(base_dates.max(), result.baseline_sum_mm)] if len(base_dates) else []
+        points = [(baseline[sid], result.baseline_sum_mm)] if sid in baseline.index else []
         points += [(pd.Timestamp(tp.date), tp.target_sum_mm) for tp in result.timepoints]
         for when, total in points:
             if total is None:
@@ -311,6 +318,7 @@ def build_rs(ctx: Context) -> Dataset:
     frame["RSSTRESC"] = frame["RSORRES"]
     frame["RSEVAL"] = "INVESTIGATOR"
     frame["RSACPTFL"] = None
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, frame["subject_id"], frame["date"])
     frame["EPOCH"] = ctx.epoch(frame, frame["date"])
     frame["RSDTC"] = iso_date(frame["date"])
     frame["RSDY"] = study_days(frame["date"], frame["rfst"])

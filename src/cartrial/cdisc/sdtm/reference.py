@@ -18,7 +18,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cartrial.cdisc.sdtm.log import MappingLog
-from cartrial.cdisc.sdtm.timing import epochs, iso_date, iso_datetime, study_days, to_local
+from cartrial.cdisc.sdtm.timing import (
+    epochs,
+    iso_date,
+    iso_datetime,
+    study_days,
+    to_dates,
+    to_local,
+)
 from cartrial.services.cdisc_source import SdtmSource
 
 __all__ = ["DEFAULT_WINDOW_DAYS", "Context", "make_context"]
@@ -34,7 +41,7 @@ class Context:
     source: SdtmSource
     studyid: str
     ref: pd.DataFrame
-    """Indexed by subject id: USUBJID, SUBJID, SITEID, zone, rfst, ld_start, code."""
+    """Indexed by subject id: USUBJID, SUBJID, SITEID, zone, rfst, ld_start, consent, code."""
     window_days: int
     log: MappingLog
 
@@ -55,7 +62,11 @@ class Context:
 
     def epoch(self, frame: pd.DataFrame, when: pd.Series) -> pd.Series:
         return epochs(
-            when, ld_start=frame["ld_start"], infusion=frame["rfst"], window_days=self.window_days
+            when,
+            ld_start=frame["ld_start"],
+            infusion=frame["rfst"],
+            window_days=self.window_days,
+            consent=frame["consent"],
         )
 
 
@@ -78,6 +89,7 @@ def make_context(source: SdtmSource) -> Context:
     ref["rfst"] = to_local(ref.index.to_series().map(inf), ref["zone"])
     ld = source.tables["lymphodepletion_dose"].groupby("subject_id")["completed_at"].min()
     ref["ld_start"] = to_local(ref.index.to_series().map(ld), ref["zone"])
+    ref["consent"] = to_dates(pd.Series(subjects["consent_date"].to_numpy(), index=ref.index))
     window = protocol.dlt.window_days if protocol.dlt is not None else DEFAULT_WINDOW_DAYS
     return Context(source, studyid, ref, int(window), MappingLog())
 

@@ -6,10 +6,16 @@ calls :func:`make_dataset`, which orders the columns, adds an empty column for
 a variable with no value in this trial, and refuses a frame column that is not
 declared. :data:`CORE` keeps every declared variable's Core for the
 conformance tests and for define.xml's ``Mandatory`` attribute (Req -> Yes).
+
+Text values are written in ASCII (FDA Study Data Technical Conformance Guide,
+section 3.3.2: SAS transport files carry ASCII text): :func:`to_ascii` spells the
+symbols the protocols and the store use (``≥`` -> ``>=``, ``°C`` -> ``C``,
+``×`` -> ``x``, ``µ`` -> ``u``, Greek letters by name) and drops accents.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -18,7 +24,47 @@ import pandas as pd
 
 from cartrial.cdisc.dataset import Dataset, DataType, Origin, Variable
 
-__all__ = ["CORE", "Core", "Var", "core_of", "make_dataset"]
+__all__ = ["CORE", "Core", "Var", "core_of", "make_dataset", "to_ascii"]
+
+_SPELLED = str.maketrans(
+    {
+        "≥": ">=",
+        "≤": "<=",
+        "°": "",
+        "×": "x",
+        "µ": "u",
+        "μ": "u",
+        "α": "alpha",
+        "β": "beta",
+        "γ": "gamma",
+        "κ": "kappa",
+        "–": "-",
+        "—": "-",
+        "‘": "'",
+        "’": "'",
+        "“": '"',
+        "”": '"',
+        "±": "+/-",
+        "⁶": "6",
+        "⁹": "9",
+        "²": "2",
+        "³": "3",
+        "\u00a0": " ",
+    }
+)
+
+
+def to_ascii(text: str) -> str:
+    """``text`` in ASCII (module doc).
+
+    >>> to_ascii("Aged 18-75 years (≥18 and ≤75), 2-8 °C, IFN-γ")
+    'Aged 18-75 years (>=18 and <=75), 2-8 C, IFN-gamma'
+    """
+    if text.isascii():
+        return text
+    spelled = unicodedata.normalize("NFKD", text.translate(_SPELLED))
+    return spelled.encode("ascii", "ignore").decode("ascii")
+
 
 Core = Literal["Req", "Exp", "Perm"]
 
@@ -70,6 +116,7 @@ def make_dataset(
             out[var.name] = pd.to_numeric(out[var.name], errors="coerce").astype("Float64")
         else:
             column = out[var.name].astype(object)
+            column = column.map(lambda v: to_ascii(v) if isinstance(v, str) else v)
             empty = column.isna().to_numpy() | (column == "").to_numpy()
             if empty.any():
                 values = column.to_numpy(copy=True)

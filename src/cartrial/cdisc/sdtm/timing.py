@@ -90,8 +90,10 @@ def epochs(
     ld_start: pd.Series,
     infusion: pd.Series,
     window_days: int,
+    consent: pd.Series | None = None,
 ) -> pd.Series:
-    """The EPOCH of each date (module doc); None when the date is missing."""
+    """The EPOCH of each date (module doc); None when the date is missing or before
+    ``consent`` (a pre-study record, e.g. a prior therapy, belongs to no epoch)."""
     day = _days(when)
     ld = _days(ld_start)
     inf = _days(infusion)
@@ -101,6 +103,9 @@ def epochs(
     out[~np.isnat(inf) & (day >= inf)] = "TREATMENT"
     out[~np.isnat(inf) & (day > end)] = "FOLLOW-UP"
     out[np.isnat(day)] = None
+    if consent is not None:
+        start = _days(consent)
+        out[~np.isnat(start) & (day < start)] = None
     return pd.Series(out, index=when.index, dtype=object)
 
 

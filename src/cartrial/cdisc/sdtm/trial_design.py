@@ -16,8 +16,9 @@ version), never from subject data except TS's actual enrolment and data cut.
   protocol's).
 - TS (7.6.1): study parameters; REGID carries each registry identifier the
   protocol lists (ClinicalTrials.gov NCT05783089 for uclm802); a registry id the
-  protocol does not have is TSVALNF "NA". TSVALCD codes are left empty where the CT
-  code is not known exactly.
+  protocol does not have is TSVALNF "NA"; REGID's TSVALCD is the registry id itself
+  with TSVCDREF "ClinicalTrials.gov" (SDTMIG 3.4 TS examples). Other TSVALCD codes are
+  left empty where the CT code is not known exactly.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ import pandas as pd
 from cartrial.cdisc.dataset import Dataset
 from cartrial.cdisc.sdtm.dm import arm_labels
 from cartrial.cdisc.sdtm.ex import CART_NAME
+from cartrial.cdisc.sdtm.ie import criterion_code
 from cartrial.cdisc.sdtm.reference import Context
-from cartrial.cdisc.sdtm.spec import Var, make_dataset
+from cartrial.cdisc.sdtm.spec import Var, make_dataset, to_ascii
 from cartrial.cdisc.sdtm.timing import iso_date
 from cartrial.cdisc.sdtm.visits import visit_numbers
 from cartrial.protocol.criteria import AgeRule
@@ -209,10 +211,10 @@ def build_ti(ctx: Context) -> Dataset:
         for c in criteria:
             rows.append(
                 {
-                    "IETESTCD": c.id.upper().replace("-", "")[:8],
-                    "IETEST": " ".join(c.text.split())[:200],
+                    "IETESTCD": criterion_code(c.id),
+                    "IETEST": to_ascii(" ".join(c.text.split()))[:200],
                     "IECAT": category,
-                    "TIVERS": ctx.source.protocol_version[:200],
+                    "TIVERS": to_ascii(ctx.source.protocol_version)[:200],
                 }
             )
     return _make(
@@ -293,7 +295,7 @@ def build_ts(ctx: Context, dm: Dataset) -> Dataset:
             "OUTMSSEC": "Secondary Outcome Measure",
             "OUTMSEXP": "Exploratory Outcome Measure",
         }[code]
-        add(code, label, e.name[:200])
+        add(code, label, to_ascii(e.name)[:200])
     consent = dm.frame["RFICDTC"].dropna()
     add("SSTDTC", "Study Start Date", min(consent) if len(consent) else None)
     cut = iso_date(pd.Series([pd.Timestamp(ctx.source.data_cut).tz_localize(None)]))[0]
@@ -312,6 +314,7 @@ def build_ts(ctx: Context, dm: Dataset) -> Dataset:
                 "TSPARM": name,
                 "TSVAL": value,
                 "TSVALNF": "NA" if value is None else None,
+                "TSVALCD": value if code == "REGID" else None,
                 "TSVCDREF": ref,
             }
         )

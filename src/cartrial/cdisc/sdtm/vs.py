@@ -19,6 +19,7 @@ from cartrial.cdisc.sdtm.reference import Context
 from cartrial.cdisc.sdtm.spec import Var, make_dataset
 from cartrial.cdisc.sdtm.timing import iso_datetime, study_days
 from cartrial.cdisc.sdtm.units import cdisc_units
+from cartrial.cdisc.sdtm.visit_match import visits_of
 from cartrial.vitals import VITAL_SIGNS
 
 __all__ = ["VS_TESTS", "VS_VARIABLES", "build_vs"]
@@ -56,6 +57,8 @@ VS_VARIABLES = (
     Var(
         "VSLOBXFL", "Last Observation Before Exposure Flag", "Exp", codelist="NY", origin="Derived"
     ),
+    Var("VISITNUM", "Visit Number", "Exp", "integer", "Derived"),
+    Var("VISIT", "Visit Name", "Perm", origin="Derived"),
     Var("EPOCH", "Epoch", "Perm", codelist="EPOCH", origin="Derived"),
     Var("VSDTC", "Date/Time of Measurements", "Exp", "datetime"),
     Var("VSDY", "Study Day of Vital Signs", "Perm", "integer", "Derived"),
@@ -102,6 +105,7 @@ def build_vs(ctx: Context) -> Dataset:
     )
     frame["VSLOBXFL"] = None
     frame.loc[last, "VSLOBXFL"] = "Y"
+    frame["VISITNUM"], frame["VISIT"] = visits_of(ctx, vs["subject_id"], when)
     frame["EPOCH"] = ctx.epoch(vs, when)
     frame["VSDTC"] = iso_datetime(when)
     frame["VSDY"] = study_days(when, vs["rfst"])
