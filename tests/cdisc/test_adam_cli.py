@@ -72,7 +72,7 @@ def test_sdtm_command_writes_datasets_define_and_the_mapping_log(
     out = tmp_path / "sdtm"
     result = runner.invoke(
         app,
-        ["cdisc", "sdtm", "--db", str(small_trial.path), "--out", str(out), "--format", "json",
+        ["cdisc", "sdtm", "--db", str(small_trial.path), "--out", str(out),
          "--as-of", small_trial.data_cut.isoformat()],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -83,7 +83,8 @@ def test_sdtm_command_writes_datasets_define_and_the_mapping_log(
     define = etree.parse(str(out / "define.xml"))
     leaves = define.getroot().findall(".//{http://www.cdisc.org/ns/def/v2.1}leaf")
     hrefs = {leaf.get("{http://www.w3.org/1999/xlink}href") for leaf in leaves}
-    assert "dm.json" in hrefs and all((out / h).exists() for h in hrefs)
+    assert "dm.xpt" in hrefs and all((out / h).exists() for h in hrefs)
+    assert (out / "dm.json").exists()
 
 
 def test_sdtm_command_refuses_a_missing_database(tmp_path: Path) -> None:
