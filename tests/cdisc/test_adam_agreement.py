@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import pytest
@@ -170,9 +171,12 @@ def test_nca_from_adpp_equals_the_trial_kinetics(both: Both) -> None:
         assert {k: mine[k] for k in theirs} == pytest.approx(theirs, rel=1e-9)
 
 
-def test_adam_from_dataset_json_files_equals_adam_in_memory(uclm802: Both, tmp_path: Path) -> None:
+@pytest.mark.parametrize("file_format", ["json", "xpt"])
+def test_adam_from_sdtm_files_equals_adam_in_memory(
+    uclm802: Both, tmp_path: Path, file_format: Literal["json", "xpt"]
+) -> None:
     """The command's path (SDTM files written, read back) gives the same ADaM."""
-    write_package(uclm802.sdtm, tmp_path, study_oid=uclm802.studyid, file_format="json")
+    write_package(uclm802.sdtm, tmp_path, study_oid=uclm802.studyid, file_format=file_format)
     again = build_adam(read_sdtm_directory(tmp_path), protocol=uclm802.protocol)
     for mine, theirs in zip(uclm802.adam.datasets, again.datasets, strict=True):
         pd.testing.assert_frame_equal(mine.frame, theirs.frame, check_dtype=False)
