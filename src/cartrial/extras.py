@@ -7,7 +7,8 @@ kinetics need. These come with an extra (``pip install 'cartrial[all]'`` for eve
 - ``server``: uvicorn (``cartrial serve``);
 - ``postgres``: the psycopg driver (a ``postgresql://`` database URL);
 - ``parquet``: pyarrow (parquet sample tables);
-- ``interop``: odmlib and lxml (CDISC ODM 1.3.2 export and import).
+- ``interop``: odmlib and lxml (CDISC ODM 1.3.2 export and import);
+- ``cdisc``: pyreadstat, lxml, jsonschema (XPORT files, define.xml, Dataset-JSON validation).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "psycopg": ("postgres", "to use a PostgreSQL database"),
     "pyarrow": ("parquet", "to read parquet tables"),
     "odmlib": ("interop", "to write and read CDISC ODM 1.3.2"),
-    "lxml": ("interop", "to read CDISC ODM 1.3.2"),
+    "pyreadstat": ("cdisc", "to write SAS XPORT files"),
+    "lxml": ("cdisc", "to write define.xml and read CDISC ODM (also in [interop])"),
+    "jsonschema": ("cdisc", "to validate Dataset-JSON files"),
 }
 
 

@@ -116,6 +116,12 @@ COMMANDS: dict[str, LazyCommand] = {
         "report",
         "Write the study report: every endpoint as numbered tables, listings and figures.",
     ),
+    "cdisc": LazyCommand(
+        "cartrial.cli.cdisc",
+        "cdisc_app",
+        "CDISC datasets: SDTM from the trial database, ADaM from SDTM (XPORT, Dataset-JSON, "
+        "define.xml).",
+    ),
 }
 
 
