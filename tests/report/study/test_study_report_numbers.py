@@ -316,3 +316,20 @@ def test_cmax_geometric_means_by_level_equal_numpy_on_the_stored_qpcr_rows(
         )
         assert engine.geometric_mean == pytest.approx(expected, rel=1e-9)
         assert float(row[5].text) == pytest.approx(expected, rel=6e-3)  # 3 significant digits
+
+
+def test_section_11_sets_the_trials_orr_beside_the_pooled_mesothelin_trials(
+    built: tuple[StudyData, StudyReport, str],
+) -> None:
+    """The review has two mesothelin trials with ORR counts: 1/1 (IV, PDAC) and 2/16
+    (intrapleural, MPM); the pooled row rests on exactly those 3 responders of 17."""
+    data, report, html = built
+    table = _table(report, "landscape")
+    rows = {(r[0].text, r[2].text): r for r in table.rows}
+    orr = data.analysis.summary.orr
+    assert rows[("ORR", "MSLN, any route")][1].text.startswith(f"{orr.responders}/{orr.n}")
+    assert rows[("ORR", "MSLN, any route")][3].text == "2"
+    assert rows[("ORR", "MSLN, any route")][4].text.endswith("3/17")
+    assert rows[("ORR", "IV route, any target")][3].text == "17"
+    assert rows[("ORR", "MSLN, IV route")][4].text == "-"  # one trial: not pooled
+    assert report.sections[-1].number == 11 and "published landscape" in html

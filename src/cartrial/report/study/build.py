@@ -1,7 +1,8 @@
 """Assemble the study report from :class:`~cartrial.services.study_report.StudyData`.
 
 Sections 1-9 are built, numbered (tables and figures in document order), then section 10
-maps each registered outcome measure to the numbered tables and figures.
+maps each registered outcome measure to the numbered tables and figures, and section 11
+places the trial's rates in the published landscape (issue 19).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cartrial.report.study.sections.escalation import escalation_section
 from cartrial.report.study.sections.exposure import exposure_section
 from cartrial.report.study.sections.flow import flow_section
 from cartrial.report.study.sections.kinetics import kinetics_section
+from cartrial.report.study.sections.landscape import landscape_section
 from cartrial.report.study.sections.outcome_map import outcome_section
 from cartrial.report.study.sections.safety import safety_section
 from cartrial.report.study.sections.title import title_facts, title_section
@@ -46,7 +48,7 @@ def build_report(data: StudyData, *, link: Callable[[str], str | None] = no_link
     """The numbered report of ``data``; ``link`` gives a subject's casebook href."""
     ctx = Context(data=data, link=link)
     first = number([build(ctx) for build in SECTIONS])
-    sections = number([*first, outcome_section(ctx, first)])
+    sections = number([*first, outcome_section(ctx, first), landscape_section(ctx)])
     warnings = []
     if not data.locked:
         warnings.append(
