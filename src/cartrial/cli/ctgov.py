@@ -20,6 +20,14 @@ from cartrial.errors import InputError
 __all__ = ["import_ctgov"]
 
 
+class _NoAliases(yaml.SafeDumper):
+    """A dumper that writes a repeated value again instead of an anchor and alias: protocol
+    files refuse aliases (``cartrial.protocol.load``)."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 @handle_errors
 def import_ctgov(
     record: Annotated[
@@ -56,7 +64,9 @@ def import_ctgov(
         "# `cartrial protocol import-ctgov`. Criteria read by a rule say so in `interpretation`;\n"
         "# the rest are `review` rules (needs investigator review). See open_items.\n"
     )
-    text = header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    text = header + yaml.dump(
+        doc, Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=100
+    )
     with tempfile.TemporaryDirectory() as tmp:
         check = Path(tmp) / f"{doc['id']}.yaml"
         check.write_text(text, encoding="utf-8")
