@@ -67,6 +67,7 @@ __all__ = [
     "assign_dose_from_engine",
     "engine_decision",
     "enrol",
+    "enrolment_outlook",
     "has_expansion",
 ]
 
@@ -298,16 +299,7 @@ def enrol(
     refusal: EnrolmentBlocked | None = None
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "subject.enrol")
-        protocol = protocol_of(session, subject)
-        problem = None
-        if (hold := active_hold(session, protocol.id)) is not None:
-            problem = f"enrolment is on hold for {protocol.id}: {hold.reason}"
-        problem = problem or eligibility_problem(session, subject)
-        assignment = None
-        if problem is None:
-            assignment = assign_dose(session, protocol)
-            if assignment.level is None:
-                problem = assignment.refusal()
+        problem, assignment = _outlook(session, subject, assign_dose)
         if problem is not None or assignment is None or assignment.level is None:
             reason = problem or "no dose level assigned"
             refuse(session, table_name="subject", record_id=subject.id, reasons=[reason])
@@ -326,6 +318,43 @@ def enrol(
     if refusal is not None:
         raise refusal
     return subject
+
+
+def _outlook(
+    session: Session, subject: Subject, assign_dose: AssignDose
+) -> tuple[str | None, DoseAssignment | None]:
+    """(why enrolment is refused or None, the dose assignment when one was asked for)."""
+    protocol = protocol_of(session, subject)
+    problem = None
+    if (hold := active_hold(session, protocol.id)) is not None:
+        problem = f"enrolment is on hold for {protocol.id}: {hold.reason}"
+    problem = problem or eligibility_problem(session, subject)
+    assignment = None
+    if problem is None:
+        assignment = assign_dose(session, protocol)
+        if assignment.level is None:
+            problem = assignment.refusal()
+    return problem, assignment
+
+
+def enrolment_outlook(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    assign_dose: AssignDose = assign_dose_for_protocol,
+) -> tuple[str | None, DoseAssignment | None]:
+    """What :func:`enrol` would do now, writing nothing: (refusal or None, assignment).
+
+    The same checks in the same order (hold, signed eligibility, the escalation
+    engine's level with its reason), so the enrolment page shows the level and
+    its reason, or why to wait, before anyone presses the button.
+    """
+    with sessions() as session:  # read only: closed without commit
+        subject = load_subject(session, actor, subject_id, "subject.enrol")
+        if subject.status != "screening":
+            return f"the subject is {subject.status!r}, not in screening", None
+        return _outlook(session, subject, assign_dose)
 
 
 def _next_coi(session: Session, subject: Subject, site: Site | None, now: dt.datetime) -> str:
