@@ -35,11 +35,11 @@ from sqlalchemy.orm import Session
 from cartrial import __version__
 from cartrial.actor import Actor
 from cartrial.dosing.bsa import check_weight_kg
-from cartrial.errors import EnrolmentBlocked
+from cartrial.errors import EnrolmentBlocked, InputError, NotFoundError
 from cartrial.escalation.engine import NextDecision
 from cartrial.protocol.model import Protocol
-from cartrial.services.access import load_subject
-from cartrial.services.admin import protocol_of
+from cartrial.services.access import authorize, load_subject
+from cartrial.services.admin import protocol_of, protocol_of_version
 from cartrial.services.context import Sessions, refuse, transaction
 from cartrial.services.identity import (
     chain_of_identity_prefix,
@@ -68,6 +68,7 @@ __all__ = [
     "engine_decision",
     "enrol",
     "enrolment_outlook",
+    "escalation_outlook",
     "has_expansion",
 ]
 
@@ -355,6 +356,27 @@ def enrolment_outlook(
         if subject.status != "screening":
             return f"the subject is {subject.status!r}, not in screening", None
         return _outlook(session, subject, assign_dose)
+
+
+def escalation_outlook(
+    sessions: Sessions, *, actor: Actor, protocol_version_id: str
+) -> tuple[Protocol, NextDecision]:
+    """The live engine's decision for the protocol now (:func:`engine_decision`), writing nothing.
+
+    For the safety committee's decision page: the cohort table (treated, DLTs and
+    pending windows per level), the recommendation and its rule.
+    """
+    authorize(actor, "protocol.read")
+    with sessions() as session:  # read only: closed without commit
+        version = session.get(ProtocolVersion, protocol_version_id)
+        if version is None:
+            raise NotFoundError("protocol version", protocol_version_id)
+        protocol = protocol_of_version(version)
+        if protocol.dlt is None or protocol.escalation is None:
+            raise InputError(
+                "protocol", protocol.id, "a protocol with a DLT window and an escalation design"
+            )
+        return protocol, engine_decision(session, protocol)
 
 
 def _next_coi(session: Session, subject: Subject, site: Site | None, now: dt.datetime) -> str:

@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from cartrial.web.pages import (
     dashboard,
     login,
+    oversight,
     queries,
     screening,
     subject,
@@ -30,7 +31,7 @@ __all__ = ["STATIC", "install_pages", "router"]
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter()
-for _module in (login, dashboard, subject, screening, treatment, syndromes, queries):
+for _module in (login, dashboard, subject, screening, treatment, syndromes, queries, oversight):
     router.include_router(_module.router)
 
 
