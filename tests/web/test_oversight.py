@@ -7,7 +7,6 @@ with windows open waits; with three DLT-free subjects it escalates.
 
 from __future__ import annotations
 
-
 from sqlalchemy import select
 
 from cartrial.store.models import DltAdjudication, EscalationDecision, Signature
