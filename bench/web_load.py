@@ -40,8 +40,8 @@ from cartrial.sim.scenario import load_scenario  # noqa: E402
 from cartrial.sim.trial.database import simulation_engine  # noqa: E402
 from cartrial.sim.trial.run import simulate_trial  # noqa: E402
 from cartrial.sim.trial.world import PASSWORD  # noqa: E402
-from cartrial.store import make_sessionmaker  # noqa: E402
-from cartrial.store.models import Site, Subject  # noqa: E402
+from cartrial.store import make_engine, make_sessionmaker, upgrade  # noqa: E402
+from cartrial.store.models import Base, Site, Subject  # noqa: E402
 
 TARGET_P95_MS = 150.0
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -64,22 +64,51 @@ def _postgres(dsn: str) -> str | None:
     return None
 
 
-def _simulate(url: str) -> dict[str, list[str]]:
-    """The trial into ``url``; returns subject ids by site code."""
-    engine = simulation_engine(url)
+def _simulate(sqlite_path: Path) -> dict[str, list[str]]:
+    """The trial into a new SQLite file (the simulation's own path); subject ids by site."""
+    engine = simulation_engine(f"sqlite:///{sqlite_path}")
     sessions = make_sessionmaker(engine)
     started = time.perf_counter()
     simulate_trial(
         sessions, loaded=load_protocol("uclm802"), scenario=load_scenario("uclm802"), seed=1
     )
-    print(f"simulated uclm802 seed 1 in {time.perf_counter() - started:.0f} s")
+    print(f"simulated uclm802 seed 1 in {time.perf_counter() - started:.0f} s", flush=True)
+    engine.dispose()
+    return _subjects_by_site(sqlite_path)
+
+
+def _subjects_by_site(sqlite_path: Path) -> dict[str, list[str]]:
+    engine = make_engine(f"sqlite:///{sqlite_path}")
     by_site: dict[str, list[str]] = {}
-    with sessions() as s:
-        rows = s.execute(select(Site.code, Subject.id).join(Subject, Subject.site_id == Site.id))
+    with engine.connect() as conn:
+        rows = conn.execute(select(Site.code, Subject.id).join(Subject, Subject.site_id == Site.id))
         for code, subject_id in rows:
             by_site.setdefault(code, []).append(subject_id)
     engine.dispose()
     return by_site
+
+
+def _copy_to_postgres(sqlite_path: Path, url: str) -> None:
+    """Every row of the simulated trial into a migrated PostgreSQL database, as stored.
+
+    Simulating into PostgreSQL directly takes tens of minutes (every step is an audited
+    transaction); the rows, audit chain included, are copied table by table in
+    foreign-key order with the record-keeping triggers paused for this session only
+    (``session_replication_role = replica``: the rows are already audited).
+    """
+    started = time.perf_counter()
+    target = make_engine(url)
+    upgrade(target)
+    source = make_engine(f"sqlite:///{sqlite_path}")
+    with source.connect() as read, target.begin() as write:
+        write.execute(text("SET session_replication_role = replica"))
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(r._mapping) for r in read.execute(table.select())]
+            if rows:
+                write.execute(table.insert(), rows)
+    source.dispose()
+    target.dispose()
+    print(f"copied into PostgreSQL in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 async def _sign_in(client: httpx.AsyncClient, username: str, role: str, site: str) -> None:
@@ -139,25 +168,32 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=3, help="request threads per worker")
     parser.add_argument("--dsn", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--trial-db",
+        type=Path,
+        help="a simulated uclm802 SQLite file to reuse (made there when missing)",
+    )
     args = parser.parse_args()
 
     unreachable = _postgres(args.dsn)
     name = f"cartrial_webload_{uuid.uuid4().hex[:10]}"
     folder = tempfile.TemporaryDirectory()
+    sqlite_path = args.trial_db or Path(folder.name) / "uclm802.db"
     admin = None
-    if unreachable is None:
-        admin = create_engine(args.dsn, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        url = make_url(args.dsn).set(database=name).render_as_string(hide_password=False)
-        backend = "PostgreSQL"
-    else:
-        url = f"sqlite:///{folder.name}/uclm802.db"
-        backend = f"SQLite (PostgreSQL unreachable: {unreachable})"
-        args.workers = 1
+    url = f"sqlite:///{sqlite_path}"
+    backend = f"SQLite (PostgreSQL unreachable: {unreachable})"
     server = None
     try:
-        by_site = _simulate(url)
+        by_site = _subjects_by_site(sqlite_path) if sqlite_path.exists() else _simulate(sqlite_path)
+        if unreachable is None:
+            admin = create_engine(args.dsn, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f"CREATE DATABASE {name}"))
+            url = make_url(args.dsn).set(database=name).render_as_string(hide_password=False)
+            _copy_to_postgres(sqlite_path, url)
+            backend = "PostgreSQL"
+        else:
+            args.workers = 1
         users: list[tuple[tuple[str, str, str], list[str]]] = []
         every = [s for ids in by_site.values() for s in ids]
         sites = sorted(by_site)

@@ -142,3 +142,24 @@ def test_dashboard_windows_and_visit_states_on_the_sites_date(world: World) -> N
     page = sign_in(world, "coordinator").get("/dashboard").text
     assert "S-001" in page and "state-overdue" in page
     assert "infused <strong>1</strong>" in page
+
+
+def test_a_kept_page_body_is_rendered_again_once_a_record_changes(world: World) -> None:
+    from tests.store.trial import screened
+
+    cora = sign_in(world, "coordinator")
+    assert "S-050" not in cora.get("/dashboard").text
+    subject_id = screened(world, "S-050")  # a write: the audit trail's head moves
+    assert "S-050" in cora.get("/dashboard").text
+    before = cora.get(f"/subjects/{subject_id}").text
+    assert "eligibility is not signed by an investigator" in before
+    from cartrial.services import screening
+    from tests.web.site import PASSWORD
+
+    screening.sign_eligibility(
+        world.sessions,
+        actor=world.actors["investigator"],
+        subject_id=subject_id,
+        password=PASSWORD,
+    )
+    assert "Signed by an investigator." in cora.get(f"/subjects/{subject_id}").text

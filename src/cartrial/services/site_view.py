@@ -38,6 +38,7 @@ from cartrial.services.access import authorize, load_subject
 from cartrial.services.admin import protocol_of_version
 from cartrial.services.context import Sessions, snapshot
 from cartrial.services.site_clock import SiteClock, time_zone_named
+from cartrial.store.audit import CHAIN_HEAD
 from cartrial.store.models import (
     DataQuery,
     Infusion,
@@ -58,6 +59,7 @@ __all__ = [
     "SubjectAtSite",
     "SubjectRow",
     "VisitCell",
+    "audit_head",
     "dashboard",
     "query_worklist",
     "subject_at_site",
@@ -373,3 +375,15 @@ def query_worklist(sessions: Sessions, *, actor: Actor, open_only: bool = True) 
     authorize(actor, "subject.read")
     with snapshot(sessions) as session:
         return _queries(session, actor, open_only=open_only)
+
+
+def audit_head(sessions: Sessions) -> int:
+    """The sequence number of the audit trail's latest entry (0 when empty).
+
+    Every change to a trial record writes an entry (:mod:`cartrial.store.audit`), so
+    a page built from the records at head ``n`` is current while the head is ``n``:
+    the web app keeps the rendered dashboard and subject page until it moves.
+    """
+    with sessions() as session:
+        row = session.execute(CHAIN_HEAD).first()
+    return int(row[0]) if row else 0

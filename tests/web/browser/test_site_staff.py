@@ -196,3 +196,23 @@ def test_keyboard_only_through_the_screening_form(
     cora.wait_for_selector("h1:has-text('Subject S-704')")
     assert _subject_id(world, "S-704")
     cora.close()
+
+
+def test_the_investigator_adjudicates_a_dlt(
+    browser: Any, site: tuple[World, str], artifacts: Path
+) -> None:
+    world, url = site
+    with world.sessions() as s:  # an earlier test's subject: infused 2026-03-06, no AE since
+        subject_id = s.scalars(
+            select(Subject.id).where(Subject.status == "infused").order_by(Subject.code)
+        ).first() or infused(world, "S-705")
+    ada = _page(browser, url, "investigator")
+    ada.goto(f"{url}/subjects/{subject_id}")
+    ada.click("text=DLT adjudication")
+    assert ada.inner_text("#dlt-verdict").startswith("no")
+    assert "I adjudicate this DLT" in ada.inner_text("#meaning")
+    ada.fill("#password", PASSWORD)
+    ada.click("text=Sign the adjudication")
+    ada.wait_for_selector("section >> td:has-text('no')")
+    ada.screenshot(path=str(artifacts / "11-dlt-adjudication.png"), full_page=True)
+    ada.close()

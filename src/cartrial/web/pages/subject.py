@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from cartrial.report.casebook import render_casebook_html
-from cartrial.services import casebook, subject_view
+from cartrial.report.environment import render
+from cartrial.services import casebook, site_view, subject_view
 from cartrial.web.api.deps import SessionsDep
+from cartrial.web.pages.cache import BodyCache, quarter_hour
 from cartrial.web.pages.deps import PageRoute, SignedIn
 from cartrial.web.pages.render import page
 from cartrial.web.pages.security import CASEBOOK_CSP, security_headers
@@ -21,20 +24,28 @@ from cartrial.web.pages.security import CASEBOOK_CSP, security_headers
 router = APIRouter(route_class=PageRoute)
 
 
+_BODIES = BodyCache(size=512)
+
+
 @router.get("/subjects/{subject_id}", include_in_schema=False)
 async def subject_page(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    view = await run_in_threadpool(
-        lambda: subject_view.subject_view(sessions, actor=user.actor, subject_id=subject_id)
-    )
+    """The subject page; its body is kept while nothing under it changed (``pages.cache``)."""
+
+    def body() -> tuple[str, str, str]:
+        view = subject_view.subject_view(sessions, actor=user.actor, subject_id=subject_id)
+        html = render("web_subject_body.html.j2", user=user, view=view)
+        return html, view.site_code, f"Subject {view.subject.code}"
+
+    def kept() -> tuple[Markup, str, str]:
+        head = site_view.audit_head(sessions)
+        key = (subject_id, user.actor.site_id, user.actor.role, head, quarter_hour())
+        return _BODIES.get_or_render(key, body)
+
+    html, site_code, title = await run_in_threadpool(kept)
     return page(
-        request,
-        "web_subject.html.j2",
-        title=f"Subject {view.subject.code}",
-        user=user,
-        site_code=view.site_code,
-        view=view,
+        request, "web_subject.html.j2", title=title, user=user, site_code=site_code, body=html
     )
 
 
