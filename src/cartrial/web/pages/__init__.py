@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from cartrial.web.pages import (
     dashboard,
+    labs,
     login,
     oversight,
     queries,
@@ -31,7 +32,17 @@ __all__ = ["STATIC", "install_pages", "router"]
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 router = APIRouter()
-for _module in (login, dashboard, subject, screening, treatment, syndromes, queries, oversight):
+for _module in (
+    login,
+    dashboard,
+    subject,
+    screening,
+    treatment,
+    syndromes,
+    queries,
+    oversight,
+    labs,
+):
     router.include_router(_module.router)
 
 

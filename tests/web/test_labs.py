@@ -1,0 +1,39 @@
+"""The lab form's live CTCAE v5.0 grade (CTCAE v5.0, "Platelet count decreased": grade 2
+<75.0-50.0 x 10e9/L, grade 4 <25.0 x 10e9/L), an unknown unit refused by its field, and
+the result saved with the grade shown on the subject page."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cartrial.store.models import LabResult
+from tests.store.trial import World, infused
+from tests.web.site import sign_in
+
+TERM = "Platelet count decreased"
+
+
+def test_the_grade_follows_the_value_and_the_result_is_saved(world: World) -> None:
+    subject_id = infused(world, "S-001")
+    cora = sign_in(world, "coordinator")
+    form = cora.get(f"/subjects/{subject_id}/labs")
+    assert form.status_code == 200 and TERM in form.text
+    base = {"test": "platelets", "unit": "x10^9/L", "ctcae_term": TERM}
+    two = cora.post(f"/subjects/{subject_id}/labs/preview", {**base, "value": "60"})
+    assert "CTCAE v5.0 grade 2" in two.text
+    four = cora.post(f"/subjects/{subject_id}/labs/preview", {**base, "value": "20"})
+    assert "CTCAE v5.0 grade 4" in four.text
+    unit = cora.post(f"/subjects/{subject_id}/labs/preview", {**base, "value": "20", "unit": "g/L"})
+    assert "one of the units of platelets" in unit.text
+    saved = cora.post(
+        f"/subjects/{subject_id}/labs",
+        {**base, "value": "20", "collected_at": "2026-03-08T07:30"},
+    )
+    assert saved.status_code == 303
+    with world.sessions() as s:
+        lab = s.scalars(select(LabResult)).one()
+        assert (lab.derived_grade, str(lab.collected_at)[:16]) == (4, "2026-03-08 07:30")
+    assert ">4<" in cora.get(f"/subjects/{subject_id}").text.replace(" ", "")
+    ben = sign_in(world, "coordinator_b")
+    assert ben.get(f"/subjects/{subject_id}/labs").status_code == 404
+    assert sign_in(world, "monitor").get(f"/subjects/{subject_id}/labs").status_code == 403
