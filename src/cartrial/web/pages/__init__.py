@@ -20,6 +20,7 @@ from cartrial.web.pages import (
     labs,
     login,
     oversight,
+    product,
     queries,
     screening,
     subject,
@@ -41,6 +42,7 @@ for _module in (
     syndromes,
     queries,
     oversight,
+    product,
     labs,
 ):
     router.include_router(_module.router)
