@@ -37,3 +37,24 @@ def test_the_grade_follows_the_value_and_the_result_is_saved(world: World) -> No
     ben = sign_in(world, "coordinator_b")
     assert ben.get(f"/subjects/{subject_id}/labs").status_code == 404
     assert sign_in(world, "monitor").get(f"/subjects/{subject_id}/labs").status_code == 403
+
+
+def test_an_adverse_event_as_reported(world: World) -> None:
+    from cartrial.store.models import AdverseEvent
+
+    subject_id = infused(world, "S-002")
+    cora = sign_in(world, "coordinator")
+    url = f"/subjects/{subject_id}/adverse-events"
+    assert cora.get(url).status_code == 200
+    base = {"term": "Pneumonitis", "onset_date": "2026-03-10", "reported_grade": "3"}
+    bad = cora.post(url, {**base, "relatedness": "maybe"})
+    assert (
+        bad.status_code == 422 and "unrelated, unlikely, possible, probable, definite" in bad.text
+    )
+    assert (
+        cora.post(url, {**base, "relatedness": "probable", "is_serious": "yes"}).status_code == 303
+    )
+    with world.sessions() as s:
+        event = s.scalars(select(AdverseEvent)).one()
+        assert (event.term, event.reported_grade, event.is_serious) == ("Pneumonitis", 3, True)
+    assert "Pneumonitis" in cora.get(f"/subjects/{subject_id}").text

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from cartrial.web.pages import (
     dashboard,
+    events,
     labs,
     login,
     oversight,
@@ -36,6 +37,7 @@ router = APIRouter()
 for _module in (
     login,
     dashboard,
+    events,
     subject,
     screening,
     treatment,
