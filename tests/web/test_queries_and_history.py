@@ -140,7 +140,7 @@ def test_dashboard_windows_and_visit_states_on_the_sites_date(world: World) -> N
     assert other.subjects == [] and other.dlt_windows == []
 
     page = sign_in(world, "coordinator").get("/dashboard").text
-    assert "S-001" in page and "state-overdue" in page
+    assert "S-001" in page and "s-overdue" in page
     assert "infused <strong>1</strong>" in page
 
 

@@ -26,8 +26,11 @@ the stored ones.
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -185,10 +188,32 @@ def visit_state(
     return "missed" if subject_status in ENDED else "overdue"
 
 
+class _VisitRow(typing.Protocol):
+    """A stored visit's columns (an ORM ``Visit`` or a row of its columns)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def visit_code(self) -> str: ...
+    @property
+    def planned_date(self) -> dt.date | None: ...
+    @property
+    def actual_date(self) -> dt.date | None: ...
+    @property
+    def version(self) -> int: ...
+
+
+def visit_windows(protocol: Protocol) -> dict[str, tuple[int, int]]:
+    """Each protocol visit's window: (days before, days after) its target day."""
+    return {v.id: (v.window_before_days, v.window_after_days) for v in protocol.visits}
+
+
 def _cells(
-    visits: list[Visit], protocol: Protocol, today: dt.date, status: str
+    visits: Sequence[_VisitRow],
+    windows: dict[str, tuple[int, int]],
+    today: dt.date,
+    status: str,
 ) -> dict[str, VisitCell]:
-    windows = {v.id: (v.window_before_days, v.window_after_days) for v in protocol.visits}
     cells: dict[str, VisitCell] = {}
     for visit in visits:
         before, after = windows.get(visit.visit_code, (0, 0))
@@ -230,8 +255,15 @@ def dashboard(sessions: Sessions, *, actor: Actor, now: dt.datetime | None = Non
         today = {i: c.local_date(moment) for i, c in clocks.items()}
         subjects = list(session.scalars(subject_stmt))
         ids = {s.id for s in subjects}
-        visit_stmt = select(Visit).order_by(Visit.planned_date, Visit.visit_code)
-        infusion_stmt = select(Infusion)
+        visit_stmt = select(
+            Visit.id,
+            Visit.subject_id,
+            Visit.visit_code,
+            Visit.planned_date,
+            Visit.actual_date,
+            Visit.version,
+        ).order_by(Visit.planned_date, Visit.visit_code)
+        infusion_stmt = select(Infusion.subject_id, Infusion.started_at)
         if actor.site_id is not None:
             visit_stmt = visit_stmt.join(Subject, Subject.id == Visit.subject_id).where(
                 Subject.site_id == actor.site_id
@@ -239,13 +271,14 @@ def dashboard(sessions: Sessions, *, actor: Actor, now: dt.datetime | None = Non
             infusion_stmt = infusion_stmt.join(Subject, Subject.id == Infusion.subject_id).where(
                 Subject.site_id == actor.site_id
             )
-        visits: dict[str, list[Visit]] = defaultdict(list)
-        for visit in session.scalars(visit_stmt):
+        visits: dict[str, list[Any]] = defaultdict(list)
+        for visit in session.execute(visit_stmt):
             if visit.subject_id in ids:
                 visits[visit.subject_id].append(visit)
-        infusions = {i.subject_id: i for i in session.scalars(infusion_stmt)}
+        infusions = {i.subject_id: i for i in session.execute(infusion_stmt)}
         versions = {v.id: v for v in session.scalars(select(ProtocolVersion))}
         protocols = {i: protocol_of_version(v) for i, v in versions.items()}
+        windows_of = {i: visit_windows(p) for i, p in protocols.items()}
 
         rows: list[SubjectRow] = []
         codes: dict[str, tuple[int, str]] = {}
@@ -256,7 +289,9 @@ def dashboard(sessions: Sessions, *, actor: Actor, now: dt.datetime | None = Non
                 codes.setdefault(v.id, (v.day, v.label))
             site = sites[subject.site_id]
             day = today[subject.site_id]
-            cells = _cells(visits[subject.id], protocol, day, subject.status)
+            cells = _cells(
+                visits[subject.id], windows_of[subject.protocol_version_id], day, subject.status
+            )
             rows.append(
                 SubjectRow(
                     subject.id,

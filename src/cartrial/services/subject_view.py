@@ -33,7 +33,7 @@ from cartrial.services.admin import protocol_of
 from cartrial.services.context import Sessions, snapshot
 from cartrial.services.screening import eligibility_problem
 from cartrial.services.site_clock import SiteClock, time_zone_named
-from cartrial.services.site_view import VisitCell, _cells
+from cartrial.services.site_view import VisitCell, _cells, visit_windows
 from cartrial.store.models import (
     AdverseEvent,
     Apheresis,
@@ -198,7 +198,7 @@ def subject_view(
                         "done" if window_end <= today else "planned",
                     )
                 )
-        cells = list(_cells(visits, protocol, today, subject.status).values())
+        cells = list(_cells(visits, visit_windows(protocol), today, subject.status).values())
         labels = {v.id: v.label for v in protocol.visits}
         for cell in cells:
             when = cell.actual or cell.planned

@@ -38,19 +38,30 @@ class BodyCache:
         self._size = size
         self._items: OrderedDict[Hashable, tuple[Markup, str, str]] = OrderedDict()
         self._lock = threading.Lock()
+        self._rendering: dict[Hashable, threading.Lock] = {}
 
     def get_or_render(
         self, key: Hashable, render: Callable[[], tuple[str, str, str]]
     ) -> tuple[Markup, str, str]:
-        """The kept (body, site code, title) under ``key``, else ``render()``'s, kept."""
+        """The kept (body, site code, title) under ``key``, else ``render()``'s, kept.
+
+        One thread renders a missing key while the others asking for it wait for
+        that body (after a change, 32 users asking at once cost one render, not 32).
+        """
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        html, site_code, title = render()
-        kept = (Markup(html), site_code, title)  # rendered by the autoescaping environment
-        with self._lock:
-            self._items[key] = kept
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            lock = self._rendering.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
+            html, site_code, title = render()
+            kept = (Markup(html), site_code, title)  # rendered by the autoescaping environment
+            with self._lock:
+                self._items[key] = kept
+                self._rendering.pop(key, None)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
         return kept
