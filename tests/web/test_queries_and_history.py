@@ -163,3 +163,18 @@ def test_a_kept_page_body_is_rendered_again_once_a_record_changes(world: World) 
         password=PASSWORD,
     )
     assert "Signed by an investigator." in cora.get(f"/subjects/{subject_id}").text
+
+
+def test_a_visit_date_is_entered_and_a_stale_page_is_refused(world: World) -> None:
+    subject_id = infused(world, "S-060")
+    visit = _visit(world, subject_id, "d28")
+    cora = sign_in(world, "coordinator")
+    form = cora.get(f"/subjects/{subject_id}/visits/{visit.id}")
+    assert "window 2026-03-31 to 2026-04-06" in form.text
+    url = f"/subjects/{subject_id}/visits/{visit.id}"
+    first = {"actual_date": "2026-04-02", "expected_version": str(visit.version)}
+    assert cora.post(url, first).status_code == 303
+    stale = cora.post(url, {**first, "actual_date": "2026-04-03", "reason": "typo"})
+    assert stale.status_code == 409
+    assert "2026-04-02" in stale.text and "2026-04-03" in stale.text
+    assert sign_in(world, "coordinator_b").get(url).status_code == 404

@@ -27,6 +27,7 @@ from cartrial.web.pages import (
     subject,
     syndromes,
     treatment,
+    visits,
 )
 
 __all__ = ["STATIC", "install_pages", "router"]
@@ -46,6 +47,7 @@ for _module in (
     oversight,
     product,
     labs,
+    visits,
 ):
     router.include_router(_module.router)
 
