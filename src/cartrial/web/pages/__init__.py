@@ -27,6 +27,7 @@ from cartrial.web.pages import (
     subject,
     syndromes,
     treatment,
+    tumour,
     visits,
 )
 
@@ -48,6 +49,7 @@ for _module in (
     product,
     labs,
     visits,
+    tumour,
 ):
     router.include_router(_module.router)
 
