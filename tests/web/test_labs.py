@@ -58,3 +58,22 @@ def test_an_adverse_event_as_reported(world: World) -> None:
         event = s.scalars(select(AdverseEvent)).one()
         assert (event.term, event.reported_grade, event.is_serious) == ("Pneumonitis", 3, True)
     assert "Pneumonitis" in cora.get(f"/subjects/{subject_id}").text
+
+
+def test_a_set_of_vital_signs_is_saved_whole_or_refused_by_its_field(world: World) -> None:
+    from cartrial.store.models import VitalSign
+
+    subject_id = infused(world, "S-003")
+    cora = sign_in(world, "coordinator")
+    url = f"/subjects/{subject_id}/vitals"
+    assert cora.get(url).status_code == 200
+    implausible = cora.post(
+        url, {"measured_at": "2026-03-07T08:00", "temperature": "38.4", "pulse": "400"}
+    )
+    assert implausible.status_code == 422 and 'id="pulse-err"' in implausible.text
+    with world.sessions() as s:
+        assert s.scalars(select(VitalSign)).first() is None  # nothing of the set stored
+    ok = cora.post(url, {"measured_at": "2026-03-07T08:00", "temperature": "38.4", "pulse": "104"})
+    assert ok.status_code == 303
+    with world.sessions() as s:
+        assert sorted(v.test for v in s.scalars(select(VitalSign))) == ["pulse", "temperature"]

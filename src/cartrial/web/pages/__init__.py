@@ -29,6 +29,7 @@ from cartrial.web.pages import (
     treatment,
     tumour,
     visits,
+    vitals,
 )
 
 __all__ = ["STATIC", "install_pages", "router"]
@@ -50,6 +51,7 @@ for _module in (
     labs,
     visits,
     tumour,
+    vitals,
 ):
     router.include_router(_module.router)
 
