@@ -116,3 +116,19 @@ def test_the_vendored_htmx_is_served_from_this_origin(world: World) -> None:
     js = client.get("/static/htmx.min.js")
     assert js.status_code == 200 and "htmx" in js.text[:200]
     assert client.get("/static/cartrial.css").status_code == 200
+
+
+def test_a_sessions_activity_is_written_at_most_every_touch_interval(world: World) -> None:
+    from cartrial.services.auth import TOUCH_INTERVAL
+
+    cora = sign_in(world, "coordinator")
+    with world.sessions() as s:
+        (first,) = [row.last_seen_at for row in s.query(AuthSession).all()]
+    cora.get("/dashboard")
+    with world.sessions() as s:
+        assert s.query(AuthSession).one().last_seen_at == first  # read, not written
+    with world.sessions() as s, s.begin():
+        s.query(AuthSession).one().last_seen_at = first - TOUCH_INTERVAL
+    cora.get("/dashboard")
+    with world.sessions() as s:
+        assert s.query(AuthSession).one().last_seen_at > first - TOUCH_INTERVAL
