@@ -36,13 +36,7 @@ from cartrial.services.context import Sessions, transaction
 from cartrial.services.site_clock import clock_of
 from cartrial.store.models import AdverseEvent, AeObservation, Infusion, Subject
 
-__all__ = [
-    "grade_series",
-    "open_syndrome_event",
-    "preview_observations",
-    "record_observations",
-    "record_syndrome_observation",
-]
+__all__ = ["grade_series", "record_syndrome_observation"]
 
 _CRS_ADAPTER: TypeAdapter[Any] = TypeAdapter(CrsObservation)
 

@@ -14,6 +14,7 @@ Without an infusion or a baseline nothing is derived yet.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -155,7 +156,16 @@ def derive_responses(session: Session, subject: Subject) -> list[TumourAssessmen
     return follow
 
 
-def _check_lesions(lesions: list[LesionInput]) -> None:
+def record_tumour_assessment(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    assessed_on: dt.date,
+    method: str,
+    lesions: list[LesionInput],
+) -> TumourAssessment:
+    """An imaging time point with its lesions; follow-up responses are re-derived."""
     codes: set[str] = set()
     for i, lesion in enumerate(lesions):
         if lesion.kind not in LESION_KINDS:
@@ -167,24 +177,47 @@ def _check_lesions(lesions: list[LesionInput]) -> None:
                 "a code not used twice in one assessment",
             )
         codes.add(lesion.lesion_code)
-
-
-def _measurements(
-    assessment_id: str, subject_id: str, lesions: list[LesionInput]
-) -> list[LesionMeasurement]:
-    return [
-        LesionMeasurement(
-            assessment_id=assessment_id,
-            subject_id=subject_id,
-            lesion_code=lesion.lesion_code,
-            kind=lesion.kind,
-            location=lesion.location,
-            is_nodal=lesion.is_nodal,
-            diameter_mm=lesion.diameter_mm,
-            status=lesion.status,
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        assessment = TumourAssessment(
+            subject_id=subject.id, assessed_on=assessed_on, method=method, criteria="recist11"
         )
-        for lesion in lesions
-    ]
+        session.add(assessment)
+        session.flush()
+        for lesion in lesions:
+            session.add(
+                LesionMeasurement(
+                    assessment_id=assessment.id,
+                    subject_id=subject.id,
+                    lesion_code=lesion.lesion_code,
+                    kind=lesion.kind,
+                    location=lesion.location,
+                    is_nodal=lesion.is_nodal,
+                    diameter_mm=lesion.diameter_mm,
+                    status=lesion.status,
+                )
+            )
+        session.flush()
+        derive_responses(session, subject)
+    return assessment
+
+
+# --- the form's live response (web app) --------------------------------------------------
+
+
+def _typed_measurements(subject_id: str, lesions: list[LesionInput]) -> list[LesionMeasurement]:
+    """The typed lesions as unsaved rows of the typed assessment (every field of the input)."""
+    rows = []
+    for i, lesion in enumerate(lesions):
+        if lesion.kind not in LESION_KINDS:
+            raise InputError(f"lesions[{i}].kind", lesion.kind, "one of " + ", ".join(LESION_KINDS))
+        fields = {f.name: getattr(lesion, f.name) for f in dataclasses.fields(lesion)}
+        rows.append(
+            LesionMeasurement(
+                id=f"typed-{i}", assessment_id="typed", subject_id=subject_id, **fields
+            )
+        )
+    return rows
 
 
 def preview_response(
@@ -204,7 +237,6 @@ def preview_response(
     with the reason when no response is derived: before the infusion, without a
     baseline, or for a baseline assessment itself (on or before day 0).
     """
-    _check_lesions(lesions)
     with sessions() as session:  # read only: the typed assessment is never added
         subject = load_subject(session, actor, subject_id, "ae.record")
         typed = TumourAssessment(
@@ -214,9 +246,7 @@ def preview_response(
             method=method,
             criteria="recist11",
         )
-        found = _engine_input(
-            session, subject, (typed, _measurements("typed", subject.id, lesions))
-        )
+        found = _engine_input(session, subject, (typed, _typed_measurements(subject.id, lesions)))
         if found is None:
             return None, "no response yet: the subject is not infused or has no baseline assessment"
         parsed, follow = found
@@ -228,27 +258,3 @@ def preview_response(
         if point is None:
             return None, "no time point derived for this date"
         return point.overall, "; ".join(point.reasons)
-
-
-def record_tumour_assessment(
-    sessions: Sessions,
-    *,
-    actor: Actor,
-    subject_id: str,
-    assessed_on: dt.date,
-    method: str,
-    lesions: list[LesionInput],
-) -> TumourAssessment:
-    """An imaging time point with its lesions; follow-up responses are re-derived."""
-    _check_lesions(lesions)
-    with transaction(sessions, actor) as session:
-        subject = load_subject(session, actor, subject_id, "ae.record")
-        assessment = TumourAssessment(
-            subject_id=subject.id, assessed_on=assessed_on, method=method, criteria="recist11"
-        )
-        session.add(assessment)
-        session.flush()
-        session.add_all(_measurements(assessment.id, subject.id, lesions))
-        session.flush()
-        derive_responses(session, subject)
-    return assessment
