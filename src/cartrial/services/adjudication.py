@@ -63,6 +63,8 @@ __all__ = [
     "adjudicate_dlt",
     "assess_subject_dlt",
     "derive_lab_grade",
+    "dlt_outlook",
+    "investigator_verdict",
     "patient_safety",
 ]
 
@@ -231,6 +233,52 @@ def signed_dlt_adjudications(
         if signatures and signature_status(session, signatures[-1]).is_valid:
             latest[row.subject_id] = row
     return latest
+
+
+def dlt_outlook(
+    sessions: Sessions, *, actor: Actor, subject_id: str, as_of: dt.datetime | None = None
+) -> DltVerdict:
+    """The engine's DLT verdict :func:`adjudicate_dlt` would sign now, writing nothing.
+
+    For the adjudication page: the investigator sees the verdict, its rule and
+    reason before signing it or recording a different outcome.
+    """
+    with sessions() as session:  # read only: closed without commit
+        subject = load_subject(session, actor, subject_id, "subject.read")
+        return assess_subject_dlt(
+            session, subject, protocol_of(session, subject), as_of=as_of or utcnow()
+        )
+
+
+def investigator_verdict(engine: DltVerdict, *, outcome: str, reason: str) -> DltVerdict:
+    """The adjudicator's own outcome where it differs from the engine's, with both reasons.
+
+    The protocol's DLT adjudication is the investigator's (or the safety
+    committee's) decision of record; the engine's verdict is advice. A different
+    outcome needs its reason, and the record keeps the engine's outcome and reason
+    beside it (21 CFR 11.10(e): the reason for a decision is part of the record).
+
+    >>> e = DltVerdict(False, None, "no DLT by day 28", "engine", "no")
+    >>> investigator_verdict(e, outcome="yes", reason="grade 3 hepatitis judged related").reason
+    "adjudicator's decision yes: grade 3 hepatitis judged related (engine: no: no DLT by day 28)"
+    """
+    if outcome not in DLT_OUTCOMES:
+        raise InputError("outcome", outcome, "one of " + ", ".join(DLT_OUTCOMES))
+    if not reason.strip():
+        raise InputError("reason", reason, "the reason for an outcome other than the engine's")
+    return DltVerdict(
+        is_dlt=outcome == "yes",
+        rule_id=engine.rule_id if outcome == engine.outcome else None,
+        reason=(
+            f"adjudicator's decision {outcome}: {reason.strip()} "
+            f"(engine: {engine.outcome}: {engine.reason})"
+        ),
+        engine_version=engine.engine_version,
+        outcome=outcome,
+        adverse_event_id=engine.adverse_event_id,
+        days_followed=engine.days_followed,
+        grade2_related=engine.grade2_related,
+    )
 
 
 def adjudicate_dlt(

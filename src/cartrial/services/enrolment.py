@@ -35,11 +35,11 @@ from sqlalchemy.orm import Session
 from cartrial import __version__
 from cartrial.actor import Actor
 from cartrial.dosing.bsa import check_weight_kg
-from cartrial.errors import EnrolmentBlocked
+from cartrial.errors import EnrolmentBlocked, InputError, NotFoundError
 from cartrial.escalation.engine import NextDecision
 from cartrial.protocol.model import Protocol
-from cartrial.services.access import load_subject
-from cartrial.services.admin import protocol_of
+from cartrial.services.access import authorize, load_subject
+from cartrial.services.admin import protocol_of, protocol_of_version
 from cartrial.services.context import Sessions, refuse, transaction
 from cartrial.services.identity import (
     chain_of_identity_prefix,
@@ -67,6 +67,8 @@ __all__ = [
     "assign_dose_from_engine",
     "engine_decision",
     "enrol",
+    "enrolment_outlook",
+    "escalation_outlook",
     "has_expansion",
 ]
 
@@ -298,16 +300,7 @@ def enrol(
     refusal: EnrolmentBlocked | None = None
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "subject.enrol")
-        protocol = protocol_of(session, subject)
-        problem = None
-        if (hold := active_hold(session, protocol.id)) is not None:
-            problem = f"enrolment is on hold for {protocol.id}: {hold.reason}"
-        problem = problem or eligibility_problem(session, subject)
-        assignment = None
-        if problem is None:
-            assignment = assign_dose(session, protocol)
-            if assignment.level is None:
-                problem = assignment.refusal()
+        problem, assignment = _outlook(session, subject, assign_dose)
         if problem is not None or assignment is None or assignment.level is None:
             reason = problem or "no dose level assigned"
             refuse(session, table_name="subject", record_id=subject.id, reasons=[reason])
@@ -326,6 +319,64 @@ def enrol(
     if refusal is not None:
         raise refusal
     return subject
+
+
+def _outlook(
+    session: Session, subject: Subject, assign_dose: AssignDose
+) -> tuple[str | None, DoseAssignment | None]:
+    """(why enrolment is refused or None, the dose assignment when one was asked for)."""
+    protocol = protocol_of(session, subject)
+    problem = None
+    if (hold := active_hold(session, protocol.id)) is not None:
+        problem = f"enrolment is on hold for {protocol.id}: {hold.reason}"
+    problem = problem or eligibility_problem(session, subject)
+    assignment = None
+    if problem is None:
+        assignment = assign_dose(session, protocol)
+        if assignment.level is None:
+            problem = assignment.refusal()
+    return problem, assignment
+
+
+def enrolment_outlook(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    assign_dose: AssignDose = assign_dose_for_protocol,
+) -> tuple[str | None, DoseAssignment | None]:
+    """What :func:`enrol` would do now, writing nothing: (refusal or None, assignment).
+
+    The same checks in the same order (hold, signed eligibility, the escalation
+    engine's level with its reason), so the enrolment page shows the level and
+    its reason, or why to wait, before anyone presses the button.
+    """
+    with sessions() as session:  # read only: closed without commit
+        subject = load_subject(session, actor, subject_id, "subject.enrol")
+        if subject.status != "screening":
+            return f"the subject is {subject.status!r}, not in screening", None
+        return _outlook(session, subject, assign_dose)
+
+
+def escalation_outlook(
+    sessions: Sessions, *, actor: Actor, protocol_version_id: str
+) -> tuple[Protocol, NextDecision]:
+    """The live engine's decision for the protocol now (:func:`engine_decision`), writing nothing.
+
+    For the safety committee's decision page: the cohort table (treated, DLTs and
+    pending windows per level), the recommendation and its rule.
+    """
+    authorize(actor, "protocol.read")
+    with sessions() as session:  # read only: closed without commit
+        version = session.get(ProtocolVersion, protocol_version_id)
+        if version is None:
+            raise NotFoundError("protocol version", protocol_version_id)
+        protocol = protocol_of_version(version)
+        if protocol.dlt is None or protocol.escalation is None:
+            raise InputError(
+                "protocol", protocol.id, "a protocol with a DLT window and an escalation design"
+            )
+        return protocol, engine_decision(session, protocol)
 
 
 def _next_coi(session: Session, subject: Subject, site: Site | None, now: dt.datetime) -> str:

@@ -45,6 +45,7 @@ __all__ = [
     "infusion_day",
     "plan_visit_rows",
     "plan_visits",
+    "preview_lab_grade",
     "record_assay_result",
     "record_con_med",
     "record_death",
@@ -199,6 +200,37 @@ def record_lab(
             lab.engine_version = derivation.engine_version
         session.add(lab)
     return lab
+
+
+def preview_lab_grade(
+    *,
+    test: str,
+    value: Decimal,
+    unit: str,
+    ctcae_term: str,
+    uln: Decimal | None = None,
+    lln: Decimal | None = None,
+    baseline: Decimal | None = None,
+    on_anticoagulation: bool = False,
+) -> Derivation:
+    """The CTCAE v5.0 grade :func:`record_lab` would store for these values, storing nothing.
+
+    The same unit policy and the same grading of the same row shape (the lab
+    form's live grade as the values are typed).
+    """
+    if test in ANALYTES:
+        check_unit(test, unit, field="unit")
+    lab = LabResult(
+        test=test,
+        value=value,
+        unit=unit,
+        ctcae_term=ctcae_term,
+        uln=uln,
+        lln=lln,
+        baseline=baseline,
+        on_anticoagulation=on_anticoagulation,
+    )
+    return _grade(lab)
 
 
 def _grade(lab: LabResult) -> Derivation:

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from cartrial import __version__
 from cartrial.actor import Actor
 from cartrial.eligibility.record import ScreeningRecord
-from cartrial.eligibility.screen import screen_subject
+from cartrial.eligibility.screen import ScreeningResult, screen_subject
 from cartrial.errors import InputError, NotFoundError
 from cartrial.services.access import authorize, load_subject
-from cartrial.services.admin import protocol_of
+from cartrial.services.admin import protocol_of, protocol_of_version
 from cartrial.services.context import Sessions, transaction
 from cartrial.store.models import (
     EligibilityDecision,
@@ -32,7 +32,7 @@ from cartrial.store.models import (
 )
 from cartrial.store.signatures import find_signatures, sign_record, signature_status
 
-__all__ = ["ENGINE_VERSION", "eligibility_problem", "screen", "sign_eligibility"]
+__all__ = ["ENGINE_VERSION", "eligibility_problem", "preview", "screen", "sign_eligibility"]
 
 ENGINE_VERSION = f"cartrial {__version__}"
 
@@ -78,6 +78,27 @@ def screen(
         )
         session.add(decision)
     return subject, decision
+
+
+def preview(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    site_id: str,
+    protocol_version_id: str,
+    record: ScreeningRecord,
+) -> ScreeningResult:
+    """The decision :func:`screen` would store for ``record``, writing nothing.
+
+    The same engine call on the same protocol version (the form's live verdicts
+    while the coordinator types); the same permission and site check.
+    """
+    authorize(actor, "subject.screen", site_id=site_id)
+    with sessions() as session:  # read only: closed without commit
+        version = session.get(ProtocolVersion, protocol_version_id)
+        if version is None:
+            raise NotFoundError("protocol version", protocol_version_id)
+        return screen_subject(record, protocol_of_version(version))
 
 
 def _latest_decision(session: Session, subject: Subject) -> EligibilityDecision | None:

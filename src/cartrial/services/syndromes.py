@@ -158,21 +158,139 @@ def record_syndrome_observation(
             raise InputError(
                 "adverse_event", event.term, f"a {CRS} or {ICANS} AE graded by astct_2019"
             )
+        _add_observations(session, event, subject, [payload])
+    return event
+
+
+def _add_observations(
+    session: Session, event: AdverseEvent, subject: Subject, payloads: list[dict[str, Any]]
+) -> None:
+    """Store each observation (validated, time on the site's clock) and re-grade the AE."""
+    clock = clock_of(session, subject)
+    for payload in payloads:
         observation = _parse(event.term, payload)
         kind = getattr(observation, "kind", "icans_assessment")
-        observed_at = clock_of(session, subject).to_utc(observation.time, field="observation.time")
         session.add(
             AeObservation(
                 adverse_event_id=event.id,
-                observed_at=observed_at,
+                observed_at=clock.to_utc(observation.time, field="observation.time"),
                 kind=kind,
                 payload_json=observation.model_dump_json(),
             )
         )
-        session.flush()
-        result, count = _graded(session, event, subject)
-        session.info["reason"] = f"ASTCT 2019 re-grade from {count} observations"
-        event.derived_grade = result.grade
-        event.derivation_reason = result.reason
-        event.engine_version = f"{SAFETY_ENGINE} ASTCT 2019"
+    session.flush()
+    result, count = _graded(session, event, subject)
+    session.info["reason"] = f"ASTCT 2019 re-grade from {count} observations"
+    event.derived_grade = result.grade
+    event.derivation_reason = result.reason
+    event.engine_version = f"{SAFETY_ENGINE} ASTCT 2019"
+
+
+def open_syndrome_event(session: Session, subject: Subject, term: str) -> AdverseEvent | None:
+    """The subject's latest ASTCT-graded AE of ``term`` (CRS or ICANS) not yet resolved."""
+    return session.scalars(
+        select(AdverseEvent)
+        .where(
+            AdverseEvent.subject_id == subject.id,
+            AdverseEvent.term == term,
+            AdverseEvent.grading_scale == "astct_2019",
+            AdverseEvent.end_date.is_(None),
+        )
+        .order_by(AdverseEvent.onset_date.desc(), AdverseEvent.id)
+        .limit(1)
+    ).first()
+
+
+def _check_term(term: str) -> None:
+    if term not in (CRS, ICANS):
+        raise InputError("term", term, f"{CRS!r} or {ICANS!r}")
+
+
+def preview_observations(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    term: str,
+    payloads: list[dict[str, Any]],
+) -> SyndromeResult:
+    """The ASTCT 2019 grade the subject's open CRS/ICANS series would have with
+    ``payloads`` added (the daily form's live grade), writing nothing.
+
+    The same parse and the same grading of the whole series as
+    :func:`record_syndrome_observation`; with no open AE the series is the
+    entered observations alone.
+    """
+    _check_term(term)
+    new = [_parse(term, p).model_dump_json() for p in payloads]
+    with sessions() as session:  # read only: closed without commit
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        event = open_syndrome_event(session, subject, term)
+        stored: list[str] = []
+        if event is not None:
+            stored = list(
+                session.scalars(
+                    select(AeObservation.payload_json)
+                    .where(AeObservation.adverse_event_id == event.id)
+                    .order_by(AeObservation.observed_at, AeObservation.id)
+                )
+            )
+        infusion = session.scalars(
+            select(Infusion).where(Infusion.subject_id == subject.id)
+        ).first()
+        day0 = clock_of(session, subject).local(infusion.started_at) if infusion else None
+        return _grade_texts(term, tuple(stored + new), day0, subject.code)
+
+
+def record_observations(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    term: str,
+    payloads: list[dict[str, Any]],
+    relatedness: str | None = None,
+) -> AdverseEvent:
+    """The day's CRS or ICANS observations in one transaction, re-graded (ASTCT 2019).
+
+    They join the subject's open AE of ``term``; with none open, the AE is opened
+    with them, onset on the site's date of the first observation and the reported
+    grade the engine's grade of the entered series, which must be at least 1
+    (an open CRS/ICANS AE whose series grades 0 is a state the safety engine
+    refuses: ASTCT 2019 requires fever for CRS and an ICE score or other
+    neurological finding for ICANS).
+    """
+    _check_term(term)
+    if not payloads:
+        raise InputError("observations", "none", "at least one observation")
+    with transaction(sessions, actor) as session:
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        event = open_syndrome_event(session, subject, term)
+        if event is None:
+            parsed = [_parse(term, p) for p in payloads]
+            infusion = session.scalars(
+                select(Infusion).where(Infusion.subject_id == subject.id)
+            ).first()
+            clock = clock_of(session, subject)
+            day0 = clock.local(infusion.started_at) if infusion else None
+            texts = tuple(o.model_dump_json() for o in parsed)
+            result = _grade_texts(term, texts, day0, subject.code)
+            if result.grade < 1:
+                raise InputError(
+                    "observations",
+                    f"grade {result.grade}",
+                    f"observations that grade {term} 1 or more to open the AE ({result.reason})",
+                )
+            event = AdverseEvent(
+                subject_id=subject.id,
+                term=term,
+                onset_date=min(o.time for o in parsed).date(),
+                grading_scale="astct_2019",
+                reported_grade=result.grade,
+                is_serious=result.grade >= 3,
+                relatedness=relatedness,
+            )
+            session.add(event)
+            session.flush()
+        _add_observations(session, event, subject, payloads)
     return event

@@ -18,6 +18,7 @@ Without an infusion or a baseline nothing is derived yet.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ __all__ = [
     "RESPONSE_ENGINE",
     "LesionInput",
     "derive_responses",
+    "preview_response",
     "record_tumour_assessment",
     "subject_assessments",
 ]
@@ -121,7 +123,9 @@ def _new_lesion(m: LesionMeasurement) -> dict[str, Any]:
 
 
 def _engine_input(
-    session: Session, subject: Subject
+    session: Session,
+    subject: Subject,
+    extra: tuple[TumourAssessment, list[LesionMeasurement]] | None = None,
 ) -> tuple[SubjectAssessments, list[TumourAssessment]] | None:
     infusion = session.scalars(select(Infusion).where(Infusion.subject_id == subject.id)).first()
     if infusion is None:
@@ -132,6 +136,8 @@ def _engine_input(
         .where(TumourAssessment.subject_id == subject.id)
         .order_by(TumourAssessment.assessed_on)
     ).all()
+    if extra is not None:  # an assessment being typed (preview_response), never stored
+        assessments = sorted([*assessments, extra[0]], key=lambda a: a.assessed_on)
     baseline = [a for a in assessments if a.assessed_on <= day0]
     follow = [a for a in assessments if a.assessed_on > day0]
     if not baseline:
@@ -141,6 +147,8 @@ def _engine_input(
         select(LesionMeasurement).where(LesionMeasurement.subject_id == subject.id)
     ):
         lesions.setdefault(m.assessment_id, []).append(m)
+    if extra is not None:
+        lesions[extra[0].id] = extra[1]
     data = {
         "subject_id": subject.code,
         "baseline_date": baseline[-1].assessed_on,
@@ -257,3 +265,61 @@ def record_tumour_assessment(
         session.flush()
         derive_responses(session, subject)
     return assessment
+
+
+# --- the form's live response (web app) --------------------------------------------------
+
+
+def _typed_measurements(subject_id: str, lesions: list[LesionInput]) -> list[LesionMeasurement]:
+    """The typed lesions as unsaved rows of the typed assessment (every field of the input)."""
+    rows = []
+    for i, lesion in enumerate(lesions):
+        if lesion.kind not in LESION_KINDS:
+            raise InputError(f"lesions[{i}].kind", lesion.kind, "one of " + ", ".join(LESION_KINDS))
+        fields = {f.name: getattr(lesion, f.name) for f in dataclasses.fields(lesion)}
+        rows.append(
+            LesionMeasurement(
+                id=f"typed-{i}", assessment_id="typed", subject_id=subject_id, **fields
+            )
+        )
+    return rows
+
+
+def preview_response(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    subject_id: str,
+    assessed_on: dt.date,
+    method: str,
+    lesions: list[LesionInput],
+) -> tuple[str | None, str]:
+    """The RECIST 1.1 time-point response :func:`record_tumour_assessment` would derive
+    for this assessment, and its reasons, writing nothing (the form's live response).
+
+    The same engine input (module steps 1-2, with the typed assessment among the
+    stored ones) and the same engine call with the protocol's settings. ``None``
+    with the reason when no response is derived: before the infusion, without a
+    baseline, or for a baseline assessment itself (on or before day 0).
+    """
+    with sessions() as session:  # read only: the typed assessment is never added
+        subject = load_subject(session, actor, subject_id, "ae.record")
+        typed = TumourAssessment(
+            id="typed",
+            subject_id=subject.id,
+            assessed_on=assessed_on,
+            method=method,
+            criteria="recist11",
+        )
+        found = _engine_input(session, subject, (typed, _typed_measurements(subject.id, lesions)))
+        if found is None:
+            return None, "no response yet: the subject is not infused or has no baseline assessment"
+        parsed, follow = found
+        if typed not in follow:
+            return None, "a baseline assessment (on or before day 0): responses start after it"
+        protocol = protocol_of(session, subject)
+        result = assess_recist(parsed, settings=settings_from_protocol(protocol.response))
+        point = next((t for t in result.timepoints if t.date == assessed_on), None)
+        if point is None:
+            return None, "no time point derived for this date"
+        return point.overall, "; ".join(point.reasons)

@@ -269,7 +269,7 @@ def record_event(
 
 
 #: Where a copy was asked for: the command line or the REST API (TRIAL_DATA.md 1.6 row 5).
-EXPORT_SOURCES = ("cli", "api")
+EXPORT_SOURCES = ("cli", "api", "web")
 
 
 def record_export(

@@ -9,7 +9,12 @@ says which tables make up which form, :mod:`.model` holds the values;
 :mod:`cartrial.report.casebook` renders them. See docs/store.md.
 """
 
-from cartrial.services.casebook.assemble import build_casebook, find_subject, list_signatures
+from cartrial.services.casebook.assemble import (
+    build_casebook,
+    find_subject,
+    list_signatures,
+    record_history,
+)
 from cartrial.services.casebook.forms import FORMS
 from cartrial.services.casebook.model import (
     AuditLine,
@@ -37,4 +42,5 @@ __all__ = [
     "format_site_time",
     "format_utc",
     "list_signatures",
+    "record_history",
 ]

@@ -152,6 +152,27 @@ def list_signatures(sessions: Sessions, *, actor: Actor, subject_id: str) -> lis
     return [s for form in forms for r in form.walk() for s in r.signatures]
 
 
+def record_history(
+    sessions: Sessions, *, actor: Actor, subject_id: str, record_id: str
+) -> tuple[CaseRecord, str]:
+    """One record of the subject's casebook with its audit history, and the site's zone.
+
+    The casebook's own read (rule 4: every audit entry about the record, in
+    sequence, with the account's printed name), for a field's history one click
+    away from where the value is shown; every role that may read the subject may
+    see it, as the casebook. A record that is not the subject's is not found.
+    """
+    with snapshot(sessions) as session:
+        subject = load_subject(session, actor, subject_id, "subject.read")
+        zone = _site(session, subject).time_zone
+        forms = _forms(session, subject, zone, with_history=True)
+    for form in forms:
+        for record in form.walk():
+            if record.record_id == record_id:
+                return record, zone
+    raise NotFoundError("record of subject", record_id)
+
+
 def _site(session: Session, subject: Subject) -> Site:
     """The subject's site, whose clock (``time_zone``, IANA) every time is shown on (rule 7).
 

@@ -1,4 +1,4 @@
-"""The FastAPI application: ``create_app(sessions)``, routes under ``/api/v1``."""
+"""The FastAPI application: ``create_app(sessions)``, routes under ``/api/v1``, pages at ``/``."""
 
 from __future__ import annotations
 
@@ -54,4 +54,7 @@ def create_app(
         app.add_middleware(RecycleConnections, max_requests=keep_alive_requests)
     install_error_handlers(app)
     app.include_router(router, prefix="/api/v1", dependencies=[Depends(refuse_nul_in_parameters)])
+    from cartrial.web.pages import install_pages  # the pages import the API's dependencies
+
+    install_pages(app)
     return app

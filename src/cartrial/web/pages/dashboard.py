@@ -1,0 +1,56 @@
+"""``/dashboard``: the site's subjects by status, the subjects x visits grid, open queries
+and upcoming DLT-window ends (:func:`cartrial.services.site_view.dashboard`).
+
+The body is kept while the audit trail's head, the user's scope and role and the
+quarter hour are unchanged (:mod:`cartrial.web.pages.cache`).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from cartrial.report.environment import render
+from cartrial.services import site_view
+from cartrial.web.api.deps import SessionsDep
+from cartrial.web.pages.cache import BodyCache, quarter_hour
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.render import page
+
+router = APIRouter(route_class=PageRoute)
+
+#: What each visit state's cell shows besides its colour (WCAG 2.1 SC 1.4.1: colour
+#: is never the only means of conveying information).
+STATE_MARKS = {"planned": "·", "due": "D", "overdue": "!", "done": "✓", "missed": "×"}
+_BODIES = BodyCache(size=64)
+
+
+def _body(sessions: object, user: PageUser) -> tuple[str, str, str]:
+    board = site_view.dashboard(sessions, actor=user.actor)  # type: ignore[arg-type]
+    site_code = next(iter(board.today), "") if user.actor.site_id else ""
+    html = render(
+        "web_dashboard_body.html.j2",
+        user=user,
+        board=board,
+        marks=STATE_MARKS,
+        states=site_view.VISIT_STATES,
+    )
+    return html, site_code, "Dashboard"
+
+
+@router.get("/dashboard", include_in_schema=False)
+async def dashboard(request: Request, sessions: SessionsDep, user: SignedIn) -> Response:
+    def kept() -> tuple[object, str, str]:
+        head = site_view.audit_head(sessions)
+        key = (user.actor.site_id, user.actor.role, head, quarter_hour())
+        return _BODIES.get_or_render(key, lambda: _body(sessions, user))
+
+    body, site_code, _title = await run_in_threadpool(kept)
+    return page(
+        request,
+        "web_dashboard.html.j2",
+        title="Dashboard",
+        user=user,
+        site_code=site_code,
+        body=body,
+    )
