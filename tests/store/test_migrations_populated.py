@@ -192,7 +192,14 @@ def test_a_populated_database_goes_down_to_0004_and_up_twice_with_every_row_and_
     assert _contents(engine) == at_0004
     assert upgrade(engine) == head_revision()
     assert _counts(_contents(engine)) == at_head
-    assert _cli_verify(engine) == (0, intact + "\n")
+    # The chain is intact; replaying the trail shows what the downgrade lost, as documented
+    # (docs/store.md: below 0007 a lab's CTCAE term and limits, below 0005 nodal flags).
+    status, output = _cli_verify(engine)
+    assert status == 1 and output.startswith(intact + "\n")
+    lost = {tuple(line.split()[i] for i in (0, 2)) for line in output.splitlines()[2:]}
+    assert lost == {
+        ("lab_result", "ctcae_term:"), ("lab_result", "lln:"), ("lesion_measurement", "is_nodal:"),
+    }  # fmt: skip
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

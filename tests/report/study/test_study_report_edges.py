@@ -49,7 +49,7 @@ def test_a_small_trial_reports_what_it_lacks_instead_of_failing(
         assert "No dose-limiting toxicity was observed" in html
     if s.orr.responders == 0:
         assert "No objective response" in html or "no efficacy analysis" in html
-    assert [sec.number for sec in report.sections] == list(range(1, 11))
+    assert [sec.number for sec in report.sections] == list(range(1, 12))
     assert "Table 1. Report identification" in html
 
 
