@@ -9,10 +9,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# The demo writes HTML pages with embedded figures ([plots]) and ends by showing how to browse
-# a trial with `cartrial serve` ([server]).
+# The demo writes HTML pages and the study report with embedded figures ([plots]), the CDISC
+# datasets ([cdisc]), and ends by showing how to browse a trial with `cartrial serve` ([server]).
 $(VENV)/.runtime: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[plots,server]'
+	$(BIN)/python -m pip install --quiet -e '.[plots,server,cdisc]'
 	touch $@
 
 # The tests use everything: [dev] brings every extra ([all]) and the tools.
@@ -28,14 +28,20 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null) || \
 	  echo "chromium not installed: browser and PDF tests will skip"; }
 
-# The main job: two seed trials end to end through the services (issue 11), then where
-# their databases and pages are and how to open them.
+# The main job: two seed trials end to end through the services (issue 11), the study report
+# and the CDISC datasets of the first (issues 15, 16), then where everything is.
 demo: $(VENV)/.runtime
 	$(BIN)/cartrial trial simulate --protocol uclm802 --seed 1 --db out/uclm802.db --out out/uclm802 --replace
 	$(BIN)/cartrial trial simulate --protocol szugh-msln-2024 --seed 1 --db out/szugh-msln-2024.db --out out/szugh-msln-2024 --replace
+	rm -rf out/uclm802/report out/uclm802/sdtm out/uclm802/adam
+	$(BIN)/cartrial report --db out/uclm802.db --out out/uclm802/report
+	$(BIN)/cartrial cdisc sdtm --db out/uclm802.db --out out/uclm802/sdtm
+	$(BIN)/cartrial cdisc adam --sdtm out/uclm802/sdtm --out out/uclm802/adam
 	@echo
 	@echo "Open the pages: out/uclm802/index.html and out/szugh-msln-2024/index.html"
-	@echo "Browse a trial: $(BIN)/cartrial serve --url sqlite:///out/uclm802.db  (API under /api/v1)"
+	@echo "The study report: out/uclm802/report/report.html (--pdf with Chromium installed)"
+	@echo "CDISC datasets:   out/uclm802/sdtm/ and out/uclm802/adam/ (XPORT, Dataset-JSON, define.xml)"
+	@echo "Browse a trial: $(BIN)/cartrial serve --url sqlite:///out/uclm802.db  (pages at http://127.0.0.1:8000/, API under /api/v1)"
 	@echo "A casebook:     $(BIN)/cartrial casebook S01-0001 --url sqlite:///out/uclm802.db --out S01-0001.html"
 
 lint: $(VENV)/.dev

@@ -28,6 +28,12 @@ NOT_RUN: dict[str, str] = {
     "docs/walkthrough.md (tests/store/test_walkthrough.py, tests/store/test_infusion_check.py)",
     "cartrial casebook S-001": "needs a subject with records, built by docs/walkthrough.md "
     "(tests/store/test_casebook.py)",
+    "cartrial report --db out/uclm802.db": "needs make demo's trial database "
+    "(tests/report/study/ runs the report on simulated trials)",
+    "cartrial cdisc sdtm --db out/uclm802.db": "needs make demo's trial database "
+    "(tests/cdisc/ runs SDTM on simulated trials)",
+    "cartrial cdisc adam --sdtm out/uclm802/sdtm": "needs the SDTM files of the line above "
+    "(tests/cdisc/test_adam_cli.py)",
     "cartrial trial simulate --protocol uclm802": "a whole 87-patient trial takes about a minute: "
     "make demo runs it (tests/store/test_trial_simulation.py runs the services on smaller ones)",
 }
