@@ -32,7 +32,7 @@ from cartrial.services.access import authorize
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.api.errors import ERROR_STATUS
 from cartrial.web.pages.render import page
-from cartrial.web.pages.security import SESSION_COOKIE, csrf_token
+from cartrial.web.pages.security import SESSION_COOKIE, check_csrf, csrf_token
 
 __all__ = ["PageRoute", "PageUser", "SignedIn", "may"]
 
@@ -113,3 +113,11 @@ class PageRoute(APIRoute):
                 return error_page(request, exc)
 
         return route
+
+
+async def posted_form(request: Request, user: PageUser) -> dict[str, str]:
+    """A submitted form's text fields, once its CSRF token is checked against the session."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(user.token, values.get("csrf_token"))
+    return values

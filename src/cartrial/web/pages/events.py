@@ -20,9 +20,8 @@ from cartrial.safety.events import RELATEDNESS
 from cartrial.services import safety, site_view
 from cartrial.services.access import authorize
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
 from cartrial.web.pages.render import page
-from cartrial.web.pages.security import check_csrf
 
 router = APIRouter(route_class=PageRoute)
 
@@ -66,9 +65,7 @@ async def ae_form(
 async def ae_save(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.token, values.get("csrf_token"))
+    values = await posted_form(request, user)
     authorize(user.actor, "ae.record")
 
     def save() -> None:

@@ -22,9 +22,8 @@ from cartrial.services.access import authorize
 from cartrial.store.models import utcnow
 from cartrial.units import ANALYTES
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
 from cartrial.web.pages.render import fragment, page
-from cartrial.web.pages.security import check_csrf
 from cartrial.web.pages.times import local_input, parse_local
 
 router = APIRouter(route_class=PageRoute)
@@ -71,13 +70,6 @@ def _preview(values: dict[str, str]) -> tuple[Any, dict[str, str]]:
         return None, {exc.field: str(exc)}
 
 
-async def _posted(request: Request, user: PageUser) -> dict[str, str]:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.token, values.get("csrf_token"))
-    return values
-
-
 async def _lab_page(
     request: Request,
     sessions: Any,
@@ -121,7 +113,7 @@ async def lab_form(
 
 @router.post("/subjects/{subject_id}/labs/preview", include_in_schema=False)
 async def lab_preview(request: Request, subject_id: str, user: SignedIn) -> Response:
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     derivation, errors = _preview(values)
     return fragment("web_lab_grade.html.j2", derivation=derivation, errors=errors)
 
@@ -130,7 +122,7 @@ async def lab_preview(request: Request, subject_id: str, user: SignedIn) -> Resp
 async def lab_save(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     authorize(user.actor, "ae.record")
 
     def save() -> None:

@@ -27,18 +27,10 @@ from cartrial.services import adjudication, admin, enrolment, read, safety, site
 from cartrial.services.access import authorize
 from cartrial.vocabulary import DLT_OUTCOMES, ESCALATION_ACTIONS, SIGNATURE_MEANINGS
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
 from cartrial.web.pages.render import page
-from cartrial.web.pages.security import check_csrf
 
 router = APIRouter(route_class=PageRoute)
-
-
-async def _posted(request: Request, user: PageUser) -> dict[str, str]:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.token, values.get("csrf_token"))
-    return values
 
 
 async def _dlt_page(
@@ -84,7 +76,7 @@ async def dlt_form(
 async def dlt_sign(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     authorize(user.actor, "dlt.adjudicate")
 
     def sign() -> None:
@@ -170,7 +162,7 @@ async def escalation_page(
 
 @router.post("/escalation", include_in_schema=False)
 async def escalation_sign(request: Request, sessions: SessionsDep, user: SignedIn) -> Response:
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     authorize(user.actor, "escalation.decide")
     version_id = values.get("version", "")
 

@@ -21,9 +21,8 @@ from cartrial.services import product, read, site_view
 from cartrial.services.access import authorize
 from cartrial.store.models import utcnow
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
 from cartrial.web.pages.render import page
-from cartrial.web.pages.security import check_csrf
 from cartrial.web.pages.times import local_input, parse_local
 
 router = APIRouter(route_class=PageRoute)
@@ -80,9 +79,7 @@ async def product_page(
 async def product_action(
     request: Request, subject_id: str, action: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.token, values.get("csrf_token"))
+    values = await posted_form(request, user)
     authorize(user.actor, "product.record")
 
     def act() -> None:

@@ -22,18 +22,10 @@ from cartrial.services import casebook, data, site_view
 from cartrial.services.access import authorize
 from cartrial.services.casebook import format_site_time
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
 from cartrial.web.pages.render import page
-from cartrial.web.pages.security import check_csrf
 
 router = APIRouter(route_class=PageRoute)
-
-
-async def _posted(request: Request, user: PageUser) -> dict[str, str]:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.token, values.get("csrf_token"))
-    return values
 
 
 async def _worklist(
@@ -100,7 +92,7 @@ async def open_form(
 async def open_query(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     text = values.get("text", "").strip()
     try:
         if not text:
@@ -142,7 +134,7 @@ async def reply(
     request: Request, query_id: str, action: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
     """Answer (site staff) or close (monitor, data manager) a query; the text is required."""
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     text = values.get("text", "").strip()
     try:
         if action not in ("answer", "close"):

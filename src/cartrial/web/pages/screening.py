@@ -22,19 +22,11 @@ from cartrial.services import admin, screening, subject_view
 from cartrial.services.access import authorize
 from cartrial.vocabulary import SIGNATURE_MEANINGS
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
 from cartrial.web.pages.render import fragment, page
 from cartrial.web.pages.screening_form import LAB_ROWS, LAB_TESTS, LAB_UNITS, SECTIONS, parse_record
-from cartrial.web.pages.security import check_csrf
 
 router = APIRouter(route_class=PageRoute)
-
-
-async def _form_fields(request: Request, user: PageUser) -> dict[str, str]:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.token, values.get("csrf_token"))
-    return values
 
 
 def _versions(sessions: Any, user: PageUser) -> list[Any]:
@@ -84,7 +76,7 @@ def _site_of(user: PageUser) -> str:
 @router.post("/screen/preview", include_in_schema=False)
 async def screen_preview(request: Request, sessions: SessionsDep, user: SignedIn) -> Response:
     """The verdicts of the record as typed so far (HTMX fragment), writing nothing."""
-    values = await _form_fields(request, user)
+    values = await posted_form(request, user)
     record, errors = parse_record(values)
     result = None
     if record is not None:
@@ -103,7 +95,7 @@ async def screen_preview(request: Request, sessions: SessionsDep, user: SignedIn
 @router.post("/screen", include_in_schema=False)
 async def screen_save(request: Request, sessions: SessionsDep, user: SignedIn) -> Response:
     """Store the record and the engine's decision; errors return the form, each by its field."""
-    values = await _form_fields(request, user)
+    values = await posted_form(request, user)
     versions = await run_in_threadpool(_versions, sessions, user)
     record, errors = parse_record(values)
     if record is None:
@@ -155,7 +147,7 @@ async def sign(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
     """Sign with the password re-entered; a wrong password is shown next to its field."""
-    values = await _form_fields(request, user)
+    values = await posted_form(request, user)
     authorize(user.actor, "eligibility.sign")
     try:
         await run_in_threadpool(

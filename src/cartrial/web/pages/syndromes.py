@@ -28,9 +28,8 @@ from cartrial.services import site_view, syndromes
 from cartrial.services.access import authorize
 from cartrial.store.models import utcnow
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
 from cartrial.web.pages.render import fragment, page
-from cartrial.web.pages.security import check_csrf
 from cartrial.web.pages.times import local_input
 
 router = APIRouter(route_class=PageRoute)
@@ -90,13 +89,6 @@ def payloads(values: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
 
 def _error_field(exc: InputError) -> str:
     return _FIELD_OF.get(exc.field, _FIELD_OF.get(exc.field.split("[")[0], "form"))
-
-
-async def _posted(request: Request, user: PageUser) -> dict[str, str]:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.token, values.get("csrf_token"))
-    return values
 
 
 def _grades(
@@ -169,7 +161,7 @@ async def crs_form(
 async def crs_preview(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     grades = await run_in_threadpool(_grades, sessions, user, subject_id, values)
     return fragment("web_crs_grades.html.j2", grades=grades, crs=CRS, icans=ICANS, saved=[])
 
@@ -178,7 +170,7 @@ async def crs_preview(
 async def crs_save(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     authorize(user.actor, "ae.record")
     entered = {term: items for term, items in payloads(values).items() if items}
     if not entered:

@@ -27,19 +27,11 @@ from cartrial.services.access import authorize
 from cartrial.services.site_view import SubjectAtSite
 from cartrial.store.models import utcnow
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
 from cartrial.web.pages.render import fragment, page
-from cartrial.web.pages.security import check_csrf
 from cartrial.web.pages.times import local_input, parse_local
 
 router = APIRouter(route_class=PageRoute)
-
-
-async def _posted(request: Request, user: PageUser) -> dict[str, str]:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.token, values.get("csrf_token"))
-    return values
 
 
 def _at_site(sessions: Any, user: PageUser, subject_id: str) -> SubjectAtSite:
@@ -89,7 +81,7 @@ async def enrol_form(
 async def enrol(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     raw = values.get("weight_kg", "").strip()
     try:
         try:
@@ -178,7 +170,7 @@ async def infusion_check(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
     """The interlocks for the values as typed (HTMX fragment), writing nothing."""
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
 
     def run() -> tuple[Any, str]:
         subject = _at_site(sessions, user, subject_id)
@@ -197,7 +189,7 @@ async def infusion_check(
 async def infuse(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     authorize(user.actor, "treatment.record")
 
     def record() -> None:

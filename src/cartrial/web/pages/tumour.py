@@ -25,9 +25,8 @@ from cartrial.services import site_view, tumour
 from cartrial.services.access import authorize
 from cartrial.vocabulary import LESION_KINDS
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
 from cartrial.web.pages.render import fragment, page
-from cartrial.web.pages.security import check_csrf
 
 router = APIRouter(route_class=PageRoute)
 ROWS = 8
@@ -86,13 +85,6 @@ def _preview(
     return {"response": response, "reason": reason, "error": ""}
 
 
-async def _posted(request: Request, user: PageUser) -> dict[str, str]:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.token, values.get("csrf_token"))
-    return values
-
-
 async def _tumour_page(
     request: Request,
     sessions: Any,
@@ -137,7 +129,7 @@ async def tumour_form(
 async def tumour_preview(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     preview = await run_in_threadpool(_preview, sessions, user, subject_id, values)
     return fragment("web_tumour_response.html.j2", preview=preview)
 
@@ -146,7 +138,7 @@ async def tumour_preview(
 async def tumour_save(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await _posted(request, user)
+    values = await posted_form(request, user)
     authorize(user.actor, "ae.record")
 
     def save() -> None:

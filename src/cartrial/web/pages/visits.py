@@ -19,9 +19,8 @@ from cartrial.errors import ConflictError, InputError, NotFoundError
 from cartrial.services import followup, subject_view
 from cartrial.services.access import authorize
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
 from cartrial.web.pages.render import page
-from cartrial.web.pages.security import check_csrf
 
 router = APIRouter(route_class=PageRoute)
 
@@ -68,9 +67,7 @@ async def visit_form(
 async def visit_save(
     request: Request, subject_id: str, visit_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(user.token, values.get("csrf_token"))
+    values = await posted_form(request, user)
     authorize(user.actor, "ae.record")
 
     def save() -> None:
