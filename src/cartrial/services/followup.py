@@ -177,19 +177,8 @@ def record_lab(
     earlier stored value as the baseline, which is the protocol's definition
     (:mod:`cartrial.safety.lab_input`).
     """
-    if test in ANALYTES:
-        check_unit(test, unit, field="unit")
-    lab = LabResult(
-        collected_at=collected_at,
-        test=test,
-        value=value,
-        unit=unit,
-        ctcae_term=ctcae_term,
-        uln=uln,
-        lln=lln,
-        baseline=baseline,
-        on_anticoagulation=on_anticoagulation,
-    )
+    lab = _lab_row(test, value, unit, ctcae_term, uln, lln, baseline, on_anticoagulation)
+    lab.collected_at = collected_at
     if derivation is None and ctcae_term is not None:
         derivation = _grade(lab)
     with transaction(sessions, actor) as session:
@@ -218,9 +207,23 @@ def preview_lab_grade(
     The same unit policy and the same grading of the same row shape (the lab
     form's live grade as the values are typed).
     """
+    return _grade(_lab_row(test, value, unit, ctcae_term, uln, lln, baseline, on_anticoagulation))
+
+
+def _lab_row(
+    test: str,
+    value: Decimal,
+    unit: str,
+    ctcae_term: str | None,
+    uln: Decimal | None,
+    lln: Decimal | None,
+    baseline: Decimal | None,
+    on_anticoagulation: bool,
+) -> LabResult:
+    """A lab result row (not yet stored) after the one unit policy (``cartrial.units``)."""
     if test in ANALYTES:
         check_unit(test, unit, field="unit")
-    lab = LabResult(
+    return LabResult(
         test=test,
         value=value,
         unit=unit,
@@ -230,7 +233,6 @@ def preview_lab_grade(
         baseline=baseline,
         on_anticoagulation=on_anticoagulation,
     )
-    return _grade(lab)
 
 
 def _grade(lab: LabResult) -> Derivation:
