@@ -42,7 +42,7 @@ def test_sql_update_insert_and_delete_are_each_named(
 ) -> None:
     path = _copy(small_trial, tmp_path)
     with sqlite3.connect(path) as db:
-        lab_id, value = db.execute(
+        lab_id, _value = db.execute(
             "SELECT id, value FROM lab_result ORDER BY id LIMIT 1"
         ).fetchone()
         db.execute("UPDATE lab_result SET value = 999 WHERE id = ?", (lab_id,))
@@ -58,11 +58,7 @@ def test_sql_update_insert_and_delete_are_each_named(
         db.execute("DELETE FROM adverse_event WHERE id = ?", (ae_id,))
     status, output = _verify(path)
     assert status == 1
-    assert (
-        f"lab_result {lab_id} value: the table holds '999', the trail gives '{value}'"
-        in output.replace(f"'{float(value):g}'", f"'{value}'")
-        or f"lab_result {lab_id} value: the table holds '999'" in output
-    )
+    assert f"lab_result {lab_id} value: the table holds '999', the trail gives" in output
     assert (
         "vital_sign 00000000-0000-0000-0000-0000000000ff: a row the audit trail never inserted"
         in output
