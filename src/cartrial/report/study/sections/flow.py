@@ -4,6 +4,8 @@ lymphodepleted, infused, DLT-evaluable, response-evaluable, discontinued and why
 
 from __future__ import annotations
 
+from collections import Counter
+
 from cartrial.report.study.figures.consort import FlowStep, plot_flow
 from cartrial.report.study.model import Cell, Figure, Section, Table
 from cartrial.report.study.sections.common import Context
@@ -62,13 +64,22 @@ def _steps(ctx: Context, counts: dict[str, list[str]]) -> list[FlowStep]:
 
     rejected = [x for x in r if x.lot_status == "rejected"]
     stopped = [x for x in before if x.withdrawal or x.death]
+    # Screened but never enrolled: the screen failures, and those eligible (or with an
+    # incomplete decision) who were not enrolled, by their decision and status at the cut.
+    not_enrolled = [x for x in r if x.screened and not x.enrolled]
+    others = Counter(
+        f"{x.eligibility or 'no decision'}, not enrolled ({x.status})"
+        for x in not_enrolled
+        if x.eligibility != "not_eligible"
+    )
+    waiting = [f"{label}: {n}" for label, n in sorted(others.items())]
     return [
         FlowStep(
             "Screened",
             len(counts["Screened"]),
-            "Screen failures",
-            len(counts["Screen failures"]),
-            by_reason,
+            "Not enrolled",
+            len(not_enrolled),
+            [f"screen failures: {len(counts['Screen failures'])}", *waiting, *by_reason],
         ),
         FlowStep(
             "Enrolled",
