@@ -7,6 +7,7 @@ worst CRS grade per subject, each subject's Cmax of the CAR transgene.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from sqlalchemy import create_engine
 
@@ -70,9 +71,37 @@ def test_worst_crs_grade_matches_the_safety_summary(both: tuple[SdtmBuild, Trial
 def test_cmax_matches_the_kinetics_summary(both: tuple[SdtmBuild, TrialSummary]) -> None:
     built, summary = both
     pp = built.dataset("PP").frame
-    cmax = pp[pp["PPTESTCD"] == "CMAX"]
+    cmax = pp[(pp["PPTESTCD"] == "CMAX") & pp["PPENINT"].isna()]
     got = {_code(u): v for u, v in zip(cmax["USUBJID"], cmax["PPSTRESN"], strict=True)}
     want = {r.subject: r.cmax for r in summary.nca.subjects}
     assert got.keys() == want.keys()
     for subject, value in want.items():
         assert got[subject] == pytest.approx(value) if value is not None else got[subject] is None
+
+
+def test_interval_cmax_is_the_largest_pc_result_inside_the_interval(
+    both: tuple[SdtmBuild, TrialSummary],
+) -> None:
+    """PP's CMAX over [0, 28] days equals the largest PC result collected in that window.
+
+    Independent of the NCA code: read PC's collection and reference times, keep the
+    quantified results 0-28 days after the infusion, take the maximum per subject.
+    """
+    built, _ = both
+    pp = built.dataset("PP").frame
+    pc = built.dataset("PC").frame
+    rows = pp[(pp["PPTESTCD"] == "CMAX") & (pp["PPSTINT"] == "P0D") & (pp["PPENINT"] == "P28D")]
+    assert not rows.empty
+    elapsed = (
+        pd.to_datetime(pc["PCDTC"], utc=True) - pd.to_datetime(pc["PCRFTDTC"], utc=True)
+    ).dt.total_seconds() / 86400
+    inside = pc[(elapsed >= 0) & (elapsed <= 28) & pc["PCSTRESN"].notna()]
+    want = inside.groupby("USUBJID")["PCSTRESN"].max()
+    checked = 0
+    for usubjid, value in zip(rows["USUBJID"], rows["PPSTRESN"], strict=True):
+        if usubjid not in want.index:  # every result BLQ: PKNCA's Cmax is 0 (BLQ as 0)
+            assert value == 0
+            continue
+        assert value == pytest.approx(want[usubjid])
+        checked += 1
+    assert checked >= 3

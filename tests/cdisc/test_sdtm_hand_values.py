@@ -38,6 +38,12 @@ def test_rfstdtc_is_the_infusion_on_the_site_clock(built: SdtmBuild) -> None:
     assert dm["RFICDTC"] == "2026-01-10"
 
 
+def test_country_is_the_protocol_site_country(built: SdtmBuild) -> None:
+    # uclm802's site is in Beijing (assumed in the protocol, with its reason): ISO 3166-1
+    # alpha-3 of China is CHN.
+    assert set(built.dataset("DM").frame["COUNTRY"]) == {"CHN"}
+
+
 def test_age_is_whole_years_at_consent(built: SdtmBuild) -> None:
     # born 1970-03-11, consent 2026-01-10: the 56th birthday is still to come
     assert _row(built, "DM", USUBJID="UCLM802-S01-0001")["AGE"] == 55

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from cartrial.cdisc.sdtm.kinetics import PP_PARAMETERS
+from cartrial.cdisc.sdtm.kinetics import PP_PARAMETERS, PP_UNITS
 from cartrial.cdisc.sdtm.lb import LB_TESTS
 from cartrial.cdisc.sdtm.units import CDISC_UNITS
 from cartrial.cdisc.sdtm.vs import VS_TESTS
@@ -44,6 +44,6 @@ def test_every_emitted_code_is_in_its_codelist() -> None:
     lists = load_codelists()
     assert {v[0] for v in LB_TESTS.values()} <= lists["LBTESTCD"].values
     assert set(VS_TESTS) <= lists["VSTESTCD"].values
-    assert {v[0] for v in PP_PARAMETERS.values()} <= lists["PKPARMCD"].values
+    assert set(PP_PARAMETERS) <= lists["PKPARMCD"].values
     assert set(CDISC_UNITS.values()) <= lists["UNIT"].values
-    assert {v[2] for v in PP_PARAMETERS.values() if v[2]} <= lists["UNIT"].values
+    assert {u for u in PP_UNITS.values() if u} <= lists["UNIT"].values

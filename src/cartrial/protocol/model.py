@@ -76,7 +76,7 @@ class Identifier(StrictModel):
     value: str
 
 
-class Site(StrictModel):
+class Site(Provenance):
     name: str
     city: str | None = None
     country: str | None = None

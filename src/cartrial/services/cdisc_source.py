@@ -12,8 +12,8 @@ wire it:
   response settings (the call :func:`cartrial.services.tumour.derive_responses`
   makes);
 - NCA of the CAR transgene: :func:`cartrial.services.trial_kinetics.kinetics_samples`
-  and :func:`~cartrial.services.trial_kinetics.kinetics_nca` (the trial summary's
-  wiring);
+  and :func:`~cartrial.services.trial_kinetics.kinetics_long_table` (the trial
+  summary's profiles and NCA settings, every interval as a PP code);
 - lab grades (CTCAE v5.0) and AE grades (ASTCT 2019 for CRS/ICANS, CTCAE v5.0
   otherwise) are the derivations the services stored with each record
   (``derived_grade``), never re-derived here.
@@ -40,7 +40,7 @@ from cartrial.response.assess import SubjectRecist, assess_recist
 from cartrial.response.settings import settings_from_protocol
 from cartrial.services.admin import protocol_of_version
 from cartrial.services.context import Sessions, snapshot
-from cartrial.services.trial_kinetics import kinetics_nca, kinetics_samples
+from cartrial.services.trial_kinetics import kinetics_long_table, kinetics_samples
 from cartrial.services.tumour import subject_assessments
 from cartrial.store.models import (
     AdverseEvent,
@@ -110,7 +110,8 @@ class SdtmSource:
     recist: dict[str, SubjectRecist] = field(default_factory=dict)
     """subject id -> the response engine's result (infused subjects with a baseline)."""
     nca: pd.DataFrame | None = None
-    """The NCA results frame of :func:`kinetics_nca` (subject = subject code)."""
+    """The NCA long table of :func:`kinetics_long_table`: one row per profile, interval
+    and parameter code (subject = subject code)."""
     unlocked: tuple[str, ...] = ()
     """Codes of subjects without an active data lock at the read."""
 
@@ -224,7 +225,7 @@ def read_sdtm_source(
             found = subject_assessments(session, subject)
             if found is not None:
                 recist[subject.id] = assess_recist(found, settings=settings)
-        _, nca = kinetics_nca(kinetics_samples(session, subject_rows, infusions))
+        nca = kinetics_long_table(kinetics_samples(session, subject_rows, infusions))
     subjects = _screening_fields(subjects, tables["screening"])
     locks = tables["data_lock"]
     locked = set(locks.loc[locks["lifted_at"].isna(), "subject_id"])

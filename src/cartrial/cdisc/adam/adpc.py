@@ -106,9 +106,17 @@ def derive_adpc(source: SdtmSource, adsl: pd.DataFrame) -> Dataset:
 
 
 def derive_adpp(source: SdtmSource, adsl: pd.DataFrame) -> Dataset:
-    """ADPP from PP and ADSL: one record per subject and NCA parameter."""
+    """ADPP from PP and ADSL: one record per subject and NCA parameter.
+
+    Only the whole-profile parameters (PPENINT empty) are carried: ADaMIG 1.3 section
+    3.3.4 wants PARAM one-to-one with PARAMCD, and the partial-interval rows of PP
+    (AUC0-7d ... 0-90d) share their PPTESTCD with the whole profile's. They stay in
+    SDTM PP with their interval in PPSTINT/PPENINT.
+    """
     pp = source.frame("PP", required=("USUBJID", "PPSEQ", "PPTESTCD", "PPTEST", "PPSTRESN"))
     treatment = dict(zip(adsl["USUBJID"], adsl["TRT01A"], strict=True))
+    if "PPENINT" in pp.columns:
+        pp = pp[pp["PPENINT"].isna()]
     rows: list[dict[str, object]] = []
     for _, row in pp.iterrows():
         usubjid = row["USUBJID"]

@@ -6,12 +6,17 @@
   of a result below the LLOQ is ``<LLOQ`` text with PCSTRESN empty and PCLLOQ set
   (SDTMIG 3.4 PC assumptions on BLQ). PCTPTREF is the infusion, PCRFTDTC its time,
   PCTPT/PCTPTNUM/PCELTM the nominal day of the sample.
-- PP: the NCA parameters :func:`cartrial.services.trial_kinetics.kinetics_nca`
-  computed (PKNCA 0.12 rules, the trial summary's wiring), one record per
-  parameter per profile, PPTESTCD from CDISC PKPARMCD (CMAX, TMAX, CLST, TLST,
-  AUCLST, AUCALL, AUCIFO, AUCPEO, LAMZ, LAMZHL, R2ADJ, LAMZNPT); time in DAYS from
-  the infusion. A parameter the NCA could not estimate has PPSTAT NOT DONE and the
-  engine's reason in PPREASND.
+- PP: the long table of :func:`cartrial.services.trial_kinetics.kinetics_long_table`
+  (PKNCA 0.12 rules, the trial summary's wiring): one record per parameter per
+  interval per profile, PPTESTCD from CDISC PKPARMCD (NCI codelist C85493: CMAX,
+  TMAX, CLST, TLST, AUCLST, AUCALL, AUCINT, AUCIFO, AUCPEO, LAMZ, LAMZHL, R2ADJ and
+  the rest of :data:`cartrial.kinetics.intervals.PARAMETER_CODES`); time in DAYS
+  from the infusion. A parameter of a finite interval (AUC0-7d, 0-14d, 0-28d,
+  0-90d) carries the interval as ISO 8601 durations from the reference time in
+  PPSTINT/PPENINT (SDTMIG 3.4 section 6.3.11, PP timing variables); a parameter
+  of the whole profile [0, inf) has both empty. A parameter the NCA could not
+  estimate has PPSTAT NOT DONE and the engine's reason in PPREASND; samples
+  excluded from the analysis are named, with their reasons, in PPREASND too.
 - RELREC relates PP to PC at dataset level through PPGRPID/PCGRPID (SDTMIG 3.4
   section 6.3.11.1, "relating PP records to PC records"): the samples after the
   infusion form the profile of each subject.
@@ -28,9 +33,11 @@ from cartrial.cdisc.sdtm.spec import Var, make_dataset
 from cartrial.cdisc.sdtm.timing import iso_datetime, study_days
 from cartrial.cdisc.sdtm.units import cdisc_units
 from cartrial.cdisc.sdtm.visit_match import visits_of
+from cartrial.cdisc.terminology import codelist
+from cartrial.kinetics.intervals import PARAMETER_CODES
 from cartrial.services.trial_kinetics import CONC_UNIT
 
-__all__ = ["GROUP", "PP_PARAMETERS", "build_pc", "build_pp"]
+__all__ = ["GROUP", "PP_PARAMETERS", "PP_UNITS", "build_pc", "build_pp"]
 
 TESTCD, TEST = "MSLNCAR", "Anti-MSLN CAR Transgene"
 QPCR_TEST = "car_transgene"
@@ -39,20 +46,22 @@ GROUP = "CAR-TRANSGENE-BLOOD"
 CONC = "copies/ug gDNA"
 AUC = "day*copies/ug gDNA"
 
-#: NCA column -> (PPTESTCD, PPTEST, unit)
-PP_PARAMETERS: dict[str, tuple[str, str, str | None]] = {
-    "cmax": ("CMAX", "Max Conc", CONC),
-    "tmax": ("TMAX", "Time of CMAX", "DAYS"),
-    "clast": ("CLST", "Last Nonzero Conc", CONC),
-    "tlast": ("TLST", "Time of Last Nonzero Conc", "DAYS"),
-    "auclast": ("AUCLST", "AUC to Last Nonzero Conc", AUC),
-    "aucall": ("AUCALL", "AUC All", AUC),
-    "aucinf_obs": ("AUCIFO", "AUC Infinity Obs", AUC),
-    "aucpext_obs": ("AUCPEO", "AUC %Extrapolation Obs", "%"),
-    "lambda_z": ("LAMZ", "Lambda z", "/day"),
-    "half_life": ("LAMZHL", "Half-Life Lambda z", "DAYS"),
-    "adj_r_squared": ("R2ADJ", "R Squared Adjusted", None),
-    "lambda_z_n_points": ("LAMZNPT", "Number of Points for Lambda z", None),
+#: PPTESTCD -> PPTEST: the decodes of the shipped PKPARMCD codelist (CDISC CT, NCI
+#: C85493), in the order of :data:`cartrial.kinetics.intervals.PARAMETER_CODES`.
+PP_PARAMETERS: dict[str, str] = {
+    code: next(t.decode or code for t in codelist("PKPARMCD").terms if t.value == code)
+    for code in PARAMETER_CODES
+}
+
+#: The long table's unit pattern -> the SDTM unit (None: unitless).
+PP_UNITS: dict[str, str | None] = {
+    "{c}": CONC,
+    "{t}": "DAYS",
+    "{c}*{t}": AUC,
+    "1/{t}": "/day",
+    "%": "%",
+    "count": None,
+    "": None,
 }
 
 _ID = (
@@ -114,6 +123,8 @@ PP_VARIABLES = (
     Var("PPSPEC", "Specimen Material Type", "Exp", codelist="SPECTYPE", origin="Assigned"),
     Var("EPOCH", "Epoch", "Perm", codelist="EPOCH", origin="Derived"),
     Var("PPRFTDTC", "Date/Time of Reference Point", "Exp", "datetime", "Derived"),
+    Var("PPSTINT", "Planned Start of Assessment Interval", "Perm", origin="Protocol"),
+    Var("PPENINT", "Planned End of Assessment Interval", "Perm", origin="Protocol"),
 )
 
 
@@ -212,56 +223,55 @@ def build_pc(ctx: Context) -> Dataset:
     )
 
 
+def _duration(days: pd.Series) -> pd.Series:
+    """Days from the reference time as ISO 8601 durations; None for an open end."""
+    return days.map(
+        lambda d: None if pd.isna(d) or d == float("inf") else f"P{float(d):g}D"
+    ).astype(object)
+
+
 def build_pp(ctx: Context) -> Dataset:
     """PP (module doc)."""
-    nca = ctx.source.nca
+    table = ctx.source.nca
     columns = [v.name for v in PP_VARIABLES]
-    if nca is None or nca.empty:
+    if table is None or table.empty:
         return _pp(pd.DataFrame(columns=columns))
-    by_code = ctx.ref.reset_index().set_index("code")
-    parts = []
-    for column, (code, name, unit) in PP_PARAMETERS.items():
-        values = pd.to_numeric(nca[column], errors="coerce")
-        reason_col = f"{column}_reason"
-        reasons = nca[reason_col] if reason_col in nca.columns else pd.Series(None, index=nca.index)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "code": nca["subject"],
-                    "matrix": nca["matrix"],
-                    "PPTESTCD": code,
-                    "PPTEST": name,
-                    "value": values,
-                    "unit": unit,
-                    "reason": reasons,
-                }
-            )
-        )
-    long = pd.concat(parts, ignore_index=True)
-    long = long.join(by_code, on="code")
+    patterns = {code: spec.unit for code, spec in PARAMETER_CODES.items()}
+    long = table.rename(columns={"subject": "code"}).reset_index(drop=True)
+    long = long.join(ctx.ref.reset_index().set_index("code"), on="code")
+    values = pd.to_numeric(long["value"], errors="coerce")
+    units = long["parameter"].map(lambda c: PP_UNITS[patterns[c]])
     frame = identifiers(ctx, long, "PP")
     frame["PPGRPID"] = GROUP
+    frame["PPTESTCD"] = long["parameter"]
+    frame["PPTEST"] = long["parameter"].map(PP_PARAMETERS)
     frame["PPCAT"] = TEST.upper()
-    text = long["value"].map(lambda v: None if pd.isna(v) else f"{v:.6g}").astype(object)
+    text = values.map(lambda v: None if pd.isna(v) else f"{v:.6g}").astype(object)
     frame["PPORRES"] = text
-    frame["PPORRESU"] = long["unit"].where(long["value"].notna(), None)
+    frame["PPORRESU"] = units.where(values.notna(), None)
     frame["PPSTRESC"] = text
-    frame["PPSTRESN"] = long["value"]
+    frame["PPSTRESN"] = values
     frame["PPSTRESU"] = frame["PPORRESU"]
-    missing = long["value"].isna()
+    missing = values.isna()
     frame["PPSTAT"] = None
     frame.loc[missing, "PPSTAT"] = "NOT DONE"
-    reason = (
-        long["reason"]
-        .astype(object)
-        .where(long["reason"].notna() & (long["reason"] != ""), "not estimable by the NCA rules")
-    )
-    frame["PPREASND"] = reason.where(missing, None)
+    reason = long["reason"].fillna("").astype(str)
+    reason = reason.where(reason != "", "not estimable by the NCA rules")
+    excluded = long["exclusion"].fillna("").astype(str)
+    frame["PPREASND"] = [
+        "; ".join(part for part in ((r if m else ""), e) if part) or None
+        for r, m, e in zip(reason, missing, excluded, strict=True)
+    ]
     frame["PPSPEC"] = long["matrix"].str.upper()
     frame["EPOCH"] = ctx.epoch(long, long["rfst"])
     frame["PPRFTDTC"] = iso_datetime(long["rfst"])
-    frame["_o"] = frame["PPTESTCD"].map({v[0]: i for i, v in enumerate(PP_PARAMETERS.values())})
-    frame = sequence(frame, "PP", ["_o"])
+    finite = long["end"] != float("inf")
+    frame["PPSTINT"] = _duration(long["start"].where(finite))
+    frame["PPENINT"] = _duration(long["end"].where(finite))
+    order = {code: i for i, code in enumerate(PP_PARAMETERS)}
+    frame["_i"] = long["end"].where(finite, -1.0)
+    frame["_o"] = frame["PPTESTCD"].map(order)
+    frame = sequence(frame, "PP", ["_i", "_o"])
     return _pp(frame[[c for c in frame.columns if c in set(columns)]])
 
 
@@ -271,8 +281,20 @@ def _pp(frame: pd.DataFrame) -> Dataset:
         "Pharmacokinetics Parameters",
         dataset_class="FINDINGS",
         structure="One record per PK parameter per time-concentration profile per subject",
-        keys=("STUDYID", "USUBJID", "PPTESTCD", "PPCAT", "PPSPEC", "PPRFTDTC"),
+        keys=(
+            "STUDYID",
+            "USUBJID",
+            "PPTESTCD",
+            "PPCAT",
+            "PPSPEC",
+            "PPRFTDTC",
+            "PPSTINT",
+            "PPENINT",
+        ),
         variables=PP_VARIABLES,
         frame=frame,
-        notes=("NCA of PC by PKNCA 0.12 rules (cartrial.kinetics); time unit DAYS.",),
+        notes=(
+            "NCA of PC by PKNCA 0.12 rules (cartrial.kinetics); time unit DAYS; "
+            "PPSTINT/PPENINT give the interval of a partial-interval parameter.",
+        ),
     )
