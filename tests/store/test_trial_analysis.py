@@ -99,13 +99,20 @@ def test_every_summary_figure_matches_the_hand_computed_value(trial: SmallTrial)
     assert (s.dcr.responders, s.dcr.n) == (1, 2)
     assert "Clopper-Pearson" in s.orr.rule and "response-evaluable" in s.orr.rule
     assert set(s.efficacy_excluded) == {"S-003", "S-004", "S-005"}
+    # S-004/S-005 have no tumour assessment at all: not response-evaluable, but in PFS
+    # (censored at the infusion, FDA 2018 Table 2) and in OS (censored at the last
+    # contact, the pneumonitis onset 2026-05-18: days 10 and 9), so N = 5 for both.
+    assert s.efficacy_excluded["S-004"].startswith("no baseline tumour assessment")
+    assert "in PFS" in s.efficacy_excluded["S-004"]
+    assert (s.median_pfs_days.n, s.median_os_days.n) == (5, 5)
+    assert "every infused subject" in s.median_os_days.rule
 
     # PFS: S-002 PD day 56, S-003 death day 60, S-001 censored day 112 (last assessment).
-    median, low, high = _km_median([56, 60, 112], [True, True, False])
+    median, low, high = _km_median([56, 60, 112, 0, 0], [True, True, False, False, False])
     assert (s.median_pfs_days.estimate, s.median_pfs_days.lower) == (median, low)
     assert s.median_pfs_days.upper is None and math.isinf(high)
     # OS: S-002 censored day 56 (last contact), S-003 died day 60, S-001 censored day 112.
-    median, low, _ = _km_median([56, 60, 112], [False, True, False])
+    median, low, _ = _km_median([56, 60, 112, 10, 9], [False, True, False, False, False])
     assert (s.median_os_days.estimate, s.median_os_days.lower, s.median_os_days.events) == (
         median,
         low,

@@ -86,7 +86,7 @@ def _safety(analysis: TrialAnalysis) -> str:
 def _response(analysis: TrialAnalysis) -> str:
     s = analysis.summary
     if analysis.study is None:
-        return _note_page(analysis, "Response", "no infused subject with a baseline assessment")
+        return _note_page(analysis, "Response", "no subject infused by the data cut")
     excluded = "; ".join(f"{k}: {v}" for k, v in s.efficacy_excluded.items()) or "none"
     notes = [s.orr.rule, s.dcr.rule, s.median_pfs_days.rule, s.median_os_days.rule]
     notes.append(f"Left out: {excluded}")

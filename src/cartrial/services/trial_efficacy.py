@@ -2,11 +2,13 @@
 
 Rules:
 
-1. Engine input: :func:`cartrial.services.tumour.subject_assessments` (the one
+1. Engine input: :func:`cartrial.services.tumour.efficacy_input` (the one
    wiring of stored lesions to the response engine); the reference date (day 0)
    is the site's calendar date of the infusion.
-2. Efficacy population: infused subjects with a baseline assessment (on or before
-   day 0). An infused subject without one is left out, with the reason.
+2. Efficacy population: every subject infused by the data cut. One without a
+   baseline assessment (on or before day 0) is in PFS (censored at the infusion,
+   FDA 2018 Guidance "Clinical Trial Endpoints for the Approval of Cancer Drugs and
+   Biologics", Table 2) and OS, not in ORR/DCR (BOR NE, listed with the reason).
 3. BOR: RECIST 1.1 (Eisenhauer et al., Eur J Cancer 2009;45:228-247) section 4.6
    and Table 3, confirmation per the protocol's response settings, via
    :func:`cartrial.response.summary.summarise_study`.
@@ -17,7 +19,7 @@ Rules:
    (:func:`cartrial.response.rates.compute_response_rates`).
 5. PFS and OS (:mod:`cartrial.survival.derive`, its named censoring rules, the FDA
    2018 table; the protocol's assessment interval and missed-visit count) over the
-   efficacy population; a withdrawal on or before the data cut is the withdrawal
+   efficacy population (rule 2); a withdrawal on or before the data cut is the withdrawal
    from follow-up (PFS censored at the last adequate assessment on or before it); the
    last date known alive is the withdrawal date for a withdrawn subject, else the
    latest stored contact (visit, tumour assessment, sample, lab, vital sign, AE
@@ -47,7 +49,7 @@ from cartrial.response.settings import settings_from_protocol
 from cartrial.response.summary import StudySummary, summarise_study
 from cartrial.services.site_clock import clock_of
 from cartrial.services.trial_model import Median, Proportion
-from cartrial.services.tumour import subject_assessments
+from cartrial.services.tumour import efficacy_input
 from cartrial.store.models import (
     AdverseEvent,
     Death,
@@ -185,9 +187,8 @@ def efficacy(
     population: list[SubjectAssessments] = []
     excluded: dict[str, str] = {}
     for subject in infused:
-        found = subject_assessments(session, subject)
-        if found is None:
-            excluded[subject.code] = "no baseline tumour assessment: not in the efficacy analyses"
+        found = efficacy_input(session, subject)
+        if found is None:  # not infused by the cut: not in the population
             continue
         died = session.scalars(select(Death.died_on).where(Death.subject_id == subject.id)).first()
         cut_date = clock_of(session, subject).local_date(cut)
@@ -208,7 +209,8 @@ def efficacy(
         "cartrial.survival.derive, FDA 2018 table ("
         + "; ".join(f"{k}: {CENSORING_RULES[k]}" for k in PFS_RULES)
         + f"; missed visits: more than {settings.missed_assessments} x "
-        f"{settings.assessment_interval_days} days), over infused subjects with a baseline"
+        f"{settings.assessment_interval_days} days), over every infused subject (no baseline "
+        "tumour assessment: censored at the infusion, FDA 2018 Table 2)"
     )
     os_rule = (
         "OS from infusion: death (event), else "
@@ -216,7 +218,7 @@ def efficacy(
         + ", else "
         + CENSORING_RULES["alive"]
         + " (last stored contact on or before the data cut), "
-        "over infused subjects with a baseline"
+        "over every infused subject"
     )
     if not population:
         empty = Proportion(estimate=None, lower=None, upper=None, n=0, responders=0, rule="")
@@ -249,8 +251,14 @@ def efficacy(
 
     rates = _rates(bests(False))
     study = study.model_copy(update={"rates": rates, "rates_in_window": _rates(bests(True))})
+    no_baseline = {s.subject_id for s in population if not s.has_baseline}
     for r in study.subjects:
-        if r.subject_id not in evaluable:
+        if r.subject_id in no_baseline:
+            excluded[r.subject_id] = (
+                "no baseline tumour assessment: not response-evaluable "
+                "(in PFS, censored at the infusion, and in OS)"
+            )
+        elif r.subject_id not in evaluable:
             excluded[r.subject_id] = "no post-baseline tumour assessment: not response-evaluable"
     who = sorted(evaluable)
     return Efficacy(

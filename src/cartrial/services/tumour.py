@@ -183,6 +183,30 @@ def subject_assessments(session: Session, subject: Subject) -> SubjectAssessment
     return found[0] if found else None
 
 
+def efficacy_input(session: Session, subject: Subject) -> SubjectAssessments | None:
+    """The subject's efficacy input: :func:`subject_assessments`, or for an infused
+    subject without a baseline tumour assessment an input with ``baseline_date`` None.
+
+    FDA Guidance for Industry "Clinical Trial Endpoints for the Approval of Cancer
+    Drugs and Biologics" (2018), Table 2: no baseline tumour assessment -> PFS
+    censored at the start (here the infusion); such a subject stays in PFS and OS
+    (the all-infused population) and is not response-evaluable (BOR NE). ``None``
+    only before the infusion.
+    """
+    found = _engine_input(session, subject)
+    if found is not None:
+        return found[0]
+    infusion = session.scalars(select(Infusion).where(Infusion.subject_id == subject.id)).first()
+    if infusion is None:
+        return None
+    return SubjectAssessments(
+        subject_id=subject.code,
+        baseline_date=None,
+        reference_date=infusion_day(session, subject, infusion.started_at),
+        dose_level=str(subject.dose_level) if subject.dose_level is not None else None,
+    )
+
+
 def derive_responses(session: Session, subject: Subject) -> list[TumourAssessment]:
     """Re-derive the time-point responses of the subject's follow-up assessments."""
     found = _engine_input(session, subject)

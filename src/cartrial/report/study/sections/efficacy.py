@@ -147,7 +147,8 @@ def _km_table(ctx: Context, study: StudySummary) -> Table:
         columns=["Endpoint", "Group", "N", "Events", "Median (days)", "95% CI", "Landmarks"],
         rows=rows,
         footnote=ctx.note(
-            "infused subjects with a baseline assessment (DOR: responders)",
+            "every infused subject; no baseline tumour assessment: PFS censored at the "
+            "infusion (DOR: responders)",
             f"{s.median_pfs_days.rule}. {s.median_os_days.rule}. DOR from the first CR/PR to PD "
             "or death (survival.derive)",
         ),
@@ -188,7 +189,8 @@ def _listing(ctx: Context, study: StudySummary) -> Table:
             for r in study.subjects
         ],
         footnote=ctx.note(
-            f"{len(study.subjects)} infused subjects with a baseline",
+            f"{len(study.subjects)} infused subjects "
+            "(without a baseline: BOR NE, PFS censored at day 0)",
             "'+' = censored; reasons in the tooltips",
         ),
         listing=True,
@@ -202,11 +204,7 @@ def efficacy_section(ctx: Context) -> Section:
         return Section(
             7,
             "Efficacy",
-            [
-                Paragraph(
-                    "No infused subject has a baseline tumour assessment: no efficacy analysis."
-                )
-            ],
+            [Paragraph("No subject was infused by the data cut: no efficacy analysis.")],
         )
     evaluable = set(s.orr.subjects)
     blocks: list[Block] = []
@@ -218,7 +216,8 @@ def efficacy_section(ctx: Context) -> Section:
             )
         )
     note = ctx.note(
-        f"{len(study.subjects)} infused subjects with a baseline",
+        f"{len(study.subjects)} infused subjects "
+        "(without a baseline: BOR NE, PFS censored at day 0)",
         "report.figures from the engine's study summary",
     )
     blocks += [
