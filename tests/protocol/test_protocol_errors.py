@@ -66,7 +66,7 @@ def test_a_bad_comparator_names_the_path_and_line(tmp_path: Path) -> None:
         (
             "eligibility.inclusion[0].rule.rules[1].op",
             24,
-            "Input should be '<', '<=', '>' or '>='",
+            "Input should be '<', '<=', '>' or '>=', not '=>'",
         )
     ]
     assert message.startswith(f"{tmp_path / 'broken.yaml'}:24: eligibility.inclusion[0]")

@@ -336,12 +336,14 @@ def test_every_shipped_term_has_a_soc_and_lab_rows_cite_ctcae_text() -> None:
     assert all(row.source for t in table.terms if t.lab for row in t.lab.thresholds)
 
 
-def test_every_shipped_term_is_listed_in_the_docs() -> None:
+def test_every_entry_of_cartrial_is_listed_in_the_docs() -> None:
     from pathlib import Path
 
     docs = (Path(__file__).parents[2] / "docs" / "safety.md").read_text(encoding="utf-8")
     rows = {line.split(" | ")[0].removeprefix("| ") for line in docs.splitlines()}
-    assert [t.term for t in load_ctcae().terms if t.term not in rows] == []
+    ours = [t for t in load_ctcae().terms if t.provenance != "NCI"]
+    assert len(ours) == 56
+    assert [t.term for t in ours if t.term not in rows] == []
 
 
 # External reference: the expected grades of pharmaverse admiral's tests of its CTCAE v5

@@ -22,7 +22,7 @@ from cartrial.escalation.crm import Crm, compute_skeleton_lee_cheung
 from cartrial.escalation.i3plus3 import I3Plus3
 from cartrial.escalation.isotonic import MtdEstimator
 from cartrial.escalation.three_plus_three import ThreePlusThree
-from cartrial.protocol.model import Protocol
+from cartrial.protocol.model import THREE_PLUS_THREE_VARIANTS, Protocol
 
 __all__ = [
     "DESIGNS",
@@ -49,22 +49,6 @@ _PROTOCOL_NAMES = {
     "crm": "crm",
     "i3plus3": "i3plus3",
 }
-
-
-THREE_PLUS_THREE_VARIANTS: dict[str, tuple[bool, bool]] = {
-    "with-deescalation": (True, True),
-    "without-deescalation": (False, False),
-}
-"""The two textbook 3+3 variants -> (``mtd_requires_six``, ``deescalation_expands_lower_level``).
-
-Lin Y, Shih WJ, Biostatistics 2001;2:203-215, section 2: the traditional 3+3 "with
-dose de-escalation" (Le Tourneau et al., JNCI 2009; the level below an exceeded
-level is expanded to 6 before it is declared, and the declared MTD always has 6
-patients) and "without dose de-escalation" (the level below the first exceeded
-level is the MTD with the 3 or 6 patients it has; no confirmation cohort at the
-highest level). Protocols (``escalation.three_plus_three``) and sweep files
-(``options``) state the two fields; any other combination is neither variant.
-"""
 
 
 def three_plus_three_variant(mtd_requires_six: bool, deescalation_expands_lower_level: bool) -> str:
@@ -213,6 +197,7 @@ def design_from_protocol(
     if opts is None:
         kwargs: dict[str, object] = {}
         if spec is not None and spec.three_plus_three is not None:
+            # ``variant`` (if given) has already set the two fields (protocol.model).
             kwargs["mtd_requires_six"] = spec.three_plus_three.mtd_requires_six
             kwargs["deescalation_expands_lower_level"] = (
                 spec.three_plus_three.deescalation_expands_lower_level
@@ -233,6 +218,7 @@ def design_from_protocol(
                 "bound_mtd": iv.bound_mtd,
                 "eps1": float(iv.eps1),
                 "eps2": float(iv.eps2),
+                "mtd_estimator": iv.mtd_estimator,
             }
         if spec is not None and spec.crm is not None:
             c = spec.crm
@@ -241,6 +227,8 @@ def design_from_protocol(
                 "crm_model": c.model,
                 "prior_var": float(c.prior_var),
                 "overdose_stop": c.overdose_stop,
+                "crm_method": c.method,
+                "coherent": c.coherent,
             }
         opts = DesignOptions.model_validate(kwargs)
     if target is None and spec is not None and spec.target_dlt_rate is not None:

@@ -1,9 +1,10 @@
 """Loading protocol files: bundled ones by id, any file by path, errors with YAML lines.
 
-A validation error points at the YAML path and the line it starts on, for
-example ``uclm802.yaml:212: eligibility.inclusion[6].rule.op: Input should be
-'<', '<=', '>' or '>='``. PyYAML's node tree gives each path its line; pydantic
-gives the path of each problem.
+A validation error points at the YAML path and the line it starts on, names
+what was expected and the value refused, for example ``uclm802.yaml:212:
+eligibility.inclusion[6].rule.op: Input should be '<', '<=', '>' or '>=', not
+'=>'``. PyYAML's node tree gives each path its line; pydantic gives the path of
+each problem.
 """
 
 from __future__ import annotations
@@ -188,6 +189,9 @@ def parse_protocol_text(text: str, origin: str) -> LoadedProtocol:
         for error in exc.errors(include_url=False):
             loc = _clean(tuple(error["loc"]))
             message = str(error["msg"]).removeprefix("Value error, ")
+            given = error.get("input")
+            if error["type"] != "value_error" and isinstance(given, str | int | float | bool):
+                message += f", not {given!r}"  # the value refused, beside what was expected
             problems.append((format_location(loc), _nearest_line(lines, loc), message))
         raise ProtocolError(origin, problems) from exc
     problems = []

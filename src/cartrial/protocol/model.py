@@ -29,6 +29,7 @@ from cartrial.protocol.provenance import Provenance, StrictModel
 from cartrial.vocabulary import TumourType
 
 __all__ = [
+    "THREE_PLUS_THREE_VARIANTS",
     "Aesi",
     "AgentRegimen",
     "Arm",
@@ -49,6 +50,7 @@ __all__ = [
     "SampleSchedule",
     "Site",
     "SourceDocument",
+    "ThreePlusThree",
     "Visit",
     "Window",
 ]
@@ -116,9 +118,55 @@ class AcceleratedTitration(Provenance):
     switch_on_nth_grade2_related: int | None = Field(default=2, ge=1)
 
 
+ThreePlusThreeVariant = Literal["with-deescalation", "without-deescalation"]
+
+THREE_PLUS_THREE_VARIANTS: dict[str, tuple[bool, bool]] = {
+    "with-deescalation": (True, True),
+    "without-deescalation": (False, False),
+}
+"""The two textbook 3+3 variants -> (``mtd_requires_six``, ``deescalation_expands_lower_level``).
+
+Lin Y, Shih WJ, Biostatistics 2001;2:203-215, section 2: the traditional 3+3 "with
+dose de-escalation" (Le Tourneau et al., JNCI 2009; the level below an exceeded
+level is expanded to 6 before it is declared, and the declared MTD always has 6
+patients) and "without dose de-escalation" (the level below the first exceeded
+level is the MTD with the 3 or 6 patients it has; no confirmation cohort at the
+highest level). Protocols (``escalation.three_plus_three``), sweep files
+(``options``) and ``escalation simulate --variant`` name them; any other
+combination of the two fields is neither variant.
+"""
+
+
 class ThreePlusThree(Provenance):
+    """3+3 options: ``variant`` names a textbook variant, or the two fields state it.
+
+    A ``variant`` sets both fields; a field also written must agree with it
+    (Lin & Shih 2001, :data:`THREE_PLUS_THREE_VARIANTS`).
+    """
+
+    variant: ThreePlusThreeVariant | None = None
     mtd_requires_six: bool = True
     deescalation_expands_lower_level: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _variant_sets_the_fields(cls, data: object) -> object:
+        if not isinstance(data, dict) or data.get("variant") not in THREE_PLUS_THREE_VARIANTS:
+            return data  # no variant, or a wrong one: the field's own check names it
+        variant = data["variant"]
+        six, expand = THREE_PLUS_THREE_VARIANTS[variant]
+        for field, implied in (
+            ("mtd_requires_six", six),
+            ("deescalation_expands_lower_level", expand),
+        ):
+            given = data.get(field)
+            if given is not None and given != implied:
+                raise ValueError(
+                    f"{field}: {str(given).lower()} contradicts variant {variant!r}, "
+                    f"which means {field}: {str(implied).lower()} (leave {field} out, "
+                    "or give no variant)"
+                )
+        return {**data, "mtd_requires_six": six, "deescalation_expands_lower_level": expand}
 
 
 class IntervalDesignParameters(Provenance):
@@ -132,6 +180,10 @@ class IntervalDesignParameters(Provenance):
     bound_mtd: bool = False
     eps1: Decimal = Field(default=Decimal("0.05"), ge=0, lt=1)
     eps2: Decimal = Field(default=Decimal("0.05"), ge=0, lt=1)
+    #: MTD selection weights (cartrial.escalation.isotonic): "patients" (cartrial's
+    #: default, y/n weighted by n) or "r_boin" (R BOIN select.mtd: (y + 0.05)/(n + 0.1)
+    #: weighted by the inverse posterior variance; Yan et al., J Stat Softw 2020).
+    mtd_estimator: Literal["patients", "r_boin"] = "patients"
 
 
 class CrmParameters(Provenance):
@@ -142,6 +194,12 @@ class CrmParameters(Provenance):
     prior_var: Decimal = Field(default=Decimal("1.34"), gt=0)
     overdose_stop: bool = False
     tite: bool = False
+    #: "bayes" (posterior mean, dfcrm crm(method = "bayes")) or "mle" (maximum
+    #: likelihood after an initial sequence, dfcrm crm(method = "mle"); Cheung 2011).
+    method: Literal["bayes", "mle"] = "bayes"
+    #: No escalation right after a cohort whose DLT rate is at or above the target
+    #: (coherence, Cheung, Biometrika 2005;92:863-873; dfcrm crmsim(restrict = TRUE)).
+    coherent: bool = False
 
 
 class EscalationSpec(Provenance):

@@ -1,11 +1,14 @@
 """CTCAE v5.0 terms as data, and the one function that grades laboratory values.
 
 Source: National Cancer Institute, Common Terminology Criteria for Adverse
-Events (CTCAE) version 5.0, 27 November 2017. The terms this trial needs are in
-``data/ctcae_v5.yaml`` (term, MedDRA system organ class, grade texts, and for
-laboratory terms structured thresholds with the CTCAE text of each row), read
-and validated once by :func:`load_ctcae`. Assumptions are listed in
-``docs/safety.md``.
+Events (CTCAE) version 5.0, 27 November 2017. :func:`load_ctcae` builds the table
+once from NCI's list of all 837 terms (``data/ctcae_v5_nci.csv``, read by
+:mod:`cartrial.safety.ctcae_nci`: MedDRA code, system organ class, grade texts)
+and cartrial's additions (``data/ctcae_v5.yaml``: aliases, DLT/AESI flags, and for
+laboratory terms structured thresholds with the CTCAE text of each row). Every
+CTCAE term is accepted; a term with laboratory thresholds is graded from the value
+(:func:`grade_lab`), any other takes the investigator's grade. Assumptions are
+listed in ``docs/safety.md``.
 
 Grading a laboratory value (:func:`grade_lab`):
 
@@ -47,6 +50,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cartrial.errors import InputError, UnknownUnitError
+from cartrial.safety.ctcae_nci import NCI_SOURCE, NciTerm, load_nci_terms
 from cartrial.safety.inputs import InputModel, Timestamp
 from cartrial.units import ANALYTES, check_unit, convert, format_decimal, normalise_unit
 
@@ -121,24 +125,29 @@ class LabGrading(_Row):
         return self
 
 
-UNLISTED_NOTE = "term not in the shipped CTCAE list: investigator grade used"
-UNLISTED_SOC = "SOC not given (term not in the shipped CTCAE list)"
+UNLISTED_NOTE = "term not in CTCAE v5.0: investigator grade used"
+UNLISTED_SOC = "SOC not given (term not in CTCAE v5.0)"
 
 
 class CtcaeTerm(_Row):
-    """One CTCAE v5.0 term: name, MedDRA code (where shipped) and SOC, grade texts, lab rows.
+    """One CTCAE v5.0 term: name, MedDRA code and SOC, grade texts, lab rows.
 
-    ``listed`` is false for a term the shipped table does not carry, made by
-    :meth:`CtcaeTable.for_adverse_event`: its grade is the investigator's.
+    ``in_ctcae`` is false for a term of cartrial's own (ICANS, HLH, pleuritis,
+    peritonitis: its ``note`` says so). ``listed`` is false for a term that is in
+    neither list, made by :meth:`CtcaeTable.for_adverse_event`: its grade is the
+    investigator's. ``provenance`` "NCI" marks a term taken from NCI's list alone.
     """
 
     term: str
     aliases: list[str] = Field(default_factory=list)
     meddra_code: int | None = Field(default=None, ge=10_000_000, le=10_099_999)
     soc: str
-    provenance: Literal["V", "K", "investigator"]
+    provenance: Literal["V", "K", "NCI", "investigator"]
     listed: bool = True
+    in_ctcae: bool = True
     grades: dict[int, str]
+    grades_source: str = NCI_SOURCE
+    definition: str | None = None
     haematological: bool = False
     infection: bool = False
     serositis: bool = False
@@ -167,20 +176,19 @@ class CtcaeTable(_Row):
             raise InputError(
                 field,
                 name,
-                "a CTCAE v5.0 term known to cartrial (listed in docs/safety.md), "
-                "e.g. 'Neutrophil count decreased'",
+                "a CTCAE v5.0 term (NCI's list of 837) or one of cartrial's own "
+                "(docs/safety.md), e.g. 'Neutrophil count decreased'",
             )
         return term
 
     def for_adverse_event(self, name: str, *, soc: str | None = None) -> CtcaeTerm:
-        """The shipped term called ``name``, or an unlisted term taking the investigator's grade.
+        """The term called ``name``, or an unlisted term taking the investigator's grade.
 
-        The shipped table carries the terms this trial grades or names in its
-        rules, not the 837 terms of CTCAE v5.0, which cartrial does not ship
-        without NCI's file. An AE under any other term is accepted as reported:
-        its grade is the investigator's, it is non-haematological (so the "other
-        grade >= 3 non-haematological AE" DLT rule applies to it), its SOC is the
-        one given on the record, and it carries :data:`UNLISTED_NOTE`.
+        The table carries all 837 CTCAE v5.0 terms and cartrial's own. An AE under
+        a name that is in neither (a verbatim term not yet coded) is accepted as
+        reported: its grade is the investigator's, it is non-haematological (so
+        the "other grade >= 3 non-haematological AE" DLT rule applies to it), its
+        SOC is the one given on the record, and it carries :data:`UNLISTED_NOTE`.
         """
         found = self._index.get(name.strip().casefold())
         if found is not None:
@@ -190,16 +198,64 @@ class CtcaeTable(_Row):
             soc=soc or UNLISTED_SOC,
             provenance="investigator",
             listed=False,
+            in_ctcae=False,
             grades={g: "investigator's grade" for g in (1, 2, 3, 4, 5)},
             note=UNLISTED_NOTE,
         )
 
 
+def _merge(entry: dict[str, object], nci: NciTerm) -> dict[str, object]:
+    """cartrial's entry for an NCI term, checked against and completed from NCI's row."""
+    name = nci.term
+    for key, theirs in (("meddra_code", nci.meddra_code), ("soc", nci.soc)):
+        ours = entry.get(key)
+        if ours is not None and ours != theirs:
+            raise ValueError(
+                f"ctcae_v5.yaml: {name}: {key} {ours!r}, but NCI CTCAE v5.0 prints {theirs!r}"
+            )
+    if "grades" in entry and "grades_source" not in entry:
+        raise ValueError(
+            f"ctcae_v5.yaml: {name}: grade texts come from NCI's list; "
+            "give 'grades_source' to grade by another scale"
+        )
+    return {
+        **entry,
+        "meddra_code": nci.meddra_code,
+        "soc": nci.soc,
+        "grades": entry.get("grades", nci.grades),
+        "definition": nci.definition,
+    }
+
+
+def _nci_only(nci: NciTerm) -> CtcaeTerm:
+    return CtcaeTerm(
+        term=nci.term,
+        meddra_code=nci.meddra_code,
+        soc=nci.soc,
+        provenance="NCI",
+        grades=nci.grades,
+        definition=nci.definition,
+    )
+
+
 @functools.cache
 def load_ctcae() -> CtcaeTable:
-    """The bundled CTCAE v5.0 table, validated once per process."""
+    """The CTCAE v5.0 table (NCI's 837 terms and cartrial's additions), built once per process.
+
+    An entry of ``ctcae_v5.yaml`` whose term is on NCI's list must agree with it
+    (MedDRA code, SOC) and takes its grade texts from it; the other entries are
+    cartrial's own terms (``in_ctcae`` false). Every NCI term not in the YAML is
+    added with NCI's code, SOC and grades.
+    """
     text = resources.files("cartrial.safety").joinpath("data/ctcae_v5.yaml").read_text("utf-8")
-    return CtcaeTable.model_validate(yaml.safe_load(text))
+    raw = yaml.safe_load(text)
+    nci = {t.term.casefold(): t for t in load_nci_terms()}
+    curated: list[dict[str, object]] = []
+    for entry in raw["terms"]:
+        row = nci.pop(str(entry["term"]).casefold(), None)
+        curated.append(_merge(entry, row) if row is not None else {**entry, "in_ctcae": False})
+    terms = [CtcaeTerm.model_validate(e) for e in curated] + [_nci_only(t) for t in nci.values()]
+    return CtcaeTable(version=raw["version"], terms=terms)
 
 
 class LabGrade(BaseModel):

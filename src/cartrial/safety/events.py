@@ -9,10 +9,10 @@ infusion) and ends ``N`` days after infusion.
 
 Rules (:func:`classify_adverse_events`):
 
-0. The AE's term is looked up in the shipped CTCAE v5.0 table; a term it does
-   not carry is accepted with the investigator's grade, the SOC given on the
-   record (``soc``) and the note "term not in the shipped CTCAE list:
-   investigator grade used" (``term_note``;
+0. The AE's term is looked up in the CTCAE v5.0 table (all 837 NCI terms and
+   cartrial's own); a name that is in neither is accepted with the
+   investigator's grade, the SOC given on the record (``soc``) and the note
+   "term not in CTCAE v5.0: investigator grade used" (``term_note``;
    :meth:`cartrial.safety.ctcae.CtcaeTable.for_adverse_event`).
 
 1. Study day = calendar date minus infusion date (infusion is day 0).
