@@ -234,3 +234,45 @@ def test_an_unknown_causality_word_is_refused_at_entry(sessions: Sessions) -> No
             reported_grade=1,
             relatedness="related",
         )
+
+
+def test_a_grade_the_ctcae_term_does_not_define_is_refused_on_entry_and_on_edit(
+    world: World,
+) -> None:
+    """CTCAE v5.0 (NCI 2017): Acute kidney injury defines grades 3, 4 and 5 only; Fatigue 1-3."""
+    from cartrial.errors import InputError
+
+    subject_id = enrolled(world)
+
+    def record(term: str, grade: int) -> safety.AdverseEvent:
+        return safety.record_adverse_event(
+            world.sessions,
+            actor=world.actors["coordinator"],
+            subject_id=subject_id,
+            term=term,
+            onset_date=dt.date(2026, 3, 7),
+            grading_scale="ctcae_v5",
+            reported_grade=grade,
+        )
+
+    with pytest.raises(InputError) as err:
+        record("Acute kidney injury", 2)
+    assert (err.value.field, err.value.value) == ("reported_grade", 2)
+    assert "'Acute kidney injury': 3, 4, 5" in str(err.value)
+    with pytest.raises(InputError, match="'Fatigue': 1, 2, 3"):
+        record("Fatigue", 4)
+    accepted = record("Acute kidney injury", 3)
+    with pytest.raises(InputError, match="'Acute kidney injury': 3, 4, 5"):
+        safety.update_adverse_event(
+            world.sessions,
+            actor=world.actors["coordinator"],
+            ae_id=accepted.id,
+            expected_version=accepted.version,
+            changes={"reported_grade": 1},
+            reason="regraded",
+        )
+    with world.sessions() as s:
+        stored = s.get(safety.AdverseEvent, accepted.id)
+        assert stored is not None and stored.reported_grade == 3
+    # A verbatim term not in CTCAE keeps the investigator's grade 1-5.
+    assert record("Injection site itch, verbatim", 2).reported_grade == 2

@@ -154,6 +154,18 @@ class CtcaeTerm(_Row):
     note: str | None = None
     lab: LabGrading | None = None
 
+    def check_reported_grade(self, grade: int, *, field: str = "reported_grade") -> None:
+        """Refuse a grade this term does not define (CTCAE v5.0, NCI 2017: each term lists
+        its grades; a blank cell means "not applicable", e.g. Acute kidney injury has only
+        grades 3-5). An unlisted term (investigator's grade) accepts 1-5."""
+        if self.listed and grade not in self.grades:
+            raise InputError(
+                field,
+                grade,
+                f"a grade CTCAE v5.0 defines for '{self.term}': "
+                + ", ".join(str(g) for g in sorted(self.grades)),
+            )
+
     @model_validator(mode="after")
     def _grades_1_to_5(self) -> CtcaeTerm:
         if not self.grades or not set(self.grades) <= {1, 2, 3, 4, 5}:

@@ -18,6 +18,7 @@ from typing import Any
 
 from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
+from cartrial.safety.ctcae import load_ctcae
 from cartrial.safety.events import RELATEDNESS
 from cartrial.services.access import authorize, load_subject, subject_in_scope
 from cartrial.services.context import Sessions, require_version, transaction
@@ -125,6 +126,8 @@ def record_adverse_event(
         raise InputError("reported_grade", reported_grade, "a grade 1-5")
     if grading_scale not in ("ctcae_v5", "astct_2019"):
         raise InputError("grading_scale", grading_scale, "ctcae_v5 or astct_2019")
+    if grading_scale == "ctcae_v5":
+        load_ctcae().for_adverse_event(term).check_reported_grade(reported_grade)
     _check_relatedness(relatedness)
     with transaction(sessions, actor) as session:
         subject_key = subject_in_scope(session, actor, subject_id, "ae.record")
@@ -172,6 +175,8 @@ def update_adverse_event(
         require_version(event, expected_version, changes)
         for field, value in changes.items():
             setattr(event, field, value)
+        if event.grading_scale == "ctcae_v5" and {"term", "reported_grade"} & set(changes):
+            load_ctcae().for_adverse_event(event.term).check_reported_grade(event.reported_grade)
     return event
 
 
