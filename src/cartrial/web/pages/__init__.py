@@ -23,6 +23,7 @@ from cartrial.web.pages import (
     oversight,
     product,
     queries,
+    samples,
     screening,
     subject,
     syndromes,
@@ -52,6 +53,7 @@ for _module in (
     visits,
     tumour,
     vitals,
+    samples,
 ):
     router.include_router(_module.router)
 

@@ -22,7 +22,7 @@ from cartrial.services.access import authorize
 from cartrial.store.models import utcnow
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import page
+from cartrial.web.pages.render import page, site_label
 from cartrial.web.pages.times import local_input, parse_local
 
 router = APIRouter(route_class=PageRoute)
@@ -61,7 +61,7 @@ async def _product_page(
         status_code=status_code,
         title=f"Product of {context['subject'].code}",
         user=user,
-        site_code=context["subject"].site_code,
+        site=site_label(context["subject"].site_code, context["subject"].time_zone),
         values=values or {},
         errors=errors or {},
         **context,

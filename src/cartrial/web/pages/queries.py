@@ -22,8 +22,8 @@ from cartrial.services import casebook, data, site_view
 from cartrial.services.access import authorize
 from cartrial.services.casebook import format_site_time
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import page
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form, user_site
+from cartrial.web.pages.render import page, site_label
 
 router = APIRouter(route_class=PageRoute)
 
@@ -46,6 +46,7 @@ async def _worklist(
         status_code=status_code,
         title="Queries",
         user=user,
+        site=await user_site(sessions, user),
         queries=items,
         show_all=show_all,
         errors=errors or {},
@@ -78,7 +79,7 @@ async def open_form(
         "web_query_new.html.j2",
         title="Open a query",
         user=user,
-        site_code=subject.site_code,
+        site=site_label(subject.site_code, subject.time_zone),
         subject=subject,
         table=table[:64],
         record=record[:36],
@@ -118,7 +119,7 @@ async def open_query(
             status_code=422,
             title="Open a query",
             user=user,
-            site_code=subject.site_code,
+            site=site_label(subject.site_code, subject.time_zone),
             subject=subject,
             table=values.get("table", ""),
             record=values.get("record", ""),
@@ -172,12 +173,16 @@ async def field_history(
             sessions, actor=user.actor, subject_id=subject_id, record_id=record_id
         )
     )
+    subject = await run_in_threadpool(
+        lambda: site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
+    )
     lines = [h for h in record.history if not field or h.field in (field, None)]
     return page(
         request,
         "web_history.html.j2",
         title=f"History of {record.title}",
         user=user,
+        site=site_label(subject.site_code, subject.time_zone),
         subject_id=subject_id,
         record=record,
         lines=lines,

@@ -29,7 +29,7 @@ from cartrial.services.access import authorize
 from cartrial.store.models import utcnow
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import fragment, page
+from cartrial.web.pages.render import fragment, page, site_label
 from cartrial.web.pages.times import local_input
 
 router = APIRouter(route_class=PageRoute)
@@ -135,7 +135,7 @@ async def _form_page(
         status_code=status_code,
         title=f"CRS/ICANS of {subject.code}",
         user=user,
-        site_code=subject.site_code,
+        site=site_label(subject.site_code, subject.time_zone),
         subject=subject,
         values=values,
         errors={**_errors(grades), **(errors or {})},

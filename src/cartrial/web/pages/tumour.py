@@ -26,7 +26,7 @@ from cartrial.services.access import authorize
 from cartrial.vocabulary import LESION_KINDS
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import fragment, page
+from cartrial.web.pages.render import fragment, page, site_label
 
 router = APIRouter(route_class=PageRoute)
 ROWS = 8
@@ -107,7 +107,7 @@ async def _tumour_page(
         status_code=status_code,
         title=f"Tumour assessment of {subject.code}",
         user=user,
-        site_code=subject.site_code,
+        site=site_label(subject.site_code, subject.time_zone),
         subject=subject,
         values=values,
         rows=range(ROWS),
