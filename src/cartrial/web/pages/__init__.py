@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from cartrial.web.pages import (
     dashboard,
     events,
+    exports,
     labs,
     login,
     oversight,
@@ -54,6 +55,7 @@ for _module in (
     tumour,
     vitals,
     samples,
+    exports,
 ):
     router.include_router(_module.router)
 
