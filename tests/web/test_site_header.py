@@ -57,8 +57,8 @@ def _get_pages() -> set[str]:
     for info in pkgutil.iter_modules(cartrial.web.pages.__path__):
         router = getattr(importlib.import_module(f"cartrial.web.pages.{info.name}"), "router", None)
         for route in router.routes if router is not None else ():
-            if "GET" in route.methods:  # type: ignore[attr-defined]
-                found.add(route.path)  # type: ignore[attr-defined]
+            if "GET" in route.methods:
+                found.add(route.path)
     return found
 
 
