@@ -45,7 +45,7 @@ def _in_view(page: Any, selector: str) -> bool:
     )
     size = page.viewport_size
     top, bottom, left, right = box
-    return bool(0 <= top and bottom <= size["height"] and 0 <= left and right <= size["width"])
+    return bool(top >= 0 and bottom <= size["height"] and left >= 0 and right <= size["width"])
 
 
 @pytest.mark.parametrize("width", [820, 1280])
