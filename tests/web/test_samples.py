@@ -70,16 +70,8 @@ def test_a_qpcr_result_in_a_unit_the_kinetics_cannot_read_is_refused_by_its_fiel
     assert 'value="15400"' in wrong.text  # what was typed is kept
     missing = cora.post(url, {"sample_id": sample_id, "test": "CAR copies", "value": "15400"})
     assert missing.status_code == 422 and "units are never assumed" in missing.text
-    ok = cora.post(
-        url,
-        {
-            "sample_id": sample_id,
-            "test": "CAR copies",
-            "value": "15400",
-            "unit": "copies/µg gDNA",
-            "lloq": "50",
-        },
-    )
+    qpcr = {"sample_id": sample_id, "test": "CAR copies", "lloq": "50"}
+    ok = cora.post(url, {**qpcr, "value": "15400", "unit": "copies/µg gDNA"})
     assert ok.status_code == 303, ok.text
     with world.sessions() as s:
         stored = s.scalars(select(AssayResult).where(AssayResult.sample_id == sample_id)).one()
@@ -97,28 +89,16 @@ def test_below_the_lloq_is_stored_as_the_laboratory_writes_it_and_shown_as_blq(
     sample_id = _sample(world, subject_id)
     cora = sign_in(world, "coordinator")
     url = f"/subjects/{subject_id}/samples/results"
-    both = cora.post(
-        url,
-        {
-            "sample_id": sample_id,
-            "test": "CAR copies",
-            "value": "20",
-            "unit": "copies/ug gDNA",
-            "lloq": "50",
-            "blq": "yes",
-        },
-    )
+    ticked = {
+        "sample_id": sample_id,
+        "test": "CAR copies",
+        "unit": "copies/ug gDNA",
+        "lloq": "50",
+        "blq": "yes",
+    }
+    both = cora.post(url, {**ticked, "value": "20"})
     assert both.status_code == 422 and 'id="value-err"' in both.text
-    blq = cora.post(
-        url,
-        {
-            "sample_id": sample_id,
-            "test": "CAR copies",
-            "unit": "copies/ug gDNA",
-            "lloq": "50",
-            "blq": "yes",
-        },
-    )
+    blq = cora.post(url, ticked)
     assert blq.status_code == 303, blq.text
     with world.sessions() as s:
         stored = s.scalars(select(AssayResult).where(AssayResult.sample_id == sample_id)).one()

@@ -16,25 +16,13 @@ from typing import Any
 import pytest
 
 from tests.store.trial import LD_LAST, World, infused
-from tests.web.browser.conftest import serve
+from tests.web.browser.conftest import served_world
 from tests.web.browser.test_site_staff import _page
-from tests.web.site import migrated, world_at
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str]]:
-    from argon2 import PasswordHasher
-
-    from cartrial.store import accounts
-
-    folder = tmp_path_factory.mktemp("layout")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-        )
-        world = world_at(migrated(folder / "template.db"), folder / "trial.db")
-        for url in serve(world.sessions):
-            yield world, url
+    yield from served_world(tmp_path_factory, "layout")
 
 
 def _in_view(page: Any, selector: str) -> bool:

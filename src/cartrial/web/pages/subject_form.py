@@ -75,8 +75,10 @@ class SubjectForm:
         *,
         errors: dict[str, str] | None = None,
         status_code: int = 200,
+        **given: Any,
     ) -> Response:
-        """The form with ``values`` as typed and ``errors`` by their field."""
+        """The form with ``values`` as typed and ``errors`` by their field; ``given`` names
+        are passed to the template over the context's (what a refused save adds)."""
         shown = dict(values or {})
 
         def read() -> tuple[SubjectAtSite, dict[str, Any]]:
@@ -95,7 +97,7 @@ class SubjectForm:
             subject=subject,
             values=shown,
             errors={**found, **(errors or {})},
-            **extra,
+            **{**extra, **given},
         )
 
     async def blank(
