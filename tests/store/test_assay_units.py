@@ -53,6 +53,16 @@ def test_units_per_analyte(analyte: str, unit: str, ok: bool) -> None:
         assert refused.value.field == "unit" and refused.value.value == unit
 
 
+def test_a_test_outside_the_protocols_panel_is_refused() -> None:
+    # uclm802's cytokine panel (protocol/bundled/uclm802.yaml): IP-10, IFN-γ, IL-6, ...
+    panel = ["IP-10", "IFN-γ", "IL-6", "IL-10", "TNF-α", "GM-CSF"]
+    common = {"value": Decimal(40), "unit": "pg/mL", "lloq": None, "result_text": None}
+    check_assay_result("cytokines", test="IFN-γ", panel=panel, **common)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="one of the protocol's cytokines panel: IP-10"):
+        check_assay_result("cytokines", test="IL6", panel=panel, **common)  # type: ignore[arg-type]
+    check_assay_result("cytokines", test="IL-2", **common)  # type: ignore[arg-type]
+
+
 def test_blq_reading_matches_the_kinetics_engine() -> None:
     assert is_blq(Decimal(49), Decimal(50), None)
     assert not is_blq(Decimal(50), Decimal(50), None)

@@ -12,9 +12,10 @@ can correct it:
    (``car_t_flow``) one for CAR+ cells per uL (:data:`cartrial.kinetics.data.ANALYTES`),
    of a cytokine one of pg/mL, ng/L, ng/mL (:data:`cartrial.biomarkers.cytokines.UNITS`),
    read case-sensitively with the litre as ``L`` or ``l`` (:mod:`cartrial.units`: SI
-   Brochure 9th ed. section 5.2). A cytokine's test is one of the panel's names
-   (:data:`cartrial.services.study_report_records.CYTOKINE_CODES`). Anti-drug antibodies
-   are qualitative (a titre's unit is free).
+   Brochure 9th ed. section 5.2). Anti-drug antibodies are qualitative (a titre's
+   unit is free).
+5. Where the protocol's sampling schedule names a panel for the sample's analyte (the
+   cytokines measured, ``samples[].panel``), the test is one of its names as written.
 4. BLQ (below the lower limit of quantification): a value below its LLOQ, or the text
    ``BLQ`` or ``<x``, as the kinetics engine reads it (PKNCA's convention: it enters the
    NCA as 0). A text ``<x`` needs ``x`` to equal the LLOQ when both are given.
@@ -23,6 +24,7 @@ can correct it:
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from cartrial.errors import InputError
@@ -75,8 +77,12 @@ def check_assay_result(
     unit: str | None,
     lloq: Decimal | None,
     result_text: str | None,
+    panel: Sequence[str] = (),
 ) -> None:
-    """Refuse a result the engines could not read (module rules 1-4), naming the field."""
+    """Refuse a result the engines could not read (module rules 1-5), naming the field.
+
+    ``panel``: the protocol's panel for the sample's analyte (empty: none named).
+    """
     if not test.strip():
         raise InputError("test", test, "the test's name, such as CAR transgene copies")
     if value is None and not (result_text or "").strip():
@@ -92,11 +98,10 @@ def check_assay_result(
         raise InputError(
             "unit", unit, f"a unit of {analyte} results: one of " + ", ".join(accepted)
         )
-    if analyte == "cytokines":
-        from cartrial.services.study_report_records import CYTOKINE_CODES
-
-        if test not in CYTOKINE_CODES:
-            raise InputError("test", test, "one of the cytokine panel " + ", ".join(CYTOKINE_CODES))
+    if panel and test not in panel:
+        raise InputError(
+            "test", test, f"one of the protocol's {analyte} panel: " + ", ".join(panel)
+        )
     text = (result_text or "").strip()
     if text.startswith("<"):
         limit = _below(text)

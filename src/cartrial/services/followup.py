@@ -302,16 +302,19 @@ def record_assay_result(
     """A result on a stored sample, checked for its sample's analyte first.
 
     The unit, LLOQ and BLQ rules are :func:`cartrial.services.assays.check_assay_result`
-    (the kinetics and biomarker engines' unit tables), so a result the study report
-    could not read is refused when it is typed, naming the field.
+    (the kinetics and biomarker engines' unit tables; the test in the protocol's panel
+    for the analyte, where it names one), so a result the study report could not read
+    is refused when it is typed, naming the field.
     """
     with transaction(sessions, actor) as session:
         sample = session.get(Sample, sample_id)
         if sample is None:
             raise NotFoundError("sample", sample_id)
-        load_subject(session, actor, sample.subject_id, "ae.record")
+        subject = load_subject(session, actor, sample.subject_id, "ae.record")
+        schedule = protocol_of(session, subject).samples
         check_assay_result(
             sample.analyte,
+            panel=next((list(s.panel) for s in schedule if s.analyte == sample.analyte), []),
             test=test,
             value=value,
             unit=unit,
