@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from cartrial.store.models import AssayResult, AuditEntry, Sample
 from tests.store.trial import World, infused
-from tests.web.site import sign_in
+from tests.web.site import Staff, sign_in
 
 SAMPLE = {
     "analyte": "car_transgene_qpcr",
@@ -30,6 +30,18 @@ def _sample(world: World, subject_id: str) -> str:
     assert answer.status_code == 303, answer.text
     with world.sessions() as s:
         return s.scalars(select(Sample.id).where(Sample.sample_code == "S-001-D7-Q")).one()
+
+
+def _drawn(world: World) -> tuple[str, str, Staff, str]:
+    """An infused subject with one qPCR sample, the coordinator, the results' URL."""
+    subject_id = infused(world, "S-001")
+    sample_id = _sample(world, subject_id)
+    return (
+        subject_id,
+        sample_id,
+        sign_in(world, "coordinator"),
+        f"/subjects/{subject_id}/samples/results",
+    )
 
 
 def test_a_sample_is_recorded_with_its_nominal_day_on_the_sites_clock(world: World) -> None:
@@ -56,10 +68,7 @@ def test_a_sample_is_recorded_with_its_nominal_day_on_the_sites_clock(world: Wor
 def test_a_qpcr_result_in_a_unit_the_kinetics_cannot_read_is_refused_by_its_field(
     world: World,
 ) -> None:
-    subject_id = infused(world, "S-001")
-    sample_id = _sample(world, subject_id)
-    cora = sign_in(world, "coordinator")
-    url = f"/subjects/{subject_id}/samples/results"
+    _subject_id, sample_id, cora, url = _drawn(world)
     wrong = cora.post(
         url, {"sample_id": sample_id, "test": "CAR copies", "value": "15400", "unit": "copies/mL"}
     )
@@ -85,10 +94,7 @@ def test_a_qpcr_result_in_a_unit_the_kinetics_cannot_read_is_refused_by_its_fiel
 def test_below_the_lloq_is_stored_as_the_laboratory_writes_it_and_shown_as_blq(
     world: World,
 ) -> None:
-    subject_id = infused(world, "S-001")
-    sample_id = _sample(world, subject_id)
-    cora = sign_in(world, "coordinator")
-    url = f"/subjects/{subject_id}/samples/results"
+    subject_id, sample_id, cora, url = _drawn(world)
     ticked = {
         "sample_id": sample_id,
         "test": "CAR copies",
