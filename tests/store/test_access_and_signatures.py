@@ -66,6 +66,8 @@ MATRIX = {
     "data.lock": {"data_manager"},
     "user.manage": {"admin"},
     "audit.read": {"admin", "data_manager", "monitor"},
+    "data.export": {"investigator", "data_manager", "statistician"},
+    "report.produce": {"data_manager", "statistician"},
 }
 
 

@@ -24,6 +24,11 @@ MAY = {
     "record infusion": {"coordinator", "investigator"},
     "daily CRS form": {"coordinator", "investigator"},
     "open query": {"monitor", "data_manager"},
+    "record sample": {"coordinator", "investigator"},
+    "record assay result": {"coordinator", "investigator"},
+    "export follow-up records": {"investigator", "data_manager"},
+    "read samples": set(ROLES),
+    "read exports": set(ROLES),
     "read dashboard": set(ROLES),
     "read subject": set(ROLES),
 }
@@ -42,6 +47,16 @@ def _act(who: Staff, action: str, s: dict[str, str]) -> int:
         return who.get(f"/subjects/{s['infused']}/crs").status_code
     if action == "open query":
         return who.get(f"/subjects/{s['infused']}/queries/new?table=visit&field=x").status_code
+    if action == "record sample":
+        return who.post(f"/subjects/{s['infused']}/samples", {"analyte": "x"}).status_code
+    if action == "record assay result":
+        return who.post(f"/subjects/{s['infused']}/samples/results", {}).status_code
+    if action == "export follow-up records":
+        return who.post("/exports/odm", {"protocol_version_id": s["version"]}).status_code
+    if action == "read samples":
+        return who.get(f"/subjects/{s['infused']}/samples").status_code
+    if action == "read exports":
+        return who.get("/exports").status_code
     if action == "read dashboard":
         return who.get("/dashboard").status_code
     return who.get(f"/subjects/{s['infused']}").status_code
@@ -52,6 +67,7 @@ def test_each_role_may_take_only_its_actions(world: World) -> None:
         "screened": screened(world, "S-001"),
         "enrolled": enrolled(world, "S-002"),
         "infused": infused(world, "S-003"),
+        "version": world.protocol_version,
     }
     for role in ROLES:
         who = sign_in(world, role)
@@ -76,6 +92,11 @@ def test_another_sites_subject_is_the_404_page_everywhere(world: World) -> None:
         f"/subjects/{subject_id}/crs",
         f"/subjects/{subject_id}/eligibility",
         f"/subjects/{subject_id}/history/{visit_id}",
+        f"/subjects/{subject_id}/samples",
+        f"/subjects/{subject_id}/vitals",
+        f"/subjects/{subject_id}/labs",
+        f"/subjects/{subject_id}/adverse-events",
+        f"/subjects/{subject_id}/tumour",
     ):
         answer = ben.get(url)
         assert answer.status_code == 404, url

@@ -59,3 +59,19 @@ def test_the_time_point_response_follows_the_lesions(world: World) -> None:
     assert "time-point response PD" in new.text
     with world.sessions() as s:
         assert len(s.scalars(select(TumourAssessment)).all()) == 1  # previews store nothing
+
+
+def test_a_refused_assessment_is_the_form_again_with_the_reason_once(world: World) -> None:
+    subject_id = infused(world, "S-001")
+    cora = sign_in(world, "coordinator")
+    url = f"/subjects/{subject_id}/tumour"
+    typed = {
+        "assessed_on": "2026-05-04",
+        "lesions[0].lesion_code": "T1",
+        "lesions[0].diameter_mm": "twenty",
+    }
+    refused = cora.post(url, typed)
+    assert refused.status_code == 422
+    reason = "expected a diameter in mm such as 23"
+    assert refused.text.count(reason) == 1
+    assert 'value="twenty"' in refused.text  # what was typed is kept

@@ -32,7 +32,7 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.units import normalise_unit, spelling_index
 
-__all__ = ["CYTOKINES", "derive_cytokine_kinetics", "summarise_by_crs_grade"]
+__all__ = ["CYTOKINES", "UNITS", "derive_cytokine_kinetics", "summarise_by_crs_grade"]
 
 CYTOKINES: dict[str, str] = {
     "ip10": "IP-10 (CXCL10)",
@@ -43,6 +43,8 @@ CYTOKINES: dict[str, str] = {
     "gmcsf": "GM-CSF",
 }
 _UNITS = {"pg/mL": 1.0, "ng/L": 1.0, "ng/mL": 1000.0}
+#: The accepted units -> the factor to pg/mL (module docstring).
+UNITS = _UNITS
 # Case-sensitive keys (cartrial.units): "pg/ml" is pg/mL, "PG/ML" is refused.
 _FACTORS = {key: _UNITS[spelled] for key, spelled in spelling_index(_UNITS).items()}
 

@@ -49,6 +49,13 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "query.close": ("monitor", "data_manager"),
     "data.lock": ("data_manager",),
     "audit.read": ("admin", "data_manager", "monitor"),
+    # Export is a right of its own (TRIAL_DATA.md section 1 item 3: "separate rights for
+    # export, lock, sign"): the investigator keeps a copy of the site's records (ICH E6(R3)
+    # 2.12), data managers and statisticians take the data for cleaning and analysis;
+    # monitors and the committee read on screen, the admin manages accounts, not data.
+    "data.export": ("investigator", "data_manager", "statistician"),
+    # The study report and the CDISC packages are the analysis of the whole trial.
+    "report.produce": ("data_manager", "statistician"),
 }
 
 

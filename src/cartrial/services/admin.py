@@ -59,6 +59,7 @@ __all__ = [
     "register_protocol_version",
     "revoke_role",
     "set_site_time_zone",
+    "site_of_actor",
     "unlock_user",
 ]
 
@@ -402,6 +403,17 @@ def list_protocol_versions(
             .offset(offset)
         ).all()
         return rows, total
+
+
+def site_of_actor(sessions: Sessions, actor: Actor) -> tuple[str, str] | None:
+    """The code and IANA time zone of the site ``actor`` works at; None when sponsor-wide."""
+    if actor.site_id is None:
+        return None
+    with sessions() as session:
+        row = session.execute(
+            select(Site.code, Site.time_zone).where(Site.id == actor.site_id)
+        ).first()
+    return (str(row[0]), str(row[1])) if row is not None else None
 
 
 def protocol_of(session: Session, subject: Subject) -> Protocol:

@@ -10,24 +10,33 @@ imported again gives the same records.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from cartrial.interop.forms import FORMS, Form
+from cartrial.actor import Actor
+from cartrial.errors import NotFoundError
+from cartrial.interop.forms import FORMS, Form, protocol_forms
 from cartrial.interop.records import FormRecord
-from cartrial.services.context import Sessions, snapshot
+from cartrial.services.access import authorize
+from cartrial.services.admin import protocol_of_version
+from cartrial.services.context import Sessions, snapshot, transaction
 from cartrial.services.site_clock import clock_of
+from cartrial.store.audit import record_export
 from cartrial.store.models import (
     AdverseEvent,
     ConMed,
     LabResult,
     ProtocolVersion,
+    Site,
     Subject,
     VitalSign,
+    utcnow,
 )
 
-__all__ = ["follow_up_records"]
+__all__ = ["SiteExport", "export_follow_up_odm", "follow_up_records"]
 
 _FORM = {f.target: f for f in FORMS}
 
@@ -109,3 +118,60 @@ def follow_up_records(
                     "cm_dose": med.dose, "cm_indication": med.indication,
                 }))  # fmt: skip
     return out
+
+
+@dataclass(frozen=True)
+class SiteExport:
+    """An ODM 1.3.2 document of follow-up records, with its file name and what it holds."""
+
+    filename: str
+    document: bytes
+    records: int
+    subjects: int
+
+
+def export_follow_up_odm(
+    sessions: Sessions, *, actor: Actor, protocol_version_id: str, source: str
+) -> SiteExport:
+    """The follow-up records of the actor's site (every site for a sponsor-wide actor) under
+    the protocol of ``protocol_version_id``, as ODM 1.3.2 with the protocol's forms.
+
+    Export is a right of its own (``data.export``, :data:`cartrial.services.access.PERMISSIONS`);
+    taking the copy writes an ``export`` audit entry naming the protocol, the site, the
+    records and the source (TRIAL_DATA.md section 1.6 row 5), as the casebook does.
+    """
+    from cartrial.interop.odm import odm_document
+
+    authorize(actor, "data.export")
+    with snapshot(sessions) as session:
+        version = session.get(ProtocolVersion, protocol_version_id)
+        if version is None:
+            raise NotFoundError("protocol version", protocol_version_id)
+        protocol = protocol_of_version(version)
+        site = session.get(Site, actor.site_id) if actor.site_id is not None else None
+        site_code = site.code if site is not None else "all sites"
+    records = follow_up_records(sessions, version.protocol_id, site_id=actor.site_id)
+    document = odm_document(
+        protocol_forms(protocol),
+        study_oid=f"ST.{version.protocol_id.upper()}",
+        study_name=version.protocol_id,
+        description=protocol.title,
+        records=records,
+        created_at=utcnow().replace(microsecond=0),
+    )
+    subjects = len({r.subject_code for r in records})
+    with transaction(sessions, actor) as session:
+        record_export(
+            session,
+            table_name="site" if site is not None else "protocol_version",
+            record_id=site.id if site is not None else version.id,
+            field="odm",
+            what=(
+                f"ODM 1.3.2 follow-up records of protocol {version.protocol_id} at "
+                f"{'site ' + site_code if site is not None else site_code}: "
+                f"{len(records)} record(s) of {subjects} subject(s)"
+            ),
+            source=source,
+        )
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{version.protocol_id}-{site_code}-follow-up-odm.xml")
+    return SiteExport(name, document, len(records), subjects)

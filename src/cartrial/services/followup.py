@@ -19,6 +19,7 @@ from cartrial.dosing.calendar import study_date
 from cartrial.errors import InputError, InvalidTransition, NotFoundError
 from cartrial.services.access import load_subject, subject_in_scope
 from cartrial.services.admin import protocol_of
+from cartrial.services.assays import check_assay_result
 from cartrial.services.context import Sessions, require_version, transaction
 from cartrial.services.safety import Derivation
 from cartrial.services.site_clock import clock_of
@@ -298,12 +299,28 @@ def record_assay_result(
     lloq: Decimal | None = None,
     result_text: str | None = None,
 ) -> AssayResult:
-    """A result on a stored sample."""
+    """A result on a stored sample, checked for its sample's analyte first.
+
+    The unit, LLOQ and BLQ rules are :func:`cartrial.services.assays.check_assay_result`
+    (the kinetics and biomarker engines' unit tables; the test in the protocol's panel
+    for the analyte, where it names one), so a result the study report could not read
+    is refused when it is typed, naming the field.
+    """
     with transaction(sessions, actor) as session:
         sample = session.get(Sample, sample_id)
         if sample is None:
             raise NotFoundError("sample", sample_id)
-        load_subject(session, actor, sample.subject_id, "ae.record")
+        subject = load_subject(session, actor, sample.subject_id, "ae.record")
+        schedule = protocol_of(session, subject).samples
+        check_assay_result(
+            sample.analyte,
+            panel=next((list(s.panel) for s in schedule if s.analyte == sample.analyte), []),
+            test=test,
+            value=value,
+            unit=unit,
+            lloq=lloq,
+            result_text=result_text,
+        )
         result = AssayResult(
             sample_id=sample.id,
             subject_id=sample.subject_id,

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.store.trial import World
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -90,3 +92,22 @@ def serve(sessions: object) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def served_world(
+    tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Iterator[tuple[World, str]]:
+    """A fresh page-test world (argon2 at test size) and its server's URL, for one module."""
+    from argon2 import PasswordHasher
+
+    from cartrial.store import accounts
+    from tests.web.site import migrated, world_at
+
+    folder = tmp_path_factory.mktemp(name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        )
+        world = world_at(migrated(folder / "template.db"), folder / "trial.db")
+        for url in serve(world.sessions):
+            yield world, url

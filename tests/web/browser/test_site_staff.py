@@ -19,24 +19,13 @@ from sqlalchemy import select
 
 from cartrial.store.models import Subject, Visit
 from tests.store.trial import LD_LAST, World, coi_of, infused, lymphodepleted, with_lot
-from tests.web.browser.conftest import serve
-from tests.web.site import PASSWORD, PEOPLE, migrated, world_at
+from tests.web.browser.conftest import served_world
+from tests.web.site import PASSWORD, PEOPLE
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str]]:
-    from argon2 import PasswordHasher
-
-    from cartrial.store import accounts
-
-    folder = tmp_path_factory.mktemp("browser")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-        )
-        world = world_at(migrated(folder / "template.db"), folder / "trial.db")
-        for url in serve(world.sessions):
-            yield world, url
+    yield from served_world(tmp_path_factory, "browser")
 
 
 def _page(browser: Any, url: str, who: str, width: int = 1280) -> Any:

@@ -18,11 +18,13 @@ from fastapi.staticfiles import StaticFiles
 from cartrial.web.pages import (
     dashboard,
     events,
+    exports,
     labs,
     login,
     oversight,
     product,
     queries,
+    samples,
     screening,
     subject,
     syndromes,
@@ -52,6 +54,8 @@ for _module in (
     visits,
     tumour,
     vitals,
+    samples,
+    exports,
 ):
     router.include_router(_module.router)
 

@@ -15,7 +15,7 @@ from cartrial.services import site_view
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.pages.cache import BodyCache, quarter_hour
 from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
-from cartrial.web.pages.render import page
+from cartrial.web.pages.render import page, site_label
 
 router = APIRouter(route_class=PageRoute)
 
@@ -27,7 +27,9 @@ _BODIES = BodyCache(size=64)
 
 def _body(sessions: object, user: PageUser) -> tuple[str, str, str]:
     board = site_view.dashboard(sessions, actor=user.actor)  # type: ignore[arg-type]
-    site_code = next(iter(board.today), "") if user.actor.site_id else ""
+    site = ""
+    if user.actor.site_id and board.today:
+        site = site_label(next(iter(board.today)), board.time_zones[0])
     html = render(
         "web_dashboard_body.html.j2",
         user=user,
@@ -35,7 +37,7 @@ def _body(sessions: object, user: PageUser) -> tuple[str, str, str]:
         marks=STATE_MARKS,
         states=site_view.VISIT_STATES,
     )
-    return html, site_code, "Dashboard"
+    return html, site, "Dashboard"
 
 
 @router.get("/dashboard", include_in_schema=False)
@@ -45,12 +47,12 @@ async def dashboard(request: Request, sessions: SessionsDep, user: SignedIn) -> 
         key = (user.actor.site_id, user.actor.role, head, quarter_hour())
         return _BODIES.get_or_render(key, lambda: _body(sessions, user))
 
-    body, site_code, _title = await run_in_threadpool(kept)
+    body, site, _title = await run_in_threadpool(kept)
     return page(
         request,
         "web_dashboard.html.j2",
         title="Dashboard",
         user=user,
-        site_code=site_code,
+        site=site,
         body=body,
     )

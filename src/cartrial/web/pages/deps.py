@@ -27,14 +27,14 @@ from starlette.concurrency import run_in_threadpool
 
 from cartrial.actor import Actor
 from cartrial.errors import AuthenticationError, CartrialError
-from cartrial.services import auth
+from cartrial.services import admin, auth
 from cartrial.services.access import authorize
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.api.errors import ERROR_STATUS
-from cartrial.web.pages.render import page
+from cartrial.web.pages.render import page, site_label
 from cartrial.web.pages.security import SESSION_COOKIE, check_csrf, csrf_token
 
-__all__ = ["PageRoute", "PageUser", "SignedIn", "may"]
+__all__ = ["PageRoute", "PageUser", "SignedIn", "may", "posted_form", "user_site"]
 
 
 @dataclass(frozen=True)
@@ -121,3 +121,10 @@ async def posted_form(request: Request, user: PageUser) -> dict[str, str]:
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     check_csrf(user.token, values.get("csrf_token"))
     return values
+
+
+async def user_site(sessions: Any, user: PageUser) -> str:
+    """The header's site of a page about the user's own site (not one subject's): its
+    code and time zone; empty for a sponsor-wide user, whose pages span the sites."""
+    found = await run_in_threadpool(admin.site_of_actor, sessions, user.actor)
+    return site_label(*found) if found else ""

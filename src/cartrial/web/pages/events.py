@@ -9,66 +9,40 @@ engine's five-point scale; an unknown word is refused by its field.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
-from starlette.concurrency import run_in_threadpool
 
 from cartrial.errors import InputError
 from cartrial.safety.events import RELATEDNESS
-from cartrial.services import safety, site_view
-from cartrial.services.access import authorize
+from cartrial.services import safety
+from cartrial.services.site_view import SubjectAtSite
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import page
+from cartrial.web.pages.deps import PageRoute, SignedIn
+from cartrial.web.pages.subject_form import SubjectForm
 
 router = APIRouter(route_class=PageRoute)
 
 
-async def _ae_page(
-    request: Request,
-    sessions: Any,
-    user: PageUser,
-    subject_id: str,
-    values: dict[str, str],
-    *,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    subject = await run_in_threadpool(
-        lambda: site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
-    )
-    return page(
-        request,
-        "web_ae.html.j2",
-        status_code=status_code,
-        title=f"Adverse event of {subject.code}",
-        user=user,
-        site_code=subject.site_code,
-        subject=subject,
-        values=values,
-        errors=errors or {},
-        relatedness=RELATEDNESS,
-    )
+FORM = SubjectForm(
+    "web_ae.html.j2",
+    "Adverse event of {code}",
+    context=lambda _sessions, _user, _subject, _values: {"relatedness": RELATEDNESS},
+    done="#aes",
+)
 
 
 @router.get("/subjects/{subject_id}/adverse-events", include_in_schema=False)
 async def ae_form(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    authorize(user.actor, "ae.record")
-    return await _ae_page(request, sessions, user, subject_id, {})
+    return await FORM.blank(request, sessions, user, subject_id)
 
 
 @router.post("/subjects/{subject_id}/adverse-events", include_in_schema=False)
 async def ae_save(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await posted_form(request, user)
-    authorize(user.actor, "ae.record")
-
-    def save() -> None:
+    def store(_subject: SubjectAtSite, values: dict[str, str]) -> None:
         raw_date = values.get("onset_date", "")
         try:
             onset = dt.date.fromisoformat(raw_date)
@@ -92,16 +66,4 @@ async def ae_save(
             relatedness=values.get("relatedness") or None,
         )
 
-    try:
-        await run_in_threadpool(save)
-    except InputError as exc:
-        return await _ae_page(
-            request,
-            sessions,
-            user,
-            subject_id,
-            values,
-            errors={exc.field: str(exc)},
-            status_code=422,
-        )
-    return RedirectResponse(f"/subjects/{subject_id}#aes", status_code=303)
+    return await FORM.save(request, sessions, user, subject_id, store)

@@ -8,22 +8,20 @@ collection time is on the site's clock, its zone in the label.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
-from starlette.concurrency import run_in_threadpool
 
 from cartrial.errors import InputError
 from cartrial.safety.ctcae import load_ctcae
-from cartrial.services import followup, site_view
-from cartrial.services.access import authorize
+from cartrial.services import followup
+from cartrial.services.site_view import SubjectAtSite
 from cartrial.store.models import utcnow
 from cartrial.units import ANALYTES
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import fragment, page
+from cartrial.web.pages.render import fragment
+from cartrial.web.pages.subject_form import SubjectForm, decimal_field
 from cartrial.web.pages.times import local_input, parse_local
 
 router = APIRouter(route_class=PageRoute)
@@ -34,27 +32,17 @@ def lab_terms() -> list[tuple[str, str]]:
     return sorted((t.term, t.lab.analyte) for t in load_ctcae().terms if t.lab is not None)
 
 
-def _decimal(values: dict[str, str], name: str) -> Decimal | None:
-    raw = values.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return Decimal(raw)
-    except InvalidOperation:
-        raise InputError(name, raw, "a number such as 1.5") from None
-
-
 def _inputs(values: dict[str, str]) -> dict[str, Any]:
-    value = _decimal(values, "value")
+    value = decimal_field(values, "value")
     if value is None:
         raise InputError("value", "", "the value as the laboratory reports it")
     return {
         "test": values.get("test", ""),
         "value": value,
         "unit": values.get("unit", "").strip(),
-        "uln": _decimal(values, "uln"),
-        "lln": _decimal(values, "lln"),
-        "baseline": _decimal(values, "baseline"),
+        "uln": decimal_field(values, "uln"),
+        "lln": decimal_field(values, "lln"),
+        "baseline": decimal_field(values, "baseline"),
         "on_anticoagulation": values.get("on_anticoagulation") == "yes",
     }
 
@@ -70,45 +58,29 @@ def _preview(values: dict[str, str]) -> tuple[Any, dict[str, str]]:
         return None, {exc.field: str(exc)}
 
 
-async def _lab_page(
-    request: Request,
-    sessions: Any,
-    user: PageUser,
-    subject_id: str,
-    values: dict[str, str],
-    *,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    subject = await run_in_threadpool(
-        lambda: site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
-    )
+def _context(
+    _sessions: Any, _user: PageUser, subject: SubjectAtSite, values: dict[str, str]
+) -> dict[str, Any]:
     values.setdefault("collected_at", local_input(utcnow(), subject.clock))
     values.setdefault("test", "platelets")
     values.setdefault("unit", next(iter(ANALYTES["platelets"].factors)))
     derivation, problems = _preview(values) if values.get("value") else (None, {})
-    return page(
-        request,
-        "web_lab.html.j2",
-        status_code=status_code,
-        title=f"Lab of {subject.code}",
-        user=user,
-        site_code=subject.site_code,
-        subject=subject,
-        values=values,
-        errors={**problems, **(errors or {})},
-        derivation=derivation,
-        tests=list(ANALYTES),
-        terms=lab_terms(),
-    )
+    return {
+        "errors": problems,
+        "derivation": derivation,
+        "tests": list(ANALYTES),
+        "terms": lab_terms(),
+    }
+
+
+FORM = SubjectForm("web_lab.html.j2", "Lab of {code}", context=_context, done="#labs")
 
 
 @router.get("/subjects/{subject_id}/labs", include_in_schema=False)
 async def lab_form(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    authorize(user.actor, "ae.record")
-    return await _lab_page(request, sessions, user, subject_id, {})
+    return await FORM.blank(request, sessions, user, subject_id)
 
 
 @router.post("/subjects/{subject_id}/labs/preview", include_in_schema=False)
@@ -122,11 +94,7 @@ async def lab_preview(request: Request, subject_id: str, user: SignedIn) -> Resp
 async def lab_save(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await posted_form(request, user)
-    authorize(user.actor, "ae.record")
-
-    def save() -> None:
-        subject = site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
+    def store(subject: SubjectAtSite, values: dict[str, str]) -> None:
         collected = parse_local(values.get("collected_at", ""), subject.clock, field="collected_at")
         followup.record_lab(
             sessions,
@@ -137,16 +105,4 @@ async def lab_save(
             **_inputs(values),
         )
 
-    try:
-        await run_in_threadpool(save)
-    except InputError as exc:
-        return await _lab_page(
-            request,
-            sessions,
-            user,
-            subject_id,
-            values,
-            errors={exc.field: str(exc)},
-            status_code=422,
-        )
-    return RedirectResponse(f"/subjects/{subject_id}#labs", status_code=303)
+    return await FORM.save(request, sessions, user, subject_id, store)

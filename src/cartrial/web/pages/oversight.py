@@ -27,8 +27,8 @@ from cartrial.services import adjudication, admin, enrolment, read, safety, site
 from cartrial.services.access import authorize
 from cartrial.vocabulary import DLT_OUTCOMES, ESCALATION_ACTIONS, SIGNATURE_MEANINGS
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import page
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form, user_site
+from cartrial.web.pages.render import page, site_label
 
 router = APIRouter(route_class=PageRoute)
 
@@ -56,7 +56,7 @@ async def _dlt_page(
         status_code=status_code,
         title=f"DLT adjudication of {context['subject'].code}",
         user=user,
-        site_code=context["subject"].site_code,
+        site=site_label(context["subject"].site_code, context["subject"].time_zone),
         outcomes=DLT_OUTCOMES,
         meaning=SIGNATURE_MEANINGS["dlt"],
         values=values or {},
@@ -145,6 +145,7 @@ async def _escalation_page(
         status_code=status_code,
         title="Escalation decision",
         user=user,
+        site=await user_site(sessions, user),
         actions=ESCALATION_ACTIONS,
         meaning=SIGNATURE_MEANINGS["escalation"],
         values=values or {},

@@ -19,60 +19,41 @@ from starlette.concurrency import run_in_threadpool
 from cartrial.errors import DuplicateError, InputError, InvalidTransition
 from cartrial.services import product, read, site_view
 from cartrial.services.access import authorize
+from cartrial.services.site_view import SubjectAtSite
 from cartrial.store.models import utcnow
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import page
+from cartrial.web.pages.subject_form import SubjectForm
 from cartrial.web.pages.times import local_input, parse_local
 
 router = APIRouter(route_class=PageRoute)
 ACTIONS = ("apheresis", "lot", "release", "custody")
 
 
-async def _product_page(
-    request: Request,
-    sessions: Any,
-    user: PageUser,
-    subject_id: str,
-    *,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    def read_all() -> dict[str, Any]:
-        subject = site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
-        collections, _n = read.list_apheresis(sessions, actor=user.actor, subject_id=subject_id)
-        lots, _m = read.list_lots(sessions, actor=user.actor, subject_id=subject_id)
-        custody = {
-            lot.id: read.list_custody(sessions, actor=user.actor, lot_id=lot.id)[0] for lot in lots
-        }
-        return {
-            "subject": subject,
-            "collections": collections,
-            "lots": lots,
-            "custody": custody,
-            "now": local_input(utcnow(), subject.clock),
-        }
+def _context(
+    sessions: Any, user: PageUser, subject: SubjectAtSite, _values: dict[str, str]
+) -> dict[str, Any]:
+    collections, _n = read.list_apheresis(sessions, actor=user.actor, subject_id=subject.id)
+    lots, _m = read.list_lots(sessions, actor=user.actor, subject_id=subject.id)
+    custody = {
+        lot.id: read.list_custody(sessions, actor=user.actor, lot_id=lot.id)[0] for lot in lots
+    }
+    return {
+        "collections": collections,
+        "lots": lots,
+        "custody": custody,
+        "now": local_input(utcnow(), subject.clock),
+    }
 
-    context = await run_in_threadpool(read_all)
-    return page(
-        request,
-        "web_product.html.j2",
-        status_code=status_code,
-        title=f"Product of {context['subject'].code}",
-        user=user,
-        site_code=context["subject"].site_code,
-        values=values or {},
-        errors=errors or {},
-        **context,
-    )
+
+FORM = SubjectForm("web_product.html.j2", "Product of {code}", context=_context)
 
 
 @router.get("/subjects/{subject_id}/product", include_in_schema=False)
 async def product_page(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    return await _product_page(request, sessions, user, subject_id)
+    return await FORM.show(request, sessions, user, subject_id)
 
 
 @router.post("/subjects/{subject_id}/product/{action}", include_in_schema=False)
@@ -128,24 +109,17 @@ async def product_action(
 
     try:
         await run_in_threadpool(act)
-    except InputError as exc:
-        return await _product_page(
+    except (InputError, DuplicateError, InvalidTransition) as exc:
+        errors = {action: str(exc)}
+        if isinstance(exc, InputError):
+            errors[f"{action}.{exc.field}"] = str(exc)
+        return await FORM.show(
             request,
             sessions,
             user,
             subject_id,
-            values={"form": action, **values},
-            errors={f"{action}.{exc.field}": str(exc), action: str(exc)},
-            status_code=422,
-        )
-    except (DuplicateError, InvalidTransition) as exc:
-        return await _product_page(
-            request,
-            sessions,
-            user,
-            subject_id,
-            values={"form": action, **values},
-            errors={action: str(exc)},
-            status_code=409,
+            {"form": action, **values},
+            errors=errors,
+            status_code=422 if isinstance(exc, InputError) else 409,
         )
     return RedirectResponse(f"/subjects/{subject_id}/product", status_code=303)

@@ -21,9 +21,11 @@ from cartrial.errors import InputError
 from cartrial.services import casebook, data, site_view
 from cartrial.services.access import authorize
 from cartrial.services.casebook import format_site_time
+from cartrial.services.site_view import SubjectAtSite
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import page
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form, user_site
+from cartrial.web.pages.render import page, site_label
+from cartrial.web.pages.subject_form import SubjectForm
 
 router = APIRouter(route_class=PageRoute)
 
@@ -46,6 +48,7 @@ async def _worklist(
         status_code=status_code,
         title="Queries",
         user=user,
+        site=await user_site(sessions, user),
         queries=items,
         show_all=show_all,
         errors=errors or {},
@@ -59,6 +62,12 @@ async def worklist(
     return await _worklist(request, sessions, user, show_all=all)
 
 
+#: Open a query on one field of one record (the field named by the link that led here).
+QUERY_FORM = SubjectForm(
+    "web_query_new.html.j2", "Open a query on {code}", action="query.open", done="#q"
+)
+
+
 @router.get("/subjects/{subject_id}/queries/new", include_in_schema=False)
 async def open_form(
     request: Request,
@@ -70,63 +79,29 @@ async def open_form(
     field: str = "",
 ) -> Response:
     authorize(user.actor, "query.open")
-    subject = await run_in_threadpool(
-        lambda: site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
-    )
-    return page(
-        request,
-        "web_query_new.html.j2",
-        title="Open a query",
-        user=user,
-        site_code=subject.site_code,
-        subject=subject,
-        table=table[:64],
-        record=record[:36],
-        field=field[:64],
-        text="",
-        error="",
-    )
+    about = {"table": table[:64], "record": record[:36], "field": field[:64]}
+    return await QUERY_FORM.show(request, sessions, user, subject_id, about)
 
 
 @router.post("/subjects/{subject_id}/queries", include_in_schema=False)
 async def open_query(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await posted_form(request, user)
-    text = values.get("text", "").strip()
-    try:
+    def store(_subject: SubjectAtSite, values: dict[str, str]) -> None:
+        text = values.get("text", "").strip()
         if not text:
             raise InputError("text", text, "the question to the site")
-        await run_in_threadpool(
-            lambda: data.open_query(
-                sessions,
-                actor=user.actor,
-                subject_id=subject_id,
-                table_name=values.get("table", ""),
-                record_id=values.get("record", ""),
-                field=values.get("field", ""),
-                text=text,
-            )
-        )
-    except InputError as exc:
-        subject = await run_in_threadpool(
-            lambda: site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
-        )
-        return page(
-            request,
-            "web_query_new.html.j2",
-            status_code=422,
-            title="Open a query",
-            user=user,
-            site_code=subject.site_code,
-            subject=subject,
-            table=values.get("table", ""),
-            record=values.get("record", ""),
+        data.open_query(
+            sessions,
+            actor=user.actor,
+            subject_id=subject_id,
+            table_name=values.get("table", ""),
+            record_id=values.get("record", ""),
             field=values.get("field", ""),
             text=text,
-            error=str(exc),
         )
-    return RedirectResponse(f"/subjects/{subject_id}#q", status_code=303)
+
+    return await QUERY_FORM.save(request, sessions, user, subject_id, store)
 
 
 @router.post("/queries/{query_id}/{action}", include_in_schema=False)
@@ -172,12 +147,16 @@ async def field_history(
             sessions, actor=user.actor, subject_id=subject_id, record_id=record_id
         )
     )
+    subject = await run_in_threadpool(
+        lambda: site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
+    )
     lines = [h for h in record.history if not field or h.field in (field, None)]
     return page(
         request,
         "web_history.html.j2",
         title=f"History of {record.title}",
         user=user,
+        site=site_label(subject.site_code, subject.time_zone),
         subject_id=subject_id,
         record=record,
         lines=lines,

@@ -2,7 +2,9 @@
 
 Templates are ``report/templates/web_*.html.j2``. Every page gets the security
 headers of :mod:`cartrial.web.pages.security`, the signed-in user (or None) and
-the navigation for the user's role.
+the navigation for the user's role. A page about a site's subject or work names
+the site and its time zone in the header (``site``, :func:`site_label`): times on
+the page are that site's clock.
 """
 
 from __future__ import annotations
@@ -15,7 +17,16 @@ from fastapi.responses import HTMLResponse
 from cartrial.report.environment import render
 from cartrial.web.pages.security import CSP, security_headers
 
-__all__ = ["fragment", "page"]
+__all__ = ["fragment", "page", "site_label"]
+
+
+def site_label(code: str, time_zone: str) -> str:
+    """The header's words for a site: its code and the IANA zone of its clock.
+
+    >>> site_label("S01", "Europe/Madrid")
+    'S01 · Europe/Madrid'
+    """
+    return f"{code} · {time_zone}"
 
 
 def page(

@@ -22,8 +22,8 @@ from cartrial.services import admin, screening, subject_view
 from cartrial.services.access import authorize
 from cartrial.vocabulary import SIGNATURE_MEANINGS
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import fragment, page
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form, user_site
+from cartrial.web.pages.render import fragment, page, site_label
 from cartrial.web.pages.screening_form import LAB_ROWS, LAB_TESTS, LAB_UNITS, SECTIONS, parse_record
 
 router = APIRouter(route_class=PageRoute)
@@ -34,8 +34,9 @@ def _versions(sessions: Any, user: PageUser) -> list[Any]:
     return list(items)
 
 
-def _screen_page(
+async def _screen_page(
     request: Request,
+    sessions: Any,
     user: PageUser,
     versions: list[Any],
     values: dict[str, str],
@@ -49,6 +50,7 @@ def _screen_page(
         status_code=status_code,
         title="Screen a subject",
         user=user,
+        site=await user_site(sessions, user),
         versions=versions,
         sections=SECTIONS,
         lab_rows=LAB_ROWS,
@@ -64,7 +66,7 @@ def _screen_page(
 async def screen_form(request: Request, sessions: SessionsDep, user: SignedIn) -> Response:
     authorize(user.actor, "subject.screen")
     versions = await run_in_threadpool(_versions, sessions, user)
-    return _screen_page(request, user, versions, {}, {})
+    return await _screen_page(request, sessions, user, versions, {}, {})
 
 
 def _site_of(user: PageUser) -> str:
@@ -99,7 +101,9 @@ async def screen_save(request: Request, sessions: SessionsDep, user: SignedIn) -
     versions = await run_in_threadpool(_versions, sessions, user)
     record, errors = parse_record(values)
     if record is None:
-        return _screen_page(request, user, versions, values, errors, status_code=422)
+        return await _screen_page(
+            request, sessions, user, versions, values, errors, status_code=422
+        )
     try:
         subject, _decision = await run_in_threadpool(
             lambda: screening.screen(
@@ -112,7 +116,9 @@ async def screen_save(request: Request, sessions: SessionsDep, user: SignedIn) -
         )
     except (InputError, NotFoundError) as exc:
         field = exc.field if isinstance(exc, InputError) else "protocol_version_id"
-        return _screen_page(request, user, versions, values, {field: str(exc)}, status_code=422)
+        return await _screen_page(
+            request, sessions, user, versions, values, {field: str(exc)}, status_code=422
+        )
     return RedirectResponse(f"/subjects/{subject.id}", status_code=303)
 
 
@@ -125,7 +131,7 @@ def _sign_page(
         status_code=status_code,
         title=f"Eligibility of {view.subject.code}",
         user=user,
-        site_code=view.site_code,
+        site=site_label(view.site_code, view.time_zone),
         view=view,
         meaning=SIGNATURE_MEANINGS["eligibility"],
         error=error,

@@ -18,7 +18,7 @@ from cartrial.services import casebook, site_view, subject_view
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.pages.cache import BodyCache, quarter_hour
 from cartrial.web.pages.deps import PageRoute, SignedIn
-from cartrial.web.pages.render import page
+from cartrial.web.pages.render import page, site_label
 from cartrial.web.pages.security import CASEBOOK_CSP, security_headers
 
 router = APIRouter(route_class=PageRoute)
@@ -36,17 +36,15 @@ async def subject_page(
     def body() -> tuple[str, str, str]:
         view = subject_view.subject_view(sessions, actor=user.actor, subject_id=subject_id)
         html = render("web_subject_body.html.j2", user=user, view=view)
-        return html, view.site_code, f"Subject {view.subject.code}"
+        return html, site_label(view.site_code, view.time_zone), f"Subject {view.subject.code}"
 
     def kept() -> tuple[Markup, str, str]:
         head = site_view.audit_head(sessions)
         key = (subject_id, user.actor.site_id, user.actor.role, head, quarter_hour())
         return _BODIES.get_or_render(key, body)
 
-    html, site_code, title = await run_in_threadpool(kept)
-    return page(
-        request, "web_subject.html.j2", title=title, user=user, site_code=site_code, body=html
-    )
+    html, site, title = await run_in_threadpool(kept)
+    return page(request, "web_subject.html.j2", title=title, user=user, site=site, body=html)
 
 
 @router.get("/subjects/{subject_id}/casebook", include_in_schema=False)

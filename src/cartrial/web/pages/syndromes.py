@@ -24,12 +24,14 @@ from starlette.concurrency import run_in_threadpool
 from cartrial.errors import InputError
 from cartrial.safety.astct_input import Consciousness, IceScore, OxygenDevice
 from cartrial.safety.dlt import CRS, ICANS
-from cartrial.services import site_view, syndromes
+from cartrial.services import syndromes
 from cartrial.services.access import authorize
+from cartrial.services.site_view import SubjectAtSite
 from cartrial.store.models import utcnow
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import fragment, page
+from cartrial.web.pages.render import fragment
+from cartrial.web.pages.subject_form import SubjectForm
 from cartrial.web.pages.times import local_input
 
 router = APIRouter(route_class=PageRoute)
@@ -112,49 +114,31 @@ def _errors(grades: dict[str, Any]) -> dict[str, str]:
     return {_error_field(g): str(g) for g in grades.values() if isinstance(g, InputError)}
 
 
-async def _form_page(
-    request: Request,
-    sessions: Any,
-    user: PageUser,
-    subject_id: str,
-    values: dict[str, str],
-    *,
-    errors: dict[str, str] | None = None,
-    saved: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    def read_all() -> tuple[Any, dict[str, Any]]:
-        subject = site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
-        values.setdefault("time", local_input(utcnow(), subject.clock))
-        return subject, _grades(sessions, user, subject_id, values)
+def _context(
+    sessions: Any, user: PageUser, subject: SubjectAtSite, values: dict[str, str]
+) -> dict[str, Any]:
+    values.setdefault("time", local_input(utcnow(), subject.clock))
+    grades = _grades(sessions, user, subject.id, values)
+    return {
+        "errors": _errors(grades),
+        "grades": grades,
+        "saved": [],
+        "devices": OXYGEN_DEVICES,
+        "consciousness": CONSCIOUSNESS,
+        "ice_items": ICE_ITEMS,
+        "crs": CRS,
+        "icans": ICANS,
+    }
 
-    subject, grades = await run_in_threadpool(read_all)
-    return page(
-        request,
-        "web_crs.html.j2",
-        status_code=status_code,
-        title=f"CRS/ICANS of {subject.code}",
-        user=user,
-        site_code=subject.site_code,
-        subject=subject,
-        values=values,
-        errors={**_errors(grades), **(errors or {})},
-        grades=grades,
-        saved=saved or [],
-        devices=OXYGEN_DEVICES,
-        consciousness=CONSCIOUSNESS,
-        ice_items=ICE_ITEMS,
-        crs=CRS,
-        icans=ICANS,
-    )
+
+FORM = SubjectForm("web_crs.html.j2", "CRS/ICANS of {code}", context=_context)
 
 
 @router.get("/subjects/{subject_id}/crs", include_in_schema=False)
 async def crs_form(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    authorize(user.actor, "ae.record")
-    return await _form_page(request, sessions, user, subject_id, {})
+    return await FORM.blank(request, sessions, user, subject_id)
 
 
 @router.post("/subjects/{subject_id}/crs/preview", include_in_schema=False)
@@ -174,7 +158,7 @@ async def crs_save(
     authorize(user.actor, "ae.record")
     entered = {term: items for term, items in payloads(values).items() if items}
     if not entered:
-        return await _form_page(
+        return await FORM.show(
             request,
             sessions,
             user,
@@ -203,7 +187,7 @@ async def crs_save(
         except InputError as exc:
             errors[_error_field(exc) if exc.field != "observations" else f"{term}"] = str(exc)
     if errors:
-        return await _form_page(
+        return await FORM.show(
             request, sessions, user, subject_id, values, errors=errors, saved=saved, status_code=422
         )
     return RedirectResponse(f"/subjects/{subject_id}?saved=crs", status_code=303)

@@ -28,7 +28,7 @@ from cartrial.services.site_view import SubjectAtSite
 from cartrial.store.models import utcnow
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import fragment, page
+from cartrial.web.pages.render import fragment, page, site_label
 from cartrial.web.pages.times import local_input, parse_local
 
 router = APIRouter(route_class=PageRoute)
@@ -60,7 +60,7 @@ async def _enrol_page(
         status_code=status_code,
         title=f"Enrol {subject.code}",
         user=user,
-        site_code=subject.site_code,
+        site=site_label(subject.site_code, subject.time_zone),
         subject=subject,
         problem=problem,
         assignment=assignment,
@@ -152,7 +152,7 @@ async def _infusion_page(
         status_code=status_code,
         title=f"Infusion of {context['subject'].code}",
         user=user,
-        site_code=context["subject"].site_code,
+        site=site_label(context["subject"].site_code, context["subject"].time_zone),
         refused=refused or [],
         **context,
     )

@@ -16,17 +16,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from cartrial.errors import InputError
 from cartrial.response.lesions import ObservationStatus
-from cartrial.services import site_view, tumour
-from cartrial.services.access import authorize
+from cartrial.services import tumour
+from cartrial.services.site_view import SubjectAtSite
 from cartrial.vocabulary import LESION_KINDS
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import fragment, page
+from cartrial.web.pages.render import fragment
+from cartrial.web.pages.subject_form import SubjectForm
 
 router = APIRouter(route_class=PageRoute)
 ROWS = 8
@@ -85,44 +85,23 @@ def _preview(
     return {"response": response, "reason": reason, "error": ""}
 
 
-async def _tumour_page(
-    request: Request,
-    sessions: Any,
-    user: PageUser,
-    subject_id: str,
-    values: dict[str, str],
-    *,
-    error: str = "",
-    status_code: int = 200,
-) -> Response:
-    subject = await run_in_threadpool(
-        lambda: site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
-    )
-    preview = {"response": None, "reason": "", "error": error}
-    if values.get("assessed_on") and not error:
-        preview = await run_in_threadpool(_preview, sessions, user, subject_id, values)
-    return page(
-        request,
-        "web_tumour.html.j2",
-        status_code=status_code,
-        title=f"Tumour assessment of {subject.code}",
-        user=user,
-        site_code=subject.site_code,
-        subject=subject,
-        values=values,
-        rows=range(ROWS),
-        kinds=LESION_KINDS,
-        statuses=STATUSES,
-        preview=preview,
-    )
+def _context(
+    sessions: Any, user: PageUser, subject: SubjectAtSite, values: dict[str, str]
+) -> dict[str, Any]:
+    preview = {"response": None, "reason": "", "error": ""}
+    if values.get("assessed_on"):
+        preview = _preview(sessions, user, subject.id, values)
+    return {"rows": range(ROWS), "kinds": LESION_KINDS, "statuses": STATUSES, "preview": preview}
+
+
+FORM = SubjectForm("web_tumour.html.j2", "Tumour assessment of {code}", context=_context)
 
 
 @router.get("/subjects/{subject_id}/tumour", include_in_schema=False)
 async def tumour_form(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    authorize(user.actor, "ae.record")
-    return await _tumour_page(request, sessions, user, subject_id, {})
+    return await FORM.blank(request, sessions, user, subject_id)
 
 
 @router.post("/subjects/{subject_id}/tumour/preview", include_in_schema=False)
@@ -138,10 +117,7 @@ async def tumour_preview(
 async def tumour_save(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await posted_form(request, user)
-    authorize(user.actor, "ae.record")
-
-    def save() -> None:
+    def store(_subject: SubjectAtSite, values: dict[str, str]) -> None:
         tumour.record_tumour_assessment(
             sessions,
             actor=user.actor,
@@ -151,10 +127,4 @@ async def tumour_save(
             lesions=lesions_of(values),
         )
 
-    try:
-        await run_in_threadpool(save)
-    except InputError as exc:
-        return await _tumour_page(
-            request, sessions, user, subject_id, values, error=str(exc), status_code=422
-        )
-    return RedirectResponse(f"/subjects/{subject_id}", status_code=303)
+    return await FORM.save(request, sessions, user, subject_id, store)

@@ -20,7 +20,7 @@ from cartrial.services import followup, subject_view
 from cartrial.services.access import authorize
 from cartrial.web.api.deps import SessionsDep
 from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import page
+from cartrial.web.pages.render import page, site_label
 
 router = APIRouter(route_class=PageRoute)
 
@@ -48,7 +48,7 @@ async def _visit_page(
         status_code=status_code,
         title=f"Visit {visit.code}",
         user=user,
-        site_code=view.site_code,
+        site=site_label(view.site_code, view.time_zone),
         view=view,
         visit=visit,
         values=values or {},

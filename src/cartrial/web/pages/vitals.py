@@ -12,17 +12,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
-from starlette.concurrency import run_in_threadpool
 
 from cartrial.errors import InputError
-from cartrial.services import followup, site_view
-from cartrial.services.access import authorize
+from cartrial.services import followup
+from cartrial.services.site_view import SubjectAtSite
 from cartrial.store.models import utcnow
 from cartrial.vitals import VITAL_SIGNS, check_vital_sign
 from cartrial.web.api.deps import SessionsDep
-from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn, posted_form
-from cartrial.web.pages.render import page
+from cartrial.web.pages.deps import PageRoute, PageUser, SignedIn
+from cartrial.web.pages.subject_form import SubjectForm
 from cartrial.web.pages.times import local_input, parse_local
 
 router = APIRouter(route_class=PageRoute)
@@ -50,51 +48,28 @@ def entered(values: dict[str, str]) -> list[tuple[str, Decimal, str]]:
     return out
 
 
-async def _vitals_page(
-    request: Request,
-    sessions: Any,
-    user: PageUser,
-    subject_id: str,
-    values: dict[str, str],
-    *,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    subject = await run_in_threadpool(
-        lambda: site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
-    )
+def _context(
+    _sessions: Any, _user: PageUser, subject: SubjectAtSite, values: dict[str, str]
+) -> dict[str, Any]:
     values.setdefault("measured_at", local_input(utcnow(), subject.clock))
-    return page(
-        request,
-        "web_vitals.html.j2",
-        status_code=status_code,
-        title=f"Vital signs of {subject.code}",
-        user=user,
-        site_code=subject.site_code,
-        subject=subject,
-        values=values,
-        errors=errors or {},
-        specs=VITAL_SIGNS,
-    )
+    return {"specs": VITAL_SIGNS}
+
+
+FORM = SubjectForm("web_vitals.html.j2", "Vital signs of {code}", context=_context)
 
 
 @router.get("/subjects/{subject_id}/vitals", include_in_schema=False)
 async def vitals_form(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    authorize(user.actor, "ae.record")
-    return await _vitals_page(request, sessions, user, subject_id, {})
+    return await FORM.blank(request, sessions, user, subject_id)
 
 
 @router.post("/subjects/{subject_id}/vitals", include_in_schema=False)
 async def vitals_save(
     request: Request, subject_id: str, sessions: SessionsDep, user: SignedIn
 ) -> Response:
-    values = await posted_form(request, user)
-    authorize(user.actor, "ae.record")
-
-    def save() -> None:
-        subject = site_view.subject_at_site(sessions, actor=user.actor, subject_id=subject_id)
+    def store(subject: SubjectAtSite, values: dict[str, str]) -> None:
         at = parse_local(values.get("measured_at", ""), subject.clock, field="measured_at")
         for test, value, unit in entered(values):
             followup.record_vital(
@@ -107,16 +82,4 @@ async def vitals_save(
                 unit=unit,
             )
 
-    try:
-        await run_in_threadpool(save)
-    except InputError as exc:
-        return await _vitals_page(
-            request,
-            sessions,
-            user,
-            subject_id,
-            values,
-            errors={exc.field: str(exc)},
-            status_code=422,
-        )
-    return RedirectResponse(f"/subjects/{subject_id}", status_code=303)
+    return await FORM.save(request, sessions, user, subject_id, store)
