@@ -129,7 +129,10 @@ class RequestSessions(sessionmaker[TrialSession]):
     """
 
     def __init__(self, base: sessionmaker[TrialSession], unit: RequestUnit):
-        super().__init__(**{**base.kw, "class_": base.class_})
+        # sessionmaker.__init__ would make a new Session subclass per request; the base's
+        # class (with the audit listeners of its parent) and settings are reused as they are.
+        self.kw = dict(base.kw)
+        self.class_ = base.class_
         self.unit = unit
 
     def __call__(self, **local_kw: Any) -> TrialSession:

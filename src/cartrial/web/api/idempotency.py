@@ -50,6 +50,7 @@ from cartrial.store.idempotency import (
     RequestUnit,
     StoredReply,
 )
+from cartrial.web.api.errors import ErrorOut
 
 __all__ = [
     "REPLAYED_HEADER",
@@ -71,6 +72,23 @@ _EXPECTED = (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The header as each keyed operation lists it in the OpenAPI document.
+_PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH + 2},
+    "description": (
+        "names this request so that a retry gets its reply instead of a second record "
+        "(draft-ietf-httpapi-idempotency-key-header); kept 24 h per user; docs/store.md"
+    ),
+}
+_CONFLICT = {
+    "model": ErrorOut,
+    "description": "a conflict; with Idempotency-Key: the key was used for another request "
+    "(idempotency_key_reused) or its first request is still running (idempotency_key_in_flight)",
+}
 
 
 def _shown(raw: str) -> str:
@@ -179,6 +197,11 @@ class ApiRoute(APIRoute):
                     f"POST {path}: an idempotent endpoint must be a plain def, so that its "
                     "reply is stored in the worker thread that commits it"
                 )
+            if not getattr(endpoint, _SECRET, False):
+                extra = dict(kwargs.get("openapi_extra") or {})
+                extra["parameters"] = [*extra.get("parameters", []), _PARAMETER]
+                kwargs["openapi_extra"] = extra
+                kwargs["responses"] = {409: _CONFLICT, **(kwargs.get("responses") or {})}
             endpoint = self._keyed(endpoint)
         super().__init__(path, endpoint, **kwargs)
 
