@@ -326,19 +326,37 @@ def test_a_duplicate_sent_while_the_first_runs_is_a_409_on_postgresql_and_waits_
 
 
 def test_every_post_of_the_api_takes_a_key() -> None:
-    """Each POST is an ApiRoute, acting as a signed-in user or marked as returning a secret."""
-    from cartrial.web.api.routes import router
+    """Each POST is an ApiRoute, acting as a signed-in user or marked as returning a secret,
+    and the OpenAPI document lists the header on each that takes it."""
+    import pkgutil
+    from importlib import import_module
 
-    posts = [r for r in router.routes if isinstance(r, APIRoute) and "POST" in (r.methods or set())]
+    from cartrial.web.api import routes
+
+    posts = []
+    for module in pkgutil.iter_modules(routes.__path__):
+        router = getattr(import_module(f"{routes.__name__}.{module.name}"), "router", None)
+        for route in getattr(router, "routes", []):
+            if isinstance(route, APIRoute) and "POST" in (route.methods or set()):
+                posts.append(route)
     assert len(posts) >= 30
+    secret = set()
     for route in posts:
         assert isinstance(route, ApiRoute), route.path
-        names = {p.name for p in route.dependant.dependencies} | {
-            p.name for p in route.dependant.query_params
-        }
-        marked = getattr(route.endpoint.__wrapped__, "__cartrial_returns_secret__", False)  # type: ignore[attr-defined]
+        names = {p.name for p in route.dependant.dependencies}
+        if getattr(route.endpoint, "__cartrial_returns_secret__", False):
+            secret.add(route.path)
         assert "sessions" in names, route.path
-        assert marked or any(n in names for n in ("actor", "_actor")), route.path
+        assert route.path in secret or names & {"actor", "_actor"}, route.path
+    assert secret == {"/auth/login", "/auth/tokens"}
+    document = create_app(None).openapi()  # type: ignore[arg-type]
+    for path, operations in document["paths"].items():
+        if "post" not in operations:
+            continue
+        headers = {p["name"] for p in operations["post"].get("parameters", [])}
+        keyed = path.removeprefix("/api/v1") not in secret
+        assert ("Idempotency-Key" in headers) == keyed, path
+        assert not keyed or "409" in operations["post"]["responses"], path
 
 
 def test_keys_are_not_trial_data_not_exported_not_audited() -> None:
