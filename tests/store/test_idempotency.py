@@ -24,11 +24,11 @@ from cartrial.store.archive import EXCLUDED_TABLES
 from cartrial.store.audit import verify_chain
 from cartrial.store.audit_replay import replay_trail
 from cartrial.store.idempotency import KEEP_FOR, RequestUnit, StoredReply, purge_expired
-from cartrial.store.models import AdverseEvent, IdempotencyKey, LabResult
+from cartrial.store.models import AdverseEvent, AuditEntry, IdempotencyKey, LabResult
 from cartrial.web.api import create_app
 from cartrial.web.api.idempotency import ApiRoute, fingerprint
 from tests.store.http import error, ok, token
-from tests.store.trial import PASSWORD, World, build_world, enrolled
+from tests.store.trial import PASSWORD, World, build_world, enrolled, with_lot
 
 AE = {
     "term": "Fever",
@@ -144,6 +144,29 @@ def test_a_refusal_is_not_stored_so_the_corrected_retry_is_validated_again(
     # The same key, now with a valid body: a new request (nothing was stored for the 422).
     ok(_post_ae(client, subject_id, headers), 201)
     assert _aes(world.sessions) == 1
+
+
+def test_a_refused_interlock_keeps_its_audit_entry_and_stores_no_reply(
+    client: TestClient, world: World
+) -> None:
+    """What a refused use case commits itself (its ``refuse`` entry) is kept, as without a key."""
+    subject_id = enrolled(world)
+    lot_id = with_lot(world, subject_id, release=False)
+    headers = {**token(client, "coord_a", "coordinator", "A"), "Idempotency-Key": "inf-1"}
+    body = {
+        "lot_id": lot_id,
+        "scanned_chain_of_identity_id": "AXXXX26000001M",
+        "cells_infused": 7000000,
+        "started_at": "2026-03-06T10:00:00Z",
+    }
+    path = f"/api/v1/subjects/{subject_id}/infusion"
+    for _attempt in range(2):  # not stored: the retry is checked (and refused) again
+        assert error(client.post(path, json=body, headers=headers))[:2] == (409, "infusion_refused")
+    with world.sessions() as s:
+        refusals = s.scalars(select(AuditEntry).where(AuditEntry.action == "refuse")).all()
+        assert [(e.table_name, e.record_id) for e in refusals] == [("infusion", subject_id)] * 2
+        assert verify_chain(s).is_intact
+    assert _keys(world.sessions) == 0
 
 
 async def _lose_the_reply(app: Any, path: str, headers: dict[str, str], body: bytes) -> None:
