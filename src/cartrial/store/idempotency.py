@@ -44,7 +44,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, insert, select, text
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, text
 from sqlalchemy.orm import sessionmaker
 
 from cartrial.actor import Actor
@@ -78,6 +78,12 @@ PURGE_EVERY = dt.timedelta(minutes=10)
 logger = logging.getLogger("cartrial.store")
 
 _TABLE = cast(Table, IdempotencyKey.__table__)
+# Built once: SQLAlchemy reuses the compiled form and its result layout (as store.audit does).
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:a, :b)")
+_THIS_KEY = (_TABLE.c.user_id == bindparam("user_id"), _TABLE.c.key == bindparam("key"))
+_FIND = select(_TABLE).where(*_THIS_KEY)
+_FORGET = delete(_TABLE).where(*_THIS_KEY)
+_STORE = insert(_TABLE)
 
 
 class KeyReused(CartrialError):
@@ -187,17 +193,14 @@ class RequestUnit:
         connection.begin()  # SQLite: BEGIN IMMEDIATE (store.db), the one write lock
         if connection.dialect.name == "postgresql":
             first, second = _lock_keys(actor.user_id, self.key)
-            taken = connection.execute(
-                text("SELECT pg_try_advisory_xact_lock(:a, :b)"), {"a": first, "b": second}
-            ).scalar()
-            if not taken:
+            if not connection.execute(_TRY_LOCK, {"a": first, "b": second}).scalar():
                 raise KeyInFlight(self.key)
-        where = (_TABLE.c.user_id == actor.user_id, _TABLE.c.key == self.key)
-        row = connection.execute(select(_TABLE).where(*where)).first()
+        this = {"user_id": actor.user_id, "key": self.key}
+        row = connection.execute(_FIND, this).first()
         if row is None:
             return
         if row.expires_at <= utcnow():
-            connection.execute(delete(_TABLE).where(*where))
+            connection.execute(_FORGET, this)
             return
         if row.request_sha256 != self.fingerprint:
             raise KeyReused(self.key, row.method, row.path, row.created_at)
@@ -210,18 +213,19 @@ class RequestUnit:
             raise RuntimeError("store() before claim()")
         now = utcnow()
         connection.execute(
-            insert(_TABLE).values(
-                user_id=self.user_id,
-                key=self.key,
-                request_sha256=self.fingerprint,
-                method=self.method,
-                path=self.path,
-                status_code=reply.status_code,
-                media_type=reply.media_type,
-                body=reply.body,
-                created_at=now,
-                expires_at=now + KEEP_FOR,
-            )
+            _STORE,
+            {
+                "user_id": self.user_id,
+                "key": self.key,
+                "request_sha256": self.fingerprint,
+                "method": self.method,
+                "path": self.path,
+                "status_code": reply.status_code,
+                "media_type": reply.media_type,
+                "body": reply.body,
+                "created_at": now,
+                "expires_at": now + KEEP_FOR,
+            },
         )
         connection.commit()
         self.close()
