@@ -239,6 +239,36 @@ def test_a_reply_that_cannot_be_stored_takes_the_record_with_it(
     assert _aes(world.sessions) == 1
 
 
+def test_a_connection_killed_before_the_commit_keeps_neither_record_nor_reply(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: the AE, its audit entry and the reply were sent, then the server lost the
+    connection before COMMIT (as in a crash): none of them is kept, and the retry records one."""
+    engine = world.sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("terminating a backend is PostgreSQL's; on SQLite the crash test above")
+    subject_id = enrolled(world)
+    headers = {**token(client, "coord_a", "coordinator", "A"), "Idempotency-Key": "k-3"}
+    original = RequestUnit.store
+
+    def killed_before_commit(self: RequestUnit, reply: StoredReply) -> None:
+        assert self.connection is not None
+        pid = self.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+        original(self, reply)
+
+    monkeypatch.setattr(RequestUnit, "store", killed_before_commit)
+    assert error(_post_ae(client, subject_id, headers))[:2] == (503, "database_unavailable")
+    monkeypatch.undo()
+    assert _aes(world.sessions) == 0 and _keys(world.sessions) == 0
+    first = ok(_post_ae(client, subject_id, headers), 201)
+    again = _post_ae(client, subject_id, headers)
+    assert again.json() == first and _aes(world.sessions) == 1
+    with world.sessions() as s:
+        assert verify_chain(s).is_intact and replay_trail(s).matches
+
+
 @pytest.mark.parametrize(
     ("value", "shown"),
     [
