@@ -92,6 +92,7 @@ async def _client(
     latencies: list[float],
     acked: list[tuple[str, str]],
     errors: list[str],
+    keyed: bool = False,
 ) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
@@ -118,7 +119,8 @@ async def _client(
                 }
             start = time.perf_counter()
             try:
-                reply = await client.post(path, json=body)
+                key = {"Idempotency-Key": f'"{uuid.uuid4()}"'} if keyed else None
+                reply = await client.post(path, json=body, headers=key)
             except httpx.HTTPError as exc:
                 errors.append(type(exc).__name__)
                 continue
@@ -189,6 +191,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=3, help="request threads per worker")
     parser.add_argument("--pgbench-seconds", type=int, default=15)
+    parser.add_argument(
+        "--idempotency-key",
+        dest="keyed",
+        action="store_true",
+        help="send every write with a new Idempotency-Key (docs/store.md, Retries)",
+    )
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
 
@@ -240,7 +248,9 @@ def main() -> int:
         async def run_all() -> None:
             await asyncio.gather(
                 *[
-                    _client(base, token, subjects[i], deadline, per_client[i], acked, errors)
+                    _client(
+                        base, token, subjects[i], deadline, per_client[i], acked, errors, args.keyed
+                    )
                     for i in range(args.clients)
                 ]
             )

@@ -13,6 +13,7 @@ writes per second at most. Usage::
 
     python bench/request_cost.py --requests 2000
     python bench/request_cost.py --requests 3000 --py-spy profile.svg
+    python bench/request_cost.py --requests 2000 --idempotency-key  # a new key per write
 """
 
 from __future__ import annotations
@@ -87,6 +88,12 @@ def main() -> int:
         "on a busy machine, about 50 times slower)",
     )
     parser.add_argument(
+        "--idempotency-key",
+        dest="keyed",
+        action="store_true",
+        help="send every write with a new Idempotency-Key (its reply stored in its transaction)",
+    )
+    parser.add_argument(
         "--py-spy", dest="py_spy", help="record a flame graph here (.svg; .txt: collapsed stacks)"
     )
     args = parser.parse_args()
@@ -133,9 +140,13 @@ def main() -> int:
                     break
                 except httpx.HTTPError:
                     time.sleep(0.5)
+
+            def key() -> dict[str, str]:
+                return {"Idempotency-Key": f'"{uuid.uuid4()}"'} if args.keyed else {}
+
             for n in range(args.warmup):
                 path, body = _bodies(n)
-                client.post(f"/api/v1/subjects/{subjects[0]}/{path}", json=body)
+                client.post(f"/api/v1/subjects/{subjects[0]}/{path}", json=body, headers=key())
             if args.py_spy:
                 spy_bin = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
                 spy = subprocess.Popen(
@@ -167,7 +178,9 @@ def main() -> int:
             started = time.perf_counter()
             for n in range(args.requests):
                 path, body = _bodies(n)
-                reply = client.post(f"/api/v1/subjects/{subjects[0]}/{path}", json=body)
+                reply = client.post(
+                    f"/api/v1/subjects/{subjects[0]}/{path}", json=body, headers=key()
+                )
                 if reply.status_code != 201:
                     print("error:", reply.status_code, reply.text[:200])
                     return 1

@@ -181,7 +181,9 @@ def test_a_populated_database_goes_down_to_0004_and_up_twice_with_every_row_and_
         "tumour_assessment": 2,
         "lesion_measurement": 4,
     }
-    assert _counts(at_0004) == at_head
+    later = set(at_head) - set(_counts(at_0004))
+    assert later == {"idempotency_key"}  # made by a later revision, dropped with its keys
+    assert _counts(at_0004) == {name: n for name, n in at_head.items() if name not in later}
     assert _chain(engine) == intact
 
     assert upgrade(engine) == head_revision()

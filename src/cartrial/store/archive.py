@@ -4,7 +4,8 @@
 readable (CSV) and electronic (JSON) form; 11.10(c) / Annex 11 section 17:
 archives in open formats. One JSON and one CSV file per table, and
 ``manifest.json`` with the schema revision, row counts, each file's SHA-256 and
-the audit chain's last hash. Login sessions and API tokens are not exported;
+the audit chain's last hash. Login sessions, API tokens and idempotency keys (stored
+replies, :mod:`cartrial.store.idempotency`) are not exported;
 password hashes are in the JSON only (needed to restore accounts), never in CSV.
 
 Every table is read in one snapshot, so the files and the manifest's last audit
@@ -48,7 +49,7 @@ from cartrial.store.models.base import UtcDateTime
 
 __all__ = ["EXCLUDED_TABLES", "export_database", "import_database"]
 
-EXCLUDED_TABLES = frozenset({"auth_session", "api_token"})
+EXCLUDED_TABLES = frozenset({"auth_session", "api_token", "idempotency_key"})
 CSV_HIDDEN_COLUMNS = frozenset({"password_hash"})
 
 

@@ -13,6 +13,7 @@ from cartrial.store.models.followup import (
     TumourAssessment,
     Withdrawal,
 )
+from cartrial.store.models.idempotency import IdempotencyKey
 from cartrial.store.models.oversight import DataLock, DataQuery, DltAdjudication, EscalationDecision
 from cartrial.store.models.product import Apheresis, CustodyEvent, ProductLot
 from cartrial.store.models.sessions import IDLE_TIMEOUT, ApiToken, AuthSession
@@ -44,6 +45,7 @@ __all__ = [
     "EligibilityDecision",
     "EnrolmentHold",
     "EscalationDecision",
+    "IdempotencyKey",
     "Infusion",
     "LabResult",
     "LesionMeasurement",

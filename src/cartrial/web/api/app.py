@@ -12,6 +12,7 @@ from cartrial import __version__
 from cartrial.services.context import Sessions
 from cartrial.web.api.deps import refuse_nul_in_parameters
 from cartrial.web.api.errors import ErrorOut, install_error_handlers
+from cartrial.web.api.idempotency import read_idempotency_key
 from cartrial.web.api.keep_alive import RecycleConnections
 from cartrial.web.api.routes import router
 
@@ -53,7 +54,11 @@ def create_app(
     if keep_alive_requests is not None:
         app.add_middleware(RecycleConnections, max_requests=keep_alive_requests)
     install_error_handlers(app)
-    app.include_router(router, prefix="/api/v1", dependencies=[Depends(refuse_nul_in_parameters)])
+    app.include_router(
+        router,
+        prefix="/api/v1",
+        dependencies=[Depends(refuse_nul_in_parameters), Depends(read_idempotency_key)],
+    )
     from cartrial.web.pages import install_pages  # the pages import the API's dependencies
 
     install_pages(app)

@@ -53,7 +53,10 @@ async def refuse_nul_in_parameters(request: Request) -> None:
 
 
 async def get_sessions(request: Request) -> Sessions:
-    sessions: Sessions = request.app.state.sessions
+    """The app's sessions; a POST with an ``Idempotency-Key`` gets its request's own
+    (:mod:`cartrial.web.api.idempotency`: one transaction, the reply stored in it)."""
+    unit = getattr(request.state, "idempotency", None)
+    sessions: Sessions = unit.sessions if unit is not None else request.app.state.sessions
     return sessions
 
 

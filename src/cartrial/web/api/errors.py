@@ -28,6 +28,7 @@ from cartrial.errors import (
     ProtocolError,
     format_location,
 )
+from cartrial.store.idempotency import KeyInFlight, KeyReused
 
 __all__ = ["ERROR_STATUS", "ErrorOut", "install_error_handlers"]
 
@@ -49,6 +50,8 @@ ERROR_STATUS: list[tuple[type[CartrialError], int, str]] = [
     (InfusionRefused, 409, "infusion_refused"),
     (EnrolmentBlocked, 409, "enrolment_blocked"),
     (InvalidTransition, 409, "invalid_transition"),
+    (KeyReused, 409, "idempotency_key_reused"),
+    (KeyInFlight, 409, "idempotency_key_in_flight"),
     (DataLocked, 423, "data_locked"),
     (InputError, 422, "invalid_input"),
     (ProtocolError, 422, "invalid_protocol"),
@@ -70,7 +73,7 @@ def install_error_handlers(app: FastAPI) -> None:
         for cls, status, code in ERROR_STATUS:
             if isinstance(exc, cls):
                 field = exc.field if isinstance(exc, InputError) else None
-                if isinstance(exc, ConflictError):
+                if isinstance(exc, ConflictError | KeyReused | KeyInFlight):
                     field = exc.field
                 if isinstance(exc, ProtocolError):  # the first problem's YAML path
                     field = exc.problems[0][0] or None if exc.problems else None

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 from cartrial.services import read
 from cartrial.store.audit import verify_chain
 from cartrial.web.api.deps import RequireAuditReader, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.routes.paging import page_of
 from cartrial.web.api.schemas import AuditOut, Page, VerifyOut
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], route_class=ApiRoute)
 
 
 @router.get("", response_model=Page[AuditOut])

@@ -6,12 +6,14 @@ from fastapi import APIRouter, Request, status
 
 from cartrial.services import auth
 from cartrial.web.api.deps import CurrentActor, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute, returns_secret
 from cartrial.web.api.schemas import ApiTokenIn, ApiTokenOut, LoginIn, TokenOut
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=ApiRoute)
 
 
 @router.post("/login", response_model=TokenOut)
+@returns_secret
 def login(body: LoginIn, sessions: SessionsDep) -> TokenOut:
     """A session token for one role at one site (15 minutes idle timeout)."""
     token, actor = auth.login(
@@ -32,6 +34,7 @@ def logout(request: Request, sessions: SessionsDep, _actor: CurrentActor) -> Non
 
 
 @router.post("/tokens", response_model=ApiTokenOut, status_code=status.HTTP_201_CREATED)
+@returns_secret
 def create_token(body: ApiTokenIn, sessions: SessionsDep, actor: CurrentActor) -> ApiTokenOut:
     """An API token acting as you in your current role and site; shown once."""
     secret, row = auth.create_api_token(sessions, actor=actor, label=body.label)

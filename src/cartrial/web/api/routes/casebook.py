@@ -15,10 +15,11 @@ from fastapi.responses import HTMLResponse
 from cartrial.report.casebook import render_casebook_html
 from cartrial.services import casebook
 from cartrial.web.api.deps import CurrentActor, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.routes.paging import Limit, Offset
 from cartrial.web.api.schemas import Page, SignatureOut
 
-router = APIRouter(prefix="/subjects", tags=["casebook"])
+router = APIRouter(prefix="/subjects", tags=["casebook"], route_class=ApiRoute)
 
 _HTML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "HTML"}

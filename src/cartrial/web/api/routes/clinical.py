@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from cartrial.services import followup, interlocks, read, safety, treatment
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     AdverseEventIn,
@@ -22,7 +23,7 @@ from cartrial.web.api.schemas import (
     Page,
 )
 
-router = APIRouter(tags=["clinical data"])
+router = APIRouter(tags=["clinical data"], route_class=ApiRoute)
 
 
 @router.get("/subjects/{subject_id}/adverse-events", response_model=Page[AdverseEventOut])

@@ -6,9 +6,10 @@ from fastapi import APIRouter, status
 
 from cartrial.services import followup, read
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.schemas import DeathIn, DeathOut, WithdrawalIn, WithdrawalOut
 
-router = APIRouter(tags=["end of course"])
+router = APIRouter(tags=["end of course"], route_class=ApiRoute)
 CREATED = status.HTTP_201_CREATED
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from cartrial.services import followup, read
 from cartrial.vocabulary import ASSAYS
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     AssayResultIn,
@@ -22,7 +23,7 @@ from cartrial.web.api.schemas import (
     VitalSignOut,
 )
 
-router = APIRouter(tags=["follow-up"])
+router = APIRouter(tags=["follow-up"], route_class=ApiRoute)
 CREATED = status.HTTP_201_CREATED
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from cartrial.services import product, read, treatment
 from cartrial.vocabulary import LOT_STATUSES
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     ApheresisIn,
@@ -23,7 +24,7 @@ from cartrial.web.api.schemas import (
     ReleaseIn,
 )
 
-router = APIRouter(tags=["product and treatment"])
+router = APIRouter(tags=["product and treatment"], route_class=ApiRoute)
 CREATED = status.HTTP_201_CREATED
 
 

@@ -8,19 +8,19 @@ a 422 naming the line and the field.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from cartrial.errors import InputError
 from cartrial.services import admin
 from cartrial.services.access import authorize
 from cartrial.web.api.deps import CurrentActor, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import Page, ProtocolVersionOut
 
-router = APIRouter(prefix="/protocol-versions", tags=["protocols"])
+router = APIRouter(prefix="/protocol-versions", tags=["protocols"], route_class=ApiRoute)
 
 #: The largest protocol file accepted (the bundled ones are under 64 KiB).
 MAX_PROTOCOL_BYTES = 1024 * 1024
@@ -37,6 +37,11 @@ _YAML_BODY: dict[str, Any] = {
 }
 
 
+async def _request_body(request: Request) -> bytes:
+    """The raw body, read on the event loop (the endpoint is a plain def: ApiRoute)."""
+    return await request.body()
+
+
 @router.post(
     "",
     response_model=ProtocolVersionOut,
@@ -44,22 +49,22 @@ _YAML_BODY: dict[str, Any] = {
     openapi_extra=_YAML_BODY,
     responses={200: {"model": ProtocolVersionOut, "description": "already registered"}},
 )
-async def register_protocol(
-    request: Request, response: Response, sessions: SessionsDep, actor: CurrentActor
+def register_protocol(
+    body: Annotated[bytes, Depends(_request_body)],
+    response: Response,
+    sessions: SessionsDep,
+    actor: CurrentActor,
 ) -> ProtocolVersionOut:
     """Register a protocol version from its YAML text: 201 new, 200 the same text again."""
     authorize(actor, "protocol.register")
-    body = await request.body()
     if len(body) > MAX_PROTOCOL_BYTES:
         raise InputError("body", f"{len(body)} bytes", f"at most {MAX_PROTOCOL_BYTES} bytes")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError("body", f"byte {exc.start}", "the protocol as UTF-8 text") from exc
-    registration = await run_in_threadpool(
-        lambda: admin.register_protocol_version(
-            sessions, actor=actor, yaml_text=text, origin="request body"
-        )
+    registration = admin.register_protocol_version(
+        sessions, actor=actor, yaml_text=text, origin="request body"
     )
     if not registration.is_new:
         response.status_code = status.HTTP_200_OK

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from cartrial.services import data, read
 from cartrial.vocabulary import QUERY_STATUSES
 from cartrial.web.api.deps import CurrentActor, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     DataLockIn,
@@ -20,7 +21,7 @@ from cartrial.web.api.schemas import (
     QueryReplyIn,
 )
 
-router = APIRouter(tags=["data queries"])
+router = APIRouter(tags=["data queries"], route_class=ApiRoute)
 
 QueryStatus = Annotated[
     str | None, Query(alias="status", pattern="^(" + "|".join(QUERY_STATUSES) + ")$")

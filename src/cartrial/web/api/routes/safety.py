@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from cartrial.services import adjudication, read, safety, syndromes
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     AdverseEventOut,
@@ -23,7 +24,7 @@ from cartrial.web.api.schemas import (
     ReasonIn,
 )
 
-router = APIRouter(tags=["safety oversight"])
+router = APIRouter(tags=["safety oversight"], route_class=ApiRoute)
 CREATED = status.HTTP_201_CREATED
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from cartrial.services import enrolment, followup, read, screening
 from cartrial.vocabulary import STATUSES
 from cartrial.web.api.deps import CurrentActor, RequireInvestigator, RequireSiteStaff, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import (
     EnrolIn,
@@ -20,7 +21,7 @@ from cartrial.web.api.schemas import (
     SubjectOut,
 )
 
-router = APIRouter(prefix="/subjects", tags=["subjects"])
+router = APIRouter(prefix="/subjects", tags=["subjects"], route_class=ApiRoute)
 
 
 @router.get("", response_model=Page[SubjectOut])

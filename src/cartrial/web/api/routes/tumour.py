@@ -7,10 +7,11 @@ from fastapi import APIRouter, status
 from cartrial.services import read, tumour
 from cartrial.services.read import AssessmentWithLesions
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.routes.paging import Limit, Offset
 from cartrial.web.api.schemas import LesionOut, Page, TumourAssessmentIn, TumourAssessmentOut
 
-router = APIRouter(tags=["tumour assessments"])
+router = APIRouter(tags=["tumour assessments"], route_class=ApiRoute)
 
 
 def _render(found: AssessmentWithLesions) -> TumourAssessmentOut:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, status
 
 from cartrial.services import admin
 from cartrial.web.api.deps import CurrentActor, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.schemas import (
     DeactivateUserIn,
     GrantIn,
@@ -19,7 +20,7 @@ from cartrial.web.api.schemas import (
     UnlockUserIn,
 )
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=ApiRoute)
 
 
 @router.post("/users/{username}/unlock", status_code=status.HTTP_204_NO_CONTENT)

@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 from cartrial.services import followup, read
 from cartrial.web.api.deps import CurrentActor, RequireSiteStaff, SessionsDep
+from cartrial.web.api.idempotency import ApiRoute
 from cartrial.web.api.routes.paging import Limit, Offset, page_of
 from cartrial.web.api.schemas import Page, VisitDateIn, VisitOut
 
-router = APIRouter(tags=["visits"])
+router = APIRouter(tags=["visits"], route_class=ApiRoute)
 
 
 @router.post("/subjects/{subject_id}/visits/plan", response_model=list[VisitOut])
