@@ -11,6 +11,7 @@ from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
 from cartrial.services.access import load_subject
 from cartrial.services.context import Sessions, transaction
+from cartrial.services.query_targets import check_query_target
 from cartrial.store.models import DataLock, DataQuery, utcnow
 from cartrial.store.signatures import sign_record
 
@@ -27,9 +28,15 @@ def open_query(
     field: str,
     text: str,
 ) -> DataQuery:
-    """A monitor or data manager questions one field of one record."""
+    """A monitor or data manager questions one field of one record of the subject.
+
+    The target must be a declared queryable field of a record of this subject
+    (:func:`cartrial.services.query_targets.check_query_target`): never an account, a
+    secret, or another site's record.
+    """
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "query.open")
+        check_query_target(session, actor, subject, table_name, record_id, field)
         query = DataQuery(
             subject_id=subject.id,
             table_name=table_name,
