@@ -107,7 +107,13 @@ def test_a_query_on_another_sites_record_is_not_found_and_another_subjects_is_re
     lot_b = with_lot(world, other_b, lot_number="L-003")
     _at_site_b(world, other_b)
     monitor_a = _monitor_at_a(world)
-    for table, record in (("subject", other_b), ("product_lot", lot_b), ("subject", "nope")):
+    hidden_or_missing = (
+        ("subject", other_b),
+        ("product_lot", lot_b),
+        ("subject", "nope"),
+        ("subject", "a\x00b"),  # no id holds NUL (PostgreSQL text cannot): not found
+    )
+    for table, record in hidden_or_missing:
         with pytest.raises(NotFoundError) as hidden:
             _open(world, monitor_a, subject_id, table, record, "status")
         assert str(hidden.value) == f"unknown {table} record {record!r}"

@@ -118,6 +118,8 @@ def check_query_target(
         raise InputError(
             "field", field, f"a field of {table_name}: {', '.join(QUERYABLE[table_name])}"
         )
+    if "\x00" in record_id:  # PostgreSQL text cannot hold NUL: no record has such an id
+        raise NotFoundError(f"{table_name} record", record_id)
     record = session.get(_record_classes()[table_name], record_id)
     owner_id = None if record is None else _owner(session, table_name, record)
     if owner_id == subject.id:
