@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
-from cartrial.services import admin, data, treatment
+from cartrial.services import admin, data, interlocks, product, treatment
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.query_targets import QUERYABLE
 from cartrial.store.accounts import actor_for
@@ -172,3 +172,56 @@ def test_another_sites_lot_is_refused_at_infusion_without_describing_it(world: W
         answers.append(str(refused.value).replace(lot_id, "ID"))
     assert answers[0] == answers[1] == "unknown product lot 'ID'"
     assert lot_b.lot_number not in answers[0]
+
+
+def test_finding_another_sites_lot_by_number_reads_as_a_missing_lot(world: World) -> None:
+    """Before, the refusal named the lot's internal id, which a missing lot has not."""
+    subject_id = enrolled(world)
+    with_lot(world, subject_id)
+    answers = []
+    for key in ("L-001", "L-404"):
+        with pytest.raises(NotFoundError) as refused:
+            interlocks.find_lot(world.sessions, actor=world.actors["coordinator_b"], key=key)
+        answers.append(str(refused.value).replace(key, "KEY"))
+    assert answers == ["unknown product lot 'KEY'"] * 2
+
+
+def test_another_sites_lot_and_query_are_refused_as_missing_not_by_their_subject(
+    world: World,
+) -> None:
+    """Before, releasing, reading the custody of, or answering another site's lot or query
+    answered "unknown subject '<its subject's id>'": the record existed, and whose it was."""
+    from cartrial.services import read
+
+    subject_id = enrolled(world)
+    lot_id = with_lot(world, subject_id, release=False)
+    query_id = _open(world, world.actors["monitor"], subject_id, "subject", subject_id, "code")
+    other_site = world.actors["coordinator_b"]
+    attempts = {
+        "product lot": (
+            lot_id,
+            lambda: product.release_lot(
+                world.sessions,
+                actor=other_site,
+                lot_id=lot_id,
+                viable_car_cells=1,
+                is_released=True,
+                note="x",
+            ),
+        ),
+        "product lot ": (
+            lot_id,
+            lambda: read.list_custody(world.sessions, actor=other_site, lot_id=lot_id),
+        ),
+        "data query": (
+            query_id,
+            lambda: data.answer_query(
+                world.sessions, actor=other_site, query_id=query_id, answer="x"
+            ),
+        ),
+    }
+    for what, (record_id, attempt) in attempts.items():
+        with pytest.raises(NotFoundError) as refused:
+            attempt()
+        assert str(refused.value) == f"unknown {what.strip()} {record_id!r}"
+        assert subject_id not in str(refused.value)
