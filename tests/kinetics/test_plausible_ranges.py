@@ -91,3 +91,19 @@ def test_print_json_refuses_a_number_json_cannot_hold() -> None:
     with pytest.raises(typer.Exit) as refused:
         print_json({"auc": float("inf")})
     assert refused.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("option", "field", "shown"),
+    [
+        (["--partial-end", "1e308"], "partial_end", "1e+308"),
+        (["--interval", "0-6000"], "intervals", "6000.0"),
+    ],
+)
+def test_settings_times_lie_in_the_same_range(
+    tmp_path: Path, option: list[str], field: str, shown: str
+) -> None:
+    path = _table(tmp_path, _profile("1", "1000"))
+    result = runner.invoke(app, ["kinetics", "nca", str(path), *option])
+    assert result.exit_code == 2
+    assert f"field '{field}': got {shown}, expected a day from -365 to 5479" in result.output

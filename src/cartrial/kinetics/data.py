@@ -40,6 +40,7 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.extras import MissingExtraError
 from cartrial.kinetics.profiles import Profiles
+from cartrial.kinetics.settings import TIME_RANGE_DAYS
 from cartrial.units import normalise_unit, spelling_index
 
 __all__ = [
@@ -93,12 +94,6 @@ never analysed. Each limit is a physical ceiling with a wide margin, not a clini
   1,000 x 10^9/L = 10^6/uL (hyperleukocytosis starts at 100 x 10^9/L; Ganzel et al.,
   Blood Rev 2012;26:117-122); the limit is 10^6 cells/uL.
 """
-
-TIME_RANGE_DAYS: tuple[float, float] = (-365.0, 5479.0)
-"""The plausible sample times, days from infusion: up to a year before (baseline and
-apheresis samples precede the infusion by weeks) and up to 15 years after (5,479 days,
-the long-term follow-up FDA asks for integrating gene-therapy vectors: "Long Term
-Follow-up After Administration of Human Gene Therapy Products", guidance, January 2020)."""
 
 MATRICES: dict[str, str] = {
     "blood": "blood",
