@@ -7,8 +7,10 @@ records behind the application's back is tried as it.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -22,7 +24,7 @@ from cartrial.store import make_engine, make_sessionmaker, verify_chain
 from cartrial.store.audit_replay import replay_trail
 from tests.store.trial import PASSWORD, build_world, infused
 
-pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+ON_POSTGRESQL = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 
 runner = CliRunner()
 
@@ -50,6 +52,7 @@ def _granted(engine: Engine, role: str) -> Engine:
     return make_engine(engine.url.set(username=role).render_as_string(hide_password=False))
 
 
+@ON_POSTGRESQL
 def test_the_app_role_writes_through_the_services_and_the_chain_verifies(
     engine: Engine, app_role: str
 ) -> None:
@@ -92,6 +95,7 @@ REFUSED = {
 }
 
 
+@ON_POSTGRESQL
 @pytest.mark.parametrize("what", sorted(REFUSED))
 def test_the_app_role_cannot_change_the_records_behind_the_application(
     engine: Engine, app_role: str, what: str
@@ -107,6 +111,7 @@ def test_the_app_role_cannot_change_the_records_behind_the_application(
         as_app.dispose()
 
 
+@ON_POSTGRESQL
 def test_running_it_again_updates_the_role_and_refuses_the_owner(
     engine: Engine, app_role: str
 ) -> None:
@@ -124,3 +129,11 @@ def test_running_it_again_updates_the_role_and_refuses_the_owner(
     bad = runner.invoke(app, ["db", "grant-app-role", "--url", owner_url, "--role", "x; DROP"])
     assert bad.exit_code == 2
     assert "expected a lower-case identifier" in bad.output
+
+
+def test_a_sqlite_database_is_refused(tmp_path: Path, sqlite_template: Path) -> None:
+    path = tmp_path / "trial.db"
+    shutil.copy(sqlite_template, path)
+    refused = runner.invoke(app, ["db", "grant-app-role", "--url", f"sqlite:///{path}"])
+    assert refused.exit_code == 2
+    assert "an application role needs PostgreSQL" in refused.output
