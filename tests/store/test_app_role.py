@@ -36,11 +36,13 @@ def app_role(engine: Engine) -> Iterator[str]:
     yield role
     owner_url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
-    with create_engine(owner_url, isolation_level="AUTOCOMMIT").connect() as conn:
+    owner = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
         if exists.first() is not None:
             conn.execute(text(f"DROP OWNED BY {role}"))
             conn.execute(text(f"DROP ROLE {role}"))
+    owner.dispose()
 
 
 def _granted(engine: Engine, role: str) -> Engine:
