@@ -7,6 +7,8 @@ given to the infusion, is not described (its lot number and chain-of-identity la
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -197,8 +199,9 @@ def test_another_sites_lot_and_query_are_refused_as_missing_not_by_their_subject
     lot_id = with_lot(world, subject_id, release=False)
     query_id = _open(world, world.actors["monitor"], subject_id, "subject", subject_id, "code")
     other_site = world.actors["coordinator_b"]
-    attempts = {
-        "product lot": (
+    attempts: list[tuple[str, str, Callable[[], object]]] = [
+        (
+            "product lot",
             lot_id,
             lambda: product.release_lot(
                 world.sessions,
@@ -209,19 +212,21 @@ def test_another_sites_lot_and_query_are_refused_as_missing_not_by_their_subject
                 note="x",
             ),
         ),
-        "product lot ": (
+        (
+            "product lot",
             lot_id,
             lambda: read.list_custody(world.sessions, actor=other_site, lot_id=lot_id),
         ),
-        "data query": (
+        (
+            "data query",
             query_id,
             lambda: data.answer_query(
                 world.sessions, actor=other_site, query_id=query_id, answer="x"
             ),
         ),
-    }
-    for what, (record_id, attempt) in attempts.items():
+    ]
+    for what, record_id, attempt in attempts:
         with pytest.raises(NotFoundError) as refused:
             attempt()
-        assert str(refused.value) == f"unknown {what.strip()} {record_id!r}"
+        assert str(refused.value) == f"unknown {what} {record_id!r}"
         assert subject_id not in str(refused.value)
