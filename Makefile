@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit bench clean chromium
+.PHONY: demo test lint typecheck unit bench soak clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +57,12 @@ unit: $(VENV)/.dev chromium
 test: lint typecheck unit
 
 bench: $(VENV)/.dev
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in bench/*.py; do \
+		case $$f in bench/benchlib.py|bench/soak.py) continue;; esac; \
+		echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+soak: $(VENV)/.dev
+	$(BIN)/python bench/soak.py --minutes 30
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache

@@ -20,22 +20,28 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import re
 import resource
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
 
+from benchlib import (  # noqa: E402
+    children,
+    percentile,
+    pgbench_tps,
+    process_cpu_seconds,
+    start_server,
+    stop_server,
+)
 from cartrial.actor import Actor  # noqa: E402
 from cartrial.eligibility.record import ScreeningRecord  # noqa: E402
 from cartrial.services import admin, auth, screening  # noqa: E402
@@ -44,15 +50,16 @@ from cartrial.store.models import AdverseEvent, AuditEntry, LabResult  # noqa: E
 
 PROTOCOL = ROOT / "tests" / "store" / "data" / "store-protocol.yaml"
 PASSWORD = "load test password"
+#: Issue 7's target at 32 clients on the 2-core machine.
+TARGET_WRITES_PER_S = 300
+TARGET_P99_MS = 100.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def setup(url: str, clients: int) -> tuple[str, list[str]]:
+    """Migrate ``url``, add site A, a coordinator and ``clients`` screened subjects.
 
-
-def _setup(url: str, clients: int) -> tuple[str, list[str]]:
+    Returns the coordinator's API token and the subjects' ids.
+    """
     engine = make_engine(url)
     upgrade(engine)
     sessions = make_sessionmaker(engine)
@@ -84,6 +91,50 @@ def _setup(url: str, clients: int) -> tuple[str, list[str]]:
     return secret, subjects
 
 
+def write_request(subject: str, n: int) -> tuple[str, str, dict[str, Any]]:
+    """The ``n``-th write of a client: (table, path, body), a lab and an AE in turn."""
+    if n % 2:
+        body: dict[str, Any] = {
+            "collected_at": dt.datetime.now(dt.UTC).isoformat(),
+            "test": "crp",
+            "value": str(n % 500),
+            "unit": "mg/L",
+        }
+        return "lab_result", f"/api/v1/subjects/{subject}/labs", body
+    body = {
+        "term": "Fever",
+        "onset_date": "2026-03-07",
+        "grading_scale": "ctcae_v5",
+        "reported_grade": 1,
+    }
+    return "adverse_event", f"/api/v1/subjects/{subject}/adverse-events", body
+
+
+def verify_writes(url: str, acked: list[tuple[str, str]]) -> tuple[int, int, str, bool]:
+    """Acknowledged writes missing from their table and from the audit trail, and the chain.
+
+    Returns (lost from the tables, lost from the trail, the chain's description, intact).
+    """
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        stored = {("lab_result", i) for i in session.scalars(select(LabResult.id))}
+        stored |= {("adverse_event", i) for i in session.scalars(select(AdverseEvent.id))}
+        audited = set(
+            session.execute(
+                select(AuditEntry.table_name, AuditEntry.record_id).where(
+                    AuditEntry.action == "insert",
+                    AuditEntry.table_name.in_(["lab_result", "adverse_event"]),
+                )
+            )
+        )
+        chain = verify_chain(session)
+    engine.dispose()
+    lost_db = len([a for a in acked if a not in stored])
+    lost_audit = len([a for a in acked if a not in audited])
+    return lost_db, lost_audit, chain.describe(), chain.is_intact
+
+
 async def _client(
     base: str,
     token: str,
@@ -99,24 +150,7 @@ async def _client(
         n = 0
         while time.perf_counter() < deadline:
             n += 1
-            if n % 2:
-                kind = "lab_result"
-                path = f"/api/v1/subjects/{subject}/labs"
-                body = {
-                    "collected_at": dt.datetime.now(dt.UTC).isoformat(),
-                    "test": "crp",
-                    "value": str(n),
-                    "unit": "mg/L",
-                }
-            else:
-                kind = "adverse_event"
-                path = f"/api/v1/subjects/{subject}/adverse-events"
-                body = {
-                    "term": "Fever",
-                    "onset_date": "2026-03-07",
-                    "grading_scale": "ctcae_v5",
-                    "reported_grade": 1,
-                }
+            kind, path, body = write_request(subject, n)
             start = time.perf_counter()
             try:
                 key = {"Idempotency-Key": f'"{uuid.uuid4()}"'} if keyed else None
@@ -131,26 +165,6 @@ async def _client(
                 errors.append(f"{reply.status_code}: {reply.text[:100]}")
 
 
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _process_cpu_seconds(pid: int) -> float:
-    """User + system CPU of one process (Linux ``/proc``); 0 once it has gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children = (task / "children").read_text().split()
-        found += [int(c) for c in children]
-    return found
-
-
 def _backend_cpu_seconds(dsn: str, application_name: str) -> float:
     """CPU of the PostgreSQL backends whose ``application_name`` is ``application_name``."""
     engine = create_engine(dsn.replace("postgresql://", "postgresql+psycopg://"))
@@ -159,29 +173,9 @@ def _backend_cpu_seconds(dsn: str, application_name: str) -> float:
             text("SELECT pid FROM pg_stat_activity WHERE application_name = :app"),
             {"app": application_name},
         ).scalars()
-        total = sum(_process_cpu_seconds(pid) for pid in pids)
+        total = sum(process_cpu_seconds(pid) for pid in pids)
     engine.dispose()
     return total
-
-
-def _percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if values else 0.0
-
-
-def _pgbench(schema: str, clients: int, seconds: int, dsn: str) -> float:
-    env = {**os.environ, "PGOPTIONS": f"-c search_path={schema}"}
-    subprocess.run(
-        ["pgbench", "-i", "-q", "-s", "1", dsn], env=env, check=True, capture_output=True
-    )
-    run = subprocess.run(
-        ["pgbench", "-b", "simple-update", "-c", str(clients), "-j", "2", "-T", str(seconds), dsn],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", run.stdout)
-    return float(match.group(1)) if match else float("nan")
 
 
 def main() -> int:
@@ -207,39 +201,8 @@ def main() -> int:
     url = f"{args.dsn}?options=-csearch_path%3D{schema}&application_name={schema}"
     server = None
     try:
-        token, subjects = _setup(url, args.clients)
-        port = _free_port()
-        env = {
-            **os.environ,
-            "CARTRIAL_DATABASE_URL": url,
-            "CARTRIAL_API_THREADS": str(args.threads),
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "cartrial.web.api.serve:app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/api/v1/openapi.json", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        latencies: list[float] = []
+        token, subjects = setup(url, args.clients)
+        server, base = start_server(url, workers=args.workers, threads=args.threads)
         per_client: list[list[float]] = [[] for _ in range(args.clients)]
         acked: list[tuple[str, str]] = []
         errors: list[str] = []
@@ -255,44 +218,27 @@ def main() -> int:
                 ]
             )
 
-        workers = _children(server.pid)
-        server_cpu_before = sum(_process_cpu_seconds(p) for p in [server.pid, *workers])
+        workers = children(server.pid)
+        server_cpu_before = sum(process_cpu_seconds(p) for p in [server.pid, *workers])
         db_cpu_before = _backend_cpu_seconds(args.dsn, schema)
         client_before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         asyncio.run(run_all())
         elapsed = time.perf_counter() - started
         client_after = resource.getrusage(resource.RUSAGE_SELF)
-        server_cpu = sum(_process_cpu_seconds(p) for p in [server.pid, *workers])
+        server_cpu = sum(process_cpu_seconds(p) for p in [server.pid, *workers])
         server_cpu -= server_cpu_before
         db_cpu = _backend_cpu_seconds(args.dsn, schema) - db_cpu_before
         client_cpu = (client_after.ru_utime + client_after.ru_stime) - (
             client_before.ru_utime + client_before.ru_stime
         )
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
         server = None
 
-        engine = make_engine(url)
-        sessions = make_sessionmaker(engine)
-        with sessions() as session:
-            stored = {("lab_result", i) for i in session.scalars(select(LabResult.id))}
-            stored |= {("adverse_event", i) for i in session.scalars(select(AdverseEvent.id))}
-            audited = set(
-                session.execute(
-                    select(AuditEntry.table_name, AuditEntry.record_id).where(
-                        AuditEntry.action == "insert",
-                        AuditEntry.table_name.in_(["lab_result", "adverse_event"]),
-                    )
-                )
-            )
-            chain = verify_chain(session)
-        engine.dispose()
-        lost_db = len([a for a in acked if a not in stored])
-        lost_audit = len([a for a in acked if a not in audited])
+        lost_db, lost_audit, chain, intact = verify_writes(url, acked)
         rate = len(acked) / elapsed
-        latencies = [x for one in per_client for x in one]
-        ms = [x * 1000 for x in latencies]
+        ms = [x * 1000 for one in per_client for x in one]
+        p99 = percentile(ms, 99)
         medians = sorted(statistics.median(one) * 1000 for one in per_client if one)
         print(
             f"clients {args.clients}, {elapsed:.1f} s, uvicorn workers {args.workers} "
@@ -300,13 +246,9 @@ def main() -> int:
         )
         print(f"audited writes: {len(acked)} ({rate:.0f}/s); errors: {len(errors)}")
         print(
-            f"latency ms: p50 {_percentile(ms, 50):.1f}  p95 {_percentile(ms, 95):.1f}  "
-            f"p99 {_percentile(ms, 99):.1f}"
+            f"latency ms: p50 {percentile(ms, 50):.1f}  p95 {percentile(ms, 95):.1f}  p99 {p99:.1f}"
         )
-        print(
-            f"lost: {lost_db} not in the database, {lost_audit} not in the audit trail; "
-            f"{chain.describe()}"
-        )
+        print(f"lost: {lost_db} not in the database, {lost_audit} not in the audit trail; {chain}")
         uneven = medians[-1] > 1.5 * medians[0]
         print(
             f"per-client median latency ms: lowest {medians[0]:.1f}, highest {medians[-1]:.1f}"
@@ -320,16 +262,22 @@ def main() -> int:
         )
         if errors:
             print("first errors:", errors[:3])
-        tps = _pgbench(schema, args.clients, args.pgbench_seconds, args.dsn)
-        print(
-            f"pgbench simple-update: {tps:.0f} tps; API audited writes / pgbench tps = "
-            f"{rate / tps:.3f}"
+        tps = pgbench_tps(schema, args.clients, args.pgbench_seconds, args.dsn)
+        pgbench = (
+            "pgbench not installed: no figure for this machine"
+            if tps is None
+            else f"pgbench simple-update on this run {tps:.0f} tps (API / pgbench {rate / tps:.3f})"
         )
-        ok = not errors and lost_db == 0 and lost_audit == 0 and chain.is_intact
+        met = rate >= TARGET_WRITES_PER_S and p99 <= TARGET_P99_MS
+        print(
+            f"target {TARGET_WRITES_PER_S} writes/s with p99 <= {TARGET_P99_MS:.0f} ms "
+            f"at 32 clients: {'met' if met else 'missed'} ({rate:.0f}/s, p99 {p99:.1f} ms); "
+            f"{pgbench}"
+        )
+        ok = not errors and lost_db == 0 and lost_audit == 0 and intact
         return 0 if ok else 1
     finally:
-        if server is not None:
-            server.terminate()
+        stop_server(server)
         with admin_engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin_engine.dispose()

@@ -18,11 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +31,7 @@ from sqlalchemy import create_engine, make_url, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from benchlib import percentile, sign_in, start_server, stop_server  # noqa: E402
 from cartrial.protocol.load import load_protocol  # noqa: E402
 from cartrial.sim.scenario import load_scenario  # noqa: E402
 from cartrial.sim.trial.database import simulation_engine  # noqa: E402
@@ -44,13 +41,6 @@ from cartrial.store import make_engine, make_sessionmaker, upgrade  # noqa: E402
 from cartrial.store.models import Base, Site, Subject  # noqa: E402
 
 TARGET_P95_MS = 150.0
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _postgres(dsn: str) -> str | None:
@@ -109,29 +99,6 @@ def _copy_to_postgres(sqlite_path: Path, url: str) -> None:
     source.dispose()
     target.dispose()
     print(f"copied into PostgreSQL in {time.perf_counter() - started:.0f} s", flush=True)
-
-
-async def _sign_in(client: httpx.AsyncClient, username: str, role: str, site: str) -> None:
-    login = await client.get("/")
-    found = _CSRF.search(login.text)
-    assert found is not None
-    answer = await client.post(
-        "/login",
-        data={
-            "username": username,
-            "password": PASSWORD,
-            "role": role,
-            "site": site,
-            "csrf_token": found.group(1),
-        },
-    )
-    if answer.status_code != 303:
-        raise RuntimeError(f"login of {username} refused: {answer.status_code}")
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 async def _user(
@@ -200,38 +167,7 @@ def main() -> int:
             else:
                 code = sites[i % len(sites)]
                 users.append(((f"coordinator.{code.lower()}", "coordinator", code), by_site[code]))
-        port = _free_port()
-        env = {
-            **os.environ,
-            "CARTRIAL_DATABASE_URL": url,
-            "CARTRIAL_API_THREADS": str(args.threads),
-            "PYTHONPATH": str(ROOT / "src"),
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "cartrial.web.api.serve:app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                httpx.get(f"{base}/", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        server, base = start_server(url, workers=args.workers, threads=args.threads)
         timings: dict[str, list[float]] = {"dashboard": [], "subject": []}
         errors: list[str] = []
 
@@ -240,7 +176,8 @@ def main() -> int:
             try:
                 # Everyone signs in first (a login is an audited write), then the pages are timed.
                 for client, (who, _subjects) in zip(clients, users, strict=True):
-                    await _sign_in(client, *who)
+                    username, role, site = who
+                    await sign_in(client, username, PASSWORD, role, site)
                 deadline = time.perf_counter() + args.seconds
                 start = time.perf_counter()
                 await asyncio.gather(
@@ -262,7 +199,7 @@ def main() -> int:
         )
         worst = 0.0
         for kind, values in timings.items():
-            p50, p95, p99 = (_percentile(values, q) for q in (0.5, 0.95, 0.99))
+            p50, p95, p99 = (percentile(values, q) for q in (50, 95, 99))
             worst = max(worst, p95)
             print(
                 f"{kind:9s} requests {len(values):6d}  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
@@ -276,9 +213,7 @@ def main() -> int:
         )
         return 0
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=20)
+        stop_server(server)
         if admin is not None:
             with admin.connect() as conn:
                 conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

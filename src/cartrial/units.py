@@ -55,10 +55,12 @@ from cartrial.errors import NotFoundError, UnknownUnitError
 
 __all__ = [
     "ANALYTES",
+    "PLAUSIBLE_RANGES",
     "Analyte",
     "Quantity",
     "check_unit",
     "convert",
+    "implausible",
     "litre_spellings",
     "normalise_unit",
     "spelling_index",
@@ -292,3 +294,66 @@ def _tidy(value: Decimal) -> Decimal:
     if not value.is_finite():
         return value
     return value.quantize(Decimal("1e-12"), context=_WIDE).normalize(context=_WIDE)
+
+
+_D = Decimal
+
+PLAUSIBLE_RANGES: dict[str, tuple[Decimal, Decimal]] = {
+    "wbc": (_D(0), _D(1000)),
+    "anc": (_D(0), _D(1000)),
+    "alc": (_D(0), _D(1000)),
+    "platelets": (_D(0), _D(5000)),
+    "hemoglobin": (_D(0), _D(300)),
+    "ast": (_D(0), _D(100_000)),
+    "alt": (_D(0), _D(100_000)),
+    "alkaline_phosphatase": (_D(0), _D(100_000)),
+    "ggt": (_D(0), _D(100_000)),
+    "total_bilirubin": (_D(0), _D(100)),
+    "direct_bilirubin": (_D(0), _D(100)),
+    "creatinine": (_D(0), _D(50)),
+    "creatinine_clearance": (_D(0), _D(500)),
+    "albumin": (_D(0), _D(100)),
+    "fibrinogen": (_D(0), _D(30)),
+    "inr": (_D(0), _D(50)),
+    "aptt": (_D(0), _D(600)),
+    "sodium": (_D(50), _D(250)),
+    "potassium": (_D("0.5"), _D(20)),
+    "phosphate": (_D(0), _D(30)),
+}
+"""Analyte -> (lowest, highest) plausible value in its canonical unit (issue 14).
+
+A value outside is an entry error (a negative count, a unit slip, an overflowing 1e308),
+refused with the range in the message, never graded. The limits are not clinical
+thresholds: each lies well beyond the most extreme results reported in living patients,
+so that no real value is refused. Anchors: adult reference intervals (Kratz et al.,
+"Laboratory reference values", N Engl J Med 2004;351:1548-1563); the CTCAE v5.0 grade 4
+limits, all far inside; white counts of hyperleukocytic leukaemia, where
+hyperleukocytosis starts at 100 x 10^9/L and the highest reported counts are near
+1,000 x 10^9/L (Ganzel et al., Blood Rev 2012;26:117-122), which bounds the white
+cells, neutrophils and lymphocytes; aminotransferases of hypoxic hepatitis, which can
+exceed 10,000 U/L (Henrion, Liver Int 2012;32:1039-1052), given ten times that; counts
+and concentrations cannot be negative. Sodium and potassium have lower bounds above 0:
+a serum without them is not a patient's.
+"""
+assert set(PLAUSIBLE_RANGES) == set(ANALYTES), "every analyte has its plausible range"
+
+
+def implausible(analyte: str, value: Decimal, unit: str) -> str | None:
+    """What was expected, when ``value`` in ``unit`` lies outside the analyte's plausible
+    range (:data:`PLAUSIBLE_RANGES`, in that unit); ``None`` when it lies inside.
+
+    >>> implausible("anc", Decimal("-1"), "x10^9/L")
+    'anc from 0 to 1000 x10^9/L (the plausible range)'
+    >>> implausible("anc", Decimal("1500"), "/mm3") is None
+    True
+    """
+    if not value.is_finite():
+        return f"a finite {analyte} value"
+    low, high = PLAUSIBLE_RANGES[analyte]
+    factor = ANALYTES[analyte].factor_for(unit, field="unit")
+    canonical = value * factor
+    if low <= canonical <= high:
+        return None
+    spelled = ANALYTES[analyte].spelling(unit, field="unit")
+    shown_low, shown_high = (format_decimal(_tidy(b / factor)) for b in (low, high))
+    return f"{analyte} from {shown_low} to {shown_high} {spelled} (the plausible range)"

@@ -204,8 +204,11 @@ def test_szugh_creatinine_verdict_same_in_mg_per_dl_and_umol_per_l(value: Decima
 @FAST
 @given(_values("30", "200", "80"))
 def test_uclm_haemoglobin_verdict_same_in_g_per_l_and_g_per_dl(value: Decimal) -> None:
-    in_g_l = {"labs[hemoglobin]": {"value": str(value), "unit": "g/L"}}
-    in_g_dl = {"labs[hemoglobin]": {"value": str(value / 10), "unit": "g/dL"}}
+    # The seed's ULN and LLN (g/L) go with the unit: 175 g/dL is not plausible (issue 14).
+    in_g_l = {"labs[hemoglobin]": {"value": str(value), "unit": "g/L", "uln": "175", "lln": "130"}}
+    in_g_dl = {
+        "labs[hemoglobin]": {"value": str(value / 10), "unit": "g/dL", "uln": "17.5", "lln": "13"}
+    }
     assert verdict("uclm802", "inc07", in_g_l) == verdict("uclm802", "inc07", in_g_dl)
 
 

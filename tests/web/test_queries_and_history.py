@@ -178,3 +178,22 @@ def test_a_visit_date_is_entered_and_a_stale_page_is_refused(world: World) -> No
     assert stale.status_code == 409
     assert "2026-04-02" in stale.text and "2026-04-03" in stale.text
     assert sign_in(world, "coordinator_b").get(url).status_code == 404
+
+
+def test_the_query_form_refuses_an_account_or_a_record_not_of_the_subject(world: World) -> None:
+    """The page opens queries through the service's check (issue 14): a declared table and
+    field of a record of this subject only."""
+    subject_id = infused(world, "S-001")
+    mo = sign_in(world, "monitor")
+    account = mo.post(
+        f"/subjects/{subject_id}/queries",
+        {"table": "user_account", "record": "x", "field": "password_hash", "text": "hash?"},
+    )
+    assert account.status_code == 422 and "field &#39;table_name&#39;" in account.text
+    missing = mo.post(
+        f"/subjects/{subject_id}/queries",
+        {"table": "visit", "record": "no-such-visit", "field": "actual_date", "text": "?"},
+    )
+    assert missing.status_code == 404
+    with world.sessions() as s:
+        assert s.scalars(select(DataQuery.id)).all() == []

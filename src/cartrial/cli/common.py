@@ -74,13 +74,25 @@ def read_json_file(path: Path) -> Any:
 
 
 def print_json(payload: BaseModel | list[BaseModel] | dict[str, Any] | list[Any]) -> None:
-    """Print a model (or list of models) as JSON on stdout, unformatted by rich."""
-    if isinstance(payload, BaseModel):
-        text = payload.model_dump_json(indent=2)
-    elif isinstance(payload, list) and payload and isinstance(payload[0], BaseModel):
-        text = json.dumps([m.model_dump(mode="json") for m in payload], indent=2)
-    else:
-        text = json.dumps(payload, indent=2, default=str)
+    """Print a model (or list of models) as JSON on stdout, unformatted by rich.
+
+    JSON has no NaN or infinity (RFC 8259 section 6): a payload holding one is refused
+    with exit 2 instead of printing ``Infinity``, which strict JSON parsers refuse.
+    """
+    try:
+        if isinstance(payload, BaseModel):
+            text = payload.model_dump_json(indent=2)  # pydantic writes NaN/inf as null
+        elif isinstance(payload, list) and payload and isinstance(payload[0], BaseModel):
+            text = json.dumps(
+                [m.model_dump(mode="json") for m in payload], indent=2, allow_nan=False
+            )
+        else:
+            text = json.dumps(payload, indent=2, default=str, allow_nan=False)
+    except ValueError as exc:
+        raise fail(
+            f"the result holds a number JSON cannot write (infinite or NaN): {exc}; "
+            "check the input's values"
+        ) from exc
     typer.echo(text)
 
 

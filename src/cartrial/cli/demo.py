@@ -33,7 +33,10 @@ def demo(
     out.mkdir(parents=True, exist_ok=True)
     cohort_file = out / "cohort.jsonl"
     cohort_file.write_text(
-        "".join(json.dumps(r.model_dump(mode="json", exclude_none=True)) + "\n" for r in records),
+        "".join(
+            json.dumps(r.model_dump(mode="json", exclude_none=True), allow_nan=False) + "\n"
+            for r in records
+        ),
         encoding="utf-8",
     )
     results: list[ScreeningResult] = []

@@ -80,6 +80,48 @@ def db_upgrade(url: Url = None) -> None:
     typer.echo(f"{database_url(url)}: {said} revision {revision} (head {head_revision()})")
 
 
+@db_app.command("grant-app-role")
+@handle_errors
+def db_grant_app_role(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url", help="the database, connecting as its owner (who ran the migrations)"
+        ),
+    ] = None,
+    role: Annotated[
+        str, typer.Option("--role", help="the application's role, created when missing")
+    ] = "cartrial_app",
+    login: Annotated[
+        bool, typer.Option("--login/--no-login", help="whether the role may log in itself")
+    ] = True,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CARTRIAL_APP_ROLE_PASSWORD",
+            help="the role's password (read from $CARTRIAL_APP_ROLE_PASSWORD; kept as set)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Create or update the least-privileged PostgreSQL role the application runs as.
+
+    It may read, insert and update trial rows, only insert audit entries and signatures,
+    and nothing more: no DELETE, TRUNCATE, ALTER, DROP, or disabling of triggers. Run it
+    again after every `cartrial db upgrade` (new tables get their grants then).
+    """
+    from cartrial.store.app_role import grant_app_role
+
+    engine = _migrated_engine(url)
+    try:
+        granted = grant_app_role(engine, role, login=login, password=password)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        engine.dispose()
+    typer.echo(granted.describe())
+
+
 TimeZone = Annotated[
     str,
     typer.Option(
@@ -359,9 +401,32 @@ def serve(
             "over the workers [default: 100]",
         ),
     ] = None,
+    ssl_certfile: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="TLS certificate chain (PEM): serve HTTPS itself"
+        ),
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="the certificate's private key (PEM)"),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="addresses of reverse proxies whose X-Forwarded-For/-Proto are believed "
+            "(comma-separated, or *) [default: 127.0.0.1]",
+        ),
+    ] = None,
     url: Url = None,
 ) -> None:
-    """Serve the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json)."""
+    """Serve the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json).
+
+    With ``--ssl-certfile``/``--ssl-keyfile`` uvicorn serves HTTPS and the session cookie
+    is ``Secure``; behind a reverse proxy that terminates TLS, ``X-Forwarded-Proto`` from
+    ``--forwarded-allow-ips`` does the same (docs/store.md, "Deployment behind a reverse
+    proxy").
+    """
     import os
 
     from cartrial.extras import MissingExtraError
@@ -371,6 +436,7 @@ def serve(
     except ImportError as exc:
         raise fail(str(MissingExtraError("uvicorn"))) from exc
 
+    tls = _tls_settings(ssl_certfile, ssl_keyfile)
     engine = _migrated_engine(url)
     if current_revision(engine) != head_revision():
         raise fail(
@@ -391,7 +457,28 @@ def serve(
         workers=workers,
         factory=True,
         log_level="warning",
+        forwarded_allow_ips=forwarded_allow_ips,
+        ssl_certfile=tls[0],
+        ssl_keyfile=tls[1],
     )
+
+
+def _tls_settings(certfile: Path | None, keyfile: Path | None) -> tuple[str | None, str | None]:
+    """uvicorn's TLS settings, after checking the pair loads (exit 2 naming the file if not)."""
+    import ssl
+
+    if certfile is None and keyfile is None:
+        return None, None
+    if certfile is None or keyfile is None:
+        raise fail("--ssl-certfile and --ssl-keyfile go together")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except (ssl.SSLError, OSError) as exc:
+        raise fail(
+            f"--ssl-certfile {certfile} / --ssl-keyfile {keyfile}: expected a PEM certificate "
+            f"and its private key ({exc})"
+        ) from exc
+    return str(certfile), str(keyfile)
 
 
 @handle_errors

@@ -104,7 +104,11 @@ def simulate(
     write_trial_pages(analysis, out)
     engine.dispose()
     if as_json:
-        typer.echo(json.dumps(headline(analysis.summary), ensure_ascii=False, sort_keys=True))
+        typer.echo(
+            json.dumps(
+                headline(analysis.summary), ensure_ascii=False, sort_keys=True, allow_nan=False
+            )
+        )
         return
     print_summary(analysis.summary, events=run.events, seconds=elapsed)
     where = str(db) if url.startswith("sqlite") else url

@@ -24,13 +24,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from cartrial.errors import UnknownUnitError
-from cartrial.units import ANALYTES
+from cartrial.units import ANALYTES, implausible
 from cartrial.vocabulary import TumourType
 
 __all__ = [
@@ -171,6 +173,21 @@ class Lab(_Record):
             except UnknownUnitError as exc:
                 raise ValueError(exc.expected) from None
         return unit
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Lab:
+        """A value, ULN or LLN outside the test's plausible range
+        (:data:`cartrial.units.PLAUSIBLE_RANGES`, physiological limits with their sources) is
+        refused, naming the field and the range in the unit given (issue 14: ANC -1 and
+        1e308 were screened)."""
+        for name, amount in (("value", self.value), ("uln", self.uln), ("lln", self.lln)):
+            expected = None if amount is None else implausible(self.test, amount, self.unit)
+            if expected is not None:
+                error = PydanticCustomError("value_error", "{expected}", {"expected": expected})
+                raise ValidationError.from_exception_data(
+                    "Lab", [InitErrorDetails(type=error, loc=(name,), input=str(amount))]
+                )
+        return self
 
 
 class CardiacEvent(_Record):

@@ -17,7 +17,7 @@ def screening_record_schema() -> str:
     """The JSON Schema of :class:`ScreeningRecord` as indented JSON text."""
     schema = ScreeningRecord.model_json_schema()
     schema["$id"] = "https://cartrial.example/schemas/screening-record.schema.json"
-    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    return json.dumps(schema, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 if __name__ == "__main__":

@@ -23,7 +23,9 @@ the analyte's canonical unit with the factors below (1 ug = 1000 ng;
 (:mod:`cartrial.units`). Bad input raises :class:`~cartrial.errors.InputError`
 naming the row: an unknown analyte or matrix, a value without a unit or with a
 unit not listed for its analyte, a negative value, an unparseable time or value,
-two samples of one profile at the same time, an ``exclude`` cell holding a bare
+a concentration above its plausible limit (:data:`CONCENTRATION_LIMITS`), a
+time outside :data:`TIME_RANGE_DAYS`, two samples of one profile at the same
+time, an ``exclude`` cell holding a bare
 flag instead of a reason (``true``, ``yes``, ``1``, ``x``, ``no``, ``false``, ``0``:
 say why, or leave it empty).
 """
@@ -38,9 +40,18 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.extras import MissingExtraError
 from cartrial.kinetics.profiles import Profiles
+from cartrial.kinetics.settings import TIME_RANGE_DAYS
 from cartrial.units import normalise_unit, spelling_index
 
-__all__ = ["ANALYTES", "MATRICES", "build_profiles", "load_samples", "validate_samples"]
+__all__ = [
+    "ANALYTES",
+    "CONCENTRATION_LIMITS",
+    "MATRICES",
+    "TIME_RANGE_DAYS",
+    "build_profiles",
+    "load_samples",
+    "validate_samples",
+]
 
 ANALYTES: dict[str, tuple[str, dict[str, float]]] = {
     "car_copies": (
@@ -65,6 +76,24 @@ ANALYTES: dict[str, tuple[str, dict[str, float]]] = {
     ),
 }
 """Analyte -> (canonical unit, {accepted unit: factor to the canonical unit})."""
+
+CONCENTRATION_LIMITS: dict[str, float] = {"car_copies": 1e7, "car_cells": 1e6}
+"""Analyte -> the largest plausible concentration in its canonical unit (issue 14).
+
+Values above are refused as entry errors (a typo, a unit slip, an overflowing 1e308),
+never analysed. Each limit is a physical ceiling with a wide margin, not a clinical one:
+
+* ``car_copies`` (copies/ug gDNA): a human diploid genome weighs about 6.6 pg (haploid
+  3.2 Gbp at 978 Mbp/pg; Dolezel et al., Cytometry A 2003;51:127-128), so 1 ug of
+  genomic DNA holds about 1.5 x 10^5 cells. Were every cell CAR+ with 10 vector copies
+  (twice the < 5 copies per cell that lentiviral CAR-T products are released at), qPCR
+  would read 1.5 x 10^6 copies/ug; the limit is 10^7. Reported CAR-T peaks are about
+  10^4-10^5 copies/ug (tisagenlecleucel: Mueller et al., Blood 2017;130:2317-2325).
+* ``car_cells`` (cells/uL): CAR+ cells are a part of the blood's white cells, and the
+  highest white counts reported, in hyperleukocytic leukaemia, are about
+  1,000 x 10^9/L = 10^6/uL (hyperleukocytosis starts at 100 x 10^9/L; Ganzel et al.,
+  Blood Rev 2012;26:117-122); the limit is 10^6 cells/uL.
+"""
 
 MATRICES: dict[str, str] = {
     "blood": "blood",
@@ -169,6 +198,13 @@ def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFram
 
     actual = _numbers(frame, "actual_day", source)
     nominal = _numbers(frame, "nominal_day", source)
+    low, high = TIME_RANGE_DAYS
+    for column, days in (("actual_day", actual), ("nominal_day", nominal)):
+        row = _first((days < low) | (days > high))
+        if row is not None:
+            raise _fail(
+                source, row, column, frame[column].iloc[row], f"a day from {low:g} to {high:g}"
+            )
     time = actual.where(~actual.isna(), nominal)
     row = _first(time.isna())
     if row is not None:
@@ -222,6 +258,19 @@ def validate_samples(raw: pd.DataFrame, *, source: str = "input") -> pd.DataFram
     factor = factor.fillna(1.0)
     value = value * factor
     lloq = lloq * factor
+    for name, limit in CONCENTRATION_LIMITS.items():
+        canon = ANALYTES[name][0]
+        for column, amount in (("value", value), ("lloq", lloq)):
+            row = _first((analyte == name) & (amount > limit))
+            if row is not None:
+                raise _fail(
+                    source,
+                    row,
+                    column,
+                    frame[column].iloc[row],
+                    f"a {name} concentration from 0 to {limit:,.0f} {canon} "
+                    f"(after unit conversion; larger is not physically plausible)",
+                )
     blq = blq | (value < lloq)
     conc = value.where(~blq, 0.0)
 

@@ -16,9 +16,24 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-__all__ = ["AucMethod", "BlqRule", "BlqRules", "NcaSettings", "PartialConvention"]
+TIME_RANGE_DAYS: tuple[float, float] = (-365.0, 5479.0)
+"""The plausible sample and interval times, days from infusion (issue 14): up to a year
+before (baseline and apheresis samples precede the infusion by weeks) and up to 15 years
+after (5,479 days, the long-term follow-up FDA asks for integrating gene-therapy vectors:
+"Long Term Follow-up After Administration of Human Gene Therapy Products", guidance,
+January 2020)."""
+
+__all__ = [
+    "TIME_RANGE_DAYS",
+    "AucMethod",
+    "BlqRule",
+    "BlqRules",
+    "NcaSettings",
+    "PartialConvention",
+]
 
 AucMethod = Literal["lin-log", "linear"]
 """``"lin-log"`` is PKNCA's ``"lin up/log down"``; ``"linear"`` is PKNCA's ``"linear"``."""
@@ -118,6 +133,16 @@ class NcaSettings(BaseModel):
 
     @model_validator(mode="after")
     def _partial_after_start(self) -> NcaSettings:
+        low, high = TIME_RANGE_DAYS
+        times = [("start", self.start), ("partial_end", self.partial_end)]
+        times += [("intervals", day) for pair in self.intervals for day in pair]
+        for name, day in times:
+            if day is not None and not low <= day <= high:
+                expected = f"a day from {low:g} to {high:g} (the plausible range)"
+                error = PydanticCustomError("value_error", "{expected}", {"expected": expected})
+                raise ValidationError.from_exception_data(
+                    "NcaSettings", [InitErrorDetails(type=error, loc=(name,), input=day)]
+                )
         if self.partial_end is not None and self.partial_end <= self.start:
             raise ValueError(f"partial_end must be after start ({self.start})")
         for first, last in self.intervals:

@@ -53,7 +53,7 @@ def pretty_json(text: str | None) -> str:
     if text is None:
         return ""
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False, allow_nan=False)
     except ValueError:
         return text
 

@@ -7,10 +7,13 @@ check runs at every flush, :mod:`cartrial.store.audit`); locking is signed
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
 from cartrial.services.access import load_subject
 from cartrial.services.context import Sessions, transaction
+from cartrial.services.query_targets import check_query_target
 from cartrial.store.models import DataLock, DataQuery, utcnow
 from cartrial.store.signatures import sign_record
 
@@ -27,9 +30,15 @@ def open_query(
     field: str,
     text: str,
 ) -> DataQuery:
-    """A monitor or data manager questions one field of one record."""
+    """A monitor or data manager questions one field of one record of the subject.
+
+    The target must be a declared queryable field of a record of this subject
+    (:func:`cartrial.services.query_targets.check_query_target`): never an account, a
+    secret, or another site's record.
+    """
     with transaction(sessions, actor) as session:
         subject = load_subject(session, actor, subject_id, "query.open")
+        check_query_target(session, actor, subject, table_name, record_id, field)
         query = DataQuery(
             subject_id=subject.id,
             table_name=table_name,
@@ -39,6 +48,20 @@ def open_query(
         )
         session.add(query)
     return query
+
+
+def _in_scope(
+    session: Session, actor: Actor, what: str, record_id: str, subject_id: str, action: str
+) -> None:
+    """Refuse ``action`` on a record whose subject is out of scope, as if it did not exist.
+
+    Named by the record id given, never its subject's (issue 14: a refusal must not
+    describe another site's records; OWASP Authorization cheat sheet, "404 not 403").
+    """
+    try:
+        load_subject(session, actor, subject_id, action)
+    except NotFoundError:
+        raise NotFoundError(what, record_id) from None
 
 
 def _query(
@@ -54,7 +77,7 @@ def _query(
         query = session.get(DataQuery, query_id)
         if query is None:
             raise NotFoundError("data query", query_id)
-        load_subject(session, actor, query.subject_id, action)
+        _in_scope(session, actor, "data query", query_id, query.subject_id, action)
         if query.status != expected:
             raise InputError("query status", query.status, f"a query that is {expected}")
         query.status = new_status
@@ -93,6 +116,6 @@ def unlock_subject(sessions: Sessions, *, actor: Actor, lock_id: str, reason: st
         lock = session.get(DataLock, lock_id)
         if lock is None:
             raise NotFoundError("data lock", lock_id)
-        load_subject(session, actor, lock.subject_id, "data.lock")
+        _in_scope(session, actor, "data lock", lock_id, lock.subject_id, "data.lock")
         lock.lifted_at = utcnow()
     return lock

@@ -262,15 +262,22 @@ def lot_in_scope(session: Session, actor: Actor, lot_id: str) -> ProductLot:
 
 
 def find_lot(sessions: Sessions, *, actor: Actor, key: str) -> str:
-    """The id of the lot named by ``key``: its id or its lot number (both unique)."""
+    """The id of the lot named by ``key``: its id or its lot number (both unique).
+
+    A lot out of ``actor``'s scope is not found in the words used for a lot that does not
+    exist, naming ``key`` as given (never the lot's id: issue 14).
+    """
     with sessions() as session:
         lot = (
             session.get(ProductLot, key)
             or session.scalars(select(ProductLot).where(ProductLot.lot_number == key)).first()
         )
-        if lot is None:
-            raise NotFoundError("product lot", key)
-        return lot_in_scope(session, actor, lot.id).id
+        try:
+            if lot is None:
+                raise NotFoundError("product lot", key)
+            return lot_in_scope(session, actor, lot.id).id
+        except NotFoundError:
+            raise NotFoundError("product lot", key) from None
 
 
 @dataclass(frozen=True)

@@ -96,10 +96,15 @@ def register_lot(
 
 
 def _lot(session: Session, actor: Actor, lot_id: str) -> tuple[ProductLot, Subject]:
+    """The lot and its subject; a lot out of scope is not found as a missing lot would be
+    (naming the lot id given, never its subject's: issue 14)."""
     lot = session.get(ProductLot, lot_id)
     if lot is None:
         raise NotFoundError("product lot", lot_id)
-    return lot, load_subject(session, actor, lot.subject_id, "product.record")
+    try:
+        return lot, load_subject(session, actor, lot.subject_id, "product.record")
+    except NotFoundError:
+        raise NotFoundError("product lot", lot_id) from None
 
 
 def release_lot(

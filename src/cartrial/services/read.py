@@ -380,7 +380,10 @@ def list_custody(
         lot = session.get(ProductLot, lot_id)
         if lot is None:
             raise NotFoundError("product lot", lot_id)
-        load_subject(session, actor, lot.subject_id, "subject.read")
+        try:
+            load_subject(session, actor, lot.subject_id, "subject.read")
+        except NotFoundError:  # out of scope reads as a missing lot, not its subject
+            raise NotFoundError("product lot", lot_id) from None
     stmt = (
         select(CustodyEvent)
         .where(CustodyEvent.lot_id == lot_id)

@@ -73,7 +73,9 @@ def screen(
             screening_id=entry.id,
             decision=result.decision,
             reason=result.reason,
-            verdicts_json=json.dumps([c.model_dump(mode="json") for c in result.criteria]),
+            verdicts_json=json.dumps(
+                [c.model_dump(mode="json") for c in result.criteria], allow_nan=False
+            ),
             engine_version=ENGINE_VERSION,
         )
         session.add(decision)

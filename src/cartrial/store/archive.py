@@ -90,6 +90,7 @@ def export_database(engine: Engine, out_dir: Path, *, actor: Actor, source: str)
                     [{k: _json_value(v) for k, v in r.items()} for r in rows],
                     indent=1,
                     ensure_ascii=False,
+                    allow_nan=False,
                 ),
                 encoding="utf-8",
             )
@@ -108,7 +109,9 @@ def export_database(engine: Engine, out_dir: Path, *, actor: Actor, source: str)
         head = conn.execute(CHAIN_HEAD).first()
         last = head[1] if head else None
     manifest["audit_last_sha256"] = last
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    (out_dir / "manifest.json").write_text(
+        json.dumps(manifest, indent=1, allow_nan=False), encoding="utf-8"
+    )
     tables = manifest["tables"]
     rows = sum(t["rows"] for t in tables.values())
     with make_sessionmaker(engine)() as session, session.begin():

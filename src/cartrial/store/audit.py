@@ -104,7 +104,9 @@ def record_values(obj: Record, *, redact: bool = True) -> dict[str, str | None]:
 
 def record_sha256(obj: Record) -> str:
     """SHA-256 of the record's content, the binding of a signature (21 CFR 11.70)."""
-    payload = json.dumps(record_values(obj, redact=False), sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(
+        record_values(obj, redact=False), sort_keys=True, ensure_ascii=False, allow_nan=False
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -134,7 +136,7 @@ _HASHED_FIELDS = (
 def _entry_sha256(prev_sha256: str, row: dict[str, Any]) -> str:
     fields = [prev_sha256, *(row[name] for name in _HASHED_FIELDS)]
     fields[2] = canonical_text(row["at"])
-    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -364,7 +366,9 @@ def _before_flush(session: Session, _ctx: UOWTransaction, _instances: object) ->
                 "record_id": obj.id,
                 "field": None,
                 "old_value": None,
-                "new_value": json.dumps(values, sort_keys=True, ensure_ascii=False),
+                "new_value": json.dumps(
+                    values, sort_keys=True, ensure_ascii=False, allow_nan=False
+                ),
                 "reason": reason,
             }
         )

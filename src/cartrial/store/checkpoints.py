@@ -62,7 +62,9 @@ def generate_keys(private_path: Path, public_path: Path) -> None:
 
 
 def _canonical(statement: dict[str, object]) -> bytes:
-    return json.dumps(statement, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return json.dumps(statement, sort_keys=True, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 def write_checkpoint(session: Session, private_key: Path, directory: Path) -> Path:
@@ -87,7 +89,11 @@ def write_checkpoint(session: Session, private_key: Path, directory: Path) -> Pa
     directory.mkdir(parents=True, exist_ok=True)
     out = directory / f"checkpoint-{int(seq):012d}.json"
     out.write_text(
-        json.dumps({**statement, "signature": base64.b64encode(signature).decode()}, indent=2)
+        json.dumps(
+            {**statement, "signature": base64.b64encode(signature).decode()},
+            indent=2,
+            allow_nan=False,
+        )
         + "\n",
         encoding="utf-8",
     )

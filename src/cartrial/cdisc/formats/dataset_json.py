@@ -148,7 +148,7 @@ def write_dataset_json(dataset: Dataset, directory: Path, *, study_oid: str | No
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{dataset.name.lower()}.json"
     document = dataset_json(dataset, study_oid=study_oid)
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(document, ensure_ascii=False, allow_nan=False), encoding="utf-8")
     return path
 
 
