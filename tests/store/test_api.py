@@ -328,6 +328,9 @@ OPERATIONS = {
     ("post", "/api/v1/users/{username}/grants"),
     ("post", "/api/v1/users/{username}/grants/revoke"),
     ("post", "/api/v1/users/{username}/deactivate"),
+    ("post", "/api/v1/users/{username}/password"),
+    ("post", "/api/v1/users/{username}/tokens/revoke"),
+    ("post", "/api/v1/auth/password"),
     ("get", "/api/v1/subjects/{subject_id}/infusion-check"),
 }
 
