@@ -213,7 +213,7 @@ def test_tokens_made_before_expiry_existed_get_90_days_from_their_creation(
         sessions, username="coord_a", password=PASSWORD, role="coordinator", site_code="A"
     )
     _, row = auth.create_api_token(sessions, actor=actor, label="old", lifetime=dt.timedelta(1))
-    assert downgrade(engine, "0011") == "0011"
+    assert downgrade(engine, "0012") == "0012"
     assert upgrade(engine) == head_revision()
     with world.sessions() as s:
         stored = s.get(ApiToken, row.id)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, status
 
 from cartrial.services import admin
 from cartrial.web.api.deps import CurrentActor, SessionsDep
-from cartrial.web.api.idempotency import ApiRoute
+from cartrial.web.api.idempotency import ApiRoute, returns_secret
 from cartrial.web.api.schemas import (
     DeactivateUserIn,
     GrantIn,
@@ -81,6 +81,7 @@ def deactivate_user(
 
 
 @router.post("/users/{username}/password", status_code=status.HTTP_204_NO_CONTENT)
+@returns_secret  # the request holds passwords: no key, so no fingerprint of them is kept
 def reset_password(
     username: str, body: PasswordResetIn, sessions: SessionsDep, actor: CurrentActor
 ) -> None:

@@ -13,8 +13,8 @@ from ``failed_logins`` (``cartrial.store.accounts.lock_delay``).
 
 Downgrade drops the column (batch mode on SQLite).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
