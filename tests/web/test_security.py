@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
-from cartrial.store.models import IDLE_TIMEOUT, AuthSession
+from cartrial.store.models import IDLE_TIMEOUT, AuthSession, RoleGrant, utcnow
 from cartrial.web.api.app import create_app
 from tests.store.trial import World
 from tests.web.site import PASSWORD, csrf_of, sign_in
@@ -103,6 +104,17 @@ def test_an_idle_session_ends_and_the_login_page_says_so(world: World) -> None:
     answer = cora.get("/dashboard")
     assert answer.status_code == 303
     assert "expired" in answer.headers["location"]
+
+
+def test_a_session_whose_grant_was_revoked_goes_back_to_the_login_page(world: World) -> None:
+    """Issue 14: grants are read on every request, whichever path revoked them."""
+    cora = sign_in(world, "coordinator")
+    assert cora.get("/dashboard").status_code == 200
+    with world.sessions() as s, s.begin():
+        s.execute(update(RoleGrant).values(revoked_at=utcnow()))
+    answer = cora.get("/dashboard")
+    assert answer.status_code == 303
+    assert "grant%20was%20revoked" in answer.headers["location"]
 
 
 def test_logout_ends_the_session(world: World) -> None:

@@ -313,6 +313,48 @@ def user_deactivate(username: UserName, reason: Reason, url: Url = None) -> None
     typer.echo(f"user {username} deactivated")
 
 
+@user_app.command("unlock")
+@handle_errors
+def user_unlock(username: UserName, reason: Reason, url: Url = None) -> None:
+    """Lift a login lock at once after identity was checked (locks also expire by themselves)."""
+    sessions = make_sessionmaker(_migrated_engine(url))
+    admin.unlock_user(sessions, actor=_cli_actor(), username=username, reason=reason)
+    typer.echo(f"user {username} unlocked")
+
+
+@user_app.command("reset-password")
+@handle_errors
+def user_reset_password(
+    username: UserName,
+    reason: Reason,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt="New password",
+            hide_input=True,
+            confirmation_prompt=True,
+            help="the new password, at least 12 characters (prompted when left out)",
+        ),
+    ],
+    url: Url = None,
+) -> None:
+    """Set a user's password (audited); their sessions end and API tokens are revoked."""
+    sessions = make_sessionmaker(_migrated_engine(url))
+    admin.reset_password(
+        sessions, actor=_cli_actor(), username=username, new_password=password, reason=reason
+    )
+    typer.echo(f"user {username}: password reset; sessions ended and API tokens revoked")
+
+
+@user_app.command("revoke-tokens")
+@handle_errors
+def user_revoke_tokens(username: UserName, reason: Reason, url: Url = None) -> None:
+    """Revoke every API token of a user at once (audited)."""
+    sessions = make_sessionmaker(_migrated_engine(url))
+    count = admin.revoke_user_tokens(sessions, actor=_cli_actor(), username=username, reason=reason)
+    typer.echo(f"user {username}: {count} API token(s) revoked")
+
+
 @audit_app.command("verify")
 @handle_errors
 def audit_verify(

@@ -4,6 +4,10 @@ Permissions are data (:data:`PERMISSIONS`: action -> roles) checked in one place
 Site scoping: an actor with a site sees and changes only that site's subjects; a
 subject of another site is reported as not found, never as forbidden, so its
 existence is not revealed. Sponsor-wide actors (no site) see every site.
+
+The same holds for accounts (:func:`user_in_scope`): an administrator granted at a
+site manages only that site's people (issue 14; Annex 11 section 12, 21 CFR
+11.10(d)); anyone else's account is "not found".
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from cartrial.actor import Actor
 from cartrial.errors import NotFoundError, PermissionDenied
-from cartrial.store.models import Subject
+from cartrial.store.models import RoleGrant, Subject
 
-__all__ = ["PERMISSIONS", "authorize", "load_subject", "subject_in_scope"]
+__all__ = ["PERMISSIONS", "authorize", "load_subject", "subject_in_scope", "user_in_scope"]
 
 _SITE_STAFF = ("investigator", "coordinator")
 _ALL = (
@@ -94,3 +98,21 @@ def subject_in_scope(session: Session, actor: Actor, subject_id: str, action: st
     if site_id is None or (actor.site_id is not None and site_id != actor.site_id):
         raise NotFoundError("subject", subject_id)
     return subject_id
+
+
+def user_in_scope(session: Session, actor: Actor, user_id: str) -> bool:
+    """Whether ``actor`` (an administrator) may manage the account ``user_id``.
+
+    A sponsor-wide actor manages every account. An actor granted at a site manages
+    the people of that site: those who were given a grant there and hold no
+    unrevoked grant anywhere else (another site, or sponsor-wide), since a change to
+    an account (its password, its deactivation) acts at every site it works at.
+    """
+    if actor.site_id is None:
+        return True
+    grants = session.execute(
+        select(RoleGrant.site_id, RoleGrant.revoked_at).where(RoleGrant.user_id == user_id)
+    ).all()
+    here = any(site_id == actor.site_id for site_id, _ in grants)
+    elsewhere = any(site_id != actor.site_id and revoked is None for site_id, revoked in grants)
+    return here and not elsewhere

@@ -7,7 +7,19 @@
   revoked in the same transaction;
 - Annex 11 section 9: a grant is revoked by setting ``revoked_at``, never
   deleted; who revoked it and why are in the audit entry of that change (the
-  reason is required), as for a deactivation;
+  reason is required), as for a deactivation, a password reset and an unlock;
+- scope (issue 14; Annex 11 section 12): an administrator granted at a site
+  manages only that site's people and grants
+  (:func:`cartrial.services.access.user_in_scope`); any other account is "not
+  found", as if it did not exist, and a grant elsewhere is forbidden;
+- the system keeps an administrator: nobody deactivates their own account, and
+  the last active sponsor-wide administrator can be neither deactivated nor lose
+  that grant (OWASP Authorization Cheat Sheet, least privilege with a kept
+  break-glass path);
+- a password reset by an administrator needs the administrator's own password
+  again (OWASP Authentication Cheat Sheet, re-authentication for sensitive
+  features; 21 CFR 11.300(b)); it ends every session and revokes every API
+  token of the account, since whoever held the old password may hold those.
 - Annex 11 section 10 (change control): a protocol file is registered with its
   text and SHA-256; the same text again is the same version, a changed text a
   new version, never an overwrite.
@@ -24,13 +36,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cartrial.actor import Actor
-from cartrial.errors import InputError, NotFoundError
+from cartrial.errors import AuthenticationError, InputError, NotFoundError, PermissionDenied
 from cartrial.protocol.load import LoadedProtocol, parse_protocol_text
 from cartrial.protocol.model import Protocol
-from cartrial.services.access import authorize
+from cartrial.services.access import authorize, user_in_scope
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.site_clock import time_zone_named
-from cartrial.store.accounts import hash_password
+from cartrial.store.accounts import check_reentered_password, hash_password
 from cartrial.store.audit import record_event
 from cartrial.store.models import (
     ApiToken,
@@ -57,7 +69,9 @@ __all__ = [
     "protocol_of_version",
     "register_protocol",
     "register_protocol_version",
+    "reset_password",
     "revoke_role",
+    "revoke_user_tokens",
     "set_site_time_zone",
     "site_of_actor",
     "unlock_user",
@@ -134,6 +148,8 @@ def add_user(
     password_hash = hash_password(password)
     with transaction(sessions, actor) as session:
         authorize(actor, "user.manage")
+        for _role, site_code in roles:
+            _site_in_scope(session, actor, site_code)
         if session.scalars(select(User).where(User.username == username)).first():
             raise InputError("username", username, "a user name never used before (11.100(a))")
         user = User(username=username, full_name=full_name, password_hash=password_hash)
@@ -172,11 +188,45 @@ def _active_grant(session: Session, user: User, role: str, site_id: str | None) 
     ).first()
 
 
-def _user_named(session: Session, username: str) -> User:
+def _user_named(session: Session, username: str, actor: Actor | None = None) -> User:
+    """The account, if ``actor`` may manage it; out of the actor's sites: not found."""
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None:
+    if user is None or (actor is not None and not user_in_scope(session, actor, user.id)):
         raise NotFoundError("user", username)
     return user
+
+
+def _site_in_scope(session: Session, actor: Actor, site_code: str | None) -> str | None:
+    """The site's id, if ``actor`` may grant there (a site admin: only at its own site)."""
+    site_id = _site_id(session, site_code)
+    if actor.site_id is not None and site_id != actor.site_id:
+        raise PermissionDenied(
+            action="manage grants there", role=actor.role, site=site_code or "all sites"
+        )
+    return site_id
+
+
+def _refuse_losing_the_last_admin(session: Session, actor: Actor, user: User, what: str) -> None:
+    """Refuse when ``user`` is the last active user holding sponsor-wide admin (module doc)."""
+    admins = set(
+        session.scalars(
+            select(RoleGrant.user_id)
+            .join(User, User.id == RoleGrant.user_id)
+            .where(
+                RoleGrant.role == "admin",
+                RoleGrant.site_id.is_(None),
+                RoleGrant.revoked_at.is_(None),
+                User.is_active.is_(True),
+            )
+        )
+    )
+    if admins == {user.id}:
+        raise InputError(
+            "username",
+            user.username,
+            f"not the last active sponsor-wide administrator ({what} would leave none): "
+            "grant admin to another person first",
+        )
 
 
 def _reason_given(reason: str, what: str) -> None:
@@ -218,7 +268,8 @@ def grant_role(
     """
     with transaction(sessions, actor) as session:
         authorize(actor, "user.manage")
-        user = _user_named(session, username)
+        user = _user_named(session, username, actor)
+        _site_in_scope(session, actor, site_code)
         if not user.is_active:
             raise InputError("username", username, "an active account (it is deactivated)")
         grant = _grant(session, user, role, site_code)
@@ -253,6 +304,7 @@ def _end_access(
             record_id=token.id,
             field="revoked_at",
             new_value="revoked",
+            reason=session.info.get("reason"),
         )
 
 
@@ -275,13 +327,15 @@ def revoke_role(
         raise InputError("role", role, "one of " + ", ".join(ROLES))
     with transaction(sessions, actor, reason=reason) as session:
         authorize(actor, "user.manage")
-        user = _user_named(session, username)
-        site_id = _site_id(session, site_code)
+        user = _user_named(session, username, actor)
+        site_id = _site_in_scope(session, actor, site_code)
         grant = _active_grant(session, user, role, site_id)
         if grant is None:
             raise InputError(
                 "role", _grant_text(role, site_code), f"a role {username} holds (not revoked)"
             )
+        if role == "admin" and site_id is None:
+            _refuse_losing_the_last_admin(session, actor, user, "revoking this grant")
         grant.revoked_at = utcnow()
         _end_access(session, user, role=role, site_id=site_id)
         session.flush()
@@ -292,14 +346,20 @@ def deactivate_user(sessions: Sessions, *, actor: Actor, username: str, reason: 
     """Deactivate an account: it can no longer log in or act; kept, never deleted (11.100(a)).
 
     Its sessions end and its API tokens are revoked in the same transaction; the
-    audit entry names who deactivated it and why.
+    audit entry names who deactivated it and why. Nobody deactivates their own
+    account, nor the last active sponsor-wide administrator (module doc).
     """
     _reason_given(reason, "the account is deactivated")
     with transaction(sessions, actor, reason=reason) as session:
         authorize(actor, "user.manage")
-        user = _user_named(session, username)
+        user = _user_named(session, username, actor)
         if not user.is_active:
             raise InputError("username", username, "an active account (already deactivated)")
+        if actor.user_id is not None and user.id == actor.user_id:
+            raise InputError(
+                "username", username, "another person's account (you may not deactivate your own)"
+            )
+        _refuse_losing_the_last_admin(session, actor, user, "deactivating it")
         user.is_active = False
         _end_access(session, user)
 
@@ -308,7 +368,7 @@ def list_grants(sessions: Sessions, *, actor: Actor, username: str) -> list[Gran
     """Every grant the user was ever given, revoked ones included, oldest first."""
     authorize(actor, "user.manage")
     with sessions() as session:
-        user = _user_named(session, username)
+        user = _user_named(session, username, actor)
         grants = session.scalars(
             select(RoleGrant)
             .where(RoleGrant.user_id == user.id)
@@ -318,14 +378,83 @@ def list_grants(sessions: Sessions, *, actor: Actor, username: str) -> list[Gran
 
 
 def unlock_user(sessions: Sessions, *, actor: Actor, username: str, reason: str) -> None:
-    """Lift a lockout after identity was checked (21 CFR 11.300(d))."""
+    """Lift a lockout at once after identity was checked (21 CFR 11.300(d)); audited.
+
+    Locks also expire by themselves (:func:`cartrial.store.accounts.lock_delay`).
+    """
+    _reason_given(reason, "the account is unlocked")
     with transaction(sessions, actor, reason=reason) as session:
         authorize(actor, "user.manage")
-        user = session.scalars(select(User).where(User.username == username)).first()
-        if user is None:
-            raise NotFoundError("user", username)
+        user = _user_named(session, username, actor)
         user.locked_at = None
         user.failed_logins = 0
+
+
+def revoke_user_tokens(sessions: Sessions, *, actor: Actor, username: str, reason: str) -> int:
+    """Revoke every API token of the account at once (audited); returns how many."""
+    _reason_given(reason, "the user's API tokens are revoked")
+    with transaction(sessions, actor, reason=reason) as session:
+        authorize(actor, "user.manage")
+        user = _user_named(session, username, actor)
+        tokens = session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ).all()
+        now = utcnow()
+        for token in tokens:
+            token.revoked_at = now
+            record_event(
+                session,
+                action="update",
+                table_name="api_token",
+                record_id=token.id,
+                field="revoked_at",
+                new_value="revoked",
+                reason=session.info.get("reason"),
+            )
+        return len(tokens)
+
+
+def reset_password(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    username: str,
+    new_password: str,
+    reason: str,
+    admin_password: str | None = None,
+) -> None:
+    """Set another person's password (module doc): audited, their sessions and tokens end.
+
+    A signed-in administrator re-enters their own password (``admin_password``); a
+    wrong one counts as a failed login of the administrator. The command line acts as
+    the operator of the server (no account), who already holds the database.
+    """
+    _reason_given(reason, "the password is reset")
+    new_hash = hash_password(new_password)
+    refused = False
+    with transaction(sessions, actor, reason=reason) as session:
+        authorize(actor, "user.manage")
+        if actor.user_id is not None:
+            me = session.get(User, actor.user_id)
+            if me is None or not check_reentered_password(
+                session, me, admin_password or "", "a password reset"
+            ):
+                refused = True
+        if not refused:
+            user = _user_named(session, username, actor)
+            if actor.user_id is not None and user.id == actor.user_id:
+                raise InputError(
+                    "username", username, "another person's account (change your own instead)"
+                )
+            user.password_hash = new_hash
+            user.failed_logins = 0
+            user.locked_at = None
+            _end_access(session, user)
+    if refused:
+        raise AuthenticationError(
+            "password not reset: your own password is wrong, or your account is locked "
+            "after too many failed attempts"
+        )
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,26 @@
-"""Login sessions with an idle timeout, and API tokens hashed at rest.
+"""Login sessions with an idle timeout, API tokens hashed at rest, password changes.
 
 - 21 CFR 11.10(d) / Annex 11 section 12: every request is tied to a person,
   a role and a site; :func:`login` checks the password (lockout in
   :func:`cartrial.store.accounts.verify_login`) and the grant;
+- grants are read on every request (issue 14): a session or API token acts only
+  while its user is active and still holds the grant (role at site, or
+  sponsor-wide) it was opened with, so a revocation, however it was made, takes
+  effect on the next request (403), with no cache to expire. The check is part of
+  the one SELECT that finds the session or token (an ``EXISTS`` on the user's
+  grants, indexed by user), so it costs no extra round trip;
 - 21 CFR 11.300(d): a session unused for :data:`~cartrial.store.models.IDLE_TIMEOUT`
-  ends; a revoked API token stops working at once. A session's last activity is
-  written at most every :data:`TOUCH_INTERVAL` (a request inside it only reads), so
-  the idle timeout is measured to within that and most requests write nothing;
+  ends; a revoked API token stops working at once, and an expired one at its
+  ``expires_at`` (:data:`~cartrial.store.models.API_TOKEN_LIFETIME` by default,
+  at most :data:`~cartrial.store.models.API_TOKEN_LONGEST`). A session's last
+  activity is written at most every :data:`TOUCH_INTERVAL` (a request inside it
+  only reads), so the idle timeout is measured to within that and most requests
+  write nothing;
+- a password change needs the current password again (OWASP Authentication
+  Cheat Sheet, "Require re-authentication for sensitive features"; NIST SP
+  800-63B section 5.1.1.2 for the new one's length), is audited, and ends the
+  user's other sessions (OWASP Session Management Cheat Sheet, "Renew the Session
+  ID After Any Privilege Level Change" / invalidate sessions on password change);
 - secrets are 256-bit random, shown once, stored only as SHA-256.
 """
 
@@ -17,17 +31,36 @@ import hashlib
 import secrets
 
 from sqlalchemy import Engine, bindparam, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import Label
 
 from cartrial.actor import Actor
-from cartrial.errors import AuthenticationError, NotFoundError
+from cartrial.errors import AuthenticationError, InputError, NotFoundError, PermissionDenied
+from cartrial.services.access import user_in_scope
 from cartrial.services.context import Sessions, transaction
-from cartrial.store.accounts import actor_for, verify_login
+from cartrial.store.accounts import (
+    actor_for,
+    check_reentered_password,
+    hash_password,
+    verify_login,
+)
 from cartrial.store.audit import record_event
-from cartrial.store.models import IDLE_TIMEOUT, ApiToken, AuthSession, User, utcnow
+from cartrial.store.models import (
+    API_TOKEN_LIFETIME,
+    API_TOKEN_LONGEST,
+    IDLE_TIMEOUT,
+    ApiToken,
+    AuthSession,
+    RoleGrant,
+    User,
+    utcnow,
+)
 
 __all__ = [
     "TOUCH_INTERVAL",
+    "change_password",
     "create_api_token",
+    "end_other_sessions",
     "login",
     "logout",
     "resolve_api_token",
@@ -69,29 +102,61 @@ def login(
     return token, actor
 
 
+def _grant_held(holder: type[AuthSession] | type[ApiToken]) -> Label[bool]:
+    """``EXISTS`` an unrevoked grant of the holder's user, role and site (module doc)."""
+    return (
+        select(RoleGrant.id)
+        .where(
+            RoleGrant.user_id == holder.user_id,
+            RoleGrant.role == holder.role,
+            RoleGrant.site_id.is_not_distinct_from(holder.site_id),
+            RoleGrant.revoked_at.is_(None),
+        )
+        .exists()
+        .label("granted")
+    )
+
+
+def _grant_revoked(role: str) -> PermissionDenied:
+    return PermissionDenied(
+        action=f"act as {role} any more: that grant was revoked (sign in with a role you hold)",
+        role=role,
+    )
+
+
+# Built once: SQLAlchemy reuses the compiled form and its result layout as they are.
+_SESSION_HOLDER = (
+    select(AuthSession, User.username, User.is_active, _grant_held(AuthSession))
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.token_sha256 == bindparam("digest"))
+)
+
+
 def resolve_session(sessions: Sessions, token: str) -> Actor:
-    """The actor behind a session token; an idle or ended session is refused."""
+    """The actor behind a session token; an idle or ended session, or a lost grant, is refused.
+
+    One SELECT (the session, its user and whether the grant is still held).
+    """
     problem: str | None = None
     actor: Actor | None = None
     with sessions() as session, session.begin():
-        row = session.scalars(
-            select(AuthSession).where(AuthSession.token_sha256 == _digest(token))
-        ).first()
+        found = session.execute(_SESSION_HOLDER, {"digest": _digest(token)}).first()
         now = utcnow()
-        if row is None or row.ended_at is not None:
+        row = found[0] if found is not None else None
+        if found is None or row is None or row.ended_at is not None:
             problem = "not signed in (unknown or ended session)"
         elif now - row.last_seen_at > IDLE_TIMEOUT:
             row.ended_at = now
             minutes = int(IDLE_TIMEOUT.total_seconds() // 60)
             problem = f"session expired after {minutes} minutes without activity"
+        elif not found.is_active:
+            problem = "the account is deactivated"
+        elif not found.granted:
+            raise _grant_revoked(row.role)
         else:
             if now - row.last_seen_at >= TOUCH_INTERVAL:
                 row.last_seen_at = now
-            user = session.get(User, row.user_id)
-            if user is None or not user.is_active or user.locked_at is not None:
-                problem = "the account is locked or deactivated"
-            else:
-                actor = Actor(user.id, user.username, row.role, row.site_id)
+            actor = Actor(row.user_id, found.username, row.role, row.site_id)
     if problem is not None or actor is None:
         raise AuthenticationError(problem or "not signed in")
     return actor
@@ -107,11 +172,25 @@ def logout(sessions: Sessions, token: str) -> None:
             row.ended_at = utcnow()
 
 
-def create_api_token(sessions: Sessions, *, actor: Actor, label: str) -> tuple[str, ApiToken]:
-    """A token acting as ``actor`` (same user, role, site); the secret is returned once."""
+def create_api_token(
+    sessions: Sessions, *, actor: Actor, label: str, lifetime: dt.timedelta | None = None
+) -> tuple[str, ApiToken]:
+    """A token acting as ``actor`` (same user, role, site); the secret is returned once.
+
+    It expires after ``lifetime`` (default :data:`API_TOKEN_LIFETIME`, from one day
+    to :data:`API_TOKEN_LONGEST`; module doc).
+    """
     if actor.user_id is None:
         raise AuthenticationError("API tokens belong to a signed-in user")
+    life = API_TOKEN_LIFETIME if lifetime is None else lifetime
+    if not dt.timedelta(days=1) <= life <= API_TOKEN_LONGEST:
+        raise InputError(
+            "lifetime_days",
+            life.total_seconds() / 86400,
+            f"from 1 to {API_TOKEN_LONGEST.days} days (default {API_TOKEN_LIFETIME.days})",
+        )
     secret = "ct_" + secrets.token_urlsafe(32)
+    now = utcnow()
     with transaction(sessions, actor) as session:
         row = ApiToken(
             user_id=actor.user_id,
@@ -119,6 +198,8 @@ def create_api_token(sessions: Sessions, *, actor: Actor, label: str) -> tuple[s
             label=label,
             role=actor.role or "",
             site_id=actor.site_id,
+            created_at=now,
+            expires_at=now + life,
         )
         session.add(row)
         session.flush()
@@ -129,10 +210,16 @@ def create_api_token(sessions: Sessions, *, actor: Actor, label: str) -> tuple[s
 
 
 def revoke_api_token(sessions: Sessions, *, actor: Actor, token_id: str) -> None:
-    """Revoke a token (its own user or an admin)."""
+    """Revoke a token: its own user's, or, for an admin, one of a user in the admin's scope.
+
+    Another user's token out of the admin's sites is "not found" (:func:`user_in_scope`).
+    """
     with transaction(sessions, actor) as session:
         row = session.get(ApiToken, token_id)
-        if row is None or (row.user_id != actor.user_id and actor.role != "admin"):
+        if row is None or (
+            row.user_id != actor.user_id
+            and (actor.role != "admin" or not user_in_scope(session, actor, row.user_id))
+        ):
             raise NotFoundError("API token", token_id)
         row.revoked_at = utcnow()
         record_event(
@@ -145,17 +232,75 @@ def revoke_api_token(sessions: Sessions, *, actor: Actor, token_id: str) -> None
         )
 
 
+def end_other_sessions(session: Session, user_id: str, *, keep: str | None = None) -> int:
+    """End every open login session of the user but the one whose token is ``keep``.
+
+    Returns how many ended.
+    """
+    kept = _digest(keep) if keep is not None else None
+    ended = 0
+    now = utcnow()
+    for row in session.scalars(
+        select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
+    ):
+        if row.token_sha256 != kept:
+            row.ended_at = now
+            ended += 1
+    return ended
+
+
+def change_password(
+    sessions: Sessions,
+    *,
+    actor: Actor,
+    current_password: str,
+    new_password: str,
+    session_token: str | None = None,
+) -> int:
+    """Change the signed-in user's own password, after re-entering the current one.
+
+    The new password is checked (length) and hashed before anything is read; a wrong
+    current password counts as a failed login (``check_reentered_password``) and
+    changes nothing else. The change is audited (the hash itself is redacted in the
+    trail) and the user's other sessions end; the one ``session_token`` names goes
+    on. Returns how many sessions ended.
+    """
+    if actor.user_id is None:
+        raise AuthenticationError("only a signed-in user changes a password")
+    if new_password == current_password:
+        raise InputError("new_password", "(hidden)", "a password other than the current one")
+    new_hash = hash_password(new_password)
+    refused = False
+    ended = 0
+    with transaction(sessions, actor, reason="password changed by its user") as session:
+        user = session.get(User, actor.user_id)
+        if user is None:
+            raise AuthenticationError("not signed in")
+        if not check_reentered_password(session, user, current_password, "a password change"):
+            refused = True  # commit the failure count and its entry, then refuse
+        else:
+            user.password_hash = new_hash
+            ended = end_other_sessions(session, user.id, keep=session_token)
+    if refused:
+        raise AuthenticationError(
+            "password not changed: the current password is wrong, or the account is "
+            "locked after too many failed attempts"
+        )
+    return ended
+
+
 # Built once: SQLAlchemy reuses the compiled form and its result layout as they are,
 # where a statement built per call is recompiled from the cache and re-adapted.
 _TOKEN_HOLDER = (
     select(
         ApiToken.revoked_at,
+        ApiToken.expires_at,
         ApiToken.role,
         ApiToken.site_id,
         User.id,
         User.username,
         User.is_active,
-        User.locked_at,
+        _grant_held(ApiToken),
     )
     .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.token_sha256 == bindparam("digest"))
@@ -163,7 +308,8 @@ _TOKEN_HOLDER = (
 
 
 def resolve_api_token(sessions: Sessions, secret: str) -> Actor:
-    """The actor behind an API token; revoked tokens and locked accounts are refused."""
+    """The actor behind an API token; a revoked or expired token, a deactivated account
+    or a lost grant is refused (one SELECT, module doc)."""
     # One SELECT of plain columns on a pooled connection, no session and no ORM
     # objects; on PostgreSQL in autocommit (no BEGIN/ROLLBACK round trips): the check
     # reads one row and writes nothing. SQLite keeps its BEGIN IMMEDIATE (store.db).
@@ -173,6 +319,16 @@ def resolve_api_token(sessions: Sessions, secret: str) -> Actor:
         row = connection.execute(_TOKEN_HOLDER, {"digest": _digest(secret)}).first()
     if row is None or row.revoked_at is not None:
         raise AuthenticationError("unknown or revoked API token")
-    if not row.is_active or row.locked_at is not None:
-        raise AuthenticationError("the account is locked or deactivated")
+    if row.expires_at is not None and utcnow() >= _aware(row.expires_at):
+        raise AuthenticationError(
+            f"API token expired at {_aware(row.expires_at).isoformat()}: create a new one"
+        )
+    if not row.is_active:
+        raise AuthenticationError("the account is deactivated")
+    if not row.granted:
+        raise _grant_revoked(row.role)
     return Actor(row.id, row.username, row.role, row.site_id)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)

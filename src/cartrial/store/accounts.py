@@ -3,14 +3,23 @@
 - 21 CFR 11.300(a): unique user name + password per person; 11.100(a): never
   reassigned (accounts are deactivated, not deleted);
 - 21 CFR 11.300(b), (d): passwords stored only as argon2id hashes (RFC 9106);
-  :data:`MAX_FAILED_LOGINS` consecutive failures lock the account until an
-  administrator unlocks it, and every attempt is in the audit trail;
+  every attempt is in the audit trail;
+- throttling, NIST SP 800-63B section 5.2.2 (rate limiting) and the OWASP
+  Authentication Cheat Sheet (account lockout; authentication responses):
+  :data:`MAX_FAILED_LOGINS` consecutive failures lock the account for
+  :data:`FIRST_LOCK`, doubled by every further failure up to :data:`LONGEST_LOCK`
+  (:func:`lock_delay`); the lock expires by itself, so a guesser cannot lock a
+  person out for good, and an administrator may still lift it at once. A wrong
+  user name, a wrong password and a locked account get the same answer
+  (:data:`LOGIN_REFUSED`) after the same argon2 work, so the answer does not say
+  whether an account exists;
 - 21 CFR 11.10(d), (g) / Annex 11 section 12: a user acts in one role granted at
   one site, or sponsor-wide (grant without a site).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,16 +37,32 @@ from cartrial.store.models import RoleGrant, Site, User, utcnow
 from cartrial.vocabulary import ROLES
 
 __all__ = [
+    "FIRST_LOCK",
+    "LOGIN_REFUSED",
+    "LONGEST_LOCK",
     "MAX_FAILED_LOGINS",
     "MIN_PASSWORD_LENGTH",
     "actor_for",
     "check_password",
+    "check_reentered_password",
     "hash_password",
+    "lock_delay",
+    "locked_until",
+    "password_matches",
     "verify_login",
     "virtual_accounts",
 ]
 
 MAX_FAILED_LOGINS = 5
+#: How long the account is locked after :data:`MAX_FAILED_LOGINS` failures (module doc).
+FIRST_LOCK = dt.timedelta(minutes=1)
+#: The cap of the doubling lock (module doc).
+LONGEST_LOCK = dt.timedelta(hours=1)
+#: The one answer to a wrong user name, a wrong password and a locked account.
+LOGIN_REFUSED = (
+    "sign-in refused: unknown user name or wrong password, or too many failed attempts "
+    "(then wait a few minutes and try again, or ask an administrator)"
+)
 MIN_PASSWORD_LENGTH = 12
 _HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (t=3, m=64 MiB, p=4)
 
@@ -91,15 +116,56 @@ def _matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def verify_login(session: Session, *, username: str, password: str) -> User:
-    """Check ``username`` and ``password``; count failures and lock after the limit.
+def lock_delay(failed_logins: int) -> dt.timedelta:
+    """How long ``failed_logins`` consecutive failures lock the account (module doc).
 
-    Writes a ``login`` or ``login_failed`` audit entry. The caller commits even
-    when this raises, so that the failure count and its entry are kept.
+    None below :data:`MAX_FAILED_LOGINS`; then :data:`FIRST_LOCK` doubled per
+    further failure, capped at :data:`LONGEST_LOCK` (5 -> 1 min, 6 -> 2 min, ...,
+    11 and more -> 1 h).
     """
+    if failed_logins < MAX_FAILED_LOGINS:
+        return dt.timedelta(0)
+    doublings = min(failed_logins - MAX_FAILED_LOGINS, 12)  # 2**12 min is far past the cap
+    delay: dt.timedelta = FIRST_LOCK * (2**doublings)
+    return min(delay, LONGEST_LOCK)
+
+
+def locked_until(user: User) -> dt.datetime | None:
+    """When the user's current lock ends (None: not locked; may be in the past)."""
+    if user.locked_at is None:
+        return None
+    return user.locked_at + lock_delay(max(user.failed_logins, MAX_FAILED_LOGINS))
+
+
+#: A hash to verify against when there is no account (or it is locked), so that every
+#: refusal costs the same argon2 work and time does not tell them apart (module doc).
+_DECOY: dict[str, str] = {}
+
+
+def _decoy_check(password: str) -> None:
+    hasher = _HASHER
+    key = str(id(hasher))
+    if key not in _DECOY:
+        _DECOY[key] = hasher.hash("decoy password never used")
+    _matches(_DECOY[key], password)
+
+
+def verify_login(
+    session: Session, *, username: str, password: str, now: dt.datetime | None = None
+) -> User:
+    """Check ``username`` and ``password``; count failures and lock for a while (module doc).
+
+    Writes a ``login`` or ``login_failed`` audit entry (its reason says which refusal
+    it was: the trail tells an administrator, the answer does not tell the caller).
+    The caller commits even when this raises, so that the failure count and its
+    entry are kept. A deactivated account is named only to someone who gave its
+    right password.
+    """
+    now = now or utcnow()
     user = session.scalars(select(User).where(User.username == username)).first()
-    generic = AuthenticationError("unknown user name or wrong password")
+    refused = AuthenticationError(LOGIN_REFUSED)
     if user is None:
+        _decoy_check(password)
         record_event(
             session,
             action="login_failed",
@@ -108,31 +174,64 @@ def verify_login(session: Session, *, username: str, password: str) -> User:
             new_value=username,
             reason="unknown user name",
         )
-        raise generic
-    if not user.is_active:
-        raise AuthenticationError(f"account {username!r} is deactivated")
-    if user.locked_at is not None:
-        raise AuthenticationError(
-            f"account {username!r} is locked after {MAX_FAILED_LOGINS} failed logins; "
-            "an administrator must unlock it (21 CFR 11.300(d))"
-        )
-    session.info["reason"] = "login attempt"
-    if not _matches(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_at = utcnow()
+        raise refused
+    until = locked_until(user)
+    if until is not None and now < until:
+        _decoy_check(password)  # the password is not tried while locked
         record_event(
             session,
             action="login_failed",
             table_name="user_account",
             record_id=user.id,
             new_value=str(user.failed_logins),
+            reason=f"locked until {until.isoformat()}",
         )
-        raise generic
+        raise refused
+    session.info["reason"] = "login attempt"
+    if not _matches(user.password_hash, password):
+        _count_failure(session, user, now, "wrong password")
+        raise refused
+    if not user.is_active:
+        raise AuthenticationError(f"account {username!r} is deactivated")
     if user.failed_logins:
         user.failed_logins = 0
+    if user.locked_at is not None:
+        user.locked_at = None
     record_event(session, action="login", table_name="user_account", record_id=user.id)
     return user
+
+
+def _count_failure(session: Session, user: User, now: dt.datetime, reason: str) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.locked_at = now
+    record_event(
+        session,
+        action="login_failed",
+        table_name="user_account",
+        record_id=user.id,
+        new_value=str(user.failed_logins),
+        reason=reason,
+    )
+
+
+def check_reentered_password(session: Session, user: User, password: str, purpose: str) -> bool:
+    """Whether ``password`` is ``user``'s, re-entered for ``purpose`` (21 CFR 11.300(d)).
+
+    For a signed-in person proving it again (a password change, an administrator's
+    reset): a wrong one counts as a failed login and locks like one (module doc),
+    so a borrowed session cannot be used to guess the password; while the account
+    is locked nothing is tried. The caller commits even when this returns False.
+    """
+    now = utcnow()
+    until = locked_until(user)
+    if until is not None and now < until:
+        _decoy_check(password)
+        return False
+    if _matches(user.password_hash, password):
+        return True
+    _count_failure(session, user, now, f"wrong password re-entered for {purpose}")
+    return False
 
 
 def actor_for(session: Session, *, user: User, role: str, site_code: str | None) -> Actor:

@@ -16,7 +16,13 @@ from cartrial.store.models.followup import (
 from cartrial.store.models.idempotency import IdempotencyKey
 from cartrial.store.models.oversight import DataLock, DataQuery, DltAdjudication, EscalationDecision
 from cartrial.store.models.product import Apheresis, CustodyEvent, ProductLot
-from cartrial.store.models.sessions import IDLE_TIMEOUT, ApiToken, AuthSession
+from cartrial.store.models.sessions import (
+    API_TOKEN_LIFETIME,
+    API_TOKEN_LONGEST,
+    IDLE_TIMEOUT,
+    ApiToken,
+    AuthSession,
+)
 from cartrial.store.models.treatment import Infusion, LymphodepletionDose
 from cartrial.store.models.trial import (
     EligibilityDecision,
@@ -27,6 +33,8 @@ from cartrial.store.models.trial import (
 )
 
 __all__ = [
+    "API_TOKEN_LIFETIME",
+    "API_TOKEN_LONGEST",
     "IDLE_TIMEOUT",
     "AdverseEvent",
     "AeObservation",

@@ -45,7 +45,11 @@ class Site(Record):
 
 
 class User(Record):
-    """A named person's account; locked after repeated failed logins (21 CFR 11.300(d))."""
+    """A named person's account; locked for a while after failed logins (21 CFR 11.300(d)).
+
+    ``locked_at`` is when the latest lock began; it lasts
+    :func:`cartrial.store.accounts.lock_delay` of ``failed_logins`` and then expires.
+    """
 
     __tablename__ = "user_account"
     __audit_redact__ = frozenset({"password_hash"})

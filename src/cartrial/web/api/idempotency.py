@@ -15,7 +15,9 @@ why the reply is committed in the same transaction as the records
 - The request's fingerprint (draft section 2.4) is the SHA-256 of its method, path,
   query and body bytes: the same key with any of them different is a 409.
 - Login and API-token issue answer with a secret, which is never stored: a key there
-  is refused (422); retrying them without one only issues another secret.
+  is refused (422); retrying them without one only issues another secret. A password
+  change or reset is marked the same way: its request holds passwords, and a stored
+  fingerprint would be an unsalted hash of them.
 
 :class:`ApiRoute` is the route class of every API router: it wraps each POST
 endpoint so that, when the request has a key, the key is claimed before the use case

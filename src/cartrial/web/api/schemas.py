@@ -83,12 +83,44 @@ class TokenOut(BaseModel):
 
 class ApiTokenIn(_In):
     label: str = Field(min_length=1, max_length=100)
+    lifetime_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description="days until the token expires (default 90, at most 365)",
+    )
 
 
 class ApiTokenOut(BaseModel):
     id: str
     token: str
     label: str
+    expires_at: dt.datetime
+
+
+class PasswordChangeIn(_In):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(min_length=1, max_length=1000, description="at least 12 characters")
+
+
+class PasswordResetIn(_In):
+    admin_password: str = Field(
+        min_length=1, max_length=1000, description="your own password, re-entered"
+    )
+    new_password: str = Field(min_length=1, max_length=1000, description="at least 12 characters")
+    reason: str = Field(min_length=1, max_length=4000, description="kept in the audit trail")
+
+
+class PasswordChangedOut(BaseModel):
+    sessions_ended: int = Field(description="your other sessions, ended by the change")
+
+
+class RevokeTokensIn(_In):
+    reason: str = Field(min_length=1, max_length=4000, description="kept in the audit trail")
+
+
+class RevokedTokensOut(BaseModel):
+    revoked: int = Field(description="how many API tokens were revoked")
 
 
 class SubjectOut(_Out):

@@ -2,7 +2,9 @@
 
 The signed-in actor comes from the session cookie through the API's own
 session check (:func:`cartrial.services.auth.resolve_session`: idle timeout,
-locked accounts); role checks are :func:`cartrial.services.access.authorize`,
+deactivated accounts, the grant read again on every request: a session whose grant
+was revoked goes back to the login page saying so); role checks are
+:func:`cartrial.services.access.authorize`,
 the function behind the API's ``require`` (one implementation); site checks are
 in the services, where the subject's site is known.
 
@@ -26,7 +28,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from cartrial.actor import Actor
-from cartrial.errors import AuthenticationError, CartrialError
+from cartrial.errors import AuthenticationError, CartrialError, PermissionDenied
 from cartrial.services import admin, auth
 from cartrial.services.access import authorize
 from cartrial.web.api.deps import SessionsDep
@@ -65,7 +67,10 @@ async def signed_in(request: Request, sessions: SessionsDep) -> PageUser:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise AuthenticationError("sign in first")
-    actor = await run_in_threadpool(auth.resolve_session, sessions, token)
+    try:
+        actor = await run_in_threadpool(auth.resolve_session, sessions, token)
+    except PermissionDenied as exc:  # the grant is gone: sign in again, in a role still held
+        raise AuthenticationError(str(exc)) from exc
     return PageUser(actor, token)
 
 

@@ -1,13 +1,22 @@
-"""``/auth``: log in and out, API tokens."""
+"""``/auth``: log in and out, API tokens (they expire), your own password."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from fastapi import APIRouter, Request, status
 
 from cartrial.services import auth
 from cartrial.web.api.deps import CurrentActor, SessionsDep
 from cartrial.web.api.idempotency import ApiRoute, returns_secret
-from cartrial.web.api.schemas import ApiTokenIn, ApiTokenOut, LoginIn, TokenOut
+from cartrial.web.api.schemas import (
+    ApiTokenIn,
+    ApiTokenOut,
+    LoginIn,
+    PasswordChangedOut,
+    PasswordChangeIn,
+    TokenOut,
+)
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=ApiRoute)
 
@@ -29,16 +38,40 @@ def login(body: LoginIn, sessions: SessionsDep) -> TokenOut:
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(request: Request, sessions: SessionsDep, _actor: CurrentActor) -> None:
     """End the current session."""
-    header = request.headers.get("authorization", "")
-    auth.logout(sessions, header.removeprefix("Bearer ").strip())
+    auth.logout(sessions, _bearer(request))
+
+
+def _bearer(request: Request) -> str:
+    return request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+
+
+@router.post("/password", response_model=PasswordChangedOut)
+@returns_secret  # the request holds passwords: no key, so no fingerprint of them is kept
+def change_password(
+    body: PasswordChangeIn, request: Request, sessions: SessionsDep, actor: CurrentActor
+) -> PasswordChangedOut:
+    """Change your password, re-entering the current one; your other sessions end (audited)."""
+    ended = auth.change_password(
+        sessions,
+        actor=actor,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        session_token=_bearer(request),
+    )
+    return PasswordChangedOut(sessions_ended=ended)
 
 
 @router.post("/tokens", response_model=ApiTokenOut, status_code=status.HTTP_201_CREATED)
 @returns_secret
 def create_token(body: ApiTokenIn, sessions: SessionsDep, actor: CurrentActor) -> ApiTokenOut:
-    """An API token acting as you in your current role and site; shown once."""
-    secret, row = auth.create_api_token(sessions, actor=actor, label=body.label)
-    return ApiTokenOut(id=row.id, token=secret, label=row.label)
+    """An API token acting as you in your current role and site; shown once.
+
+    It expires after ``lifetime_days`` (default 90, at most 365); it also stops when
+    it is revoked, or when that role grant is revoked or the account deactivated.
+    """
+    lifetime = dt.timedelta(days=body.lifetime_days) if body.lifetime_days else None
+    secret, row = auth.create_api_token(sessions, actor=actor, label=body.label, lifetime=lifetime)
+    return ApiTokenOut(id=row.id, token=secret, label=row.label, expires_at=row.expires_at)
 
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)

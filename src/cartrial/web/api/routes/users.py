@@ -1,8 +1,10 @@
-"""User accounts (admin): lift a lockout, grant and revoke roles, deactivate.
+"""User accounts (admin): lift a lockout, grant and revoke roles, reset a password,
+revoke API tokens, deactivate.
 
 21 CFR 11.10(d), (g), 11.100(a), 11.300(d); Annex 11 sections 9 and 12: the
 rules are in :mod:`cartrial.services.admin`, which also checks that the actor
-is an admin (``user.manage``).
+is an admin (``user.manage``) and, for an admin granted at a site, that the
+account is one of that site's people (any other is a 404, as if it did not exist).
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ from fastapi import APIRouter, status
 
 from cartrial.services import admin
 from cartrial.web.api.deps import CurrentActor, SessionsDep
-from cartrial.web.api.idempotency import ApiRoute
+from cartrial.web.api.idempotency import ApiRoute, returns_secret
 from cartrial.web.api.schemas import (
     DeactivateUserIn,
     GrantIn,
     GrantOut,
+    PasswordResetIn,
+    RevokedTokensOut,
     RevokeGrantIn,
+    RevokeTokensIn,
     UnlockUserIn,
 )
 
@@ -73,3 +78,28 @@ def deactivate_user(
 ) -> None:
     """Deactivate an account (kept; the name is never reused); its sessions and tokens end."""
     admin.deactivate_user(sessions, actor=actor, username=username, reason=body.reason)
+
+
+@router.post("/users/{username}/password", status_code=status.HTTP_204_NO_CONTENT)
+@returns_secret  # the request holds passwords: no key, so no fingerprint of them is kept
+def reset_password(
+    username: str, body: PasswordResetIn, sessions: SessionsDep, actor: CurrentActor
+) -> None:
+    """Set another person's password, re-entering your own; their sessions and tokens end."""
+    admin.reset_password(
+        sessions,
+        actor=actor,
+        username=username,
+        new_password=body.new_password,
+        reason=body.reason,
+        admin_password=body.admin_password,
+    )
+
+
+@router.post("/users/{username}/tokens/revoke", response_model=RevokedTokensOut)
+def revoke_tokens(
+    username: str, body: RevokeTokensIn, sessions: SessionsDep, actor: CurrentActor
+) -> RevokedTokensOut:
+    """Revoke every API token of the account at once (audited, with the reason)."""
+    count = admin.revoke_user_tokens(sessions, actor=actor, username=username, reason=body.reason)
+    return RevokedTokensOut(revoked=count)
