@@ -192,9 +192,7 @@ _moments = st.builds(
     st.integers(min_value=0, max_value=999_999),
     _offsets,
 )
-_text = st.text(
-    st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), min_size=1
-)
+_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), min_size=1)
 _labs = st.fixed_dictionaries(
     {
         "collected_at": _moments.map(dt.datetime.isoformat),

@@ -22,13 +22,14 @@ from sqlalchemy import String, func, select
 from starlette.types import Message
 
 from cartrial.errors import InputError
+from cartrial.services import screening
 from cartrial.services.context import Sessions
 from cartrial.store.models import Base, Subject
 from cartrial.web.api import create_app
 from cartrial.web.api.body_limit import DEFAULT_MAX_BODY_BYTES
 from cartrial.web.api.serve import max_body_bytes
 from tests.store.http import error, token
-from tests.store.trial import World, build_world
+from tests.store.trial import World, build_world, screening_record
 
 
 @pytest.fixture
@@ -64,6 +65,21 @@ def test_a_subject_code_longer_than_its_column_is_a_422_naming_the_field_and_the
         "/api/v1/subjects/screen", json=_screen_body(world, "S" * 32), headers=coord
     )
     assert reply.status_code == 201, reply.text
+
+
+def test_the_store_refuses_text_longer_than_its_column_on_every_backend(world: World) -> None:
+    """Whatever the entry (a web form, the CLI): PostgreSQL's DataError or SQLite's silence."""
+    with pytest.raises(InputError) as refused:
+        screening.screen(
+            world.sessions,
+            actor=world.actors["coordinator"],
+            site_id=world.site_a,
+            protocol_version_id=world.protocol_version,
+            record=screening_record("S" * 33),
+        )
+    assert refused.value.field == "code" and "at most 32 characters" in str(refused.value)
+    with world.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Subject)) == 0
 
 
 def _request_schemas(document: dict[str, Any]) -> set[str]:
