@@ -29,6 +29,7 @@ __all__ = [
     "PermissionDenied",
     "ProtocolError",
     "UnknownUnitError",
+    "clean_location",
     "format_location",
     "input_error_from_validation",
 ]
@@ -271,10 +272,19 @@ def format_location(loc: Sequence[int | str]) -> str:
     return out
 
 
-def _clean_loc(loc: Sequence[int | str]) -> list[int | str]:
-    # pydantic inserts the tag of a discriminated union ("age", "lab", ...) and
-    # function-validator names into the location; they are not input fields.
+def clean_location(loc: Sequence[int | str]) -> list[int | str]:
+    """A pydantic error location without the parts that are not input fields.
+
+    pydantic inserts the tag of a discriminated union ("age", "lab", ...) and
+    function-validator names into the location.
+
+    >>> clean_location(("history", "live_vaccine_date", "function-after[check(), date]"))
+    ['history', 'live_vaccine_date']
+    """
     return [p for p in loc if not (isinstance(p, str) and (p.startswith("function-") or "[" in p))]
+
+
+_clean_loc = clean_location
 
 
 def input_error_from_validation(exc: ValidationError, *, source: str | None = None) -> InputError:

@@ -460,6 +460,14 @@ def serve(
             "(comma-separated, or *) [default: 127.0.0.1]",
         ),
     ] = None,
+    max_body_bytes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="largest request body accepted; a larger one is a 413 before it is read "
+            "[default: 1048576]",
+        ),
+    ] = None,
     url: Url = None,
 ) -> None:
     """Serve the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json).
@@ -490,6 +498,8 @@ def serve(
     os.environ["CARTRIAL_API_THREADS"] = str(threads)
     if keep_alive_requests is not None:
         os.environ["CARTRIAL_API_KEEP_ALIVE_REQUESTS"] = str(keep_alive_requests)
+    if max_body_bytes is not None:
+        os.environ["CARTRIAL_API_MAX_BODY_BYTES"] = str(max_body_bytes)
     if workers > 1 and database_url(url).startswith("sqlite"):
         raise fail("--workers above 1 needs PostgreSQL (SQLite has one writer)")
     uvicorn.run(

@@ -31,6 +31,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from cartrial.dates import BirthDate, ClinicalDate, HistoryDate
 from cartrial.errors import UnknownUnitError
 from cartrial.units import ANALYTES, implausible
 from cartrial.vocabulary import TumourType
@@ -54,7 +55,7 @@ __all__ = [
     "Vitals",
 ]
 
-EventDate = dt.date | Literal["never"] | None
+EventDate = HistoryDate | Literal["never"] | None
 PosNeg = Literal["positive", "negative"]
 Detectable = Literal["detectable", "undetectable"]
 
@@ -114,9 +115,9 @@ class Msln(_Record):
 
 class PriorTherapy(_Record):
     therapy_class: TherapyClass
-    agent: str | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = Field(default=None, description="None while ongoing")
+    agent: str | None = Field(default=None, max_length=200)
+    start_date: HistoryDate | None = None
+    end_date: HistoryDate | None = Field(default=None, description="None while ongoing")
     half_life_days: Decimal | None = Field(default=None, gt=0)
     prednisone_equivalent_mg_per_day: Decimal | None = Field(default=None, ge=0)
 
@@ -146,12 +147,12 @@ _UNIT_HELP = (
 class Lab(_Record):
     """A laboratory result; ``unit`` is required and must be known for ``test``."""
 
-    test: str
+    test: str = Field(max_length=64)
     value: Decimal
-    unit: str = Field(description=_UNIT_HELP)
+    unit: str = Field(max_length=64, description=_UNIT_HELP)
     uln: Decimal | None = Field(default=None, gt=0)
     lln: Decimal | None = Field(default=None, ge=0)
-    date: dt.date | None = None
+    date: ClinicalDate | None = None
 
     @field_validator("test")
     @classmethod
@@ -199,7 +200,7 @@ class CardiacEvent(_Record):
         "uncontrolled_arrhythmia",
         "severe_cardiac_disease_other",
     ]
-    date: dt.date
+    date: HistoryDate
 
 
 class Cardiac(_Record):
@@ -243,8 +244,8 @@ class Reproductive(_Record):
 
 
 class PriorMalignancy(_Record):
-    type: str
-    diagnosis_date: dt.date
+    type: str = Field(max_length=200)
+    diagnosis_date: HistoryDate
     excepted_category: bool = Field(
         description="adequately treated non-melanoma skin cancer or carcinoma in situ, "
         "as classified by the investigator"
@@ -314,11 +315,11 @@ class ScreeningRecord(_Record):
     """One subject's screening data (see docs/screening.md)."""
 
     subject_id: str = Field(min_length=1)
-    consent_date: dt.date
+    consent_date: ClinicalDate
     informed_consent_signed: bool | None = None
-    enrollment_date: dt.date | None = None
-    planned_infusion_date: dt.date | None = None
-    birth_date: dt.date | None = None
+    enrollment_date: ClinicalDate | None = None
+    planned_infusion_date: ClinicalDate | None = None
+    birth_date: BirthDate | None = None
     sex: Literal["female", "male"] | None = None
     weight_kg: Decimal | None = Field(default=None, gt=0, le=400)
     height_cm: Decimal | None = Field(default=None, gt=0, le=260)

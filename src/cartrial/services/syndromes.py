@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cartrial.actor import Actor
+from cartrial.dates import check_date
 from cartrial.errors import InputError, NotFoundError, input_error_from_validation
 from cartrial.safety.astct import SyndromeResult, grade_crs, grade_icans
 from cartrial.safety.astct_input import CrsObservation, IcansAssessment
@@ -169,6 +170,7 @@ def _add_observations(
     clock = clock_of(session, subject)
     for payload in payloads:
         observation = _parse(event.term, payload)
+        check_date(observation.time, "clinical", field="observation.time")
         kind = getattr(observation, "kind", "icans_assessment")
         session.add(
             AeObservation(

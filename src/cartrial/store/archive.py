@@ -24,7 +24,6 @@ short transaction of its own; the files hold the data as read, without it.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
@@ -33,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Date, Engine, Integer, Numeric, Table, func, select
 
+from cartrial.dates import parse_stored_date, parse_stored_datetime
 from cartrial.errors import InputError
 from cartrial.store.audit import (
     CHAIN_HEAD,
@@ -135,10 +135,11 @@ def _python_value(table: Table, column: str, value: Any) -> Any:
     if value is None:
         return None
     kind = table.c[column].type
+    # Older versions wrote years before 1000 unpadded (cartrial.dates): read both.
     if isinstance(kind, UtcDateTime):
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return parse_stored_datetime(str(value))
     if isinstance(kind, Date):
-        return dt.date.fromisoformat(str(value))
+        return parse_stored_date(str(value))
     if isinstance(kind, Boolean):
         return bool(value)
     if isinstance(kind, Integer):

@@ -71,6 +71,12 @@ def canonical_text(value: Any) -> str | None:
     ('70.5', 'true', None)
     >>> canonical_text(dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC))
     '2026-03-01T08:00:00.000000Z'
+
+    The year has four digits whatever the platform (``strftime("%Y")`` writes year 13
+    as ``13`` on glibc, which no ISO 8601 reader accepts):
+
+    >>> canonical_text(dt.datetime(13, 1, 22, 13, 18, 46, tzinfo=dt.UTC))
+    '0013-01-22T13:18:46.000000Z'
     """
     if value is None:
         return None
@@ -81,7 +87,8 @@ def canonical_text(value: Any) -> str | None:
         return text_
     if isinstance(value, dt.datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        utc = aware.astimezone(dt.UTC)
+        return f"{utc.year:04d}" + utc.strftime("-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

@@ -118,7 +118,8 @@ def make_engine(
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[TrialSession]:
     """Sessions bound to ``engine`` that write the audit trail on every flush."""
-    # The flush listeners: the audit trail, and what each flush writes (store.conflicts).
-    from cartrial.store import audit, conflicts  # noqa: F401
+    # The flush listeners: the audit trail, what each flush writes (store.conflicts) and
+    # text no longer than its column (store.column_lengths).
+    from cartrial.store import audit, column_lengths, conflicts  # noqa: F401
 
     return sessionmaker(engine, class_=TrialSession, expire_on_commit=False)

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cartrial.dates import parse_stored_datetime
 from cartrial.services.site_clock import SiteClock, time_zone_named
 
 __all__ = [
@@ -66,8 +67,8 @@ def format_site_time(moment: dt.datetime | str, time_zone: str) -> str:
     >>> format_site_time(at, "UTC")
     '2026-03-09 17:30:00 UTC'
     """
-    if isinstance(moment, str):
-        moment = dt.datetime.fromisoformat(moment)
+    if isinstance(moment, str):  # older versions wrote years before 1000 unpadded
+        moment = parse_stored_datetime(moment)
     utc = format_utc(moment)
     if time_zone in _UTC_NAMES:
         return utc

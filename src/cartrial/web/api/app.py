@@ -10,8 +10,10 @@ from fastapi import Depends, FastAPI
 
 from cartrial import __version__
 from cartrial.services.context import Sessions
+from cartrial.web.api.body_limit import DEFAULT_MAX_BODY_BYTES, LimitBodySize
 from cartrial.web.api.deps import refuse_nul_in_parameters
-from cartrial.web.api.errors import ErrorOut, install_error_handlers
+from cartrial.web.api.error_docs import document_error_responses
+from cartrial.web.api.errors import install_error_handlers
 from cartrial.web.api.idempotency import read_idempotency_key
 from cartrial.web.api.keep_alive import RecycleConnections
 from cartrial.web.api.routes import router
@@ -20,13 +22,18 @@ __all__ = ["create_app"]
 
 
 def create_app(
-    sessions: Sessions, *, threads: int | None = None, keep_alive_requests: int | None = None
+    sessions: Sessions,
+    *,
+    threads: int | None = None,
+    keep_alive_requests: int | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """The API bound to one database (a session factory from ``cartrial.store``).
 
     ``threads`` caps the threads running requests (anyio's default is 40);
     ``keep_alive_requests`` closes each connection after that many requests
-    (:mod:`cartrial.web.api.keep_alive`; None: never).
+    (:mod:`cartrial.web.api.keep_alive`; None: never); a request body over
+    ``max_body_bytes`` is a 413 before it is read (:mod:`cartrial.web.api.body_limit`).
     """
 
     @asynccontextmanager
@@ -43,22 +50,18 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
-        responses={
-            401: {"model": ErrorOut},
-            403: {"model": ErrorOut},
-            404: {"model": ErrorOut},
-            422: {"model": ErrorOut},
-        },
     )
     app.state.sessions = sessions
     if keep_alive_requests is not None:
         app.add_middleware(RecycleConnections, max_requests=keep_alive_requests)
+    app.add_middleware(LimitBodySize, max_bytes=max_body_bytes)  # outermost: before any read
     install_error_handlers(app)
     app.include_router(
         router,
         prefix="/api/v1",
         dependencies=[Depends(refuse_nul_in_parameters), Depends(read_idempotency_key)],
     )
+    document_error_responses(app)
     from cartrial.web.pages import install_pages  # the pages import the API's dependencies
 
     install_pages(app)

@@ -1,6 +1,10 @@
 """Request and response models: separate input and output per entity (STYLE practice 12).
 
 No ORM object is rendered directly; outputs read attributes (``from_attributes``).
+Every request text field has a maximum length: the length of the column that stores it
+(:func:`cartrial.web.api.columns.column_text`), or a stated bound for free text kept in
+``Text`` columns. Every date and time lies in its kind's documented range
+(:mod:`cartrial.dates`): an implausible one is a 422 naming the field, the value and the range.
 """
 
 from __future__ import annotations
@@ -21,7 +25,33 @@ from pydantic import (
     field_validator,
 )
 
+from cartrial.dates import ClinicalDate, HistoryDate, in_range
 from cartrial.eligibility.record import ScreeningRecord
+from cartrial.store.models import (
+    AdverseEvent,
+    Apheresis,
+    ApiToken,
+    AssayResult,
+    ConMed,
+    CustodyEvent,
+    DataQuery,
+    EnrolmentHold,
+    EscalationDecision,
+    Infusion,
+    LabResult,
+    LesionMeasurement,
+    LymphodepletionDose,
+    ProductLot,
+    ProtocolVersion,
+    RoleGrant,
+    Sample,
+    Site,
+    Subject,
+    TumourAssessment,
+    User,
+    VitalSign,
+)
+from cartrial.web.api.columns import column_length, column_text
 
 T = TypeVar("T")
 
@@ -36,10 +66,22 @@ def _representable_in_utc(moment: dt.datetime) -> dt.datetime:
 
 #: A time with its UTC offset that the store can hold (it keeps UTC).
 Moment = Annotated[AwareDatetime, AfterValidator(_representable_in_utc)]
+#: A time of the trial with its UTC offset, its date in the ``clinical`` range.
+ClinicalTime = Annotated[AwareDatetime, AfterValidator(_representable_in_utc), in_range("clinical")]
 
 #: A unit as written by the site ("mmHg", "copies/ug gDNA"): never blank.
-Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
-AssayUnit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Unit = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=column_length(LabResult.unit)
+    ),
+]
+AssayUnit = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=column_length(AssayResult.unit)
+    ),
+]
 
 
 class _In(BaseModel):
@@ -66,11 +108,11 @@ class Page(BaseModel, Generic[T]):
 
 
 class LoginIn(_In):
-    username: str = Field(min_length=1, max_length=64)
+    username: str = column_text(User.username)
     password: str = Field(min_length=1, max_length=1000)
-    role: str = Field(min_length=1, max_length=32)
-    site: str | None = Field(
-        default=None, max_length=16, description="site code; none: sponsor-wide"
+    role: str = column_text(RoleGrant.role)
+    site: str | None = column_text(
+        Site.code, None, min_length=0, description="site code; none: sponsor-wide"
     )
 
 
@@ -82,7 +124,7 @@ class TokenOut(BaseModel):
 
 
 class ApiTokenIn(_In):
-    label: str = Field(min_length=1, max_length=100)
+    label: str = column_text(ApiToken.label)
     lifetime_days: int | None = Field(
         default=None,
         ge=1,
@@ -144,10 +186,16 @@ class StatusIn(_In):
     reason: str = Field(min_length=1, max_length=4000, description="kept in the audit trail")
 
 
+class ScreeningRecordIn(ScreeningRecord):
+    """The screening record, its subject code no longer than the column that stores it."""
+
+    subject_id: str = column_text(Subject.code)
+
+
 class ScreenIn(_In):
-    site_id: str = Field(min_length=1, max_length=36)
-    protocol_version_id: str = Field(min_length=1, max_length=36)
-    record: ScreeningRecord
+    site_id: str = column_text(Site.id)
+    protocol_version_id: str = column_text(ProtocolVersion.id)
+    record: ScreeningRecordIn
 
 
 class ScreenOut(BaseModel):
@@ -165,22 +213,22 @@ class EnrolIn(_In):
 
 
 class AdverseEventIn(_In):
-    term: str = Field(min_length=1, max_length=200)
-    onset_date: dt.date
+    term: str = column_text(AdverseEvent.term)
+    onset_date: ClinicalDate
     grading_scale: Literal["ctcae_v5", "astct_2019"]
     reported_grade: int = Field(ge=1, le=5)
     is_serious: bool = False
-    relatedness: str | None = Field(default=None, max_length=32)
+    relatedness: str | None = column_text(AdverseEvent.relatedness, None, min_length=0)
 
 
 class AdverseEventPatch(_In):
     expected_version: int = Field(ge=1, description="the version you read")
     reason: str = Field(min_length=1, max_length=2000)
-    term: str | None = Field(default=None, min_length=1, max_length=200)
-    end_date: dt.date | None = None
+    term: str | None = column_text(AdverseEvent.term, None)
+    end_date: ClinicalDate | None = None
     reported_grade: int | None = Field(default=None, ge=1, le=5)
     is_serious: bool | None = None
-    relatedness: str | None = Field(default=None, max_length=32)
+    relatedness: str | None = column_text(AdverseEvent.relatedness, None, min_length=0)
 
 
 class AdverseEventOut(_Out):
@@ -200,18 +248,15 @@ class AdverseEventOut(_Out):
 
 
 class LabIn(_In):
-    collected_at: Moment
-    test: str = Field(min_length=1, max_length=32)
+    collected_at: ClinicalTime
+    test: str = column_text(LabResult.test)
     value: Decimal = Field(allow_inf_nan=False, ge=Decimal("-1e9"), le=Decimal("1e9"))
     unit: Unit = Field(
         description="a test cartrial.units knows must use one of its units, case-sensitive "
         "(G/L is a count, g/L a mass; the litre may be written L or l)"
     )
-    ctcae_term: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=200,
-        description="grade the value by CTCAE v5.0 under this term",
+    ctcae_term: str | None = column_text(
+        LabResult.ctcae_term, None, description="grade the value by CTCAE v5.0 under this term"
     )
     uln: Decimal | None = Field(
         default=None, gt=0, le=Decimal("1e9"), allow_inf_nan=False, description="in `unit`"
@@ -254,10 +299,10 @@ class LabOut(_Out):
 
 
 class InfusionIn(_In):
-    lot_id: str = Field(min_length=1, max_length=36)
-    scanned_chain_of_identity_id: str = Field(min_length=1, max_length=20)
+    lot_id: str = column_text(ProductLot.id)
+    scanned_chain_of_identity_id: str = column_text(Infusion.scanned_chain_of_identity_id)
     cells_infused: int = Field(gt=0, lt=10**13)
-    started_at: Moment
+    started_at: ClinicalTime
 
 
 class InfusionOut(_Out):
@@ -293,9 +338,9 @@ class VerifyOut(BaseModel):
 
 
 class ApheresisIn(_In):
-    collection_id: str = Field(min_length=1, max_length=32)
-    chain_of_identity_id: str = Field(min_length=1, max_length=20)
-    collected_at: Moment
+    collection_id: str = column_text(Apheresis.collection_id)
+    chain_of_identity_id: str = column_text(Apheresis.chain_of_identity_id)
+    collected_at: ClinicalTime
 
 
 class ApheresisOut(_Out):
@@ -307,7 +352,7 @@ class ApheresisOut(_Out):
 
 
 class LotIn(_In):
-    lot_number: str = Field(min_length=1, max_length=32)
+    lot_number: str = column_text(ProductLot.lot_number)
 
 
 class ReleaseIn(_In):
@@ -328,11 +373,11 @@ class LotOut(_Out):
 
 
 class CustodyIn(_In):
-    at: Moment
-    from_party: str = Field(min_length=1, max_length=200)
-    to_party: str = Field(min_length=1, max_length=200)
-    location: str = Field(min_length=1, max_length=200)
-    condition: str = Field(min_length=1, max_length=200)
+    at: ClinicalTime
+    from_party: str = column_text(CustodyEvent.from_party)
+    to_party: str = column_text(CustodyEvent.to_party)
+    location: str = column_text(CustodyEvent.location)
+    condition: str = column_text(CustodyEvent.condition)
 
 
 class CustodyOut(_Out):
@@ -347,10 +392,10 @@ class CustodyOut(_Out):
 
 
 class LymphodepletionIn(_In):
-    agent: str = Field(min_length=1, max_length=64)
+    agent: str = column_text(LymphodepletionDose.agent)
     study_day: int = Field(ge=-30, le=0)
     dose_mg: Decimal = Field(gt=0, le=100000, allow_inf_nan=False)
-    completed_at: Moment
+    completed_at: ClinicalTime
 
 
 class LymphodepletionOut(_Out):
@@ -363,9 +408,9 @@ class LymphodepletionOut(_Out):
 
 
 class QueryIn(_In):
-    table_name: str = Field(min_length=1, max_length=64)
-    record_id: str = Field(min_length=1, max_length=36)
-    field: str = Field(min_length=1, max_length=64)
+    table_name: str = column_text(DataQuery.table_name)
+    record_id: str = column_text(DataQuery.record_id)
+    field: str = column_text(DataQuery.field)
     text: str = Field(min_length=1, max_length=4000)
 
 
@@ -388,7 +433,7 @@ class QueryOut(_Out):
 
 class DltIn(_In):
     password: str = Field(min_length=1, max_length=1000, description="re-entered (21 CFR 11.200)")
-    as_of: Moment | None = Field(default=None, description="follow-up time; default now")
+    as_of: ClinicalTime | None = Field(default=None, description="follow-up time; default now")
 
 
 class DltOut(_Out):
@@ -429,14 +474,14 @@ class ObservationOut(_Out):
 
 
 class EscalationIn(_In):
-    protocol_id: str = Field(min_length=1, max_length=64)
+    protocol_id: str = column_text(EscalationDecision.protocol_id)
     current_level: int = Field(ge=1, le=100)
     action: Literal["escalate", "stay", "de-escalate", "expand", "stop", "wait"] = Field(
         description="the escalation engine's word (cartrial.vocabulary.ESCALATION_ACTIONS)"
     )
     next_level: int | None = Field(default=None, ge=1, le=100)
     reason: str = Field(min_length=1, max_length=4000)
-    engine_version: str = Field(min_length=1, max_length=64)
+    engine_version: str = column_text(EscalationDecision.engine_version)
     password: str = Field(min_length=1, max_length=1000)
 
 
@@ -452,7 +497,7 @@ class EscalationOut(_Out):
 
 
 class HoldIn(_In):
-    protocol_id: str = Field(min_length=1, max_length=64)
+    protocol_id: str = column_text(EnrolmentHold.protocol_id)
     reason: str = Field(min_length=1, max_length=4000)
 
 
@@ -528,7 +573,7 @@ class VisitOut(_Out):
 
 class VisitDateIn(_In):
     expected_version: int = Field(ge=1, description="the version you read")
-    actual_date: dt.date
+    actual_date: ClinicalDate
     reason: str | None = Field(
         default=None,
         min_length=1,
@@ -538,8 +583,8 @@ class VisitDateIn(_In):
 
 
 class VitalSignIn(_In):
-    measured_at: Moment
-    test: str = Field(min_length=1, max_length=32, description="e.g. temperature, systolic_bp")
+    measured_at: ClinicalTime
+    test: str = column_text(VitalSign.test, description="e.g. temperature, systolic_bp")
     value: Decimal = Field(ge=0, max_digits=12, decimal_places=4, allow_inf_nan=False)
     unit: Unit
 
@@ -555,10 +600,10 @@ class VitalSignOut(_Out):
 
 
 class SampleIn(_In):
-    sample_code: str = Field(min_length=1, max_length=40)
+    sample_code: str = column_text(Sample.sample_code)
     analyte: Literal["car_transgene_qpcr", "car_t_flow", "cytokines", "anti_drug_antibody"]
-    matrix: str = Field(min_length=1, max_length=16, description="e.g. blood, bone_marrow, serum")
-    collected_at: Moment
+    matrix: str = column_text(Sample.matrix, description="e.g. blood, bone_marrow, serum")
+    collected_at: ClinicalTime
     study_day: int | None = Field(
         default=None, ge=-365, le=5479, description="days from infusion (15-year follow-up)"
     )
@@ -579,13 +624,12 @@ _AssayNumber = Field(default=None, ge=0, max_digits=18, decimal_places=6, allow_
 
 
 class AssayResultIn(_In):
-    test: str = Field(min_length=1, max_length=32, description="e.g. CAR copies, IL-6, ADA")
+    test: str = column_text(AssayResult.test, description="e.g. CAR copies, IL-6, ADA")
     value: Decimal | None = _AssayNumber
     lloq: Decimal | None = _AssayNumber
-    result_text: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=64,
+    result_text: str | None = column_text(
+        AssayResult.result_text,
+        None,
         validate_default=True,
         description="e.g. positive, negative; required without a value",
     )
@@ -623,13 +667,13 @@ class AssayResultOut(_Out):
 
 
 class ConMedIn(_In):
-    name: str = Field(min_length=1, max_length=200)
-    start_date: dt.date
-    end_date: dt.date | None = None
-    indication: str | None = Field(default=None, min_length=1, max_length=200)
-    dose: str | None = Field(default=None, min_length=1, max_length=100, description="as written")
-    adverse_event_id: str | None = Field(
-        default=None, min_length=1, max_length=36, description="the AE it treats"
+    name: str = column_text(ConMed.name)
+    start_date: HistoryDate = Field(description="may be before the trial (a medication taken)")
+    end_date: HistoryDate | None = None
+    indication: str | None = column_text(ConMed.indication, None)
+    dose: str | None = column_text(ConMed.dose, None, description="as written")
+    adverse_event_id: str | None = column_text(
+        AdverseEvent.id, None, description="the AE it treats"
     )
 
 
@@ -656,18 +700,19 @@ _NON_TARGET_STATUSES = (
 
 
 class LesionIn(_In):
-    lesion_code: str = Field(min_length=1, max_length=32)
+    lesion_code: str = column_text(LesionMeasurement.lesion_code)
     kind: Literal["target", "non_target", "new"]
-    location: str = Field(min_length=1, max_length=100)
+    location: str = column_text(LesionMeasurement.location)
     is_nodal: bool = False
-    lesion_type: str = Field(
-        default="mass",
-        max_length=40,
+    lesion_type: str = column_text(
+        LesionMeasurement.lesion_type,
+        "mass",
+        min_length=0,
         description="kind of lesion deciding RECIST 1.1 measurability (sections 3.1.2-3.1.3)",
     )
     previously_irradiated: bool = False
     progressed_since_irradiation: bool = False
-    scanned_on: dt.date | None = Field(
+    scanned_on: ClinicalDate | None = Field(
         default=None, description="this lesion's scan, when the assessment's scans differ"
     )
     diameter_mm: Decimal | None = Field(
@@ -710,8 +755,8 @@ class LesionIn(_In):
 
 
 class TumourAssessmentIn(_In):
-    assessed_on: dt.date
-    method: str = Field(min_length=1, max_length=32, description="e.g. CT, MRI")
+    assessed_on: ClinicalDate
+    method: str = column_text(TumourAssessment.method, description="e.g. CT, MRI")
     lesions: list[LesionIn] = Field(min_length=1, max_length=100)
 
 
@@ -743,7 +788,7 @@ class TumourAssessmentOut(_Out):
 
 
 class DeathIn(_In):
-    died_on: dt.date
+    died_on: ClinicalDate
     cause: str = Field(min_length=1, max_length=4000)
 
 
@@ -756,7 +801,7 @@ class DeathOut(_Out):
 
 
 class WithdrawalIn(_In):
-    withdrawn_on: dt.date
+    withdrawn_on: ClinicalDate
     initiated_by: Literal["subject", "investigator", "sponsor"]
     reason: str = Field(min_length=1, max_length=4000)
 
@@ -791,9 +836,7 @@ RoleName = Literal[
 
 class GrantIn(_In):
     role: RoleName
-    site: str | None = Field(
-        default=None, min_length=1, max_length=16, description="site code; none: sponsor-wide"
-    )
+    site: str | None = column_text(Site.code, None, description="site code; none: sponsor-wide")
 
 
 class RevokeGrantIn(GrantIn):

@@ -6,6 +6,9 @@ run requests in each worker, and sizes the worker's connection pool to match.
 :data:`~cartrial.web.api.keep_alive.DEFAULT_KEEP_ALIVE_REQUESTS`) closes each
 client connection after that many requests, so that clients spread evenly over
 the workers (:mod:`cartrial.web.api.keep_alive`).
+``$CARTRIAL_API_MAX_BODY_BYTES`` (default
+:data:`~cartrial.web.api.body_limit.DEFAULT_MAX_BODY_BYTES`, 1 MiB) refuses a larger
+request body with a 413 before it is read (:mod:`cartrial.web.api.body_limit`).
 Few threads per process, more processes: a thread that holds the audit chain's
 lock gets the interpreter back at once after each database round trip instead
 of queueing behind dozens of others (docs/store.md, "Load").
@@ -20,12 +23,14 @@ from fastapi import FastAPI
 
 from cartrial.store import make_engine, make_sessionmaker
 from cartrial.web.api.app import create_app
+from cartrial.web.api.body_limit import DEFAULT_MAX_BODY_BYTES
 from cartrial.web.api.keep_alive import DEFAULT_KEEP_ALIVE_REQUESTS
 
 __all__ = [
     "DEFAULT_THREADS",
     "app",
     "keep_alive_requests",
+    "max_body_bytes",
     "threads_per_worker",
     "tune_garbage_collector",
 ]
@@ -49,12 +54,20 @@ def keep_alive_requests() -> int:
     return _positive_int_setting("CARTRIAL_API_KEEP_ALIVE_REQUESTS", DEFAULT_KEEP_ALIVE_REQUESTS)
 
 
+def max_body_bytes() -> int:
+    """``$CARTRIAL_API_MAX_BODY_BYTES`` as a positive integer, else 1 MiB."""
+    return _positive_int_setting("CARTRIAL_API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+
+
 def app() -> FastAPI:
     """The API on ``$CARTRIAL_DATABASE_URL`` (default ``cartrial.db``), in a serving worker."""
     threads = threads_per_worker()
     engine = make_engine(pool_size=threads + 1)
     served = create_app(
-        make_sessionmaker(engine), threads=threads, keep_alive_requests=keep_alive_requests()
+        make_sessionmaker(engine),
+        threads=threads,
+        keep_alive_requests=keep_alive_requests(),
+        max_body_bytes=max_body_bytes(),
     )
     tune_garbage_collector()
     return served

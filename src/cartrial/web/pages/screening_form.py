@@ -73,11 +73,18 @@ def _label(name: str) -> str:
     return text[0].upper() + text[1:]
 
 
+def _plain(annotation: Any) -> Any:
+    """The type under ``Annotated`` (a date with its range check is still a date)."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return typing.get_args(annotation)[0]
+    return annotation
+
+
 def _without_none(annotation: Any) -> list[Any]:
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
-        return [a for a in typing.get_args(annotation) if a is not type(None)]
-    return [annotation]
+        return [_plain(a) for a in typing.get_args(annotation) if a is not type(None)]
+    return [_plain(annotation)]
 
 
 def _field(path: str, name: str, annotation: Any, description: str | None) -> FormField | None:
