@@ -38,6 +38,6 @@ def assumed_items(protocol: Protocol) -> list[tuple[str, Provenance]]:
     >>> from cartrial.protocol import load_bundled
     >>> path, item = assumed_items(load_bundled("uclm802").protocol)[0]
     >>> path, item.reason is not None
-    ('cell_dose.tolerance_source', True)
+    ('sites[0]', True)
     """
     return [(path, item) for path, item in provenance_items(protocol) if item.assumed]
