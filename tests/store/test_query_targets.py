@@ -230,3 +230,90 @@ def test_another_sites_lot_and_query_are_refused_as_missing_not_by_their_subject
             attempt()
         assert str(refused.value) == f"unknown {what} {record_id!r}"
         assert subject_id not in str(refused.value)
+
+
+def test_another_sites_ae_visit_and_sample_are_refused_as_missing_not_by_their_subject(
+    world: World,
+) -> None:
+    """The same rule for every record reached by its own id (access.load_record_subject):
+    an AE (edit, observations), a visit date and an assay result of another site's subject
+    answered "unknown subject '<its id>'" before; now they read as a missing record."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from cartrial.services import followup, read, safety
+    from cartrial.store.models import Visit
+
+    subject_id = infused(world)
+    coordinator = world.actors["coordinator"]
+    ae = safety.record_adverse_event(
+        world.sessions,
+        actor=coordinator,
+        subject_id=subject_id,
+        term="Fatigue",
+        onset_date=INFUSION_AT.date(),
+        grading_scale="ctcae_v5",
+        reported_grade=1,
+    )
+    sample = followup.record_sample(
+        world.sessions,
+        actor=coordinator,
+        subject_id=subject_id,
+        sample_code="TUBE-1",
+        analyte="car_transgene_qpcr",
+        matrix="blood",
+        collected_at=INFUSION_AT + dt.timedelta(days=7),
+        study_day=7,
+    )
+    with world.sessions() as s:
+        visit = s.scalars(select(Visit).where(Visit.subject_id == subject_id)).first()
+        assert visit is not None
+        visit_id, visit_version = visit.id, visit.version
+    other_site = world.actors["coordinator_b"]
+    attempts: list[tuple[str, str, Callable[[], object]]] = [
+        (
+            "adverse event",
+            ae.id,
+            lambda: safety.update_adverse_event(
+                world.sessions,
+                actor=other_site,
+                ae_id=ae.id,
+                expected_version=ae.version,
+                changes={"relatedness": "unrelated"},
+                reason="x",
+            ),
+        ),
+        (
+            "adverse event",
+            ae.id,
+            lambda: read.list_ae_observations(world.sessions, actor=other_site, ae_id=ae.id),
+        ),
+        (
+            "visit",
+            visit_id,
+            lambda: followup.record_visit_date(
+                world.sessions,
+                actor=other_site,
+                visit_id=visit_id,
+                expected_version=visit_version,
+                actual_date=INFUSION_AT.date(),
+            ),
+        ),
+        (
+            "sample",
+            sample.id,
+            lambda: followup.record_assay_result(
+                world.sessions,
+                actor=other_site,
+                sample_id=sample.id,
+                test="car_transgene",
+                value=Decimal(100),
+                unit="copies/ug gDNA",
+            ),
+        ),
+    ]
+    for what, record_id, attempt in attempts:
+        with pytest.raises(NotFoundError) as refused:
+            attempt()
+        assert str(refused.value) == f"unknown {what} {record_id!r}"
+        assert subject_id not in str(refused.value)

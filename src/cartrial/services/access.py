@@ -19,7 +19,14 @@ from cartrial.actor import Actor
 from cartrial.errors import NotFoundError, PermissionDenied
 from cartrial.store.models import RoleGrant, Subject
 
-__all__ = ["PERMISSIONS", "authorize", "load_subject", "subject_in_scope", "user_in_scope"]
+__all__ = [
+    "PERMISSIONS",
+    "authorize",
+    "load_record_subject",
+    "load_subject",
+    "subject_in_scope",
+    "user_in_scope",
+]
 
 _SITE_STAFF = ("investigator", "coordinator")
 _ALL = (
@@ -80,6 +87,23 @@ def load_subject(session: Session, actor: Actor, subject_id: str, action: str) -
     if subject is None or (actor.site_id is not None and subject.site_id != actor.site_id):
         raise NotFoundError("subject", subject_id)
     return subject
+
+
+def load_record_subject(
+    session: Session, actor: Actor, kind: str, record_id: str, subject_id: str, action: str
+) -> Subject:
+    """The subject of record ``record_id`` (a ``kind``), if ``actor`` may do ``action`` on it.
+
+    A record whose subject is out of scope is refused as a missing record would be, named
+    by the record id given and never by its subject's id (issue 14: a refusal must not
+    confirm another site's record nor say whose it is; OWASP Authorization Cheat Sheet,
+    answer 404 rather than describe). A role that may not do ``action`` at all is still a
+    403 (:class:`PermissionDenied`), which says nothing about the record.
+    """
+    try:
+        return load_subject(session, actor, subject_id, action)
+    except NotFoundError:
+        raise NotFoundError(kind, record_id) from None
 
 
 # Built once, so that SQLAlchemy reuses its compiled form and result layout unchanged.

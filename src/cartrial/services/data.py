@@ -7,11 +7,9 @@ check runs at every flush, :mod:`cartrial.store.audit`); locking is signed
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
-from cartrial.services.access import load_subject
+from cartrial.services.access import load_record_subject, load_subject
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.query_targets import check_query_target
 from cartrial.store.models import DataLock, DataQuery, utcnow
@@ -50,20 +48,6 @@ def open_query(
     return query
 
 
-def _in_scope(
-    session: Session, actor: Actor, what: str, record_id: str, subject_id: str, action: str
-) -> None:
-    """Refuse ``action`` on a record whose subject is out of scope, as if it did not exist.
-
-    Named by the record id given, never its subject's (issue 14: a refusal must not
-    describe another site's records; OWASP Authorization cheat sheet, "404 not 403").
-    """
-    try:
-        load_subject(session, actor, subject_id, action)
-    except NotFoundError:
-        raise NotFoundError(what, record_id) from None
-
-
 def _query(
     sessions: Sessions,
     actor: Actor,
@@ -77,7 +61,7 @@ def _query(
         query = session.get(DataQuery, query_id)
         if query is None:
             raise NotFoundError("data query", query_id)
-        _in_scope(session, actor, "data query", query_id, query.subject_id, action)
+        load_record_subject(session, actor, "data query", query_id, query.subject_id, action)
         if query.status != expected:
             raise InputError("query status", query.status, f"a query that is {expected}")
         query.status = new_status
@@ -116,6 +100,6 @@ def unlock_subject(sessions: Sessions, *, actor: Actor, lock_id: str, reason: st
         lock = session.get(DataLock, lock_id)
         if lock is None:
             raise NotFoundError("data lock", lock_id)
-        _in_scope(session, actor, "data lock", lock_id, lock.subject_id, "data.lock")
+        load_record_subject(session, actor, "data lock", lock_id, lock.subject_id, "data.lock")
         lock.lifted_at = utcnow()
     return lock

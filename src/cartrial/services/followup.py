@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from cartrial.actor import Actor
 from cartrial.dosing.calendar import study_date
 from cartrial.errors import InputError, InvalidTransition, NotFoundError
-from cartrial.services.access import load_subject, subject_in_scope
+from cartrial.services.access import load_record_subject, load_subject, subject_in_scope
 from cartrial.services.admin import protocol_of
 from cartrial.services.assays import check_assay_result
 from cartrial.services.context import Sessions, require_version, transaction
@@ -119,7 +119,7 @@ def record_visit_date(
         visit = session.get(Visit, visit_id)
         if visit is None:
             raise NotFoundError("visit", visit_id)
-        load_subject(session, actor, visit.subject_id, "ae.record")
+        load_record_subject(session, actor, "visit", visit_id, visit.subject_id, "ae.record")
         require_version(visit, expected_version, {"actual_date": actual_date})
         visit.actual_date = actual_date
     return visit
@@ -310,7 +310,9 @@ def record_assay_result(
         sample = session.get(Sample, sample_id)
         if sample is None:
             raise NotFoundError("sample", sample_id)
-        subject = load_subject(session, actor, sample.subject_id, "ae.record")
+        subject = load_record_subject(
+            session, actor, "sample", sample_id, sample.subject_id, "ae.record"
+        )
         schedule = protocol_of(session, subject).samples
         check_assay_result(
             sample.analyte,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
-from cartrial.services.access import load_subject
+from cartrial.services.access import load_record_subject, load_subject
 from cartrial.services.context import Sessions, require_status, transaction
 from cartrial.store.models import Apheresis, CustodyEvent, ProductLot, Subject, utcnow
 
@@ -80,7 +80,9 @@ def register_lot(
         collection = session.get(Apheresis, apheresis_id)
         if collection is None:
             raise NotFoundError("apheresis", apheresis_id)
-        subject = load_subject(session, actor, collection.subject_id, "product.record")
+        subject = load_record_subject(
+            session, actor, "apheresis", apheresis_id, collection.subject_id, "product.record"
+        )
         require_status(subject, ("apheresed", "manufacturing"), "start manufacturing a lot")
         lot = ProductLot(
             subject_id=subject.id,
@@ -101,10 +103,9 @@ def _lot(session: Session, actor: Actor, lot_id: str) -> tuple[ProductLot, Subje
     lot = session.get(ProductLot, lot_id)
     if lot is None:
         raise NotFoundError("product lot", lot_id)
-    try:
-        return lot, load_subject(session, actor, lot.subject_id, "product.record")
-    except NotFoundError:
-        raise NotFoundError("product lot", lot_id) from None
+    return lot, load_record_subject(
+        session, actor, "product lot", lot_id, lot.subject_id, "product.record"
+    )
 
 
 def release_lot(

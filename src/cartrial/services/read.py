@@ -14,7 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
-from cartrial.services.access import authorize, load_subject
+from cartrial.services.access import authorize, load_record_subject, load_subject
 from cartrial.services.context import Sessions
 from cartrial.store.models import (
     AdverseEvent,
@@ -325,7 +325,14 @@ def get_tumour_assessment(
         assessment = session.get(TumourAssessment, assessment_id)
         if assessment is None:
             raise NotFoundError("tumour assessment", assessment_id)
-        load_subject(session, actor, assessment.subject_id, "subject.read")
+        load_record_subject(
+            session,
+            actor,
+            "tumour assessment",
+            assessment_id,
+            assessment.subject_id,
+            "subject.read",
+        )
         return _with_lesions(session, [assessment])[0]
 
 
@@ -380,10 +387,7 @@ def list_custody(
         lot = session.get(ProductLot, lot_id)
         if lot is None:
             raise NotFoundError("product lot", lot_id)
-        try:
-            load_subject(session, actor, lot.subject_id, "subject.read")
-        except NotFoundError:  # out of scope reads as a missing lot, not its subject
-            raise NotFoundError("product lot", lot_id) from None
+        load_record_subject(session, actor, "product lot", lot_id, lot.subject_id, "subject.read")
     stmt = (
         select(CustodyEvent)
         .where(CustodyEvent.lot_id == lot_id)
@@ -421,7 +425,9 @@ def list_ae_observations(
         event = session.get(AdverseEvent, ae_id)
         if event is None:
             raise NotFoundError("adverse event", ae_id)
-        load_subject(session, actor, event.subject_id, "subject.read")
+        load_record_subject(
+            session, actor, "adverse event", ae_id, event.subject_id, "subject.read"
+        )
     stmt = (
         select(AeObservation)
         .where(AeObservation.adverse_event_id == ae_id)

@@ -20,7 +20,7 @@ from cartrial.actor import Actor
 from cartrial.errors import InputError, NotFoundError
 from cartrial.safety.ctcae import load_ctcae
 from cartrial.safety.events import RELATEDNESS
-from cartrial.services.access import authorize, load_subject, subject_in_scope
+from cartrial.services.access import authorize, load_record_subject, subject_in_scope
 from cartrial.services.context import Sessions, require_version, transaction
 from cartrial.store.models import (
     AdverseEvent,
@@ -171,7 +171,7 @@ def update_adverse_event(
         event = session.get(AdverseEvent, ae_id)
         if event is None:
             raise NotFoundError("adverse event", ae_id)
-        load_subject(session, actor, event.subject_id, "ae.record")
+        load_record_subject(session, actor, "adverse event", ae_id, event.subject_id, "ae.record")
         require_version(event, expected_version, changes)
         for field, value in changes.items():
             setattr(event, field, value)

@@ -41,7 +41,7 @@ from cartrial.safety.astct import SyndromeResult, grade_crs, grade_icans
 from cartrial.safety.astct_input import CrsObservation, IcansAssessment
 from cartrial.safety.dlt import CRS, ICANS
 from cartrial.safety.fever import AncValue, TermGrade, grade_febrile_neutropenia
-from cartrial.services.access import load_subject
+from cartrial.services.access import load_record_subject, load_subject
 from cartrial.services.adjudication import SAFETY_ENGINE
 from cartrial.services.context import Sessions, transaction
 from cartrial.services.site_clock import clock_of
@@ -154,7 +154,9 @@ def record_syndrome_observation(
         event = session.get(AdverseEvent, ae_id)
         if event is None:
             raise NotFoundError("adverse event", ae_id)
-        subject = load_subject(session, actor, event.subject_id, "ae.record")
+        subject = load_record_subject(
+            session, actor, "adverse event", ae_id, event.subject_id, "ae.record"
+        )
         if event.term not in (CRS, ICANS) or event.grading_scale != "astct_2019":
             raise InputError(
                 "adverse_event", event.term, f"a {CRS} or {ICANS} AE graded by astct_2019"
