@@ -269,6 +269,42 @@ def test_a_body_that_is_not_json_or_not_utf8_answers_in_the_error_shape(
     assert "Traceback" not in reply.text
 
 
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        # the second "grade" won silently before: one AE meant two things
+        (
+            b'{"term": "Fatigue", "reported_grade": 1, "reported_grade": 3}',
+            "got 'reported_grade', expected each key once",
+        ),
+        (b'{"term": "Fatigue", "reported_grade": NaN}', "got 'NaN', expected a finite number"),
+        (b"[" * 100 + b"]" * 100, "expected JSON nested at most 64 deep"),
+    ],
+)
+def test_a_duplicate_key_nan_or_deep_nesting_is_refused_as_the_cli_refuses_it(
+    client: TestClient, world: World, body: bytes, said: str
+) -> None:
+    """One JSON parser for the CLI and the API (cartrial.jsontext, web.api.strict_json)."""
+    from tests.store.trial import enrolled
+
+    subject_id = enrolled(world)
+    coord = token(client, "coord_a", "coordinator", "A")
+    reply = client.post(
+        f"/api/v1/subjects/{subject_id}/adverse-events",
+        content=body,
+        headers={**coord, "content-type": "application/json"},
+    )
+    assert error(reply)[:2] == (400, "invalid_body"), reply.text
+    assert said in reply.json()["message"]
+    # the same object with each key once is read as before (a 422 for the missing fields)
+    plain = client.post(
+        f"/api/v1/subjects/{subject_id}/adverse-events",
+        content=b'{"term": "Fatigue", "reported_grade": 1}',
+        headers={**coord, "content-type": "application/json"},
+    )
+    assert plain.status_code in (201, 422), plain.text
+
+
 def test_an_unknown_path_and_a_wrong_method_answer_in_the_error_shape(client: TestClient) -> None:
     assert error(client.get("/api/v1/no-such-thing"))[:2] == (404, "not_found")
     reply = client.delete("/api/v1/auth/login")

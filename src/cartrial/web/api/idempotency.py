@@ -39,7 +39,6 @@ from fastapi import Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import ResponseValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from fastapi.utils import is_body_allowed_for_status_code
 
 from cartrial.actor import Actor
@@ -53,6 +52,7 @@ from cartrial.store.idempotency import (
     StoredReply,
 )
 from cartrial.web.api.errors import ErrorOut
+from cartrial.web.api.strict_json import StrictJsonRoute
 
 __all__ = [
     "REPLAYED_HEADER",
@@ -188,8 +188,9 @@ def _replay(reply: StoredReply) -> Response:
     return response
 
 
-class ApiRoute(APIRoute):
-    """An API route whose POST endpoint honours ``Idempotency-Key`` (module doc)."""
+class ApiRoute(StrictJsonRoute):
+    """An API route whose POST endpoint honours ``Idempotency-Key`` (module doc); its body
+    is read strictly (:class:`~cartrial.web.api.strict_json.StrictJsonRoute`)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = {m.upper() for m in kwargs.get("methods") or ()}
