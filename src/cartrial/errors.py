@@ -197,6 +197,19 @@ class AuthenticationError(CartrialError):
     """Wrong user name or password, or a locked or inactive account (21 CFR 11.300)."""
 
 
+class SignatureRefused(AuthenticationError):
+    """A signature whose re-entered password was wrong (21 CFR 11.200(a)(1)).
+
+    ``user_id`` names the signer whose failure counts towards the lock once the
+    refused use case has rolled back (:func:`cartrial.services.context.transaction`);
+    None when nothing is counted (the account is already locked).
+    """
+
+    def __init__(self, message: str, *, user_id: str | None) -> None:
+        super().__init__(message)
+        self.user_id = user_id
+
+
 class InvalidTransition(CartrialError):
     """A subject status change the lifecycle does not allow (21 CFR 11.10(f))."""
 

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -623,3 +624,42 @@ def test_cli_unlock_reset_password_and_revoke_tokens(tmp_path: Path) -> None:
     assert _cli(url, "audit", "verify")[0] == 0
     with sessions() as s:
         assert s.scalars(select(AuthSession)).all()  # sessions were stored (and ended)
+
+
+def test_wrong_passwords_at_the_signature_prompt_count_towards_the_lock(world: World) -> None:
+    """NIST SP 800-63B 5.2.2: every attempt to prove the password is rate-limited. A
+    signature's re-entered password is one (21 CFR 11.200(a)(1)); before, a borrowed
+    session could try passwords at the signature prompt without end."""
+    from cartrial.errors import SignatureRefused
+    from cartrial.services import screening
+    from tests.store.trial import screened
+
+    subject_id = screened(world)
+    investigator = world.actors["investigator"]
+    username = _user_name_of(world, investigator)
+    for _ in range(5):
+        with pytest.raises(SignatureRefused):
+            screening.sign_eligibility(
+                world.sessions, actor=investigator, subject_id=subject_id, password="guess"
+            )
+    user = _user(world, username)
+    assert user.failed_logins == 5 and user.locked_at is not None
+    # locked: the right password is not tried, at the prompt or at sign-in
+    with pytest.raises(SignatureRefused):
+        screening.sign_eligibility(
+            world.sessions, actor=investigator, subject_id=subject_id, password=PASSWORD
+        )
+    with world.sessions() as s, pytest.raises(AuthenticationError, match=re.escape(LOGIN_REFUSED)):
+        verify_login(s, username=username, password=PASSWORD)
+    with world.sessions() as s:
+        reasons = s.scalars(
+            select(AuditEntry.reason).where(AuditEntry.action == "login_failed")
+        ).all()
+    assert reasons.count("wrong password re-entered for a signature") == 5
+
+
+def _user_name_of(world: World, actor: Actor) -> str:
+    with world.sessions() as s:
+        user = s.get(User, actor.user_id)
+        assert user is not None
+        return user.username

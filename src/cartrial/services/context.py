@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from cartrial.actor import Actor
-from cartrial.errors import ConflictError, InputError
+from cartrial.errors import ConflictError, InputError, SignatureRefused
+from cartrial.store.accounts import count_failed_reentry
 from cartrial.store.audit import canonical_text
 from cartrial.store.conflicts import explain
 from cartrial.store.db import TrialSession
@@ -56,6 +57,15 @@ def transaction(
         if conflict is None:
             raise
         raise conflict from exc
+    except SignatureRefused as refused:
+        # The use case rolled back; its signer's wrong password still counts towards the
+        # lock, in a transaction of its own (cartrial.store.accounts.count_failed_reentry).
+        if refused.user_id is not None:
+            with sessions() as session, session.begin():
+                session.info["actor"] = actor
+                session.info["reason"] = "signature attempt"
+                count_failed_reentry(session, refused.user_id, "a signature")
+        raise
 
 
 @contextmanager

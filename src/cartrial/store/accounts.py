@@ -215,6 +215,18 @@ def _count_failure(session: Session, user: User, now: dt.datetime, reason: str) 
     )
 
 
+def count_failed_reentry(session: Session, user_id: str, purpose: str) -> None:
+    """Count a wrong password re-entered for ``purpose`` (a signature) as a failed login.
+
+    NIST SP 800-63B section 5.2.2: every attempt to prove the password is rate-limited,
+    so a borrowed session cannot guess it at the signature prompt either. Called in a
+    transaction of its own after the refused use case rolled back.
+    """
+    user = session.get(User, user_id)
+    if user is not None:
+        _count_failure(session, user, utcnow(), f"wrong password re-entered for {purpose}")
+
+
 def check_reentered_password(session: Session, user: User, password: str, purpose: str) -> bool:
     """Whether ``password`` is ``user``'s, re-entered for ``purpose`` (21 CFR 11.300(d)).
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cartrial.errors import AuthenticationError, InputError
-from cartrial.store.accounts import password_matches
+from cartrial.errors import AuthenticationError, InputError, SignatureRefused
+from cartrial.store.accounts import locked_until, password_matches
 from cartrial.store.audit import Actor, record_event, record_sha256
 from cartrial.store.models import Base, Record, Signature, User, utcnow
 from cartrial.vocabulary import SIGNATURE_MEANINGS
@@ -31,8 +31,14 @@ def sign_record(
     if meaning not in SIGNATURE_MEANINGS:
         raise InputError("meaning", meaning, "one of " + ", ".join(SIGNATURE_MEANINGS))
     user = session.get(User, actor.user_id) if actor.user_id else None
-    if user is None or not password_matches(user, password):
-        raise AuthenticationError("signature refused: the password is wrong (21 CFR 11.200)")
+    wrong = "signature refused: the password is wrong (21 CFR 11.200)"
+    if user is None:
+        raise AuthenticationError(wrong)
+    until = locked_until(user)
+    if until is not None and utcnow() < until:  # nothing is tried while locked
+        raise SignatureRefused(wrong, user_id=None)
+    if not password_matches(user, password):
+        raise SignatureRefused(wrong, user_id=user.id)  # counted (services.context)
     session.flush()  # the record's id and version as they will be stored
     signature = Signature(
         user_id=user.id,
