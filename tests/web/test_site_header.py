@@ -30,6 +30,7 @@ PAGES = {
     "/queries": ("coordinator", False),
     "/screen": ("coordinator", False),
     "/exports": ("coordinator", False),
+    "/account": ("coordinator", False),
     "/escalation": ("coordinator", False),
     "/subjects/{subject_id}": ("coordinator", True),
     "/subjects/{subject_id}/eligibility": ("investigator", True),

@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cartrial.web.pages import (
+    account,
     dashboard,
     events,
     exports,
@@ -56,6 +57,7 @@ for _module in (
     vitals,
     samples,
     exports,
+    account,
 ):
     router.include_router(_module.router)
 
