@@ -121,6 +121,22 @@ def test_grade3_aki_trigger_is_a_ctcae_term_not_flagged_unlisted() -> None:
     assert UNLISTED_NOTE not in trigger.reason
 
 
+@pytest.mark.parametrize(
+    "term", ["CD4 lymphocytes decreased", "Bone marrow hypocellular", "Leukocytosis"]
+)
+def test_a_grade3_blood_count_term_for_96_h_is_not_a_non_haematological_dlt(term: str) -> None:
+    """Grade 3 CD4 < 200/mm3 for 96 h after Flu/Cy is expected lymphodepletion, not D8
+    (CLINICAL_RULES.md section 2); before, every CTCAE term but six counted as
+    non-haematological, so this was a DLT."""
+    assert load_ctcae().find(term).haematological
+    result = assess_dlt(patient=patient(term), spec=SPEC)
+    assert result.dlt is False, result.triggers
+
+
+def test_coagulation_terms_stay_non_haematological() -> None:
+    assert not load_ctcae().find("Disseminated intravascular coagulation").haematological
+
+
 def test_a_ctcae_term_cartrial_adds_nothing_to_is_accepted_with_ncis_soc() -> None:
     # "Hiccups" was refused, then accepted as unlisted; it is a CTCAE v5.0 term.
     result = assess_dlt(patient=patient("Hiccups"), spec=SPEC)
