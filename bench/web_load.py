@@ -395,7 +395,13 @@ def main() -> int:
     backend = f"SQLite (PostgreSQL unreachable: {unreachable})"
     server = None
     try:
-        by_site = _subjects_by_site(sqlite_path) if sqlite_path.exists() else _simulate(sqlite_path)
+        if sqlite_path.exists():  # a reused simulation: brought to the current schema first
+            reused = make_engine(f"sqlite:///{sqlite_path}")
+            upgrade(reused)
+            reused.dispose()
+            by_site = _subjects_by_site(sqlite_path)
+        else:
+            by_site = _simulate(sqlite_path)
         if unreachable is None:
             admin = create_engine(args.dsn, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
