@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from cartrial.web.pages.cache import BodyCache, quarter_hour
 
 
 def test_concurrent_askers_of_a_missing_key_share_one_render() -> None:
-    cache = BodyCache(size=2)
+    cache: BodyCache[tuple[str, str, str]] = BodyCache(size=2)
     calls: list[int] = []
 
     def render() -> tuple[str, str, str]:
@@ -37,3 +39,18 @@ def test_concurrent_askers_of_a_missing_key_share_one_render() -> None:
 def test_the_quarter_hour_is_the_key_time() -> None:
     stamp = quarter_hour()
     assert stamp[-2:] in ("00", "15", "30", "45")
+
+
+def test_a_render_that_raises_keeps_nothing_and_leaves_nothing_behind() -> None:
+    """A request for a subject out of scope (404) must not leave a lock per key behind:
+    unknown ids sent in a loop would otherwise grow the worker's memory without bound."""
+    cache: BodyCache[str] = BodyCache(size=4)
+
+    def refuse() -> str:
+        raise LookupError("subject not found")
+
+    for n in range(100):
+        with pytest.raises(LookupError):
+            cache.get_or_render(f"missing-{n}", refuse)
+    assert len(cache) == 0 and cache.rendering() == 0
+    assert cache.get_or_render("missing-0", lambda: "now found") == "now found"

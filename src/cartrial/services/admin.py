@@ -32,7 +32,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from cartrial.actor import Actor
@@ -65,6 +65,7 @@ __all__ = [
     "grant_role",
     "list_grants",
     "list_protocol_versions",
+    "parsed_protocols",
     "protocol_of",
     "protocol_of_version",
     "register_protocol",
@@ -551,6 +552,33 @@ def protocol_of(session: Session, subject: Subject) -> Protocol:
     if version is None:
         raise NotFoundError("protocol version", subject.protocol_version_id)
     return protocol_of_version(version)
+
+
+# Built once (a bound parameter, reused as compiled): the versions' text hashes only.
+_VERSION_HASHES = select(ProtocolVersion.id, ProtocolVersion.sha256)
+_VERSION_HASH = _VERSION_HASHES.where(ProtocolVersion.id == bindparam("version_id"))
+
+
+def parsed_protocols(session: Session, version_id: str | None = None) -> dict[str, Protocol]:
+    """Every registered version's parsed protocol by version id (only ``version_id``'s if given).
+
+    Reads the versions' hashes; a version's text (tens of kilobytes) is read only
+    when this process has not parsed it yet (:func:`protocol_of_version`).
+    """
+    if version_id is None:
+        rows = session.execute(_VERSION_HASHES).all()
+    else:
+        rows = session.execute(_VERSION_HASH, {"version_id": version_id}).all()
+    parsed: dict[str, Protocol] = {}
+    for found_id, sha in rows:
+        if sha in _PARSED:
+            parsed[found_id] = _PARSED[sha]
+            continue
+        version = session.get(ProtocolVersion, found_id)
+        if version is None:  # gone between the two reads: a deleted version is not served
+            raise NotFoundError("protocol version", found_id)
+        parsed[found_id] = protocol_of_version(version)
+    return parsed
 
 
 def protocol_of_version(version: ProtocolVersion) -> Protocol:

@@ -29,8 +29,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Label
 
@@ -65,9 +67,12 @@ __all__ = [
     "logout",
     "resolve_api_token",
     "resolve_session",
+    "resolve_session_then",
     "revoke_api_token",
 ]
 
+
+T = TypeVar("T")
 
 #: How often a session's last activity is written (module doc).
 TOUCH_INTERVAL = dt.timedelta(seconds=30)
@@ -126,9 +131,29 @@ def _grant_revoked(role: str) -> PermissionDenied:
 
 # Built once: SQLAlchemy reuses the compiled form and its result layout as they are.
 _SESSION_HOLDER = (
-    select(AuthSession, User.username, User.is_active, _grant_held(AuthSession))
+    select(
+        AuthSession.id.label("session_id"),
+        AuthSession.role,
+        AuthSession.site_id,
+        AuthSession.last_seen_at,
+        AuthSession.ended_at,
+        User.id.label("user_id"),
+        User.username,
+        User.is_active,
+        _grant_held(AuthSession),
+    )
     .join(User, User.id == AuthSession.user_id)
     .where(AuthSession.token_sha256 == bindparam("digest"))
+)
+_TOUCH_SESSION = (
+    update(AuthSession)
+    .where(AuthSession.id == bindparam("session_id"), AuthSession.ended_at.is_(None))
+    .values(last_seen_at=bindparam("now"))
+)
+_END_SESSION = (
+    update(AuthSession)
+    .where(AuthSession.id == bindparam("session_id"), AuthSession.ended_at.is_(None))
+    .values(ended_at=bindparam("now"))
 )
 
 
@@ -137,29 +162,49 @@ def resolve_session(sessions: Sessions, token: str) -> Actor:
 
     One SELECT (the session, its user and whether the grant is still held).
     """
-    problem: str | None = None
-    actor: Actor | None = None
-    with sessions() as session, session.begin():
-        found = session.execute(_SESSION_HOLDER, {"digest": _digest(token)}).first()
-        now = utcnow()
-        row = found[0] if found is not None else None
-        if found is None or row is None or row.ended_at is not None:
-            problem = "not signed in (unknown or ended session)"
-        elif now - row.last_seen_at > IDLE_TIMEOUT:
-            row.ended_at = now
-            minutes = int(IDLE_TIMEOUT.total_seconds() // 60)
-            problem = f"session expired after {minutes} minutes without activity"
-        elif not found.is_active:
-            problem = "the account is deactivated"
-        elif not found.granted:
-            raise _grant_revoked(row.role)
-        else:
-            if now - row.last_seen_at >= TOUCH_INTERVAL:
-                row.last_seen_at = now
-            actor = Actor(row.user_id, found.username, row.role, row.site_id)
-    if problem is not None or actor is None:
-        raise AuthenticationError(problem or "not signed in")
+    actor, _nothing = resolve_session_then(sessions, token, _read_nothing)
     return actor
+
+
+def _read_nothing(_connection: Connection) -> None:
+    return None
+
+
+def resolve_session_then(
+    sessions: Sessions, token: str, read: Callable[[Connection], T]
+) -> tuple[Actor, T]:
+    """:func:`resolve_session`'s actor, and ``read(connection)`` once the session is valid.
+
+    One pooled connection, no ORM objects: the session, its user and whether the
+    grant is still held in one SELECT; on PostgreSQL in autocommit (no BEGIN/COMMIT
+    round trips: the check reads one row, and the touch and the expiry are one-row
+    UPDATEs, atomic on their own), so a page's check and ``read`` (its kept body's
+    key, :mod:`cartrial.web.pages.cache`) cost two round trips. SQLite keeps its
+    ``BEGIN IMMEDIATE`` (store.db): the check, the writes and ``read`` are one
+    transaction.
+    """
+    engine: Engine = sessions.kw["bind"]
+    options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+    with engine.connect().execution_options(**options) as connection:
+        row = connection.execute(_SESSION_HOLDER, {"digest": _digest(token)}).first()
+        now = utcnow()
+        if row is None or row.ended_at is not None:
+            raise AuthenticationError("not signed in (unknown or ended session)")
+        last_seen = _aware(row.last_seen_at)
+        if now - last_seen > IDLE_TIMEOUT:
+            connection.execute(_END_SESSION, {"session_id": row.session_id, "now": now})
+            connection.commit()
+            minutes = int(IDLE_TIMEOUT.total_seconds() // 60)
+            raise AuthenticationError(f"session expired after {minutes} minutes without activity")
+        if not row.is_active:
+            raise AuthenticationError("the account is deactivated")
+        if not row.granted:
+            raise _grant_revoked(row.role)
+        if now - last_seen >= TOUCH_INTERVAL:
+            connection.execute(_TOUCH_SESSION, {"session_id": row.session_id, "now": now})
+            connection.commit()
+        actor = Actor(row.user_id, row.username, row.role, row.site_id)
+        return actor, read(connection)
 
 
 def logout(sessions: Sessions, token: str) -> None:

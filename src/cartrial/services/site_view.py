@@ -32,20 +32,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from cartrial.actor import Actor
 from cartrial.protocol.model import Protocol
 from cartrial.services.access import authorize, load_subject
-from cartrial.services.admin import protocol_of_version
+from cartrial.services.admin import parsed_protocols
 from cartrial.services.context import Sessions, snapshot
 from cartrial.services.site_clock import SiteClock, time_zone_named
 from cartrial.store.audit import CHAIN_HEAD
 from cartrial.store.models import (
     DataQuery,
     Infusion,
-    ProtocolVersion,
     Site,
     Subject,
     Visit,
@@ -63,6 +62,7 @@ __all__ = [
     "SubjectRow",
     "VisitCell",
     "audit_head",
+    "audit_head_on",
     "dashboard",
     "query_worklist",
     "subject_at_site",
@@ -276,8 +276,7 @@ def dashboard(sessions: Sessions, *, actor: Actor, now: dt.datetime | None = Non
             if visit.subject_id in ids:
                 visits[visit.subject_id].append(visit)
         infusions = {i.subject_id: i for i in session.execute(infusion_stmt)}
-        versions = {v.id: v for v in session.scalars(select(ProtocolVersion))}
-        protocols = {i: protocol_of_version(v) for i, v in versions.items()}
+        protocols = parsed_protocols(session)
         windows_of = {i: visit_windows(p) for i, p in protocols.items()}
 
         rows: list[SubjectRow] = []
@@ -420,5 +419,10 @@ def audit_head(sessions: Sessions) -> int:
     the web app keeps the rendered dashboard and subject page until it moves.
     """
     with sessions() as session:
-        row = session.execute(CHAIN_HEAD).first()
+        return audit_head_on(session.connection())
+
+
+def audit_head_on(connection: Connection) -> int:
+    """:func:`audit_head` on an open connection (one SELECT)."""
+    row = connection.execute(CHAIN_HEAD).first()
     return int(row[0]) if row else 0

@@ -21,6 +21,7 @@ import os
 
 from fastapi import FastAPI
 
+from cartrial.report.environment import ENVIRONMENT
 from cartrial.store import make_engine, make_sessionmaker
 from cartrial.web.api.app import create_app
 from cartrial.web.api.body_limit import DEFAULT_MAX_BODY_BYTES
@@ -69,6 +70,8 @@ def app() -> FastAPI:
         keep_alive_requests=keep_alive_requests(),
         max_body_bytes=max_body_bytes(),
     )
+    # The templates are the installed package's files: no stat of each one per render.
+    ENVIRONMENT.auto_reload = False
     tune_garbage_collector()
     return served
 

@@ -8,6 +8,10 @@ the quarter hour, since every time zone's offset is a multiple of 15 minutes, so
 a site's date never changes inside one. The per-user parts of a page (the
 header's name and CSRF token) are rendered around the kept body on each request.
 
+:func:`signed_in_at_head` checks the session (the one check of every page,
+:func:`cartrial.services.auth.resolve_session_then`) and reads the head on the
+same pooled connection, in the request's one trip to a worker thread.
+
 Written here because it is a dictionary with a size bound; a general cache
 library would add a dependency for ten lines.
 """
@@ -17,12 +21,32 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
-from markupsafe import Markup
-
+from cartrial.errors import AuthenticationError, PermissionDenied
+from cartrial.services import auth, site_view
+from cartrial.services.context import Sessions
 from cartrial.store.models import utcnow
+from cartrial.web.pages.deps import PageUser
 
-__all__ = ["BodyCache", "quarter_hour"]
+__all__ = ["BodyCache", "quarter_hour", "signed_in_at_head"]
+
+V = TypeVar("V")
+
+
+def signed_in_at_head(sessions: Sessions, token: str) -> tuple[PageUser, int]:
+    """The signed-in user of ``token`` and the audit trail's head (module doc).
+
+    Runs in a worker thread (blocking reads); an unknown, ended or idle session, a
+    deactivated account or a revoked grant is
+    :class:`~cartrial.errors.AuthenticationError` (back to the login page saying
+    why), as from ``deps.signed_in``.
+    """
+    try:
+        actor, head = auth.resolve_session_then(sessions, token, site_view.audit_head_on)
+    except PermissionDenied as exc:  # the grant is gone: sign in again, in a role still held
+        raise AuthenticationError(str(exc)) from exc
+    return PageUser(actor, token), head
 
 
 def quarter_hour() -> str:
@@ -31,37 +55,49 @@ def quarter_hour() -> str:
     return now.replace(minute=now.minute - now.minute % 15).strftime("%Y-%m-%dT%H:%M")
 
 
-class BodyCache:
-    """A bounded, thread-safe map from a page's key to its rendered body."""
+class BodyCache(Generic[V]):
+    """A bounded, thread-safe map from a page's key to what was rendered for it."""
 
     def __init__(self, size: int = 256) -> None:
         self._size = size
-        self._items: OrderedDict[Hashable, tuple[Markup, str, str]] = OrderedDict()
+        self._items: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
         self._rendering: dict[Hashable, threading.Lock] = {}
 
-    def get_or_render(
-        self, key: Hashable, render: Callable[[], tuple[str, str, str]]
-    ) -> tuple[Markup, str, str]:
-        """The kept (body, site code, title) under ``key``, else ``render()``'s, kept.
+    def get_or_render(self, key: Hashable, render: Callable[[], V]) -> V:
+        """The value kept under ``key``, else ``render()``'s, kept.
 
         One thread renders a missing key while the others asking for it wait for
-        that body (after a change, 32 users asking at once cost one render, not 32).
+        that value (after a change, 32 users asking at once cost one render, not 32).
+        A render that raises (a subject out of the user's scope) keeps nothing and
+        leaves nothing behind.
         """
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
             lock = self._rendering.setdefault(key, threading.Lock())
-        with lock:
+        try:
+            with lock:
+                with self._lock:
+                    if key in self._items:
+                        return self._items[key]
+                kept = render()
+                with self._lock:
+                    self._items[key] = kept
+                    while len(self._items) > self._size:
+                        self._items.popitem(last=False)
+                return kept
+        finally:
             with self._lock:
-                if key in self._items:
-                    return self._items[key]
-            html, site_code, title = render()
-            kept = (Markup(html), site_code, title)  # rendered by the autoescaping environment
-            with self._lock:
-                self._items[key] = kept
-                self._rendering.pop(key, None)
-                while len(self._items) > self._size:
-                    self._items.popitem(last=False)
-        return kept
+                if self._rendering.get(key) is lock:
+                    del self._rendering[key]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def rendering(self) -> int:
+        """How many keys are being rendered now (0 when idle)."""
+        with self._lock:
+            return len(self._rendering)

@@ -36,7 +36,15 @@ from cartrial.web.api.errors import ERROR_STATUS
 from cartrial.web.pages.render import page, site_label
 from cartrial.web.pages.security import SESSION_COOKIE, check_csrf, csrf_token
 
-__all__ = ["PageRoute", "PageUser", "SignedIn", "may", "posted_form", "user_site"]
+__all__ = [
+    "PageRoute",
+    "PageUser",
+    "SignedIn",
+    "may",
+    "posted_form",
+    "session_token",
+    "user_site",
+]
 
 
 @dataclass(frozen=True)
@@ -63,10 +71,16 @@ def may(actor: Actor, action: str) -> bool:
     return True
 
 
-async def signed_in(request: Request, sessions: SessionsDep) -> PageUser:
+def session_token(request: Request) -> str:
+    """The session cookie's token; none is "sign in first"."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise AuthenticationError("sign in first")
+    return token
+
+
+async def signed_in(request: Request, sessions: SessionsDep) -> PageUser:
+    token = session_token(request)
     try:
         actor = await run_in_threadpool(auth.resolve_session, sessions, token)
     except PermissionDenied as exc:  # the grant is gone: sign in again, in a role still held
