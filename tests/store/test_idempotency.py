@@ -272,8 +272,9 @@ def test_a_connection_killed_before_the_commit_keeps_neither_record_nor_reply(
 @pytest.mark.parametrize(
     ("value", "shown"),
     [
-        ('"' + "k" * 256 + '"', "k" * 70),
-        ("k" * 256, "k" * 70),
+        # cut to 40 characters with the length by the error layer (web.api.errors)
+        ('"' + "k" * 256 + '"', "(258 characters)"),
+        ("k" * 256, "(256 characters)"),
         ('""', '""'),
         ('"open', '"open'),
         ('"a" b', '"a" b'),

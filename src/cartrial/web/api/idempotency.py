@@ -93,10 +93,6 @@ _CONFLICT = {
 }
 
 
-def _shown(raw: str) -> str:
-    return raw if len(raw) <= 80 else raw[:77] + "..."
-
-
 def parse_key(raw: str) -> str:
     """The key in an ``Idempotency-Key`` header value (module doc); InputError if malformed.
 
@@ -118,18 +114,18 @@ def parse_key(raw: str) -> str:
             if char == '"':
                 break
             if not " " <= char <= "~" or char == "\\":
-                raise InputError(HEADER, _shown(raw), _EXPECTED)
+                raise InputError(HEADER, raw, _EXPECTED)
             chars.append(char)
             index += 1
         if index != len(value) - 1:  # no closing quote, or something after it
-            raise InputError(HEADER, _shown(raw), _EXPECTED)
+            raise InputError(HEADER, raw, _EXPECTED)
         key = "".join(chars)
     else:
         key = value
         if any(not "!" <= c <= "~" or c in '"\\,' for c in key):
-            raise InputError(HEADER, _shown(raw), _EXPECTED)
+            raise InputError(HEADER, raw, _EXPECTED)
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise InputError(HEADER, _shown(raw), _EXPECTED)
+        raise InputError(HEADER, raw, _EXPECTED)
     return key
 
 
