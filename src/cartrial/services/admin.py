@@ -296,7 +296,12 @@ def _end_access(
         tokens_q = tokens_q.where(ApiToken.role == role, same_site)
     for row in session.scalars(sessions_q):
         row.ended_at = now
-    for token in session.scalars(tokens_q):
+    _revoke_tokens(session, session.scalars(tokens_q).all(), now)
+
+
+def _revoke_tokens(session: Session, tokens: Sequence[ApiToken], now: dt.datetime) -> None:
+    """Revoke ``tokens`` at ``now``, each with its audit entry (21 CFR 11.10(d), (e))."""
+    for token in tokens:
         token.revoked_at = now
         record_event(
             session,
@@ -400,18 +405,7 @@ def revoke_user_tokens(sessions: Sessions, *, actor: Actor, username: str, reaso
         tokens = session.scalars(
             select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         ).all()
-        now = utcnow()
-        for token in tokens:
-            token.revoked_at = now
-            record_event(
-                session,
-                action="update",
-                table_name="api_token",
-                record_id=token.id,
-                field="revoked_at",
-                new_value="revoked",
-                reason=session.info.get("reason"),
-            )
+        _revoke_tokens(session, tokens, utcnow())
         return len(tokens)
 
 
