@@ -36,14 +36,8 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load import _free_port, _setup  # noqa: E402
-
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _process_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+from benchlib import free_port, process_cpu_seconds  # noqa: E402
+from load import setup  # noqa: E402
 
 
 def _backend_cpu_seconds(admin_dsn: str, schema: str) -> float:
@@ -54,7 +48,7 @@ def _backend_cpu_seconds(admin_dsn: str, schema: str) -> float:
             text("SELECT pid FROM pg_stat_activity WHERE application_name = :app"),
             {"app": schema},
         ).scalars()
-        total = sum(_process_cpu_seconds(pid) for pid in pids)
+        total = sum(process_cpu_seconds(pid) for pid in pids)
     engine.dispose()
     return total
 
@@ -106,8 +100,8 @@ def main() -> int:
     server = spy = None
     callgrind_log = Path(f"/tmp/{schema}.callgrind.log")
     try:
-        token, subjects = _setup(url, 1)
-        port = _free_port()
+        token, subjects = setup(url, 1)
+        port = free_port()
         env = {
             **os.environ,
             "CARTRIAL_DATABASE_URL": url,
@@ -172,7 +166,7 @@ def main() -> int:
                     check=True,
                     capture_output=True,
                 )
-            server_before = _process_cpu_seconds(server.pid)
+            server_before = process_cpu_seconds(server.pid)
             db_before = _backend_cpu_seconds(args.dsn, schema)
             client_before = resource.getrusage(resource.RUSAGE_SELF)
             started = time.perf_counter()
@@ -192,7 +186,7 @@ def main() -> int:
                     capture_output=True,
                 )
             client_after = resource.getrusage(resource.RUSAGE_SELF)
-            server_cpu = _process_cpu_seconds(server.pid) - server_before
+            server_cpu = process_cpu_seconds(server.pid) - server_before
             db_cpu = _backend_cpu_seconds(args.dsn, schema) - db_before
         client_cpu = (client_after.ru_utime + client_after.ru_stime) - (
             client_before.ru_utime + client_before.ru_stime
