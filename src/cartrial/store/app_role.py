@@ -69,7 +69,9 @@ class AppRoleGrants:
             f"role {self.role} {said} ({login}): SELECT, INSERT, UPDATE on "
             f"{len(self.read_write)} tables; SELECT, INSERT on {', '.join(self.append_only)}; "
             f"SELECT on {', '.join(self.read_only) or 'nothing else'}; "
-            f"{self.sequences} sequences; no DELETE, TRUNCATE, ALTER or DROP"
+            f"{self.sequences} sequences; DELETE only on "
+            f"{', '.join(sorted(PURGEABLE & set(self.read_write))) or 'nothing'} "
+            "(expiring, not trial data); no TRUNCATE, ALTER or DROP"
         )
 
 
