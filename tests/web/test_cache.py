@@ -54,3 +54,25 @@ def test_a_render_that_raises_keeps_nothing_and_leaves_nothing_behind() -> None:
             cache.get_or_render(f"missing-{n}", refuse)
     assert len(cache) == 0 and cache.rendering() == 0
     assert cache.get_or_render("missing-0", lambda: "now found") == "now found"
+
+
+def test_a_key_keeps_only_its_latest_version_and_serves_it_to_older_readers() -> None:
+    """Every write moves the audit head; a body kept per head left a dead copy per write
+    until the size bound (a 30-minute soak grew the server by 25 MiB a minute). Now a key
+    holds one version: a newer head renders and replaces it, an older head is served it
+    (it was read after the older head, so it is at least as new)."""
+    cache: BodyCache[str] = BodyCache(size=100)
+    renders: list[int] = []
+
+    def at(head: int) -> str:
+        return cache.get_or_render(
+            ("S-001", "site-A", "coordinator"),
+            lambda: renders.append(head) or f"body at {head}",
+            version=head,
+        )
+
+    for head in range(1, 51):  # 50 writes, each followed by a view
+        assert at(head) == f"body at {head}"
+    assert len(cache) == 1 and renders == list(range(1, 51))
+    assert at(50) == "body at 50" and at(7) == "body at 50"  # kept; an older reader too
+    assert renders == list(range(1, 51))

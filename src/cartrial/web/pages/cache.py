@@ -56,16 +56,31 @@ def quarter_hour() -> str:
 
 
 class BodyCache(Generic[V]):
-    """A bounded, thread-safe map from a page's key to what was rendered for it."""
+    """A bounded, thread-safe map from a page's key to what was rendered for it.
+
+    With ``version`` (the audit head the request read), a key holds only its latest
+    rendering: a body kept at head ``m`` serves a request that read head ``n <= m``
+    (it was read from a snapshot taken after ``m``, so it is at least as new as ``n``),
+    and a request at a newer head renders again and replaces it. Before, the head was
+    part of the key, so under writes every subject page left a dead copy behind until
+    the size bound: a 30-minute soak grew the server by 25 MiB a minute.
+    """
 
     def __init__(self, size: int = 256) -> None:
         self._size = size
-        self._items: OrderedDict[Hashable, V] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[int, V]] = OrderedDict()
         self._lock = threading.Lock()
         self._rendering: dict[Hashable, threading.Lock] = {}
 
-    def get_or_render(self, key: Hashable, render: Callable[[], V]) -> V:
-        """The value kept under ``key``, else ``render()``'s, kept.
+    def _fresh(self, key: Hashable, version: int) -> tuple[int, V] | None:
+        found = self._items.get(key)
+        if found is not None and found[0] >= version:
+            self._items.move_to_end(key)
+            return found
+        return None
+
+    def get_or_render(self, key: Hashable, render: Callable[[], V], *, version: int = 0) -> V:
+        """The value kept under ``key`` at ``version`` or newer, else ``render()``'s, kept.
 
         One thread renders a missing key while the others asking for it wait for
         that value (after a change, 32 users asking at once cost one render, not 32).
@@ -73,18 +88,22 @@ class BodyCache(Generic[V]):
         leaves nothing behind.
         """
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
+            found = self._fresh(key, version)
+            if found is not None:
+                return found[1]
             lock = self._rendering.setdefault(key, threading.Lock())
         try:
             with lock:
                 with self._lock:
-                    if key in self._items:
-                        return self._items[key]
+                    found = self._fresh(key, version)
+                    if found is not None:
+                        return found[1]
                 kept = render()
                 with self._lock:
-                    self._items[key] = kept
+                    current = self._items.get(key)
+                    if current is None or current[0] < version:
+                        self._items[key] = (version, kept)
+                        self._items.move_to_end(key)
                     while len(self._items) > self._size:
                         self._items.popitem(last=False)
                 return kept

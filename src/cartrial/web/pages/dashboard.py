@@ -1,8 +1,8 @@
 """``/dashboard``: the site's subjects by status, the subjects x visits grid, open queries
 and upcoming DLT-window ends (:func:`cartrial.services.site_view.dashboard`).
 
-The body is kept while the audit trail's head, the user's scope and role and the
-quarter hour are unchanged (:mod:`cartrial.web.pages.cache`); the session check and
+The body is kept per user scope, role and quarter hour at the audit trail's latest
+head (:mod:`cartrial.web.pages.cache`: a newer head renders it again); the session check and
 the head's read share one worker-thread trip and one pooled connection.
 """
 
@@ -48,8 +48,8 @@ async def dashboard(request: Request, sessions: SessionsDep) -> Response:
 
     def kept() -> tuple[PageUser, tuple[Markup, str, str]]:
         user, head = signed_in_at_head(sessions, token)
-        key = (user.actor.site_id, user.actor.role, head, quarter_hour())
-        return user, _BODIES.get_or_render(key, lambda: _body(sessions, user))
+        key = (user.actor.site_id, user.actor.role, quarter_hour())
+        return user, _BODIES.get_or_render(key, lambda: _body(sessions, user), version=head)
 
     user, (body, site, _title) = await run_in_threadpool(kept)
     return page(

@@ -45,8 +45,9 @@ async def subject_page(request: Request, subject_id: str, sessions: SessionsDep)
         # site scope is part of the view's key (another site's subject: not found).
         authorize(user.actor, "subject.read")
         view = _VIEWS.get_or_render(
-            (subject_id, user.actor.site_id, head, moment),
+            (subject_id, user.actor.site_id, moment),
             lambda: subject_view.subject_view(sessions, actor=user.actor, subject_id=subject_id),
+            version=head,
         )
         html = render("web_subject_body.html.j2", user=user, view=view)
         site = site_label(view.site_code, view.time_zone)
@@ -55,8 +56,8 @@ async def subject_page(request: Request, subject_id: str, sessions: SessionsDep)
     def kept() -> tuple[PageUser, tuple[Markup, str, str]]:
         user, head = signed_in_at_head(sessions, token)
         moment = quarter_hour()
-        key = (subject_id, user.actor.site_id, user.actor.role, head, moment)
-        return user, _BODIES.get_or_render(key, lambda: body(user, head, moment))
+        key = (subject_id, user.actor.site_id, user.actor.role, moment)
+        return user, _BODIES.get_or_render(key, lambda: body(user, head, moment), version=head)
 
     user, (html, site, title) = await run_in_threadpool(kept)
     return page(request, "web_subject.html.j2", title=title, user=user, site=site, body=html)
