@@ -103,3 +103,33 @@ def test_samples_and_exports_pages(browser: Any, site: tuple[World, str], artifa
         dana.click("text=Download the ODM file")
     assert download.value.suggested_filename.endswith("-follow-up-odm.xml")
     dana.close()
+
+
+def test_a_password_change_from_the_header_with_the_keyboard(
+    browser: Any, site: tuple[World, str], artifacts: Path
+) -> None:
+    """The name in the header leads to /account; the form is filled and sent by keyboard
+    alone; a wrong repeat is shown by its field, then the change goes through."""
+    from tests.web.site import PASSWORD
+
+    _world, url = site
+    page = _page(browser, url, "monitor", width=820)
+    page.click("header .who a[href='/account']")
+    page.wait_for_url(url + "/account")
+    page.focus("#current_password")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    page.keyboard.type("another passphrase 2026")
+    page.keyboard.press("Tab")
+    page.keyboard.type("another passphrase 2027")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#repeat_password-err")
+    assert "type the same one twice" in page.inner_text("#repeat_password-err")
+    page.screenshot(path=str(artifacts / "24-account-repeat-differs-820px.png"), full_page=True)
+    page.fill("#current_password", PASSWORD)
+    page.fill("#new_password", "another passphrase 2026")
+    page.fill("#repeat_password", "another passphrase 2026")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Your password is changed")
+    page.screenshot(path=str(artifacts / "24-account-changed-820px.png"), full_page=True)
+    page.close()
